@@ -1,0 +1,284 @@
+//! `domains`: one row per (tenant, standardised domain), with its lifecycle columns (status,
+//! attempts, due time, lease) and the metadata columns that [`Entity::update_from_metadata`]
+//! fills.
+
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QuerySelect};
+use serde::{Deserialize, Serialize};
+
+use crate::metadata::{Metadata, StringList, TechStack};
+
+/// Where a domain is in its lifecycle:
+/// `pending` --claim--> `processing` --> `completed`, or back to `pending` (retry) or `error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "lowercase")]
+pub enum DomainStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "processing")]
+    Processing,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    #[sea_orm(string_value = "error")]
+    Error,
+}
+
+impl DomainStatus {
+    pub const ALL: [DomainStatus; 4] =
+        [DomainStatus::Pending, DomainStatus::Processing, DomainStatus::Completed, DomainStatus::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DomainStatus::Pending => "pending",
+            DomainStatus::Processing => "processing",
+            DomainStatus::Completed => "completed",
+            DomainStatus::Error => "error",
+        }
+    }
+
+    /// Whether a domain in this status has reached the end of its current request.
+    pub fn is_final(self) -> bool {
+        matches!(self, DomainStatus::Completed | DomainStatus::Error)
+    }
+}
+
+impl std::fmt::Display for DomainStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DomainStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DomainStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("unknown status `{s}` (accepts pending, processing, completed, error)"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "domains")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    #[sea_orm(column_type = "Text")]
+    pub domain: String,
+    pub status: DomainStatus,
+    pub batch_id: Option<Uuid>,
+    pub attempts: i32,
+    /// Pages the fetcher may visit on this domain (home page plus contact pages).
+    pub max_pages: i32,
+    pub next_attempt_at: DateTimeUtc,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub title: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub description: Option<String>,
+    pub language: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub canonical_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub favicon_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub logo_url: Option<String>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub email_addresses: StringList,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub phone_numbers: StringList,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub twitter_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub facebook_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub linkedin_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub instagram_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub youtube_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub tiktok_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub github_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub pinterest_url: Option<String>,
+    pub is_wordpress: bool,
+    pub wordpress_version: Option<String>,
+    pub has_elementor: bool,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub tech_stack: TechStack,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub domain_metadata: Json,
+    pub http_status: Option<i32>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub final_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    pub fetched_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::batch_jobs::Entity",
+        from = "Column::BatchId",
+        to = "super::batch_jobs::Column::Id",
+        on_delete = "SetNull"
+    )]
+    BatchJob,
+    #[sea_orm(has_many = "super::domain_errors::Entity")]
+    DomainErrors,
+}
+
+impl Related<super::batch_jobs::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::BatchJob.def()
+    }
+}
+
+impl Related<super::domain_errors::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DomainErrors.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// Why [`Entity::update_from_metadata`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error("domain {0} not found")]
+    NotFound(Uuid),
+    #[error("domain {0} is no longer leased to this instance")]
+    LeaseLost(Uuid),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl ActiveModel {
+    /// An update that sets every metadata column from `metadata`, marks the domain `completed`
+    /// at `now` and clears its lease and last error. Columns not named here are left unset.
+    pub fn completed_with(metadata: &Metadata, now: DateTimeUtc) -> ActiveModel {
+        let social = &metadata.social;
+        ActiveModel {
+            status: Set(DomainStatus::Completed),
+            locked_by: Set(None),
+            locked_until: Set(None),
+            last_error: Set(None),
+            fetched_at: Set(Some(now)),
+            updated_at: Set(now),
+            title: Set(metadata.title.clone()),
+            description: Set(metadata.description.clone()),
+            language: Set(metadata.language.clone()),
+            canonical_url: Set(metadata.canonical_url.clone()),
+            favicon_url: Set(metadata.favicon_url.clone()),
+            logo_url: Set(metadata.logo_url.clone()),
+            email_addresses: Set(StringList(metadata.email_addresses.clone())),
+            phone_numbers: Set(StringList(metadata.phone_numbers.clone())),
+            twitter_url: Set(social.twitter_url.clone()),
+            facebook_url: Set(social.facebook_url.clone()),
+            linkedin_url: Set(social.linkedin_url.clone()),
+            instagram_url: Set(social.instagram_url.clone()),
+            youtube_url: Set(social.youtube_url.clone()),
+            tiktok_url: Set(social.tiktok_url.clone()),
+            github_url: Set(social.github_url.clone()),
+            pinterest_url: Set(social.pinterest_url.clone()),
+            is_wordpress: Set(metadata.is_wordpress),
+            wordpress_version: Set(metadata.wordpress_version.clone()),
+            has_elementor: Set(metadata.has_elementor),
+            tech_stack: Set(TechStack(metadata.tech_stack.clone())),
+            domain_metadata: Set(metadata.domain_metadata.clone()),
+            http_status: Set(metadata.http_status),
+            final_url: Set(metadata.final_url.clone()),
+            ..Default::default()
+        }
+    }
+}
+
+impl Model {
+    /// The metadata held in this row, as [`Entity::update_from_metadata`] wrote it.
+    pub fn metadata(&self) -> Metadata {
+        Metadata {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            language: self.language.clone(),
+            canonical_url: self.canonical_url.clone(),
+            favicon_url: self.favicon_url.clone(),
+            logo_url: self.logo_url.clone(),
+            email_addresses: self.email_addresses.0.clone(),
+            phone_numbers: self.phone_numbers.0.clone(),
+            social: crate::SocialProfiles {
+                facebook_url: self.facebook_url.clone(),
+                twitter_url: self.twitter_url.clone(),
+                linkedin_url: self.linkedin_url.clone(),
+                instagram_url: self.instagram_url.clone(),
+                youtube_url: self.youtube_url.clone(),
+                tiktok_url: self.tiktok_url.clone(),
+                pinterest_url: self.pinterest_url.clone(),
+                github_url: self.github_url.clone(),
+            },
+            is_wordpress: self.is_wordpress,
+            wordpress_version: self.wordpress_version.clone(),
+            has_elementor: self.has_elementor,
+            tech_stack: self.tech_stack.0.clone(),
+            http_status: self.http_status,
+            final_url: self.final_url.clone(),
+            domain_metadata: self.domain_metadata.clone(),
+        }
+    }
+}
+
+impl Entity {
+    /// Writes `metadata` into the row `id`: every metadata column, status `completed`,
+    /// `fetched_at` and `updated_at` now, lease and `last_error` cleared.
+    ///
+    /// An unknown id is [`UpdateError::NotFound`], never a silent no-op.
+    pub async fn update_from_metadata<C: ConnectionTrait>(
+        db: &C,
+        id: Uuid,
+        metadata: &Metadata,
+    ) -> Result<(), UpdateError> {
+        let result = Entity::update_many()
+            .set(ActiveModel::completed_with(metadata, chrono::Utc::now()))
+            .filter(Column::Id.eq(id))
+            .exec(db)
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(UpdateError::NotFound(id));
+        }
+        Ok(())
+    }
+
+    /// Like [`Entity::update_from_metadata`], but only while the row is still `processing`
+    /// under the lease of `instance_id`: a worker whose lease was taken back by another
+    /// instance must not overwrite that instance's result.
+    pub async fn update_from_metadata_if_leased<C: ConnectionTrait>(
+        db: &C,
+        id: Uuid,
+        instance_id: &str,
+        metadata: &Metadata,
+    ) -> Result<(), UpdateError> {
+        let result = Entity::update_many()
+            .set(ActiveModel::completed_with(metadata, chrono::Utc::now()))
+            .filter(Column::Id.eq(id))
+            .filter(Column::Status.eq(DomainStatus::Processing))
+            .filter(Column::LockedBy.eq(instance_id))
+            .exec(db)
+            .await?;
+        if result.rows_affected == 0 {
+            let exists =
+                Entity::find_by_id(id).select_only().column(Column::Id).into_tuple::<Uuid>().one(db).await?;
+            return Err(match exists {
+                Some(_) => UpdateError::LeaseLost(id),
+                None => UpdateError::NotFound(id),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,17 @@
+//! SeaORM entities of domain-scheduler, one module per table, plus the [`Metadata`] value that
+//! the extraction produces and [`Domain::update_from_metadata`] writes.
+//!
+//! The shape of each table is the contract of SPEC section 4; the migrations in the `migration`
+//! crate create exactly these columns on SQLite and PostgreSQL alike.
+
+pub mod batch_jobs;
+pub mod domain_errors;
+pub mod domains;
+pub mod metadata;
+pub mod scheduler_runs;
+
+pub use domains::{DomainStatus, UpdateError};
+pub use metadata::{Metadata, SocialProfiles, Technology};
+
+/// The `domains` table, named the way the rest of the service speaks of it.
+pub type Domain = domains::Entity;

@@ -1,0 +1,70 @@
+//! What the extraction learns about a domain from its home page.
+//!
+//! One value of [`Metadata`] is everything [`crate::Domain::update_from_metadata`] writes: the
+//! columns of `domains` plus `domain_metadata`, a JSON object for the rest (open graph, twitter
+//! card, JSON-LD organisation, timings).
+
+use sea_orm::FromJsonQueryResult;
+use serde::{Deserialize, Serialize};
+
+/// Metadata of one domain, as extracted from its home page (and contact pages).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Primary language subtag, lower case (`en`, `fr`).
+    pub language: Option<String>,
+    pub canonical_url: Option<String>,
+    pub favicon_url: Option<String>,
+    pub logo_url: Option<String>,
+    /// Lower case, de-duplicated, in page order.
+    pub email_addresses: Vec<String>,
+    /// E.164 (`+33142685300`), de-duplicated, in page order.
+    pub phone_numbers: Vec<String>,
+    #[serde(flatten)]
+    pub social: SocialProfiles,
+    pub is_wordpress: bool,
+    pub wordpress_version: Option<String>,
+    pub has_elementor: bool,
+    pub tech_stack: Vec<Technology>,
+    /// Status of the final response of the home page fetch.
+    pub http_status: Option<i32>,
+    /// URL of the home page after redirects.
+    pub final_url: Option<String>,
+    /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
+    /// `timings`, ...
+    pub domain_metadata: serde_json::Value,
+}
+
+/// The first profile link per platform, normalised (https, no `www.`, no trailing slash).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocialProfiles {
+    pub facebook_url: Option<String>,
+    pub twitter_url: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub instagram_url: Option<String>,
+    pub youtube_url: Option<String>,
+    pub tiktok_url: Option<String>,
+    pub pinterest_url: Option<String>,
+    pub github_url: Option<String>,
+}
+
+/// One detected technology of the site's stack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Technology {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+/// A JSON array of strings stored in one column (`email_addresses`, `phone_numbers`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct StringList(pub Vec<String>);
+
+/// The `tech_stack` column: a JSON array of [`Technology`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct TechStack(pub Vec<Technology>);

@@ -1,0 +1,22 @@
+//! Schema migrations of domain-scheduler: one dated file per change, each with `up` and `down`,
+//! written once for SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_batch_jobs;
+mod m20261124_000002_create_domains;
+mod m20261124_000003_create_domain_errors;
+mod m20261124_000004_create_scheduler_runs;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_batch_jobs::Migration),
+            Box::new(m20261124_000002_create_domains::Migration),
+            Box::new(m20261124_000003_create_domain_errors::Migration),
+            Box::new(m20261124_000004_create_scheduler_runs::Migration),
+        ]
+    }
+}

@@ -1,0 +1,92 @@
+//! Connecting to the database and migrating it.
+//!
+//! PostgreSQL connections use no named prepared-statement cache, so they work behind a
+//! transaction-mode pooler (PgBouncer, Supavisor), and carry a `statement_timeout`. SQLite runs
+//! in WAL mode with one connection per process: SQLite has one writer anyway, and a single
+//! connection means a claim can never race another claim of the same process.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+
+use crate::config::Settings;
+
+/// Connection settings taken from [`Settings`], so tools and tests can connect without a whole
+/// configuration.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub statement_timeout: Duration,
+}
+
+impl From<&Settings> for DbOptions {
+    fn from(settings: &Settings) -> Self {
+        DbOptions {
+            url: settings.database_url.clone(),
+            max_connections: settings.db_max_connections,
+            statement_timeout: settings.db_statement_timeout,
+        }
+    }
+}
+
+impl DbOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        DbOptions { url: url.into(), max_connections: 10, statement_timeout: Duration::from_secs(30) }
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        if self.url.starts_with("sqlite:") { DbBackend::Sqlite } else { DbBackend::Postgres }
+    }
+}
+
+/// Opens a connection pool.
+pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
+    let mut connect = ConnectOptions::new(options.url.clone());
+    connect
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(options.statement_timeout);
+    match options.backend() {
+        DbBackend::Sqlite => {
+            connect.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(|opts| {
+                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(30))
+                    .foreign_keys(true)
+            });
+        }
+        _ => {
+            connect
+                .max_connections(options.max_connections)
+                .statement_timeout(options.statement_timeout)
+                // Unnamed statements only: named ones do not survive a transaction-mode pooler.
+                .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(0));
+        }
+    }
+    Database::connect(connect).await
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// One migration and whether it is applied.
+#[derive(Debug, serde::Serialize)]
+pub struct MigrationState {
+    pub name: String,
+    pub applied: bool,
+}
+
+/// Every known migration in order, with its state.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<MigrationState>, DbErr> {
+    let applied: Vec<String> =
+        Migrator::get_applied_migrations(db).await?.iter().map(|m| m.name().to_owned()).collect();
+    Ok(Migrator::migrations()
+        .iter()
+        .map(|m| MigrationState { name: m.name().to_owned(), applied: applied.iter().any(|a| a == m.name()) })
+        .collect())
+}

@@ -1,0 +1,252 @@
+//! The standardised domain: what `add` and the API accept, and the only form stored in
+//! `domains.domain`.
+//!
+//! Parse, don't validate: [`DomainName::parse`] is the one fallible door; everything after it
+//! takes a [`DomainName`] and never checks again. It must never panic, whatever the input.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Longest input looked at; anything longer is refused before parsing, so hostile input has a
+/// bounded cost.
+const MAX_INPUT_LEN: usize = 2048;
+/// RFC 1035: a name is at most 253 characters in text form, a label at most 63.
+const MAX_NAME_LEN: usize = 253;
+const MAX_LABEL_LEN: usize = 63;
+
+/// A lower-case, punycode hostname under a known public suffix, without `www.`, scheme, port,
+/// credentials, path or query: `HTTPS://WWW.Example.COM/path?q` is `example.com`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct DomainName(String);
+
+/// Why an input is not a domain the service can fetch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidDomain {
+    #[error("empty input")]
+    Empty,
+    #[error("name too long (at most 253 characters, 63 per label)")]
+    TooLong,
+    #[error("IP addresses are not domains")]
+    IpAddress,
+    #[error("localhost is not a public domain")]
+    Localhost,
+    #[error("single-label names are not public domains")]
+    SingleLabel,
+    #[error("invalid characters (letters, digits and inner hyphens only)")]
+    InvalidCharacters,
+    #[error("not under a known public suffix")]
+    UnknownSuffix,
+    #[error("a public suffix itself, not a domain under it")]
+    PublicSuffixOnly,
+}
+
+impl InvalidDomain {
+    /// A stable machine-readable reason, used by the API and the command line.
+    pub fn code(self) -> &'static str {
+        match self {
+            InvalidDomain::Empty => "empty",
+            InvalidDomain::TooLong => "too_long",
+            InvalidDomain::IpAddress => "ip_address",
+            InvalidDomain::Localhost => "localhost",
+            InvalidDomain::SingleLabel => "single_label",
+            InvalidDomain::InvalidCharacters => "invalid_characters",
+            InvalidDomain::UnknownSuffix => "unknown_suffix",
+            InvalidDomain::PublicSuffixOnly => "public_suffix_only",
+        }
+    }
+}
+
+impl DomainName {
+    /// Standardises a domain, a URL or a host with port and credentials into a [`DomainName`].
+    pub fn parse(input: &str) -> Result<DomainName, InvalidDomain> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(InvalidDomain::Empty);
+        }
+        if input.len() > MAX_INPUT_LEN {
+            return Err(InvalidDomain::TooLong);
+        }
+        let host = host_of(input)?;
+        let host = host.trim_end_matches('.');
+        if host.is_empty() {
+            return Err(InvalidDomain::Empty);
+        }
+        check_shape(host)?;
+        let name = strip_www(host);
+        check_public_suffix(name)?;
+        Ok(DomainName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The home page URL for `scheme` (`https://example.com/`).
+    pub fn home_page(&self, scheme: &str) -> String {
+        format!("{scheme}://{}/", self.0)
+    }
+}
+
+impl fmt::Display for DomainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for DomainName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The host of `input`, IDNA-encoded and lower case, by the URL standard: scheme, credentials,
+/// port, path, query and fragment fall away.
+fn host_of(input: &str) -> Result<String, InvalidDomain> {
+    let with_scheme;
+    let as_url = if input.contains("://") {
+        input
+    } else {
+        with_scheme = format!("http://{input}");
+        &with_scheme
+    };
+    let url = url::Url::parse(as_url).map_err(|error| match error {
+        url::ParseError::EmptyHost => InvalidDomain::Empty,
+        url::ParseError::InvalidIpv4Address | url::ParseError::InvalidIpv6Address => InvalidDomain::IpAddress,
+        _ => InvalidDomain::InvalidCharacters,
+    })?;
+    match url.host() {
+        Some(url::Host::Domain(host)) => Ok(host.to_ascii_lowercase()),
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => Err(InvalidDomain::IpAddress),
+        None => Err(InvalidDomain::Empty),
+    }
+}
+
+/// Length, label and character rules of a hostname (after IDNA, so ASCII only).
+fn check_shape(host: &str) -> Result<(), InvalidDomain> {
+    if host.len() > MAX_NAME_LEN {
+        return Err(InvalidDomain::TooLong);
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.iter().any(|label| label.len() > MAX_LABEL_LEN) {
+        return Err(InvalidDomain::TooLong);
+    }
+    let valid_label = |label: &&str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if !labels.iter().all(valid_label) {
+        return Err(InvalidDomain::InvalidCharacters);
+    }
+    if host == "localhost" || host.ends_with(".localhost") {
+        return Err(InvalidDomain::Localhost);
+    }
+    if labels.len() == 1 {
+        return Err(InvalidDomain::SingleLabel);
+    }
+    // A name made only of digits and dots that the URL parser did not take for IPv4.
+    if labels.iter().all(|label| label.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(InvalidDomain::IpAddress);
+    }
+    Ok(())
+}
+
+/// `www.example.com` is `example.com`, unless dropping `www.` would leave a bare public suffix
+/// (`www.co.uk` stays itself and is judged as such).
+fn strip_www(host: &str) -> &str {
+    match host.strip_prefix("www.") {
+        Some(rest) if psl::domain(rest.as_bytes()).is_some() => rest,
+        _ => host,
+    }
+}
+
+fn check_public_suffix(name: &str) -> Result<(), InvalidDomain> {
+    let suffix = psl::suffix(name.as_bytes()).ok_or(InvalidDomain::UnknownSuffix)?;
+    if !suffix.is_known() {
+        return Err(InvalidDomain::UnknownSuffix);
+    }
+    match psl::domain(name.as_bytes()) {
+        Some(domain) if domain.suffix().is_known() => Ok(()),
+        _ => Err(InvalidDomain::PublicSuffixOnly),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(input: &str) -> String {
+        DomainName::parse(input).map(|d| d.0).unwrap_or_else(|e| panic!("{input}: {e}"))
+    }
+
+    fn err(input: &str) -> InvalidDomain {
+        DomainName::parse(input).expect_err(input)
+    }
+
+    #[test]
+    fn urls_are_reduced_to_their_lower_case_host_without_www() {
+        assert_eq!(ok("HTTPS://WWW.Example.COM/path?q"), "example.com");
+        assert_eq!(ok("example.com"), "example.com");
+        assert_eq!(ok("  www.example.com.  "), "example.com");
+        assert_eq!(ok("http://user:secret@shop.example.co.uk:8080/a/b#top"), "shop.example.co.uk");
+        assert_eq!(ok("example.com:443"), "example.com");
+        assert_eq!(ok("example.com/contact?lang=fr"), "example.com");
+    }
+
+    #[test]
+    fn international_names_become_punycode() {
+        assert_eq!(ok("Bücher.de"), "xn--bcher-kva.de");
+        assert_eq!(ok("https://www.例え.jp/"), "xn--r8jz45g.jp");
+    }
+
+    #[test]
+    fn subdomains_other_than_www_are_kept() {
+        assert_eq!(ok("blog.example.com"), "blog.example.com");
+        assert_eq!(ok("www2.example.com"), "www2.example.com");
+    }
+
+    #[test]
+    fn each_bad_input_is_refused_with_its_reason() {
+        assert_eq!(err(""), InvalidDomain::Empty);
+        assert_eq!(err("   "), InvalidDomain::Empty);
+        assert_eq!(err("https://"), InvalidDomain::Empty);
+        assert_eq!(err("192.168.1.1"), InvalidDomain::IpAddress);
+        assert_eq!(err("http://[::1]:8080/"), InvalidDomain::IpAddress);
+        assert_eq!(err("localhost"), InvalidDomain::Localhost);
+        assert_eq!(err("app.localhost"), InvalidDomain::Localhost);
+        assert_eq!(err("intranet"), InvalidDomain::SingleLabel);
+        assert_eq!(err("exa mple.com"), InvalidDomain::InvalidCharacters);
+        assert_eq!(err("under_score.com"), InvalidDomain::InvalidCharacters);
+        assert_eq!(err("-bad.com"), InvalidDomain::InvalidCharacters);
+        assert_eq!(err(&format!("{}.com", "a".repeat(64))), InvalidDomain::TooLong);
+        assert_eq!(err(&format!("{}com", "abcdefghi.".repeat(26))), InvalidDomain::TooLong);
+        assert_eq!(err(&"a".repeat(5000)), InvalidDomain::TooLong);
+        assert_eq!(err("example.notatld"), InvalidDomain::UnknownSuffix);
+        assert_eq!(err("co.uk"), InvalidDomain::PublicSuffixOnly);
+        assert_eq!(err("www.co.uk"), InvalidDomain::PublicSuffixOnly);
+    }
+
+    #[test]
+    fn reasons_have_stable_codes() {
+        assert_eq!(InvalidDomain::UnknownSuffix.code(), "unknown_suffix");
+        assert_eq!(InvalidDomain::IpAddress.to_string(), "IP addresses are not domains");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_input_is_parsed_or_refused_without_panic(input in ".{0,300}") {
+            let _ = DomainName::parse(&input);
+        }
+
+        #[test]
+        fn a_standardised_name_standardises_to_itself(input in "[a-zA-Z0-9.-]{1,40}\\.(com|de|co\\.uk|org)") {
+            if let Ok(name) = DomainName::parse(&input) {
+                proptest::prop_assert_eq!(DomainName::parse(name.as_str()), Ok(name.clone()));
+                proptest::prop_assert_eq!(DomainName::parse(&format!("https://www.{name}/x?y")), Ok(name));
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! domain-scheduler keeps a database of web domains enriched with metadata from each domain's
+//! home page.
+//!
+//! ```text
+//!  add / API / any INSERT          Supervisor (timer, claims, runs)
+//!        │                              │ batches of claimed domains
+//!        ▼                              ▼
+//!   domains: pending ──claim──▶  FetcherPool: fetch ─▶ extract
+//!                                       │ Metadata            │ failure
+//!                                       ▼                     ▼
+//!                                  Persister              ErrorRecorder
+//!                         Domain::update_from_metadata    domain_errors, retry or error
+//! ```
+//!
+//! Data flows one way. [`domain_name`] is the only door for a domain into the database;
+//! [`store`] holds every query; [`config`] every setting.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain_name;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,116 @@
+//! Batch progress, computed from the batch's domains: a batch is `complete` only when every
+//! one of its domains is `completed` or `error`.
+
+use entity::domains::{Column, Entity};
+use entity::{DomainStatus, batch_jobs};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Domains per status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub pending: u64,
+    pub processing: u64,
+    pub completed: u64,
+    pub error: u64,
+}
+
+impl StatusCounts {
+    pub fn total(&self) -> u64 {
+        self.pending + self.processing + self.completed + self.error
+    }
+
+    fn add(&mut self, status: DomainStatus, count: u64) {
+        match status {
+            DomainStatus::Pending => self.pending += count,
+            DomainStatus::Processing => self.processing += count,
+            DomainStatus::Completed => self.completed += count,
+            DomainStatus::Error => self.error += count,
+        }
+    }
+}
+
+/// A batch's state, derived from its domains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchState {
+    /// Nothing started yet.
+    Pending,
+    /// Some domains done or in progress, some not.
+    Running,
+    /// Every domain `completed` or `error`.
+    Complete,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchProgress {
+    pub batch_id: Uuid,
+    pub status: BatchState,
+    pub total: u64,
+    pub counts: StatusCounts,
+    /// Share of domains done, from 0.0 to 1.0.
+    pub progress: f64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Counts of the tenant's domains by status (every tenant's with `None`).
+pub async fn counts<C: ConnectionTrait>(db: &C, tenant_id: Option<Uuid>) -> Result<StatusCounts, DbErr> {
+    let mut query = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Column::Id.count(), "n")
+        .group_by(Column::Status);
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(Column::TenantId.eq(tenant_id));
+    }
+    tally(query.into_tuple::<(DomainStatus, i64)>().all(db).await?)
+}
+
+fn tally(rows: Vec<(DomainStatus, i64)>) -> Result<StatusCounts, DbErr> {
+    let mut counts = StatusCounts::default();
+    for (status, n) in rows {
+        counts.add(status, n.max(0) as u64);
+    }
+    Ok(counts)
+}
+
+/// The progress of batch `id` of `tenant_id`, or `None` when the tenant has no such batch.
+pub async fn progress<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<Option<BatchProgress>, DbErr> {
+    let Some(batch) =
+        batch_jobs::Entity::find_by_id(id).filter(batch_jobs::Column::TenantId.eq(tenant_id)).one(db).await?
+    else {
+        return Ok(None);
+    };
+    let rows = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Column::Id.count(), "n")
+        .filter(Column::BatchId.eq(id))
+        .group_by(Column::Status)
+        .into_tuple::<(DomainStatus, i64)>()
+        .all(db)
+        .await?;
+    let counts = tally(rows)?;
+    let done = counts.completed + counts.error;
+    let total = counts.total();
+    let status = if done == total {
+        BatchState::Complete
+    } else if done == 0 && counts.processing == 0 {
+        BatchState::Pending
+    } else {
+        BatchState::Running
+    };
+    Ok(Some(BatchProgress {
+        batch_id: batch.id,
+        status,
+        total,
+        progress: if total == 0 { 1.0 } else { done as f64 / total as f64 },
+        counts,
+        created_at: batch.created_at,
+    }))
+}

@@ -1,0 +1,259 @@
+//! Adding, finding and resetting domains.
+
+use chrono::Utc;
+use entity::domains::{self, ActiveModel, Column, Entity};
+use entity::metadata::{StringList, TechStack};
+use entity::{DomainStatus, batch_jobs};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::domain_name::DomainName;
+
+/// Rows per multi-row statement: 1,000 rows of 16 columns stay under the bind-parameter limits
+/// of both SQLite (32,766) and PostgreSQL (65,535).
+const CHUNK: usize = 1000;
+
+/// What to enqueue: standardised names for one tenant, written as one batch.
+pub struct EnqueueRequest<'a> {
+    pub tenant_id: Uuid,
+    pub domains: &'a [DomainName],
+    /// Put domains the tenant already has back to `pending` (except those being processed).
+    pub refresh: bool,
+    /// Pages the fetcher may visit per domain (1 = home page only).
+    pub max_pages: i32,
+}
+
+/// What an enqueue wrote.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct EnqueueOutcome {
+    /// The batch holding every enqueued domain; `None` when nothing was enqueued.
+    pub batch_id: Option<Uuid>,
+    /// Domains new to the tenant.
+    pub added: Vec<String>,
+    /// Known domains put back to `pending` by a refresh.
+    pub refreshed: Vec<String>,
+    /// Known domains left as they were.
+    pub already_present: Vec<String>,
+    /// Known domains being processed right now, left alone even by a refresh.
+    pub in_progress: Vec<String>,
+    /// Names given more than once in the same request, counted once.
+    pub duplicates: usize,
+}
+
+/// A fresh `pending` row, due now.
+fn new_row(tenant_id: Uuid, name: &str, batch_id: Uuid, max_pages: i32) -> ActiveModel {
+    let now = Utc::now();
+    ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(tenant_id),
+        domain: Set(name.to_owned()),
+        status: Set(DomainStatus::Pending),
+        batch_id: Set(Some(batch_id)),
+        attempts: Set(0),
+        max_pages: Set(max_pages),
+        next_attempt_at: Set(now),
+        email_addresses: Set(StringList::default()),
+        phone_numbers: Set(StringList::default()),
+        is_wordpress: Set(false),
+        has_elementor: Set(false),
+        tech_stack: Set(TechStack::default()),
+        domain_metadata: Set(serde_json::json!({})),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Writes `request` as one batch in one transaction, with chunked multi-row statements, calling
+/// `progress` with the number of names handled so far. Either the whole batch is written or
+/// nothing is.
+pub async fn enqueue<C: TransactionTrait>(
+    db: &C,
+    request: EnqueueRequest<'_>,
+    progress: impl Fn(usize),
+) -> Result<EnqueueOutcome, DbErr> {
+    let mut outcome = EnqueueOutcome::default();
+    let mut seen = std::collections::HashSet::with_capacity(request.domains.len());
+    let unique: Vec<&str> =
+        request.domains.iter().map(DomainName::as_str).filter(|name| seen.insert(*name)).collect();
+    outcome.duplicates = request.domains.len() - unique.len();
+
+    let txn = db.begin().await?;
+    let batch_id = Uuid::new_v4();
+    let batch = batch_jobs::ActiveModel {
+        id: Set(batch_id),
+        tenant_id: Set(request.tenant_id),
+        total: Set(0),
+        created_at: Set(Utc::now()),
+    };
+    batch_jobs::Entity::insert(batch).exec_without_returning(&txn).await?;
+
+    let mut done = request.domains.len() - unique.len();
+    for chunk in unique.chunks(CHUNK) {
+        let existing: Vec<(Uuid, String, DomainStatus)> = Entity::find()
+            .select_only()
+            .columns([Column::Id, Column::Domain, Column::Status])
+            .filter(Column::TenantId.eq(request.tenant_id))
+            .filter(Column::Domain.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let known: std::collections::HashMap<&str, (Uuid, DomainStatus)> =
+            existing.iter().map(|(id, name, status)| (name.as_str(), (*id, *status))).collect();
+
+        let fresh: Vec<&str> = chunk.iter().copied().filter(|name| !known.contains_key(name)).collect();
+        if !fresh.is_empty() {
+            let rows = fresh.iter().map(|name| new_row(request.tenant_id, name, batch_id, request.max_pages));
+            // A concurrent writer may add the same name between the look-up and here: the
+            // unique index decides, and such a name counts as already present.
+            Entity::insert_many(rows)
+                .on_conflict_do_nothing_on([Column::TenantId, Column::Domain])
+                .exec_without_returning(&txn)
+                .await?;
+            outcome.added.extend(fresh.iter().map(|s| s.to_string()));
+        }
+
+        let mut to_refresh = Vec::new();
+        for (id, name, status) in &existing {
+            match (request.refresh, status) {
+                (_, DomainStatus::Processing) => outcome.in_progress.push(name.clone()),
+                (true, _) => {
+                    to_refresh.push(*id);
+                    outcome.refreshed.push(name.clone());
+                }
+                (false, _) => outcome.already_present.push(name.clone()),
+            }
+        }
+        if !to_refresh.is_empty() {
+            Entity::update_many()
+                .set(back_to_pending(Some(batch_id), Some(request.max_pages)))
+                .filter(Column::Id.is_in(to_refresh))
+                .filter(Column::Status.ne(DomainStatus::Processing))
+                .exec(&txn)
+                .await?;
+        }
+        done += chunk.len();
+        progress(done);
+    }
+
+    let total = outcome.added.len() + outcome.refreshed.len();
+    if total == 0 {
+        txn.rollback().await?;
+        return Ok(outcome);
+    }
+    batch_jobs::Entity::update_many()
+        .set(batch_jobs::ActiveModel { total: Set(total as i32), ..Default::default() })
+        .filter(batch_jobs::Column::Id.eq(batch_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    outcome.batch_id = Some(batch_id);
+    Ok(outcome)
+}
+
+/// The update that makes a domain due again from scratch: `pending`, no attempts, no lease, no
+/// last error, due now.
+fn back_to_pending(batch_id: Option<Uuid>, max_pages: Option<i32>) -> ActiveModel {
+    let now = Utc::now();
+    let mut update = ActiveModel {
+        status: Set(DomainStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_by: Set(None),
+        locked_until: Set(None),
+        last_error: Set(None),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    if let Some(batch_id) = batch_id {
+        update.batch_id = Set(Some(batch_id));
+    }
+    if let Some(max_pages) = max_pages {
+        update.max_pages = Set(max_pages);
+    }
+    update
+}
+
+/// The row of `name` in `tenant_id`.
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    name: &DomainName,
+) -> Result<Option<domains::Model>, DbErr> {
+    Entity::find()
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::Domain.eq(name.as_str()))
+        .one(db)
+        .await
+}
+
+/// What a reset did to each name it was given.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ResetOutcome {
+    pub reset: Vec<String>,
+    pub not_found: Vec<String>,
+    pub in_progress: Vec<String>,
+}
+
+/// Puts the named domains back to `pending` with attempts cleared; a domain being processed is
+/// left to its lease.
+pub async fn reset_names<C: TransactionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    names: &[DomainName],
+) -> Result<ResetOutcome, DbErr> {
+    let mut outcome = ResetOutcome::default();
+    let txn = db.begin().await?;
+    for chunk in names.chunks(CHUNK) {
+        let existing: Vec<(Uuid, String, DomainStatus)> = Entity::find()
+            .select_only()
+            .columns([Column::Id, Column::Domain, Column::Status])
+            .filter(Column::TenantId.eq(tenant_id))
+            .filter(Column::Domain.is_in(chunk.iter().map(DomainName::as_str)))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        let mut ids = Vec::new();
+        for name in chunk {
+            match existing.iter().find(|(_, n, _)| n == name.as_str()) {
+                None => outcome.not_found.push(name.to_string()),
+                Some((_, n, DomainStatus::Processing)) => outcome.in_progress.push(n.clone()),
+                Some((id, n, _)) => {
+                    ids.push(*id);
+                    outcome.reset.push(n.clone());
+                }
+            }
+        }
+        if !ids.is_empty() {
+            Entity::update_many()
+                .set(back_to_pending(None, None))
+                .filter(Column::Id.is_in(ids))
+                .filter(Column::Status.ne(DomainStatus::Processing))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// Puts every domain of the tenant in `status` back to `pending`; returns how many.
+pub async fn reset_status<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    status: DomainStatus,
+) -> Result<u64, DbErr> {
+    if status == DomainStatus::Processing {
+        return Ok(0);
+    }
+    let result = Entity::update_many()
+        .set(back_to_pending(None, None))
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::Status.eq(status))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
