@@ -1,0 +1,141 @@
+//! Why a domain's attempt failed: the stage and kind stored in `domain_errors`, and whether
+//! trying again can help.
+//!
+//! Extraction, fetching, persistence and actor failures are separate stages with separate kinds,
+//! so a database error is never reported as a page error or the other way round.
+
+use std::fmt;
+
+/// The stage of the pipeline where an attempt failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Fetch,
+    Extract,
+    Persist,
+    Actor,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Fetch => "fetch",
+            Stage::Extract => "extract",
+            Stage::Persist => "persist",
+            Stage::Actor => "actor",
+        }
+    }
+}
+
+/// What went wrong, as stored in `domain_errors.kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The name does not resolve.
+    Dns,
+    /// No TCP connection could be made.
+    Connect,
+    /// TLS handshake or certificate failure.
+    Tls,
+    /// The whole-request deadline passed.
+    Timeout,
+    /// The final answer was not a 2xx.
+    HttpStatus,
+    /// The body passed the size cap (after decompression).
+    TooLarge,
+    /// The answer is not an HTML page.
+    NotHtml,
+    /// The domain resolves or redirects to a non-public address.
+    BlockedAddress,
+    /// A redirect loop, too many redirects, or a redirect to an unusable scheme.
+    Redirect,
+    /// robots.txt forbids fetching the home page.
+    RobotsDisallowed,
+    /// The page could not be parsed.
+    Parse,
+    /// The stored domain is not a valid domain.
+    InvalidDomain,
+    /// The database refused or could not be reached.
+    Database,
+    /// An actor panicked while holding the domain.
+    Panic,
+    /// Anything else (the message tells).
+    Other,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Dns => "dns",
+            Kind::Connect => "connect",
+            Kind::Tls => "tls",
+            Kind::Timeout => "timeout",
+            Kind::HttpStatus => "http_status",
+            Kind::TooLarge => "too_large",
+            Kind::NotHtml => "not_html",
+            Kind::BlockedAddress => "blocked_address",
+            Kind::Redirect => "redirect",
+            Kind::RobotsDisallowed => "robots_disallowed",
+            Kind::Parse => "parse",
+            Kind::InvalidDomain => "invalid_domain",
+            Kind::Database => "database",
+            Kind::Panic => "panic",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// One failed attempt of one domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub stage: Stage,
+    pub kind: Kind,
+    pub message: String,
+    /// Trying again cannot help (an invalid domain, a blocked address, a 404): the domain goes
+    /// straight to `error` instead of being retried.
+    pub permanent: bool,
+}
+
+impl Failure {
+    pub fn new(stage: Stage, kind: Kind, message: impl Into<String>) -> Failure {
+        Failure { stage, kind, message: message.into(), permanent: false }
+    }
+
+    pub fn permanent(mut self) -> Failure {
+        self.permanent = true;
+        self
+    }
+
+    /// A failure for a final HTTP status: permanent for 4xx other than 408 and 429.
+    pub fn http_status(status: u16) -> Failure {
+        let failure = Failure::new(Stage::Fetch, Kind::HttpStatus, format!("HTTP status {status}"));
+        if (400..500).contains(&status) && status != 408 && status != 429 {
+            failure.permanent()
+        } else {
+            failure
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}: {}", self.stage.as_str(), self.kind.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_are_permanent_except_timeout_and_rate_limit() {
+        assert!(Failure::http_status(404).permanent);
+        assert!(Failure::http_status(410).permanent);
+        assert!(!Failure::http_status(408).permanent);
+        assert!(!Failure::http_status(429).permanent);
+        assert!(!Failure::http_status(503).permanent);
+        assert_eq!(Failure::http_status(500).to_string(), "fetch/http_status: HTTP status 500");
+    }
+}
