@@ -661,4 +661,33 @@ mod tests {
     fn passwords_are_redacted_from_database_urls() {
         assert_eq!(redact_url("postgres://u:hunter2@db/x"), "postgres://u:***@db/x");
     }
+
+    #[test]
+    fn every_setting_is_documented_in_the_readme_and_the_example_file() {
+        let readme = include_str!("../README.md");
+        let example = include_str!("../domain-scheduler.example.toml");
+        for doc in SETTINGS {
+            assert!(readme.contains(&format!("`{}`", doc.env)), "README lacks {}", doc.env);
+            assert!(example.contains(&format!("# {} = ", doc.key)), "example file lacks {}", doc.key);
+        }
+    }
+
+    #[test]
+    fn the_example_file_uncommented_is_a_valid_configuration() {
+        let example = include_str!("../domain-scheduler.example.toml");
+        let settings: String = example
+            .lines()
+            .filter_map(|line| line.strip_prefix("# "))
+            .filter(|line| {
+                line.split_once(" = ").is_some_and(|(key, _)| SETTINGS.iter().any(|d| d.key == key))
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("domain-scheduler.toml");
+        std::fs::write(&file, settings).unwrap();
+        let loaded = load(Some(&file), &FlagValues::new(), Some(&env(&[]))).unwrap();
+        assert_eq!(loaded.fetch_connect_to.as_deref(), Some("127.0.0.1:8080"));
+        assert_eq!(loaded.interval, Duration::from_secs(60));
+    }
 }

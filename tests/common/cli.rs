@@ -1,0 +1,47 @@
+//! Running the real binary, the way users do.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_domain-scheduler");
+
+/// A command of the binary against `database_url`, in an empty working folder, with no
+/// `DOMAIN_SCHEDULER_*` variable inherited from the caller.
+pub fn command(database_url: &str, workdir: &std::path::Path) -> Command {
+    let mut command = Command::new(BIN);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("DOMAIN_SCHEDULER_") || name.starts_with("OTEL_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("DATABASE_URL", database_url).env("RUST_LOG", "warn").current_dir(workdir);
+    command
+}
+
+/// Runs the binary with `args` and `stdin`, waiting for it to end.
+pub fn run(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let workdir = tempfile::tempdir().expect("temporary folder");
+    let mut command = command(database_url, workdir.path());
+    command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start the binary");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("binary ran")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not JSON ({e}): {}\nstderr: {}", stdout(output), stderr(output))
+    })
+}

@@ -1,0 +1,104 @@
+//! A fresh database per test, on SQLite (a file in a temporary folder) or PostgreSQL (a new
+//! database on the server of `TEST_POSTGRES_URL`), so tests run in parallel without sharing
+//! rows.
+//!
+//! PostgreSQL tests run whenever `TEST_POSTGRES_URL` is set, and fail (never skip) when the
+//! server cannot be reached.
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A new empty database, or `None` for PostgreSQL when `TEST_POSTGRES_URL` is not set.
+    pub async fn create(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Some(TestDb { backend, url, _dir: Some(dir), pg: None })
+            }
+            Backend::Postgres => {
+                let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+                    eprintln!("TEST_POSTGRES_URL is not set: PostgreSQL variant not run");
+                    return None;
+                };
+                let name = format!("ds_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("TEST_POSTGRES_URL is set but unreachable: {e}"));
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+                admin.close().await.ok();
+                let mut url = url::Url::parse(&admin_url).expect("TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                let url = url.to_string();
+                Some(TestDb { backend, url, _dir: None, pg: Some((admin_url, name)) })
+            }
+        }
+    }
+
+    /// A connection to the test database, migrated.
+    pub async fn connect(&self) -> DatabaseConnection {
+        let db = domain_scheduler::db::connect(&domain_scheduler::db::DbOptions::new(&self.url))
+            .await
+            .expect("connect to the test database");
+        domain_scheduler::db::migrate(&db).await.expect("migrate the test database");
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.pg.take() else { return };
+        // Drop runs outside any runtime guarantee: use a thread with its own small runtime.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Declares each listed `async fn name(backend: Backend)` as two tests, `sqlite::name` and
+/// `postgres::name`, so every backend runs the same suite.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::db::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::db::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,5 @@
+//! Shared test support: databases per test on both backends, the binary, the site farm.
+#![allow(dead_code)]
+
+pub mod cli;
+pub mod db;
