@@ -82,6 +82,13 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "attempts before a domain ends in `error`",
     },
     SettingDoc {
+        key: "retry_base_seconds",
+        env: "DOMAIN_SCHEDULER_RETRY_BASE_SECONDS",
+        default: "60",
+        accepts: "a whole number of seconds from 1 to 86400",
+        meaning: "first retry delay after a failed attempt; each further attempt doubles it (with jitter, at most 6 hours)",
+    },
+    SettingDoc {
         key: "lease_seconds",
         env: "DOMAIN_SCHEDULER_LEASE_SECONDS",
         default: "300",
@@ -205,6 +212,7 @@ pub struct Settings {
     pub fetcher_pool_size: u32,
     pub max_attempts: u32,
     pub lease: Duration,
+    pub retry_base: Duration,
     pub http_addr: SocketAddr,
     pub api_tokens: ApiTokens,
     pub fetch_timeout: Duration,
@@ -392,6 +400,9 @@ impl Loader<'_> {
             fetcher_pool_size: self.get("fetcher_pool_size", whole(1, 1024))?.unwrap_or(8) as u32,
             max_attempts: self.get("max_attempts", whole(1, 100))?.unwrap_or(3) as u32,
             lease: self.get("lease_seconds", seconds(1, 86_400))?.unwrap_or(Duration::from_secs(300)),
+            retry_base: self
+                .get("retry_base_seconds", seconds(1, 86_400))?
+                .unwrap_or(Duration::from_secs(60)),
             http_addr: self
                 .get("http_addr", socket_addr)?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8000))),

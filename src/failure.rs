@@ -59,6 +59,8 @@ pub enum Kind {
     Database,
     /// An actor panicked while holding the domain.
     Panic,
+    /// The instance holding the domain stopped before finishing it; its lease ran out.
+    LeaseExpired,
     /// Anything else (the message tells).
     Other,
 }
@@ -80,6 +82,7 @@ impl Kind {
             Kind::InvalidDomain => "invalid_domain",
             Kind::Database => "database",
             Kind::Panic => "panic",
+            Kind::LeaseExpired => "lease_expired",
             Kind::Other => "other",
         }
     }

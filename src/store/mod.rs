@@ -2,7 +2,11 @@
 //! the actors and the API call the same functions, and none of them builds SQL by hand.
 
 pub mod batches;
+pub mod claims;
 pub mod domains;
+pub mod failures;
+pub mod results;
+pub mod runs;
 
 pub use batches::{BatchProgress, BatchState, StatusCounts};
 pub use domains::{EnqueueOutcome, EnqueueRequest};

@@ -1,0 +1,144 @@
+//! Claims and leases: how a domain moves from `pending` to `processing` and back.
+//!
+//! A claim is one statement on both backends: `UPDATE domains SET status = 'processing', ...
+//! WHERE id IN (SELECT id ... ORDER BY next_attempt_at LIMIT n [FOR UPDATE SKIP LOCKED])
+//! RETURNING *`. On PostgreSQL the row locks make concurrent claims from any number of
+//! processes skip each other's rows; on SQLite the single writer serialises the statements. A
+//! claim counts as an attempt, so a domain that crashes its worker cannot be retried forever.
+
+use chrono::{DateTime, Utc};
+use entity::domains::{self, ActiveModel, Column, Entity};
+use entity::{DomainStatus, domain_errors};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+};
+use uuid::Uuid;
+
+use crate::failure::{Kind, Stage};
+
+/// Claims up to `limit` due domains for `instance_id` until `now + lease`: pending rows whose due
+/// time has come, oldest due first.
+pub async fn claim<C: ConnectionTrait>(
+    db: &C,
+    instance_id: &str,
+    limit: u64,
+    lease: std::time::Duration,
+) -> Result<Vec<domains::Model>, DbErr> {
+    let now = Utc::now();
+    let due = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Status.eq(DomainStatus::Pending))
+        .filter(Column::NextAttemptAt.lte(now))
+        .order_by_asc(Column::NextAttemptAt)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .into_query();
+    let locked_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
+    let mut claimed = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(DomainStatus::Processing.as_str()))
+        .col_expr(Column::LockedBy, Expr::value(instance_id))
+        .col_expr(Column::LockedUntil, Expr::value(locked_until))
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.in_subquery(due))
+        .exec_with_returning(db)
+        .await?;
+    claimed.sort_by_key(|row| row.next_attempt_at);
+    Ok(claimed)
+}
+
+/// Takes back domains whose lease expired (their worker died): each gets a `domain_errors` row
+/// (stage `actor`, kind `lease_expired`) and goes back to `pending`, or to `error` when its
+/// attempts are spent. Returns how many rows were taken back.
+pub async fn recover_expired<C: ConnectionTrait>(db: &C, max_attempts: u32) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let expired =
+        Condition::all().add(Column::Status.eq(DomainStatus::Processing)).add(Column::LockedUntil.lt(now));
+    let message = "lease expired: the instance holding the domain stopped before finishing it";
+    let mut recovered = 0;
+    for (spent, status) in [(false, DomainStatus::Pending), (true, DomainStatus::Error)] {
+        let attempts = if spent {
+            Column::Attempts.gte(max_attempts as i32)
+        } else {
+            Column::Attempts.lt(max_attempts as i32)
+        };
+        let rows = Entity::update_many()
+            .set(ActiveModel {
+                status: Set(status),
+                locked_by: Set(None),
+                locked_until: Set(None),
+                next_attempt_at: Set(now),
+                last_error: Set(Some(format!("actor/lease_expired: {message}"))),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .filter(expired.clone())
+            .filter(attempts)
+            .exec_with_returning(db)
+            .await?;
+        recovered += rows.len() as u64;
+        let errors = rows.iter().map(|row| domain_errors::ActiveModel {
+            domain_id: Set(row.id),
+            run_id: Set(None),
+            attempt: Set(row.attempts),
+            stage: Set(Stage::Actor.as_str().to_owned()),
+            kind: Set(Kind::LeaseExpired.as_str().to_owned()),
+            message: Set(message.to_owned()),
+            occurred_at: Set(now),
+            ..Default::default()
+        });
+        if !rows.is_empty() {
+            domain_errors::Entity::insert_many(errors).exec_without_returning(db).await?;
+        }
+    }
+    Ok(recovered)
+}
+
+/// Hands back the leases of `ids` still held by `instance_id` (shutdown): they go back to
+/// `pending`, due now, and the claim's attempt is not counted.
+pub async fn release<C: ConnectionTrait>(db: &C, instance_id: &str, ids: &[Uuid]) -> Result<u64, DbErr> {
+    let mut released = 0;
+    for chunk in ids.chunks(1000) {
+        let result = Entity::update_many()
+            .col_expr(Column::Status, Expr::value(DomainStatus::Pending.as_str()))
+            .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
+            .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1))
+            .col_expr(Column::NextAttemptAt, Expr::value(Utc::now()))
+            .filter(Column::Id.is_in(chunk.iter().copied()))
+            .filter(Column::Status.eq(DomainStatus::Processing))
+            .filter(Column::LockedBy.eq(instance_id))
+            .exec(db)
+            .await?;
+        released += result.rows_affected;
+    }
+    Ok(released)
+}
+
+/// Whether any domain is due now (pending and due, or holding an expired lease).
+pub async fn any_due<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let due = Condition::any()
+        .add(
+            Condition::all()
+                .add(Column::Status.eq(DomainStatus::Pending))
+                .add(Column::NextAttemptAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(Column::Status.eq(DomainStatus::Processing))
+                .add(Column::LockedUntil.lt(now)),
+        );
+    let found = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(due)
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
