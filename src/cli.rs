@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
 
+use crate::actors::{Mode, Pipeline};
 use crate::config::{self, FlagValues, Settings};
 use crate::db::{self, DbOptions};
 use crate::domain_name::{DomainName, InvalidDomain};
@@ -116,9 +117,28 @@ impl SettingFlags {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the service until SIGINT/SIGTERM. For now it migrates the database and waits for the
-    /// signal; the actors and the HTTP API are not started yet.
+    /// Run the service until SIGINT/SIGTERM: migrate, start the actors, then drain in-flight
+    /// work and exit 0. (The HTTP API is not served yet.)
     Serve,
+    /// One scheduler run through the same actors as `serve` (or runs until nothing is due with
+    /// --drain); prints each run's metrics as one JSON line.
+    RunOnce {
+        /// Keep running until nothing is due and nothing is in flight.
+        #[arg(long)]
+        drain: bool,
+    },
+    /// Run only the extraction on saved pages and print the metadata JSON, one line per file
+    /// (no database, no network).
+    Extract {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The domain the pages were saved from (relative URLs resolve against https://DOMAIN/).
+        #[arg(long)]
+        domain: String,
+        /// A file of response headers (`Name: value` per line) to use as the page's headers.
+        #[arg(long, value_name = "FILE")]
+        headers: Option<PathBuf>,
+    },
     /// Apply pending migrations and exit.
     Migrate {
         /// List the migrations and whether each is applied, without applying any.
@@ -170,9 +190,12 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = config::load(cli.config.as_deref(), &cli.settings.values(), None)
         .map_err(|error| BadInput(error.to_string()))?;
-    crate::telemetry::init_logging(settings.log_format);
-    match cli.command {
+    let telemetry =
+        crate::telemetry::init(settings.log_format).map_err(|error| BadInput(error.to_string()))?;
+    let result = match cli.command {
         Command::Serve => serve(&settings).await,
+        Command::RunOnce { drain } => run_once(&settings, drain).await,
+        Command::Extract { files, domain, headers } => extract(&files, &domain, headers.as_deref()),
         Command::Migrate { status } => migrate(&settings, status).await,
         Command::Add { domains, file, tenant, refresh, max_pages } => {
             add(&settings, domains, file, tenant.unwrap_or(DEFAULT_TENANT), refresh, max_pages).await
@@ -182,7 +205,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reset { domains, status, tenant } => {
             reset(&settings, domains, status, tenant.unwrap_or(DEFAULT_TENANT)).await
         }
-    }
+    };
+    telemetry.shutdown().await;
+    result
+}
+
+/// Resolves with the reason once the restart intensity stops the service.
+async fn fatal_reason(mut fatal: tokio::sync::watch::Receiver<Option<String>>) -> String {
+    let _ = fatal.wait_for(Option::is_some).await;
+    fatal.borrow().clone().unwrap_or_default()
 }
 
 /// Connects and brings the schema up to date: every command that touches the database starts
@@ -197,10 +228,73 @@ async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection
 }
 
 async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let _db = open(settings).await?;
-    tracing::info!(database = %config::redact_url(&settings.database_url), "database ready; waiting for SIGINT or SIGTERM (the actor pipeline is not started yet)");
-    crate::shutdown::signal().await;
-    tracing::info!("stopping");
+    let db = open(settings).await?;
+    let pipeline = Pipeline::start(settings, db, Mode::Serve).await?;
+    tracing::info!(database = %config::redact_url(&settings.database_url), "service started");
+    let fatal = fatal_reason(pipeline.fatal.clone());
+    tokio::select! {
+        _ = crate::shutdown::signal() => {
+            tracing::info!("signal received: stopping");
+            pipeline.shutdown().await;
+            pipeline.wait().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        reason = fatal => {
+            pipeline.supervisor.stop(Some(reason.clone()));
+            anyhow::bail!("service stopped: {reason}")
+        }
+    }
+}
+
+async fn run_once(settings: &Settings, drain: bool) -> anyhow::Result<ExitCode> {
+    let db = open(settings).await?;
+    let mode = if drain { Mode::Drain } else { Mode::Once };
+    let pipeline = Pipeline::start(settings, db, mode).await?;
+    let fatal = fatal_reason(pipeline.fatal.clone());
+    let supervisor = pipeline.supervisor.clone();
+    let runs = tokio::select! {
+        runs = pipeline.wait() => runs,
+        reason = fatal => {
+            supervisor.stop(Some(reason.clone()));
+            anyhow::bail!("run stopped: {reason}")
+        }
+    };
+    if runs.is_empty() {
+        eprintln!("nothing was due");
+    }
+    for run in runs {
+        println!("{}", serde_json::to_string(&run)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extract(files: &[PathBuf], domain: &str, headers: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let name = parse_name(domain)?;
+    let url = url::Url::parse(&name.home_page("https")).map_err(|e| BadInput(e.to_string()))?;
+    let mut header_map = reqwest::header::HeaderMap::new();
+    if let Some(path) = headers {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| BadInput(format!("cannot read {}: {error}", path.display())))?;
+        for line in text.lines() {
+            let Some((name, value)) = line.split_once(':') else { continue };
+            if let (Ok(name), Ok(value)) = (
+                reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()),
+                reqwest::header::HeaderValue::from_str(value.trim()),
+            ) {
+                header_map.append(name, value);
+            }
+        }
+    }
+    let content_type =
+        header_map.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    for file in files {
+        let bytes = std::fs::read(file)
+            .map_err(|error| BadInput(format!("cannot read {}: {error}", file.display())))?;
+        let html = crate::fetch::decode_html(&bytes, content_type.as_deref());
+        let metadata =
+            crate::extract::extract(&crate::extract::Page { html: &html, headers: &header_map, url: &url });
+        println!("{}", serde_json::to_string(&metadata)?);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -15,6 +15,7 @@
 //! Data flows one way. [`domain_name`] is the only door for a domain into the database;
 //! [`store`] holds every query; [`config`] every setting.
 
+pub mod actors;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -5,6 +5,9 @@ use domain_scheduler::cli::{self, BadInput, Cli};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Tests steer fail points through the FAILPOINTS variable; release builds have none.
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -1,2 +1,226 @@
 //! Extraction: decoded HTML + response headers + final URL in, [`entity::Metadata`] out.
 //! Pure: no I/O, and it never panics, whatever the page.
+//!
+//! One parse per page; every selector is compiled once. Each field is a chain of small rules,
+//! first match wins.
+
+mod contacts;
+mod tech;
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use entity::Metadata;
+use reqwest::header::HeaderMap;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+pub use contacts::{contact_links, merge_contacts};
+
+/// What the extraction reads.
+pub struct Page<'a> {
+    pub html: &'a str,
+    pub headers: &'a HeaderMap,
+    pub url: &'a Url,
+}
+
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|_| unreachable!("selectors are literals"))
+}
+
+static TITLE: LazyLock<Selector> = LazyLock::new(|| selector("title"));
+static META: LazyLock<Selector> = LazyLock::new(|| selector("meta"));
+static LINK: LazyLock<Selector> = LazyLock::new(|| selector("link[href]"));
+static BASE: LazyLock<Selector> = LazyLock::new(|| selector("base[href]"));
+static HTML_TAG: LazyLock<Selector> = LazyLock::new(|| selector("html"));
+static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
+static IMG: LazyLock<Selector> = LazyLock::new(|| selector("img"));
+static JSON_LD: LazyLock<Selector> = LazyLock::new(|| selector(r#"script[type="application/ld+json"]"#));
+
+/// The parsed page and what every rule shares.
+pub(crate) struct Document<'a> {
+    pub html: Html,
+    /// The page as text, for the few rules that match markup patterns.
+    pub raw: &'a str,
+    pub base: Url,
+    pub headers: &'a HeaderMap,
+    /// `<meta>` name/property (lower case) → content, first one wins.
+    pub meta: BTreeMap<String, String>,
+}
+
+impl<'a> Document<'a> {
+    fn parse(page: &Page<'a>) -> Document<'a> {
+        let html = Html::parse_document(page.html);
+        let base = html
+            .select(&BASE)
+            .next()
+            .and_then(|b| b.value().attr("href"))
+            .and_then(|href| page.url.join(href.trim()).ok())
+            .unwrap_or_else(|| page.url.clone());
+        let mut meta = BTreeMap::new();
+        for element in html.select(&META) {
+            let key = element
+                .value()
+                .attr("property")
+                .or_else(|| element.value().attr("name"))
+                .or_else(|| element.value().attr("itemprop"));
+            if let (Some(key), Some(content)) = (key, element.value().attr("content")) {
+                let content = collapse(content);
+                if !content.is_empty() {
+                    meta.entry(key.trim().to_ascii_lowercase()).or_insert(content);
+                }
+            }
+        }
+        Document { html, raw: page.html, base, headers: page.headers, meta }
+    }
+
+    pub fn resolve(&self, href: &str) -> Option<String> {
+        let href = href.trim();
+        if href.is_empty() || href.starts_with("data:") || href.starts_with("javascript:") {
+            return None;
+        }
+        self.base.join(href).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from)
+    }
+}
+
+/// Whitespace runs become one space; ends trimmed.
+pub(crate) fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn inside_svg(element: &ElementRef<'_>) -> bool {
+    element.ancestors().filter_map(ElementRef::wrap).any(|a| a.value().name().eq_ignore_ascii_case("svg"))
+}
+
+/// Runs every rule chain over one parse of the page.
+pub fn extract(page: &Page<'_>) -> Metadata {
+    let document = Document::parse(page);
+    let mut metadata = Metadata {
+        title: title(&document),
+        description: description(&document),
+        language: language(&document),
+        canonical_url: canonical(&document),
+        favicon_url: favicon(&document),
+        logo_url: logo(&document),
+        ..Metadata::default()
+    };
+    contacts::fill(&document, &mut metadata);
+    tech::fill(&document, &mut metadata);
+    metadata.domain_metadata = serde_json::json!({
+        "open_graph": document.meta.iter().filter(|(k, _)| k.starts_with("og:")).collect::<BTreeMap<_, _>>(),
+        "twitter_card": document.meta.iter().filter(|(k, _)| k.starts_with("twitter:")).collect::<BTreeMap<_, _>>(),
+        "organization": organization(&document),
+    });
+    metadata
+}
+
+fn title(document: &Document<'_>) -> Option<String> {
+    document
+        .html
+        .select(&TITLE)
+        .find(|t| !inside_svg(t))
+        .map(|t| collapse(&t.text().collect::<String>()))
+        .filter(|t| !t.is_empty())
+        .or_else(|| document.meta.get("og:title").cloned())
+        .or_else(|| document.meta.get("twitter:title").cloned())
+        .or_else(|| {
+            document.html.select(&H1).map(|h| collapse(&h.text().collect::<String>())).find(|t| !t.is_empty())
+        })
+}
+
+fn description(document: &Document<'_>) -> Option<String> {
+    ["description", "og:description", "twitter:description"]
+        .iter()
+        .find_map(|key| document.meta.get(*key).cloned())
+}
+
+fn language(document: &Document<'_>) -> Option<String> {
+    let primary = |tag: &str| {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        (primary.len() >= 2 && primary.len() <= 3 && primary.bytes().all(|b| b.is_ascii_alphabetic()))
+            .then_some(primary)
+    };
+    document
+        .html
+        .select(&HTML_TAG)
+        .next()
+        .and_then(|h| h.value().attr("lang"))
+        .and_then(primary)
+        .or_else(|| document.meta.get("og:locale").and_then(|l| primary(l)))
+        .or_else(|| document.headers.get("content-language").and_then(|v| v.to_str().ok()).and_then(primary))
+}
+
+fn rel_tokens(element: &ElementRef<'_>) -> Vec<String> {
+    element.value().attr("rel").unwrap_or("").split_ascii_whitespace().map(str::to_ascii_lowercase).collect()
+}
+
+fn canonical(document: &Document<'_>) -> Option<String> {
+    document
+        .html
+        .select(&LINK)
+        .find(|l| rel_tokens(l).iter().any(|t| t == "canonical"))
+        .and_then(|l| document.resolve(l.value().attr("href")?))
+}
+
+fn favicon(document: &Document<'_>) -> Option<String> {
+    let link_with = |wanted: &str| {
+        document
+            .html
+            .select(&LINK)
+            .find(|l| rel_tokens(l).iter().any(|t| t == wanted))
+            .and_then(|l| document.resolve(l.value().attr("href")?))
+    };
+    link_with("icon").or_else(|| link_with("apple-touch-icon")).or_else(|| document.resolve("/favicon.ico"))
+}
+
+fn logo(document: &Document<'_>) -> Option<String> {
+    if let Some(logo) = organization(document).and_then(|org| json_ld_logo(&org)) {
+        return document.resolve(&logo);
+    }
+    if let Some(logo) = document.meta.get("og:logo").or_else(|| document.meta.get("logo")) {
+        return document.resolve(logo);
+    }
+    document.html.select(&IMG).find_map(|img| {
+        let v = img.value();
+        let says_logo = ["class", "id", "alt", "src"]
+            .iter()
+            .any(|attr| v.attr(attr).is_some_and(|value| value.to_ascii_lowercase().contains("logo")));
+        if says_logo { document.resolve(v.attr("src")?) } else { None }
+    })
+}
+
+/// The first JSON-LD organisation of the page (also inside `@graph`).
+fn organization(document: &Document<'_>) -> Option<serde_json::Value> {
+    const TYPES: [&str; 4] = ["Organization", "LocalBusiness", "Corporation", "OnlineStore"];
+    fn is_org(value: &serde_json::Value) -> bool {
+        match value.get("@type") {
+            Some(serde_json::Value::String(t)) => TYPES.contains(&t.as_str()),
+            Some(serde_json::Value::Array(ts)) => {
+                ts.iter().any(|t| t.as_str().is_some_and(|t| TYPES.contains(&t)))
+            }
+            _ => false,
+        }
+    }
+    fn find(value: &serde_json::Value) -> Option<serde_json::Value> {
+        match value {
+            serde_json::Value::Array(items) => items.iter().find_map(find),
+            serde_json::Value::Object(map) if is_org(value) => Some(serde_json::Value::Object(map.clone())),
+            serde_json::Value::Object(map) => map.get("@graph").and_then(find),
+            _ => None,
+        }
+    }
+    document.html.select(&JSON_LD).find_map(|script| {
+        let text = script.text().collect::<String>();
+        serde_json::from_str::<serde_json::Value>(text.trim()).ok().as_ref().and_then(find)
+    })
+}
+
+fn json_ld_logo(org: &serde_json::Value) -> Option<String> {
+    match org.get("logo")? {
+        serde_json::Value::String(url) => Some(url.clone()),
+        object @ serde_json::Value::Object(_) => {
+            object.get("url").or_else(|| object.get("contentUrl")).and_then(|u| u.as_str()).map(str::to_owned)
+        }
+        _ => None,
+    }
+}

@@ -1,2 +1,263 @@
 //! Fetching a domain's home page with reqwest, under bounded time, size and redirects, and
 //! never from a non-public address unless the operator allows it.
+//!
+//! One shared client (connection reuse on). `connect_to` routes every connection to one address
+//! while the domain stays the Host header and SNI. Every failure maps to a [`Failure`] of stage
+//! `fetch` with its kind; nothing here panics on what a server sends.
+
+mod charset;
+mod guard;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
+use url::Url;
+
+pub use charset::decode_html;
+pub use guard::is_public;
+
+use crate::config::{Scheme, Settings};
+use crate::domain_name::DomainName;
+use crate::failure::{Failure, Kind, Stage};
+
+const MAX_REDIRECTS: usize = 10;
+/// Marker carried by resolver and redirect errors so the error mapping can name the kind.
+const BLOCKED: &str = "blocked address";
+
+#[derive(Clone, Debug)]
+pub struct FetchSettings {
+    pub timeout: Duration,
+    pub max_bytes: u64,
+    pub schemes: Vec<Scheme>,
+    pub connect_to: Option<String>,
+    pub allow_private_networks: bool,
+    pub user_agent: String,
+}
+
+impl From<&Settings> for FetchSettings {
+    fn from(settings: &Settings) -> Self {
+        FetchSettings {
+            timeout: settings.fetch_timeout,
+            max_bytes: settings.fetch_max_bytes,
+            schemes: settings.fetch_schemes.clone(),
+            connect_to: settings.fetch_connect_to.clone(),
+            allow_private_networks: settings.allow_private_networks,
+            user_agent: settings.user_agent.clone(),
+        }
+    }
+}
+
+/// A fetched HTML page.
+#[derive(Debug)]
+pub struct FetchedPage {
+    pub final_url: Url,
+    pub status: u16,
+    pub headers: HeaderMap,
+    /// The body decoded to text.
+    pub html: String,
+    /// Body size after decompression.
+    pub bytes: usize,
+    pub elapsed: Duration,
+}
+
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: Arc<FetchSettings>,
+}
+
+/// Resolves names for the client: to the operator's `connect_to` address when set, else by the
+/// system resolver, refusing non-public answers unless allowed. Checking here, at connect time,
+/// means a name that changes its answer (DNS rebinding) is still checked on what is dialled.
+struct GuardedResolver {
+    connect_to: Option<String>,
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let connect_to = self.connect_to.clone();
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            if let Some(target) = connect_to {
+                let addrs: Vec<SocketAddr> = tokio::net::lookup_host(target).await?.collect();
+                return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
+            }
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allow_private && let Some(bad) = addrs.iter().find(|addr| !is_public(addr.ip())) {
+                return Err(format!("{BLOCKED}: {host} resolves to {}", bad.ip()).into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+impl Fetcher {
+    pub fn new(settings: FetchSettings) -> Result<Fetcher, Failure> {
+        let allow_private = settings.allow_private_networks;
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            let url = attempt.url().clone();
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            }
+            if attempt.previous().iter().any(|seen| seen == &url) {
+                return attempt.error(format!("redirect loop at {url}"));
+            }
+            if !matches!(url.scheme(), "http" | "https") {
+                return attempt.error(format!("redirect to unsupported scheme {}", url.scheme()));
+            }
+            if !allow_private {
+                let literal = match url.host() {
+                    Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+                    Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+                    _ => None,
+                };
+                if literal.is_some_and(|ip| !is_public(ip)) {
+                    return attempt.error(format!("{BLOCKED}: redirect to {url}"));
+                }
+            }
+            attempt.follow()
+        });
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .redirect(redirect)
+            .no_proxy()
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .dns_resolver(Arc::new(GuardedResolver {
+                connect_to: settings.connect_to.clone(),
+                allow_private: settings.allow_private_networks,
+            }))
+            .build()
+            .map_err(|error| {
+                Failure::new(Stage::Fetch, Kind::Other, format!("cannot build the HTTP client: {error}"))
+            })?;
+        Ok(Fetcher { client, settings: Arc::new(settings) })
+    }
+
+    /// The home page of `domain`, trying each configured scheme in order. A scheme that cannot
+    /// be reached (connection, TLS, time-out) gives way to the next; an HTTP answer does not.
+    pub async fn home_page(&self, domain: &DomainName) -> Result<FetchedPage, Failure> {
+        let mut last = None;
+        for scheme in &self.settings.schemes {
+            let url = Url::parse(&domain.home_page(scheme.as_str())).map_err(|error| {
+                Failure::new(Stage::Fetch, Kind::InvalidDomain, error.to_string()).permanent()
+            })?;
+            match self.page(&url).await {
+                Ok(page) => return Ok(page),
+                Err(failure) if matches!(failure.kind, Kind::Connect | Kind::Tls | Kind::Timeout) => {
+                    last = Some(failure);
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        Err(last.unwrap_or_else(|| Failure::new(Stage::Fetch, Kind::Other, "no scheme to try")))
+    }
+
+    /// One URL under the same limits and guards.
+    pub async fn page(&self, url: &Url) -> Result<FetchedPage, Failure> {
+        let started = Instant::now();
+        let deadline = self.settings.timeout;
+        match tokio::time::timeout(deadline, self.fetch(url, started)).await {
+            Ok(result) => result,
+            Err(_) => Err(Failure::new(
+                Stage::Fetch,
+                Kind::Timeout,
+                format!("no complete answer within {} s", deadline.as_secs()),
+            )),
+        }
+    }
+
+    async fn fetch(&self, url: &Url, started: Instant) -> Result<FetchedPage, Failure> {
+        let mut response = self.client.get(url.clone()).send().await.map_err(|error| classify(&error))?;
+        let status = response.status().as_u16();
+        if !response.status().is_success() {
+            return Err(Failure::http_status(status));
+        }
+        let headers = response.headers().clone();
+        let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if let Some(kind) = content_type.as_deref() {
+            let mime = kind.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if !(mime == "text/html" || mime == "application/xhtml+xml" || mime.is_empty()) {
+                return Err(Failure::new(Stage::Fetch, Kind::NotHtml, format!("content type {mime}")));
+            }
+        }
+        let max = self.settings.max_bytes;
+        let announced =
+            headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        let compressed = headers.contains_key(reqwest::header::CONTENT_ENCODING);
+        if announced.is_some_and(|length| length > max && !compressed) {
+            return Err(too_large(max));
+        }
+        let final_url = response.url().clone();
+        let mut body = Vec::with_capacity(announced.unwrap_or(64 * 1024).min(max) as usize);
+        while let Some(chunk) = response.chunk().await.map_err(|error| classify(&error))? {
+            if (body.len() + chunk.len()) as u64 > max {
+                return Err(too_large(max));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if content_type.is_none() && !looks_like_html(&body) {
+            return Err(Failure::new(Stage::Fetch, Kind::NotHtml, "no content type and no HTML markup"));
+        }
+        let bytes = body.len();
+        let html = decode_html(&body, content_type.as_deref());
+        Ok(FetchedPage { final_url, status, headers, html, bytes, elapsed: started.elapsed() })
+    }
+}
+
+fn too_large(max: u64) -> Failure {
+    Failure::new(Stage::Fetch, Kind::TooLarge, format!("body larger than {max} bytes"))
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    head.contains("<html")
+        || head.contains("<!doctype html")
+        || head.contains("<head")
+        || head.contains("<body")
+}
+
+/// Names the kind of a reqwest error by what it is and what caused it.
+fn classify(error: &reqwest::Error) -> Failure {
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let lower = chain.to_ascii_lowercase();
+    let kind = if lower.contains(BLOCKED) {
+        return Failure::new(Stage::Fetch, Kind::BlockedAddress, chain).permanent();
+    } else if error.is_timeout() {
+        Kind::Timeout
+    } else if error.is_redirect() {
+        Kind::Redirect
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
+        Kind::Dns
+    } else if lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+        || lower.contains("invalid peer")
+    {
+        Kind::Tls
+    } else if error.is_connect() {
+        Kind::Connect
+    } else if error.is_body() || error.is_decode() {
+        Kind::Other
+    } else {
+        Kind::Connect
+    };
+    Failure::new(Stage::Fetch, kind, chain)
+}

@@ -1,0 +1,166 @@
+//! One fetcher: fetch a domain's home page (and contact pages when allowed), extract its
+//! metadata off the async workers, and hand the result to the persister or the failure to the
+//! error recorder. It never writes to the database.
+
+use std::time::Instant;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use tracing::Instrument;
+
+use super::messages::{Downstream, ErrorRecorderMsg, FetcherMsg, FetcherPoolMsg, PersisterMsg, WorkItem};
+use crate::domain_name::DomainName;
+use crate::extract::{self, Page};
+use crate::failure::{Failure, Kind, Stage};
+use crate::fetch::{FetchedPage, Fetcher as HttpFetcher};
+
+pub struct Fetcher;
+
+pub struct FetcherArgs {
+    pub index: usize,
+    pub http: HttpFetcher,
+    pub pool: ActorRef<FetcherPoolMsg>,
+    pub downstream: Downstream,
+    pub diagnostic_dir: Option<std::path::PathBuf>,
+}
+
+impl Actor for Fetcher {
+    type Msg = FetcherMsg;
+    type State = FetcherArgs;
+    type Arguments = FetcherArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        args: FetcherArgs,
+    ) -> Result<FetcherArgs, ActorProcessingErr> {
+        Ok(args)
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        msg: FetcherMsg,
+        state: &mut FetcherArgs,
+    ) -> Result<(), ActorProcessingErr> {
+        let FetcherMsg::Process(item) = msg;
+        #[cfg(feature = "failpoints")]
+        fail_point_entry(&item.domain);
+        let result = process(state, &item).await;
+        match result {
+            Ok(metadata) => state
+                .downstream
+                .persister()
+                .cast(PersisterMsg::Persist { item, metadata: Box::new(metadata) })?,
+            Err(failure) => {
+                state.downstream.error_recorder().cast(ErrorRecorderMsg::Record { item, failure })?
+            }
+        }
+        state.pool.cast(FetcherPoolMsg::Ready(state.index))?;
+        Ok(())
+    }
+}
+
+/// `fetcher-entry`: `panic` panics on every domain; `return(a.com,b.com)` panics on those
+/// domains only.
+#[cfg(feature = "failpoints")]
+fn fail_point_entry(domain: &str) {
+    if let Some(argument) = fail::eval("fetcher-entry", |argument| argument) {
+        let targeted = argument.as_deref().is_none_or(|list| list.split(',').any(|d| d.trim() == domain));
+        if targeted {
+            panic!("fail point fetcher-entry on {domain}");
+        }
+    }
+}
+
+async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadata, Failure> {
+    let name = DomainName::parse(&item.domain).map_err(|reason| {
+        Failure::new(Stage::Fetch, Kind::InvalidDomain, format!("{:?}: {reason}", item.domain)).permanent()
+    })?;
+    let started = Instant::now();
+    let fetch_span = tracing::info_span!(parent: &item.span, "fetch", url = %name.home_page("https"), http.status = tracing::field::Empty, bytes = tracing::field::Empty);
+    let page = state.http.home_page(&name).instrument(fetch_span.clone()).await;
+    let fetch_seconds = started.elapsed().as_secs_f64();
+    metrics::histogram!("domain_scheduler_fetch_duration_seconds").record(fetch_seconds);
+    let page = page?;
+    fetch_span.record("url", page.final_url.as_str());
+    fetch_span.record("http.status", page.status);
+    fetch_span.record("bytes", page.bytes);
+    drop(fetch_span);
+
+    let (page, mut metadata) = extract_off_runtime(state, item, page).await?;
+    metadata.http_status = Some(i32::from(page.status));
+    metadata.final_url = Some(page.final_url.to_string());
+
+    if item.max_pages > 1 {
+        let links = {
+            let document = Page { html: &page.html, headers: &page.headers, url: &page.final_url };
+            extract::contact_links(&document, (item.max_pages - 1) as usize)
+        };
+        for link in links {
+            let span = tracing::info_span!(parent: &item.span, "fetch", url = %link, http.status = tracing::field::Empty);
+            let Ok(contact) = state.http.page(&link).instrument(span.clone()).await else { continue };
+            span.record("http.status", contact.status);
+            if let Ok((_, found)) = extract_off_runtime(state, item, contact).await {
+                extract::merge_contacts(&mut metadata, &found);
+            }
+        }
+    }
+    if let Some(object) = metadata.domain_metadata.as_object_mut() {
+        object.insert("http_status".into(), page.status.into());
+        object.insert("final_url".into(), page.final_url.as_str().into());
+        object.insert(
+            "timings".into(),
+            serde_json::json!({"fetch_ms": (fetch_seconds * 1000.0).round(), "total_ms": started.elapsed().as_millis() as u64}),
+        );
+    }
+    Ok(metadata)
+}
+
+/// Extraction is CPU work: it runs on the blocking pool so the async workers keep serving
+/// sockets. The page moves there and back instead of being copied. A panic inside the
+/// extraction is an `extract/parse` failure of this domain, not of the actor.
+async fn extract_off_runtime(
+    state: &FetcherArgs,
+    item: &WorkItem,
+    page: FetchedPage,
+) -> Result<(FetchedPage, entity::Metadata), Failure> {
+    let span = tracing::info_span!(parent: &item.span, "extract");
+    let joined = tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let document = Page { html: &page.html, headers: &page.headers, url: &page.final_url };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract::extract(&document)));
+        (page, result)
+    })
+    .await;
+    match joined {
+        Ok((page, Ok(metadata))) => Ok((page, metadata)),
+        Ok((page, Err(panic))) => {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            let failure = Failure::new(Stage::Extract, Kind::Parse, format!("extraction failed: {reason}"));
+            if let Some(dir) = &state.diagnostic_dir {
+                save_diagnostic(dir, &item.domain, &page.html, &failure);
+            }
+            Err(failure)
+        }
+        Err(error) => {
+            Err(Failure::new(Stage::Extract, Kind::Parse, format!("extraction task failed: {error}")))
+        }
+    }
+}
+
+/// Keeps the page and the error of a failed extraction for a developer to replay with
+/// `domain-scheduler extract`.
+fn save_diagnostic(dir: &std::path::Path, domain: &str, html: &str, failure: &Failure) {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let base = dir.join(format!("{domain}-{stamp}"));
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(base.with_extension("html"), html))
+        .and_then(|()| std::fs::write(base.with_extension("error.txt"), failure.to_string()));
+    if let Err(error) = written {
+        tracing::warn!(%error, dir = %dir.display(), "cannot save the diagnostic page");
+    }
+}

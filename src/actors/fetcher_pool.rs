@@ -1,0 +1,141 @@
+//! The fetcher pool: `fetcher_pool_size` fetchers, one domain each at a time, fed from a queue
+//! whose length is bounded by the claims (a claim happens only when a run slot is free).
+//!
+//! It supervises its fetchers: a fetcher that dies is replaced, and the domain it held goes to
+//! the error recorder as an `actor/panic` failure, so it is retried and never lost.
+
+use std::collections::{HashMap, VecDeque};
+
+use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, SupervisionEvent};
+
+use super::fetcher::{Fetcher, FetcherArgs};
+use super::messages::{Downstream, ErrorRecorderMsg, FetcherMsg, FetcherPoolMsg, WorkItem};
+use super::restart::RestartIntensity;
+use crate::failure::{Failure, Kind, Stage};
+use crate::fetch::Fetcher as HttpFetcher;
+
+pub struct FetcherPool;
+
+pub struct FetcherPoolArgs {
+    pub size: usize,
+    pub http: HttpFetcher,
+    pub downstream: Downstream,
+    pub restarts: RestartIntensity,
+    pub diagnostic_dir: Option<std::path::PathBuf>,
+}
+
+struct Slot {
+    actor: ActorRef<FetcherMsg>,
+    /// The domain this fetcher holds, if any.
+    holding: Option<WorkItem>,
+}
+
+pub struct FetcherPoolState {
+    args: FetcherPoolArgs,
+    slots: Vec<Slot>,
+    by_actor: HashMap<ActorId, usize>,
+    queue: VecDeque<WorkItem>,
+    generation: u64,
+}
+
+impl FetcherPool {
+    async fn spawn_fetcher(
+        myself: &ActorRef<FetcherPoolMsg>,
+        args: &FetcherPoolArgs,
+        index: usize,
+        generation: u64,
+    ) -> Result<ActorRef<FetcherMsg>, ActorProcessingErr> {
+        let fetcher_args = FetcherArgs {
+            index,
+            http: args.http.clone(),
+            pool: myself.clone(),
+            downstream: args.downstream.clone(),
+            diagnostic_dir: args.diagnostic_dir.clone(),
+        };
+        // A new name per generation: the failed actor's name may not be unregistered yet.
+        let name = format!("fetcher-{index}-{generation}");
+        let (actor, _) = Actor::spawn_linked(Some(name), Fetcher, fetcher_args, myself.get_cell()).await?;
+        Ok(actor)
+    }
+}
+
+impl FetcherPoolState {
+    /// Hands queued domains to idle fetchers.
+    fn dispatch(&mut self) -> Result<(), ActorProcessingErr> {
+        for slot in self.slots.iter_mut().filter(|slot| slot.holding.is_none()) {
+            let Some(item) = self.queue.pop_front() else { break };
+            slot.holding = Some(item.clone());
+            slot.actor.cast(FetcherMsg::Process(item))?;
+        }
+        metrics::gauge!("domain_scheduler_fetch_queue_depth").set(self.queue.len() as f64);
+        Ok(())
+    }
+}
+
+impl Actor for FetcherPool {
+    type Msg = FetcherPoolMsg;
+    type State = FetcherPoolState;
+    type Arguments = FetcherPoolArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: FetcherPoolArgs,
+    ) -> Result<FetcherPoolState, ActorProcessingErr> {
+        let mut slots = Vec::with_capacity(args.size);
+        let mut by_actor = HashMap::new();
+        for index in 0..args.size {
+            let actor = Self::spawn_fetcher(&myself, &args, index, 0).await?;
+            by_actor.insert(actor.get_id(), index);
+            slots.push(Slot { actor, holding: None });
+        }
+        Ok(FetcherPoolState { args, slots, by_actor, queue: VecDeque::new(), generation: 0 })
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        msg: FetcherPoolMsg,
+        state: &mut FetcherPoolState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            FetcherPoolMsg::Process(item) => state.queue.push_back(item),
+            FetcherPoolMsg::Ready(index) => {
+                if let Some(slot) = state.slots.get_mut(index) {
+                    slot.holding = None;
+                }
+            }
+        }
+        state.dispatch()
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        event: SupervisionEvent,
+        state: &mut FetcherPoolState,
+    ) -> Result<(), ActorProcessingErr> {
+        let (cell, reason): (ActorCell, String) = match event {
+            SupervisionEvent::ActorFailed(cell, error) => (cell, error.to_string()),
+            SupervisionEvent::ActorTerminated(cell, _, reason) => {
+                (cell, reason.unwrap_or_else(|| "stopped".into()))
+            }
+            _ => return Ok(()),
+        };
+        let Some(index) = state.by_actor.remove(&cell.get_id()) else { return Ok(()) };
+        tracing::warn!(fetcher = index, %reason, "fetcher died; replacing it");
+        if let Some(item) = state.slots[index].holding.take() {
+            let failure =
+                Failure::new(Stage::Actor, Kind::Panic, format!("fetcher died holding the domain: {reason}"));
+            state.args.downstream.error_recorder().cast(ErrorRecorderMsg::Record { item, failure })?;
+        }
+        if !state.args.restarts.allow("fetcher", &reason) {
+            return Ok(());
+        }
+        state.generation += 1;
+        let actor = Self::spawn_fetcher(&myself, &state.args, index, state.generation).await?;
+        state.by_actor.insert(actor.get_id(), index);
+        state.slots[index].actor = actor;
+        state.dispatch()
+    }
+}

@@ -1,0 +1,144 @@
+//! Every message between the actors. Each carries the `domain.process` span of its domain, so
+//! one run is one trace although its work crosses actors.
+
+use entity::Metadata;
+use ractor::RpcReplyPort;
+use uuid::Uuid;
+
+use crate::failure::Failure;
+use crate::store::runs::RunMetrics;
+
+/// One claimed domain on its way through the pipeline.
+#[derive(Clone, Debug)]
+pub struct WorkItem {
+    pub run_id: Uuid,
+    pub domain_id: Uuid,
+    /// The standardised name as stored.
+    pub domain: String,
+    /// Attempts counted so far, this one included.
+    pub attempts: i32,
+    /// Pages the fetcher may visit (home page plus contact pages).
+    pub max_pages: i32,
+    /// `domain.process`, child of the run's `scheduler.run`.
+    pub span: tracing::Span,
+}
+
+/// How one domain's attempt ended, reported to the supervisor's run bookkeeping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Written as `completed`.
+    Completed,
+    /// Failed and re-queued with a backoff.
+    Retried,
+    /// Failed for good: `error`.
+    Failed,
+    /// Not written: the lease had moved on (another instance or a shutdown took it back).
+    Skipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Retried => "retried",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// Messages of the [`super::supervisor::Supervisor`].
+pub enum SupervisorMsg {
+    /// The timer: look for due domains when there is capacity.
+    Tick,
+    /// Look now (new work was added, or a run finished with a backlog behind it).
+    Wake,
+    /// Start a run now; answers the run id, or `None` when `max_instances` runs are in flight or
+    /// nothing is due.
+    RunNow(RpcReplyPort<RunNowAnswer>),
+    /// A domain of a run is done (from the persister or the error recorder).
+    Done { run_id: Uuid, domain_id: Uuid, outcome: Outcome },
+    /// Stop claiming, let in-flight work finish within the deadline, hand back the rest.
+    Shutdown(RpcReplyPort<()>),
+    /// The shutdown deadline passed.
+    ShutdownDeadline,
+}
+
+/// The answer to [`SupervisorMsg::RunNow`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunNowAnswer {
+    Started(Uuid),
+    NothingDue,
+    AtCapacity,
+}
+
+/// Messages of the [`super::fetcher_pool::FetcherPool`].
+pub enum FetcherPoolMsg {
+    /// Fetch and extract this domain.
+    Process(WorkItem),
+    /// Fetcher `index` finished its domain and can take another.
+    Ready(usize),
+}
+
+/// Messages of one [`super::fetcher::Fetcher`].
+pub enum FetcherMsg {
+    Process(WorkItem),
+}
+
+/// Messages of the [`super::persister::Persister`].
+pub enum PersisterMsg {
+    /// Write this domain's metadata.
+    Persist { item: WorkItem, metadata: Box<Metadata> },
+    /// Write what is buffered.
+    Flush,
+    /// Write what is buffered and answer when done (shutdown).
+    FlushNow(RpcReplyPort<()>),
+}
+
+/// Messages of the [`super::error_recorder::ErrorRecorder`].
+pub enum ErrorRecorderMsg {
+    /// Record this failure and decide: retry or give up.
+    Record { item: WorkItem, failure: Failure },
+    /// Answer once every earlier message is handled (shutdown).
+    Sync(RpcReplyPort<()>),
+}
+
+/// Where finished runs are reported, for `run-once` to print them.
+pub type RunReports = std::sync::Arc<std::sync::Mutex<Vec<RunMetrics>>>;
+
+/// The current persister and error recorder. A restarted actor has a new address; everyone who
+/// sends to them reads it here, so a restart never leaves a sender talking to a dead actor.
+#[derive(Clone)]
+pub struct Downstream {
+    persister: std::sync::Arc<std::sync::RwLock<ractor::ActorRef<PersisterMsg>>>,
+    error_recorder: std::sync::Arc<std::sync::RwLock<ractor::ActorRef<ErrorRecorderMsg>>>,
+}
+
+impl Downstream {
+    pub fn new(
+        persister: ractor::ActorRef<PersisterMsg>,
+        error_recorder: ractor::ActorRef<ErrorRecorderMsg>,
+    ) -> Self {
+        Downstream {
+            persister: std::sync::Arc::new(std::sync::RwLock::new(persister)),
+            error_recorder: std::sync::Arc::new(std::sync::RwLock::new(error_recorder)),
+        }
+    }
+
+    pub fn persister(&self) -> ractor::ActorRef<PersisterMsg> {
+        self.persister.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn error_recorder(&self) -> ractor::ActorRef<ErrorRecorderMsg> {
+        self.error_recorder.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_persister(&self, actor: ractor::ActorRef<PersisterMsg>) {
+        *self.persister.write().unwrap_or_else(|p| p.into_inner()) = actor;
+    }
+
+    pub fn set_error_recorder(&self, actor: ractor::ActorRef<ErrorRecorderMsg>) {
+        *self.error_recorder.write().unwrap_or_else(|p| p.into_inner()) = actor;
+    }
+}

@@ -1,0 +1,92 @@
+//! The actor tree and who sends what to whom.
+//!
+//! ```text
+//! Supervisor (root: timer, claims, runs, restart intensity)
+//!  ├── FetcherPool ── Fetcher × fetcher_pool_size   Process(WorkItem) → fetch, extract
+//!  ├── Persister                                    Persist{item, metadata} → update_from_metadata
+//!  └── ErrorRecorder                                Record{item, failure}  → domain_errors, retry/error
+//! ```
+//!
+//! Work flows one way: the supervisor sends claimed domains to the pool, a fetcher sends each
+//! result to the persister or the error recorder, and those two answer the supervisor with
+//! `Done` so the run's bookkeeping sees every domain's outcome. Every message carries the
+//! domain's `domain.process` span, a child of the run's `scheduler.run`.
+
+pub mod error_recorder;
+pub mod fetcher;
+pub mod fetcher_pool;
+pub mod messages;
+pub mod persister;
+pub mod restart;
+pub mod supervisor;
+
+use ractor::{Actor, ActorRef};
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::fetch::{FetchSettings, Fetcher as HttpFetcher};
+use crate::store::failures::RetryPolicy;
+use crate::store::runs::RunMetrics;
+pub use messages::{RunNowAnswer, SupervisorMsg};
+use restart::RestartIntensity;
+pub use supervisor::Mode;
+use supervisor::{Supervisor, SupervisorArgs};
+
+/// A started actor tree.
+pub struct Pipeline {
+    pub supervisor: ActorRef<SupervisorMsg>,
+    join: ractor::concurrency::JoinHandle<()>,
+    /// Set when the restart intensity is exceeded: the service must stop with a failure.
+    pub fatal: tokio::sync::watch::Receiver<Option<String>>,
+    reports: messages::RunReports,
+}
+
+/// An identity for this process's leases: host name, process id and a random suffix.
+pub fn instance_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    let host = if host.is_empty() { "host".to_owned() } else { host };
+    format!("{host}-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+impl Pipeline {
+    /// Starts the supervisor and its children.
+    pub async fn start(settings: &Settings, db: DatabaseConnection, mode: Mode) -> anyhow::Result<Pipeline> {
+        let http = HttpFetcher::new(FetchSettings::from(settings))
+            .map_err(|failure| anyhow::anyhow!("{failure}"))?;
+        let (restarts, fatal) = RestartIntensity::new(settings.restart_max, settings.restart_window);
+        let reports = messages::RunReports::default();
+        let args = SupervisorArgs {
+            db,
+            instance_id: instance_id(),
+            mode,
+            interval: settings.interval,
+            batch_size: settings.batch_size,
+            max_instances: settings.max_instances,
+            lease: settings.lease,
+            policy: RetryPolicy { max_attempts: settings.max_attempts, base: settings.retry_base },
+            fetcher_pool_size: settings.fetcher_pool_size as usize,
+            http,
+            restarts,
+            shutdown_timeout: settings.shutdown_timeout,
+            diagnostic_dir: settings.diagnostic_dir.clone(),
+            reports: reports.clone(),
+        };
+        let (supervisor, join) =
+            Actor::spawn(Some(format!("supervisor-{}", uuid::Uuid::new_v4().simple())), Supervisor, args)
+                .await?;
+        Ok(Pipeline { supervisor, join, fatal, reports })
+    }
+
+    /// Waits until the supervisor stops (by itself in `Once`/`Drain` mode, or after
+    /// [`Pipeline::shutdown`]); returns the runs it finished.
+    pub async fn wait(self) -> Vec<RunMetrics> {
+        let _ = self.join.await;
+        std::mem::take(&mut *self.reports.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Asks for a graceful stop: no new claims, in-flight domains finish within the shutdown
+    /// deadline, the rest are handed back.
+    pub async fn shutdown(&self) {
+        let _ = ractor::call!(self.supervisor, SupervisorMsg::Shutdown);
+    }
+}

@@ -1,0 +1,139 @@
+//! The persister: writes successful results through `Domain::update_from_metadata` (guarded by
+//! the lease), many rows per transaction when results arrive fast. A database error keeps the
+//! buffer and retries with backoff: nothing it holds is dropped.
+
+use std::time::Duration;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use sea_orm::DatabaseConnection;
+
+use super::messages::{Outcome, PersisterMsg, SupervisorMsg, WorkItem};
+use crate::store::results::{self, WriteOutcome};
+
+/// A group is written as soon as it has this many rows...
+const MAX_GROUP: usize = 256;
+/// ...or this long after its first row arrived.
+const GROUP_DELAY: Duration = Duration::from_millis(20);
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
+
+pub struct Persister;
+
+pub struct PersisterArgs {
+    pub db: DatabaseConnection,
+    pub instance_id: String,
+    pub supervisor: ActorRef<SupervisorMsg>,
+}
+
+pub struct PersisterState {
+    args: PersisterArgs,
+    buffer: Vec<(WorkItem, Box<entity::Metadata>)>,
+    flush_scheduled: bool,
+    retry_delay: Duration,
+}
+
+impl Actor for Persister {
+    type Msg = PersisterMsg;
+    type State = PersisterState;
+    type Arguments = PersisterArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        args: PersisterArgs,
+    ) -> Result<PersisterState, ActorProcessingErr> {
+        Ok(PersisterState {
+            args,
+            buffer: Vec::new(),
+            flush_scheduled: false,
+            retry_delay: Duration::from_millis(100),
+        })
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        msg: PersisterMsg,
+        state: &mut PersisterState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            PersisterMsg::Persist { item, metadata } => {
+                state.buffer.push((item, metadata));
+                if state.buffer.len() >= MAX_GROUP {
+                    flush(&myself, state).await?;
+                } else if !state.flush_scheduled {
+                    state.flush_scheduled = true;
+                    myself.send_after(GROUP_DELAY, || PersisterMsg::Flush);
+                }
+            }
+            PersisterMsg::Flush => {
+                state.flush_scheduled = false;
+                flush(&myself, state).await?;
+            }
+            PersisterMsg::FlushNow(reply) => {
+                flush(&myself, state).await?;
+                let _ = reply.send(());
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn flush(
+    myself: &ActorRef<PersisterMsg>,
+    state: &mut PersisterState,
+) -> Result<(), ActorProcessingErr> {
+    if state.buffer.is_empty() {
+        return Ok(());
+    }
+    #[cfg(feature = "failpoints")]
+    {
+        if let Some(argument) = fail::eval("persister-entry", |argument| argument) {
+            if argument.as_deref() == Some("panic") {
+                panic!("fail point persister-entry");
+            }
+            return retry_later(myself, state, "fail point persister-entry".into());
+        }
+    }
+    let spans: Vec<tracing::Span> = state
+        .buffer
+        .iter()
+        .map(|(item, _)| tracing::info_span!(parent: &item.span, "persist", rows_in_transaction = state.buffer.len()))
+        .collect();
+    let rows: Vec<(uuid::Uuid, &entity::Metadata)> =
+        state.buffer.iter().map(|(item, metadata)| (item.domain_id, metadata.as_ref())).collect();
+    match results::write_completed(&state.args.db, &state.args.instance_id, &rows).await {
+        Ok(outcomes) => {
+            drop(spans);
+            state.retry_delay = Duration::from_millis(100);
+            for ((item, _), written) in state.buffer.drain(..).zip(outcomes) {
+                let outcome = match written {
+                    WriteOutcome::Written => Outcome::Completed,
+                    WriteOutcome::LeaseLost => Outcome::Skipped,
+                };
+                item.span.record("outcome", outcome.as_str());
+                state.args.supervisor.cast(SupervisorMsg::Done {
+                    run_id: item.run_id,
+                    domain_id: item.domain_id,
+                    outcome,
+                })?;
+            }
+            Ok(())
+        }
+        Err(error) => retry_later(myself, state, error.to_string()),
+    }
+}
+
+/// Keeps the buffer and tries again after a growing delay.
+fn retry_later(
+    myself: &ActorRef<PersisterMsg>,
+    state: &mut PersisterState,
+    error: String,
+) -> Result<(), ActorProcessingErr> {
+    tracing::warn!(%error, rows = state.buffer.len(), retry_in_ms = state.retry_delay.as_millis() as u64, "cannot write results; keeping them and retrying");
+    if !state.flush_scheduled {
+        state.flush_scheduled = true;
+        myself.send_after(state.retry_delay, || PersisterMsg::Flush);
+    }
+    state.retry_delay = (state.retry_delay * 2).min(MAX_RETRY_DELAY);
+    Ok(())
+}

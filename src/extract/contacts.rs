@@ -1,0 +1,222 @@
+//! Contacts: emails, phone numbers (E.164) and social profiles, and the links worth following
+//! to find more of them.
+
+use std::sync::LazyLock;
+
+use entity::Metadata;
+use regex::Regex;
+use scraper::{ElementRef, Node, Selector};
+use url::Url;
+
+use super::{Document, Page};
+
+static ANCHOR: LazyLock<Selector> = LazyLock::new(|| super::selector("a[href]"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b")
+        .unwrap_or_else(|_| unreachable!())
+});
+/// File names and asset versions that look like addresses: `logo@2x.png`, `bootstrap@5.3.2`.
+const NOT_EMAIL_ENDINGS: [&str; 10] =
+    [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".js", ".css", ".avif", ".ico"];
+const PLACEHOLDER_DOMAINS: [&str; 5] =
+    ["example.com", "example.org", "example.net", "domain.com", "email.com"];
+
+pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
+    let mut emails = Vec::new();
+    let mut phones = Vec::new();
+    let region = default_region(document);
+    for anchor in document.html.select(&ANCHOR) {
+        let Some(href) = anchor.value().attr("href") else { continue };
+        let href = href.trim();
+        let lower = href.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix("mailto:") {
+            let address = rest.split('?').next().unwrap_or("");
+            let decoded = percent_decode(address);
+            for part in decoded.split(',') {
+                push_email(&mut emails, part.trim());
+            }
+        } else if lower.starts_with("tel:") {
+            if let Some(number) = parse_phone(&percent_decode(&href[4..]), region) {
+                push_unique(&mut phones, number);
+            }
+        } else if let Some(url) = document.resolve(href) {
+            social(&mut metadata.social, &url);
+        }
+    }
+    let text = visible_text(document);
+    for found in EMAIL.find_iter(&text) {
+        push_email(&mut emails, found.as_str());
+    }
+    metadata.email_addresses = emails;
+    metadata.phone_numbers = phones;
+}
+
+fn push_unique(list: &mut Vec<String>, value: String) {
+    if !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+fn push_email(list: &mut Vec<String>, candidate: &str) {
+    let email =
+        candidate.trim().trim_matches(|c: char| c == '.' || c == '<' || c == '>').to_ascii_lowercase();
+    let Some((local, domain)) = email.split_once('@') else { return };
+    let valid = !local.is_empty()
+        && domain.contains('.')
+        && !NOT_EMAIL_ENDINGS.iter().any(|ending| email.ends_with(ending))
+        && !PLACEHOLDER_DOMAINS.contains(&domain)
+        && !domain.split('.').next_back().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+        && EMAIL.is_match(&email);
+    if valid {
+        push_unique(list, email);
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+/// Text a visitor sees: not scripts, styles, templates or inline SVG.
+fn visible_text(document: &Document<'_>) -> String {
+    let mut text = String::new();
+    for node in document.html.tree.nodes() {
+        if let Node::Text(chunk) = node.value() {
+            let hidden = node.ancestors().filter_map(ElementRef::wrap).any(|a| {
+                matches!(a.value().name(), "script" | "style" | "noscript" | "svg" | "template" | "head")
+            });
+            if !hidden {
+                text.push_str(chunk);
+                text.push(' ');
+            }
+        }
+    }
+    text
+}
+
+/// The region for numbers written without `+CC`: the page's language region, else the
+/// country-code top-level domain.
+fn default_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
+    let from_tag = |tag: &str| {
+        let region = tag.split(['-', '_']).nth(1)?.to_ascii_uppercase();
+        region.parse::<phonenumber::country::Id>().ok()
+    };
+    let lang =
+        document.html.select(&super::HTML_TAG).next().and_then(|h| h.value().attr("lang")).and_then(from_tag);
+    lang.or_else(|| document.meta.get("og:locale").and_then(|l| from_tag(l))).or_else(|| {
+        let tld = document.base.host_str()?.rsplit('.').next()?.to_ascii_uppercase();
+        let tld = if tld == "UK" { "GB".to_owned() } else { tld };
+        (tld.len() == 2).then(|| tld.parse().ok()).flatten()
+    })
+}
+
+fn parse_phone(raw: &str, region: Option<phonenumber::country::Id>) -> Option<String> {
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    if !(6..=15).contains(&digits) {
+        return None;
+    }
+    let number = phonenumber::parse(region, raw.trim()).ok()?;
+    phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// Platform → (hosts, path prefixes that are not profiles).
+const PLATFORMS: [(&str, &[&str], &[&str]); 8] = [
+    ("facebook", &["facebook.com", "fb.com"], &["sharer", "share", "dialog", "plugins", "tr"]),
+    ("twitter", &["twitter.com", "x.com"], &["intent", "share", "home", "hashtag", "search"]),
+    ("linkedin", &["linkedin.com"], &["sharing", "shareArticle", "share", "feed"]),
+    ("instagram", &["instagram.com"], &["p", "explore", "reel"]),
+    ("youtube", &["youtube.com", "youtu.be"], &["watch", "embed", "results", "share"]),
+    ("tiktok", &["tiktok.com"], &["share", "embed"]),
+    ("pinterest", &["pinterest.com"], &["pin", "share"]),
+    ("github", &["github.com"], &["sponsors", "features", "login", "about"]),
+];
+
+fn social(profiles: &mut entity::SocialProfiles, url: &str) {
+    let Ok(parsed) = Url::parse(url) else { return };
+    let Some(host) = parsed.host_str() else { return };
+    let host = host.trim_start_matches("www.").trim_start_matches("m.").to_ascii_lowercase();
+    let path = parsed.path().trim_end_matches('/');
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    for (platform, hosts, not_profiles) in PLATFORMS {
+        if !hosts.iter().any(|h| host == *h || host.ends_with(&format!(".{h}"))) {
+            continue;
+        }
+        if first.is_empty() || not_profiles.iter().any(|p| first.eq_ignore_ascii_case(p)) {
+            return;
+        }
+        let normal = format!("https://{}{path}", hosts[0]);
+        let slot = match platform {
+            "facebook" => &mut profiles.facebook_url,
+            "twitter" => &mut profiles.twitter_url,
+            "linkedin" => &mut profiles.linkedin_url,
+            "instagram" => &mut profiles.instagram_url,
+            "youtube" => &mut profiles.youtube_url,
+            "tiktok" => &mut profiles.tiktok_url,
+            "pinterest" => &mut profiles.pinterest_url,
+            _ => &mut profiles.github_url,
+        };
+        if slot.is_none() {
+            *slot = Some(normal);
+        }
+        return;
+    }
+}
+
+const CONTACT_WORDS: [&str; 9] =
+    ["contact", "kontakt", "about", "imprint", "impressum", "legal", "contacto", "contatti", "mentions"];
+
+/// Same-site links whose text or path says contact, about, imprint or legal, best first.
+pub fn contact_links(page: &Page<'_>, limit: usize) -> Vec<Url> {
+    let html = scraper::Html::parse_document(page.html);
+    let site = page.url.host_str().map(|h| h.trim_start_matches("www.").to_owned());
+    let mut found: Vec<(usize, Url)> = Vec::new();
+    for anchor in html.select(&ANCHOR) {
+        let Some(url) = anchor.value().attr("href").and_then(|href| page.url.join(href.trim()).ok()) else {
+            continue;
+        };
+        if url.host_str().map(|h| h.trim_start_matches("www.").to_owned()) != site
+            || !matches!(url.scheme(), "http" | "https")
+        {
+            continue;
+        }
+        let text = anchor.text().collect::<String>().to_lowercase();
+        let path = url.path().to_lowercase();
+        let Some(rank) = CONTACT_WORDS.iter().position(|w| path.contains(w) || text.contains(w)) else {
+            continue;
+        };
+        let mut url = url;
+        url.set_fragment(None);
+        if url != *page.url && !found.iter().any(|(_, u)| *u == url) {
+            found.push((rank, url));
+        }
+    }
+    found.sort_by_key(|(rank, _)| *rank);
+    found.into_iter().take(limit).map(|(_, url)| url).collect()
+}
+
+/// Adds the contacts of another page of the site to the home page's.
+pub fn merge_contacts(home: &mut Metadata, other: &Metadata) {
+    for email in &other.email_addresses {
+        push_unique(&mut home.email_addresses, email.clone());
+    }
+    for phone in &other.phone_numbers {
+        push_unique(&mut home.phone_numbers, phone.clone());
+    }
+    let (h, o) = (&mut home.social, &other.social);
+    for (slot, found) in [
+        (&mut h.facebook_url, &o.facebook_url),
+        (&mut h.twitter_url, &o.twitter_url),
+        (&mut h.linkedin_url, &o.linkedin_url),
+        (&mut h.instagram_url, &o.instagram_url),
+        (&mut h.youtube_url, &o.youtube_url),
+        (&mut h.tiktok_url, &o.tiktok_url),
+        (&mut h.pinterest_url, &o.pinterest_url),
+        (&mut h.github_url, &o.github_url),
+    ] {
+        if slot.is_none() {
+            slot.clone_from(found);
+        }
+    }
+}
