@@ -211,9 +211,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Resolves with the reason once the restart intensity stops the service.
+/// Never resolves when the pipeline ends normally (the sender is dropped with it).
 async fn fatal_reason(mut fatal: tokio::sync::watch::Receiver<Option<String>>) -> String {
-    let _ = fatal.wait_for(Option::is_some).await;
-    fatal.borrow().clone().unwrap_or_default()
+    match fatal.wait_for(Option::is_some).await {
+        Ok(reason) => reason.clone().unwrap_or_default(),
+        Err(_) => std::future::pending().await,
+    }
 }
 
 /// Connects and brings the schema up to date: every command that touches the database starts

@@ -1,0 +1,327 @@
+//! The actor pipeline end to end: the real binary, a real database on each backend, and a site
+//! farm on 127.0.0.1.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Output;
+use std::time::Duration;
+
+use common::cli::{json, stderr};
+use common::db::{Backend, TestDb};
+use common::farm::{Farm, Site, plain_page, wordpress_page};
+use entity::domain_errors;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+/// Runs the binary with the farm as every site's address and short limits for tests.
+fn run_with(db: &TestDb, farm: &Farm, args: &[&str], extra: &[(&str, &str)]) -> Output {
+    let workdir = tempfile::tempdir().unwrap();
+    let mut command = common::cli::command(&db.url, workdir.path());
+    command
+        .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", farm.connect_to())
+        .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
+        .env("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "2")
+        .env("DOMAIN_SCHEDULER_RETRY_BASE_SECONDS", "3600")
+        .env("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")
+        .env("DOMAIN_SCHEDULER_BATCH_SIZE", "50")
+        .env("RUST_LOG", "info")
+        .args(args);
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+fn add(db: &TestDb, domains: &[&str]) {
+    let out = common::cli::run(&db.url, &[&["add"], domains].concat(), None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+fn row(db: &TestDb, domain: &str) -> serde_json::Value {
+    json(&common::cli::run(&db.url, &["show", domain], None))
+}
+
+/// The kinds recorded for `domain`, oldest first.
+async fn error_kinds(db: &TestDb, domain: &str) -> Vec<String> {
+    let conn = db.connect().await;
+    let id: uuid::Uuid = row(db, domain)["id"].as_str().unwrap().parse().unwrap();
+    domain_errors::Entity::find()
+        .filter(domain_errors::Column::DomainId.eq(id))
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{}/{}", e.stage, e.kind))
+        .collect()
+}
+
+fn metrics_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+async fn a_drain_completes_good_sites_and_records_each_failure_kind(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("shop-one.com", Site::Html(wordpress_page("shop-one.com")));
+    farm.add("plain-site.org", Site::Html(plain_page("Plain & simple")));
+    farm.add("moved-site.net", Site::RedirectChain(3, plain_page("Arrived")));
+    farm.add(
+        "cafe-paris.fr",
+        Site::Windows1252(b"<html><head><title>Caf\xe9 de Paris</title></head></html>".to_vec()),
+    );
+    farm.add("gone-site.com", Site::Status(404));
+    farm.add("broken-site.com", Site::Status(500));
+    farm.add("silent-site.com", Site::Hang);
+    farm.add("binary-site.com", Site::Bytes("application/octet-stream", vec![0, 1, 2, 3]));
+    add(
+        &db,
+        &[
+            "shop-one.com",
+            "plain-site.org",
+            "moved-site.net",
+            "cafe-paris.fr",
+            "gone-site.com",
+            "broken-site.com",
+            "silent-site.com",
+            "binary-site.com",
+        ],
+    );
+
+    let out = run_with(&db, &farm, &["run-once", "--drain"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let shop = row(&db, "shop-one.com");
+    assert_eq!(shop["status"], "completed");
+    assert_eq!(shop["title"], "shop-one.com | Home");
+    assert_eq!(shop["description"], "The shop-one.com shop");
+    assert_eq!(shop["language"], "en");
+    assert_eq!(shop["is_wordpress"], true);
+    assert_eq!(shop["wordpress_version"], "6.4.2");
+    assert_eq!(shop["has_elementor"], true);
+    assert_eq!(shop["email_addresses"], serde_json::json!(["hello@shop-one.com"]));
+    assert_eq!(shop["phone_numbers"], serde_json::json!(["+442079460000"]));
+    assert_eq!(shop["facebook_url"], "https://facebook.com/shop-one.com");
+    assert_eq!(shop["twitter_url"], serde_json::Value::Null, "a share link is not a profile");
+    assert_eq!(shop["http_status"], 200);
+    assert_eq!(row(&db, "plain-site.org")["title"], "Plain & simple");
+    let moved = row(&db, "moved-site.net");
+    assert_eq!(
+        (moved["status"].as_str(), moved["final_url"].as_str()),
+        (Some("completed"), Some("http://moved-site.net/hop/3"))
+    );
+    assert_eq!(row(&db, "cafe-paris.fr")["title"], "Café de Paris");
+
+    let gone = row(&db, "gone-site.com");
+    assert_eq!(gone["status"], "error", "a 404 is permanent");
+    assert_eq!(error_kinds(&db, "gone-site.com").await, vec!["fetch/http_status"]);
+    for (domain, kind) in [
+        ("broken-site.com", "fetch/http_status"),
+        ("silent-site.com", "fetch/timeout"),
+        ("binary-site.com", "fetch/not_html"),
+    ] {
+        let retried = row(&db, domain);
+        assert_eq!(retried["status"], "pending", "{domain} is re-queued");
+        assert_eq!(retried["attempts"], 1);
+        assert!(retried["last_error"].as_str().unwrap().starts_with(kind), "{domain}: {retried}");
+        assert_eq!(error_kinds(&db, domain).await, vec![kind.to_owned()]);
+    }
+
+    let runs = metrics_lines(&out);
+    assert_eq!(runs.len(), 1, "eight domains fit one claim");
+    let run = &runs[0];
+    assert_eq!((run["domains_claimed"].as_u64(), run["domains_successful"].as_u64()), (Some(8), Some(4)));
+    assert_eq!((run["domains_failed"].as_u64(), run["domains_retried"].as_u64()), (Some(1), Some(3)));
+    let conn = db.connect().await;
+    let stored = domain_scheduler::store::runs::recent(&conn, 10).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].domains_claimed, stored[0].domains_successful), (8, 4));
+    assert!(stderr(&out).contains("SCHEDULER_METRICS {"), "one metrics line per run");
+}
+
+async fn a_backlog_drains_in_claims_of_batch_size(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let names: Vec<String> = (0..30).map(|i| format!("site-{i}.com")).collect();
+    for name in &names {
+        farm.add(name, Site::Html(plain_page(name)));
+    }
+    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run_with(&db, &farm, &["run-once", "--drain"], &[("DOMAIN_SCHEDULER_BATCH_SIZE", "7")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let runs = metrics_lines(&out);
+    assert_eq!(
+        runs.iter().map(|r| r["domains_claimed"].as_u64().unwrap()).collect::<Vec<_>>(),
+        vec![7, 7, 7, 7, 2]
+    );
+    let counts = json(&common::cli::run(&db.url, &["status"], None));
+    assert_eq!(counts["completed"], 30);
+    assert!(names.iter().all(|name| farm.requests(name) == 1), "each site fetched once");
+}
+
+async fn panicking_fetchers_lose_no_domain(backend: Backend) {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("fail points need --features failpoints");
+        return;
+    }
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let names: Vec<String> = (0..12).map(|i| format!("site-{i}.com")).collect();
+    for name in &names {
+        farm.add(name, Site::Html(plain_page(name)));
+    }
+    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    let failpoints = "fetcher-entry=return(site-3.com,site-7.com)";
+    let out = run_with(
+        &db,
+        &farm,
+        &["run-once"],
+        &[("FAILPOINTS", failpoints), ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "2")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let run = &metrics_lines(&out)[0];
+    assert_eq!((run["domains_successful"].as_u64(), run["domains_retried"].as_u64()), (Some(10), Some(2)));
+    for name in ["site-3.com", "site-7.com"] {
+        assert_eq!(row(&db, name)["status"], "pending", "{name} is retried");
+        assert_eq!(error_kinds(&db, name).await, vec!["actor/panic"]);
+    }
+    // Without the fail point, the retried domains complete (their backoff is skipped by a reset).
+    common::cli::run(&db.url, &["reset", "site-3.com", "site-7.com"], None);
+    let out = run_with(&db, &farm, &["run-once", "--drain"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&common::cli::run(&db.url, &["status"], None))["completed"], 12);
+}
+
+async fn a_persister_that_fails_for_a_while_loses_nothing(backend: Backend) {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("fail points need --features failpoints");
+        return;
+    }
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let names: Vec<String> = (0..10).map(|i| format!("site-{i}.com")).collect();
+    for name in &names {
+        farm.add(name, Site::Html(plain_page(name)));
+    }
+    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run_with(&db, &farm, &["run-once", "--drain"], &[("FAILPOINTS", "persister-entry=4*return")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write results"), "the failures were seen: {}", stderr(&out));
+    assert_eq!(json(&common::cli::run(&db.url, &["status"], None))["completed"], 10);
+}
+
+async fn the_restart_limit_stops_the_service_naming_the_actor(backend: Backend) {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("fail points need --features failpoints");
+        return;
+    }
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let names: Vec<String> = (0..20).map(|i| format!("site-{i}.com")).collect();
+    for name in &names {
+        farm.add(name, Site::Html(plain_page(name)));
+    }
+    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run_with(
+        &db,
+        &farm,
+        &["run-once", "--drain"],
+        &[("FAILPOINTS", "fetcher-entry=panic"), ("DOMAIN_SCHEDULER_RESTART_MAX", "3")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("restart intensity exceeded") && stderr(&out).contains("fetcher"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+async fn a_killed_process_leaves_nothing_stranded_once_its_lease_expires(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let names: Vec<String> = (0..8).map(|i| format!("slow-{i}.com")).collect();
+    for name in &names {
+        farm.add(name, Site::Slow(Duration::from_millis(1500), plain_page(name)));
+    }
+    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    let workdir = tempfile::tempdir().unwrap();
+    let mut child = common::cli::command(&db.url, workdir.path())
+        .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", farm.connect_to())
+        .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
+        .env("DOMAIN_SCHEDULER_LEASE_SECONDS", "2")
+        .args(["run-once", "--drain"])
+        .spawn()
+        .unwrap();
+    // Killed while every fetch is in flight.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let counts = json(&common::cli::run(&db.url, &["status"], None));
+    assert_eq!(counts["processing"], 8, "the killed process held every domain: {counts}");
+
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let out = run_with(&db, &farm, &["run-once", "--drain"], &[("DOMAIN_SCHEDULER_LEASE_SECONDS", "2")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let counts = json(&common::cli::run(&db.url, &["status"], None));
+    assert_eq!((counts["completed"].as_u64(), counts["processing"].as_u64()), (Some(8), Some(0)), "{counts}");
+    assert_eq!(error_kinds(&db, "slow-0.com").await, vec!["actor/lease_expired"], "the retry is explained");
+}
+
+on_both_backends!(
+    a_drain_completes_good_sites_and_records_each_failure_kind,
+    a_backlog_drains_in_claims_of_batch_size,
+    panicking_fetchers_lose_no_domain,
+    a_persister_that_fails_for_a_while_loses_nothing,
+    the_restart_limit_stops_the_service_naming_the_actor,
+    a_killed_process_leaves_nothing_stranded_once_its_lease_expires,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_postgres_database_fetch_each_site_exactly_once() {
+    let Some(db) = TestDb::create(Backend::Postgres).await else { return };
+    let farm = Farm::start().await;
+    let names: Vec<String> = (0..500).map(|i| format!("farm-{i}.com")).collect();
+    for name in &names {
+        farm.add(name, Site::Html(plain_page(name)));
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), names.join("\n")).unwrap();
+    let out = common::cli::run(&db.url, &["add", "--file", file.path().to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let spawn = || {
+        let workdir = tempfile::tempdir().unwrap();
+        let child = common::cli::command(&db.url, workdir.path())
+            .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", farm.connect_to())
+            .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
+            .env("DOMAIN_SCHEDULER_BATCH_SIZE", "20")
+            .args(["run-once", "--drain"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        (workdir, child)
+    };
+    let (_a_dir, a) = spawn();
+    let (_b_dir, b) = spawn();
+    let (a, b) =
+        tokio::task::spawn_blocking(move || (a.wait_with_output().unwrap(), b.wait_with_output().unwrap()))
+            .await
+            .unwrap();
+    assert_eq!((a.status.code(), b.status.code()), (Some(0), Some(0)), "{}\n{}", stderr(&a), stderr(&b));
+    let claimed =
+        |out: &Output| metrics_lines(out).iter().map(|r| r["domains_claimed"].as_u64().unwrap()).sum::<u64>();
+    assert!(
+        claimed(&a) > 0 && claimed(&b) > 0,
+        "both processes took part: {} and {}",
+        claimed(&a),
+        claimed(&b)
+    );
+    assert_eq!(claimed(&a) + claimed(&b), 500);
+    let fetched: HashMap<usize, usize> =
+        names.iter().map(|n| farm.requests(n)).fold(HashMap::new(), |mut m, n| {
+            *m.entry(n).or_default() += 1;
+            m
+        });
+    assert_eq!(fetched, HashMap::from([(1, 500)]), "every site fetched exactly once");
+    assert_eq!(json(&common::cli::run(&db.url, &["status"], None))["completed"], 500);
+}
