@@ -1,0 +1,70 @@
+//! Spans reach a real OTLP receiver with the parent-child links of one trace per run.
+
+mod common;
+
+use std::time::Duration;
+
+use common::cli::stderr;
+use common::db::{Backend, TestDb};
+use common::farm::{Farm, Site, plain_page};
+
+async fn a_run_is_one_trace_with_domain_spans_and_their_stages(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let mut collector = fake_opentelemetry_collector::FakeCollectorServer::start().await.unwrap();
+    let farm = Farm::start().await;
+    farm.add("good-site.com", Site::Html(plain_page("Good")));
+    farm.add("failing-site.com", Site::Status(503));
+    let out = common::cli::run(&db.url, &["add", "good-site.com", "failing-site.com"], None);
+    assert_eq!(out.status.code(), Some(0));
+
+    let workdir = tempfile::tempdir().unwrap();
+    let endpoint = collector.endpoint();
+    let out = tokio::task::spawn_blocking({
+        let url = db.url.clone();
+        let connect_to = farm.connect_to();
+        move || {
+            common::cli::command(&url, workdir.path())
+                .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", connect_to)
+                .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
+                .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+                .env("OTEL_SERVICE_NAME", "domain-scheduler-test")
+                .args(["run-once"])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let spans = collector.exported_spans(8, Duration::from_secs(20)).await;
+    let named = |name: &str| spans.iter().filter(|s| s.name == name).collect::<Vec<_>>();
+    let runs = named("scheduler.run");
+    assert_eq!(runs.len(), 1, "{:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+    let run = runs[0];
+    assert!(run.parent_span_id.is_empty(), "the run is the root of its trace");
+    let domains = named("domain.process");
+    assert_eq!(domains.len(), 2);
+    for domain in &domains {
+        assert_eq!(domain.parent_span_id, run.span_id);
+        assert_eq!(domain.trace_id, run.trace_id, "one trace per run");
+    }
+    let children_of = |parent: &str, name: &str| {
+        spans.iter().filter(|s| s.parent_span_id == parent && s.name == name).count()
+    };
+    let stages: Vec<(usize, usize, usize, usize)> = domains
+        .iter()
+        .map(|d| {
+            (
+                children_of(&d.span_id, "fetch"),
+                children_of(&d.span_id, "extract"),
+                children_of(&d.span_id, "persist"),
+                children_of(&d.span_id, "error.record"),
+            )
+        })
+        .collect();
+    assert!(stages.contains(&(1, 1, 1, 0)), "the good site: fetch, extract, persist: {stages:?}");
+    assert!(stages.contains(&(1, 0, 0, 1)), "the failing site: fetch, error.record: {stages:?}");
+}
+
+on_both_backends!(a_run_is_one_trace_with_domain_spans_and_their_stages);
