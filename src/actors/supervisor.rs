@@ -185,6 +185,9 @@ impl Actor for Supervisor {
                         tracing::warn!(%error, "cannot hand back leases; they come back when they expire")
                     }
                 }
+                // Fetches still in flight are abandoned: their domains were just handed back, and a
+                // late result would be refused by the lease check anyway.
+                state.pool.kill();
                 let run_ids: Vec<Uuid> = state.runs.keys().copied().collect();
                 for run_id in run_ids {
                     state.finish_run(run_id).await;
