@@ -33,7 +33,7 @@ export DATABASE_URL="$url" RUST_LOG=warn \
   DOMAIN_SCHEDULER_BATCH_SIZE="${BATCH_SIZE:-500}" DOMAIN_SCHEDULER_FETCHER_POOL_SIZE="${POOL_SIZE:-16}" \
   DOMAIN_SCHEDULER_MAX_INSTANCES="${MAX_INSTANCES:-2}"
 report=$(mktemp)
-/usr/bin/time -f "%e %U %S %M" -o "$report" "$bin" run-once --drain >/dev/null
+${PROFILE_CMD:-} /usr/bin/time -f "%e %U %S %M" -o "$report" "$bin" run-once --drain >/dev/null
 read -r elapsed user sys rss_kb < "$report"
 completed=$("$bin" status | python3 -c 'import json,sys; print(json.load(sys.stdin)["completed"])')
 python3 - "$pages" "$completed" "$elapsed" "$user" "$sys" "$rss_kb" <<'PY'

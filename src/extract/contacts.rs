@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use entity::Metadata;
 use regex::Regex;
-use scraper::{ElementRef, Node, Selector};
+use scraper::{Node, Selector};
 use url::Url;
 
 use super::{Document, Page};
@@ -25,7 +25,7 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     let mut emails = Vec::new();
     let mut phones = Vec::new();
     let region = default_region(document);
-    for anchor in document.html.select(&ANCHOR) {
+    for anchor in &document.elements.anchors {
         let Some(href) = anchor.value().attr("href") else { continue };
         let href = href.trim();
         let lower = href.to_ascii_lowercase();
@@ -39,7 +39,9 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             if let Some(number) = parse_phone(&percent_decode(&href[4..]), region) {
                 push_unique(&mut phones, number);
             }
-        } else if let Some(url) = document.resolve(href) {
+        } else if mentions_a_platform(&lower)
+            && let Some(url) = document.resolve(href)
+        {
             social(&mut metadata.social, &url);
         }
     }
@@ -79,17 +81,30 @@ fn percent_decode(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Text a visitor sees: not scripts, styles, templates or inline SVG.
+/// Text a visitor sees: not scripts, styles, templates or inline SVG. One walk of the tree
+/// that skips hidden subtrees whole.
 fn visible_text(document: &Document<'_>) -> String {
     let mut text = String::new();
-    for node in document.html.tree.nodes() {
-        if let Node::Text(chunk) = node.value() {
-            let hidden = node.ancestors().filter_map(ElementRef::wrap).any(|a| {
-                matches!(a.value().name(), "script" | "style" | "noscript" | "svg" | "template" | "head")
-            });
-            if !hidden {
+    let Some(root) = document.elements.html.map(|html| *html) else { return String::new() };
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            Node::Text(chunk) => {
                 text.push_str(chunk);
                 text.push(' ');
+            }
+            Node::Element(element)
+                if matches!(
+                    element.name(),
+                    "script" | "style" | "noscript" | "svg" | "template" | "head"
+                ) => {}
+            _ => {
+                // Children in reverse, so the stack yields them in document order.
+                let mut child = node.last_child();
+                while let Some(current) = child {
+                    stack.push(current);
+                    child = current.prev_sibling();
+                }
             }
         }
     }
@@ -103,8 +118,7 @@ fn default_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
         let region = tag.split(['-', '_']).nth(1)?.to_ascii_uppercase();
         region.parse::<phonenumber::country::Id>().ok()
     };
-    let lang =
-        document.html.select(&super::HTML_TAG).next().and_then(|h| h.value().attr("lang")).and_then(from_tag);
+    let lang = document.elements.html.and_then(|h| h.value().attr("lang")).and_then(from_tag);
     lang.or_else(|| document.meta.get("og:locale").and_then(|l| from_tag(l))).or_else(|| {
         let tld = document.base.host_str()?.rsplit('.').next()?.to_ascii_uppercase();
         let tld = if tld == "UK" { "GB".to_owned() } else { tld };
@@ -133,6 +147,11 @@ const PLATFORMS: [(&str, &[&str], &[&str]); 8] = [
     ("github", &["github.com"], &["sponsors", "features", "login", "about"]),
 ];
 
+/// A cheap test before parsing a link as a URL: most links of a page are not social profiles.
+fn mentions_a_platform(href: &str) -> bool {
+    PLATFORMS.iter().any(|(_, hosts, _)| hosts.iter().any(|host| href.contains(host)))
+}
+
 fn social(profiles: &mut entity::SocialProfiles, url: &str) {
     let Ok(parsed) = Url::parse(url) else { return };
     let Some(host) = parsed.host_str() else { return };
@@ -140,7 +159,13 @@ fn social(profiles: &mut entity::SocialProfiles, url: &str) {
     let path = parsed.path().trim_end_matches('/');
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     for (platform, hosts, not_profiles) in PLATFORMS {
-        if !hosts.iter().any(|h| host == *h || host.ends_with(&format!(".{h}"))) {
+        let on_host = |h: &&str| {
+            host == *h
+                || (host.len() > h.len()
+                    && host.ends_with(*h)
+                    && host.as_bytes()[host.len() - h.len() - 1] == b'.')
+        };
+        if !hosts.iter().any(on_host) {
             continue;
         }
         if first.is_empty() || not_profiles.iter().any(|p| first.eq_ignore_ascii_case(p)) {

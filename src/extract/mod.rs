@@ -8,11 +8,11 @@ mod contacts;
 mod tech;
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use entity::Metadata;
 use reqwest::header::HeaderMap;
 use scraper::{ElementRef, Html, Selector};
+
 use url::Url;
 
 pub use contacts::{contact_links, merge_contacts};
@@ -28,18 +28,57 @@ fn selector(css: &str) -> Selector {
     Selector::parse(css).unwrap_or_else(|_| unreachable!("selectors are literals"))
 }
 
-static TITLE: LazyLock<Selector> = LazyLock::new(|| selector("title"));
-static META: LazyLock<Selector> = LazyLock::new(|| selector("meta"));
-static LINK: LazyLock<Selector> = LazyLock::new(|| selector("link[href]"));
-static BASE: LazyLock<Selector> = LazyLock::new(|| selector("base[href]"));
-static HTML_TAG: LazyLock<Selector> = LazyLock::new(|| selector("html"));
-static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
-static IMG: LazyLock<Selector> = LazyLock::new(|| selector("img"));
-static JSON_LD: LazyLock<Selector> = LazyLock::new(|| selector(r#"script[type="application/ld+json"]"#));
+/// The elements the rules read, gathered in one walk of the tree instead of one `select` per
+/// rule: on a 50 KB page each walk costs about as much as a tenth of the parse.
+#[derive(Default)]
+pub(crate) struct Elements<'a> {
+    pub titles: Vec<ElementRef<'a>>,
+    pub links: Vec<ElementRef<'a>>,
+    pub bases: Vec<ElementRef<'a>>,
+    pub html: Option<ElementRef<'a>>,
+    pub h1: Vec<ElementRef<'a>>,
+    pub images: Vec<ElementRef<'a>>,
+    pub json_ld: Vec<ElementRef<'a>>,
+    pub anchors: Vec<ElementRef<'a>>,
+    pub scripts: Vec<ElementRef<'a>>,
+    pub metas: Vec<ElementRef<'a>>,
+}
+
+impl<'a> Elements<'a> {
+    fn gather(html: &'a Html) -> Elements<'a> {
+        let mut found = Elements::default();
+        for node in html.tree.root().descendants() {
+            let Some(element) = ElementRef::wrap(node) else { continue };
+            let value = element.value();
+            match value.name() {
+                "title" => found.titles.push(element),
+                "meta" => found.metas.push(element),
+                "link" if value.attr("href").is_some() => found.links.push(element),
+                "base" if value.attr("href").is_some() => found.bases.push(element),
+                "html" if found.html.is_none() => found.html = Some(element),
+                "h1" => found.h1.push(element),
+                "img" => found.images.push(element),
+                "a" if value.attr("href").is_some() => found.anchors.push(element),
+                "script" => {
+                    if value
+                        .attr("type")
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+                    {
+                        found.json_ld.push(element);
+                    } else if value.attr("src").is_some() {
+                        found.scripts.push(element);
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+}
 
 /// The parsed page and what every rule shares.
 pub(crate) struct Document<'a> {
-    pub html: Html,
+    pub elements: Elements<'a>,
     /// The page as text, for the few rules that match markup patterns.
     pub raw: &'a str,
     pub base: Url,
@@ -49,16 +88,16 @@ pub(crate) struct Document<'a> {
 }
 
 impl<'a> Document<'a> {
-    fn parse(page: &Page<'a>) -> Document<'a> {
-        let html = Html::parse_document(page.html);
-        let base = html
-            .select(&BASE)
-            .next()
+    fn parse(page: &Page<'a>, html: &'a Html) -> Document<'a> {
+        let elements = Elements::gather(html);
+        let base = elements
+            .bases
+            .first()
             .and_then(|b| b.value().attr("href"))
             .and_then(|href| page.url.join(href.trim()).ok())
             .unwrap_or_else(|| page.url.clone());
         let mut meta = BTreeMap::new();
-        for element in html.select(&META) {
+        for element in &elements.metas {
             let key = element
                 .value()
                 .attr("property")
@@ -71,7 +110,7 @@ impl<'a> Document<'a> {
                 }
             }
         }
-        Document { html, raw: page.html, base, headers: page.headers, meta }
+        Document { elements, raw: page.html, base, headers: page.headers, meta }
     }
 
     pub fn resolve(&self, href: &str) -> Option<String> {
@@ -94,7 +133,8 @@ fn inside_svg(element: &ElementRef<'_>) -> bool {
 
 /// Runs every rule chain over one parse of the page.
 pub fn extract(page: &Page<'_>) -> Metadata {
-    let document = Document::parse(page);
+    let html = Html::parse_document(page.html);
+    let document = Document::parse(page, &html);
     let mut metadata = Metadata {
         title: title(&document),
         description: description(&document),
@@ -116,15 +156,21 @@ pub fn extract(page: &Page<'_>) -> Metadata {
 
 fn title(document: &Document<'_>) -> Option<String> {
     document
-        .html
-        .select(&TITLE)
+        .elements
+        .titles
+        .iter()
         .find(|t| !inside_svg(t))
         .map(|t| collapse(&t.text().collect::<String>()))
         .filter(|t| !t.is_empty())
         .or_else(|| document.meta.get("og:title").cloned())
         .or_else(|| document.meta.get("twitter:title").cloned())
         .or_else(|| {
-            document.html.select(&H1).map(|h| collapse(&h.text().collect::<String>())).find(|t| !t.is_empty())
+            document
+                .elements
+                .h1
+                .iter()
+                .map(|h| collapse(&h.text().collect::<String>()))
+                .find(|t| !t.is_empty())
         })
 }
 
@@ -141,9 +187,8 @@ fn language(document: &Document<'_>) -> Option<String> {
             .then_some(primary)
     };
     document
+        .elements
         .html
-        .select(&HTML_TAG)
-        .next()
         .and_then(|h| h.value().attr("lang"))
         .and_then(primary)
         .or_else(|| document.meta.get("og:locale").and_then(|l| primary(l)))
@@ -156,8 +201,9 @@ fn rel_tokens(element: &ElementRef<'_>) -> Vec<String> {
 
 fn canonical(document: &Document<'_>) -> Option<String> {
     document
-        .html
-        .select(&LINK)
+        .elements
+        .links
+        .iter()
         .find(|l| rel_tokens(l).iter().any(|t| t == "canonical"))
         .and_then(|l| document.resolve(l.value().attr("href")?))
 }
@@ -165,8 +211,9 @@ fn canonical(document: &Document<'_>) -> Option<String> {
 fn favicon(document: &Document<'_>) -> Option<String> {
     let link_with = |wanted: &str| {
         document
-            .html
-            .select(&LINK)
+            .elements
+            .links
+            .iter()
             .find(|l| rel_tokens(l).iter().any(|t| t == wanted))
             .and_then(|l| document.resolve(l.value().attr("href")?))
     };
@@ -180,7 +227,7 @@ fn logo(document: &Document<'_>) -> Option<String> {
     if let Some(logo) = document.meta.get("og:logo").or_else(|| document.meta.get("logo")) {
         return document.resolve(logo);
     }
-    document.html.select(&IMG).find_map(|img| {
+    document.elements.images.iter().find_map(|img| {
         let v = img.value();
         let says_logo = ["class", "id", "alt", "src"]
             .iter()
@@ -209,7 +256,7 @@ fn organization(document: &Document<'_>) -> Option<serde_json::Value> {
             _ => None,
         }
     }
-    document.html.select(&JSON_LD).find_map(|script| {
+    document.elements.json_ld.iter().find_map(|script| {
         let text = script.text().collect::<String>();
         serde_json::from_str::<serde_json::Value>(text.trim()).ok().as_ref().and_then(find)
     })

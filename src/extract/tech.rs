@@ -7,11 +7,8 @@ use std::sync::LazyLock;
 
 use entity::{Metadata, Technology};
 use regex::Regex;
-use scraper::Selector;
 
 use super::Document;
-
-static ASSETS: LazyLock<Selector> = LazyLock::new(|| super::selector("script[src], link[href]"));
 
 struct Rule {
     name: &'static str,
@@ -160,9 +157,11 @@ static RULES: LazyLock<Vec<CompiledRule>> = LazyLock::new(|| {
 pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     let generator = document.meta.get("generator").map(String::as_str).unwrap_or("");
     let assets: Vec<&str> = document
-        .html
-        .select(&ASSETS)
-        .filter_map(|e| e.value().attr("src").or_else(|| e.value().attr("href")))
+        .elements
+        .scripts
+        .iter()
+        .filter_map(|e| e.value().attr("src"))
+        .chain(document.elements.links.iter().filter_map(|e| e.value().attr("href")))
         .collect();
     let mut found: Vec<Technology> = Vec::new();
     let add =

@@ -13,13 +13,30 @@ static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Decodes an HTML body.
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
-    let encoding = Encoding::for_bom(bytes)
+    let (text, _, _) = encoding_of(bytes, content_type).decode(bytes);
+    text.into_owned()
+}
+
+/// Decodes an HTML body it owns: valid UTF-8, the common case, becomes the text without a copy.
+pub fn decode_html_owned(mut bytes: Vec<u8>, content_type: Option<&str>) -> String {
+    if encoding_of(&bytes, content_type) != UTF_8 {
+        return decode_html(&bytes, content_type);
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    }
+}
+
+fn encoding_of(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
+    Encoding::for_bom(bytes)
         .map(|(encoding, _)| encoding)
         .or_else(|| content_type.and_then(http_charset))
         .or_else(|| meta_charset(bytes))
-        .unwrap_or(UTF_8);
-    let (text, _, _) = encoding.decode(bytes);
-    text.into_owned()
+        .unwrap_or(UTF_8)
 }
 
 fn http_charset(content_type: &str) -> Option<&'static Encoding> {

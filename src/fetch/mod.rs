@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use url::Url;
 
-pub use charset::decode_html;
+pub use charset::{decode_html, decode_html_owned};
 pub use guard::is_public;
 
 use crate::config::{Scheme, Settings};
@@ -208,7 +208,7 @@ impl Fetcher {
             return Err(Failure::new(Stage::Fetch, Kind::NotHtml, "no content type and no HTML markup"));
         }
         let bytes = body.len();
-        let html = decode_html(&body, content_type.as_deref());
+        let html = decode_html_owned(body, content_type.as_deref());
         Ok(FetchedPage { final_url, status, headers, html, bytes, elapsed: started.elapsed() })
     }
 }
