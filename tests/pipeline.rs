@@ -209,6 +209,31 @@ async fn a_persister_that_fails_for_a_while_loses_nothing(backend: Backend) {
     assert_eq!(json(&common::cli::run(&db.url, &["status"], None))["completed"], 10);
 }
 
+async fn an_error_recorder_that_fails_for_a_while_loses_nothing(backend: Backend) {
+    if !cfg!(feature = "failpoints") {
+        eprintln!("fail points need --features failpoints");
+        return;
+    }
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    for i in 0..4 {
+        farm.add(&format!("gone-{i}.com"), Site::Status(410));
+    }
+    add(&db, &["gone-0.com", "gone-1.com", "gone-2.com", "gone-3.com"]);
+    let out =
+        run_with(&db, &farm, &["run-once", "--drain"], &[("FAILPOINTS", "error-recorder-entry=3*return")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let counts = json(&common::cli::run(&db.url, &["status"], None));
+    assert_eq!(counts["error"], 4, "{counts}");
+    for i in 0..4 {
+        assert_eq!(
+            error_kinds(&db, &format!("gone-{i}.com")).await,
+            vec!["fetch/http_status"],
+            "one record per failure"
+        );
+    }
+}
+
 async fn the_restart_limit_stops_the_service_naming_the_actor(backend: Backend) {
     if !cfg!(feature = "failpoints") {
         eprintln!("fail points need --features failpoints");
@@ -271,6 +296,7 @@ on_both_backends!(
     a_backlog_drains_in_claims_of_batch_size,
     panicking_fetchers_lose_no_domain,
     a_persister_that_fails_for_a_while_loses_nothing,
+    an_error_recorder_that_fails_for_a_while_loses_nothing,
     the_restart_limit_stops_the_service_naming_the_actor,
     a_killed_process_leaves_nothing_stranded_once_its_lease_expires,
 );
