@@ -117,8 +117,8 @@ impl SettingFlags {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the service until SIGINT/SIGTERM: migrate, start the actors, then drain in-flight
-    /// work and exit 0. (The HTTP API is not served yet.)
+    /// Run the service until SIGINT/SIGTERM: migrate, start the actors and the HTTP API, then
+    /// drain in-flight work and exit 0.
     Serve,
     /// One scheduler run through the same actors as `serve` (or runs until nothing is due with
     /// --drain); prints each run's metrics as one JSON line.
@@ -232,14 +232,29 @@ async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection
 
 async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     let db = open(settings).await?;
-    let pipeline = Pipeline::start(settings, db, Mode::Serve).await?;
-    tracing::info!(database = %config::redact_url(&settings.database_url), "service started");
+    let listener = tokio::net::TcpListener::bind(settings.http_addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (DOMAIN_SCHEDULER_HTTP_ADDR)", settings.http_addr))?;
+    let pipeline = Pipeline::start(settings, db.clone(), Mode::Serve).await?;
+    let state = crate::api::ApiState {
+        db,
+        settings: std::sync::Arc::new(settings.clone()),
+        supervisor: Some(pipeline.supervisor.clone()),
+        metrics: crate::api::install_metrics(),
+    };
+    let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
+    let api = tokio::spawn(crate::api::serve(listener, state, async move {
+        let _ = api_stopped.await;
+    }));
+    tracing::info!(database = %config::redact_url(&settings.database_url), http = %settings.http_addr, "service started");
     let fatal = fatal_reason(pipeline.fatal.clone());
     tokio::select! {
         _ = crate::shutdown::signal() => {
             tracing::info!("signal received: stopping");
+            let _ = stop_api.send(());
             pipeline.shutdown().await;
             pipeline.wait().await;
+            let _ = api.await;
             Ok(ExitCode::SUCCESS)
         }
         reason = fatal => {

@@ -103,6 +103,20 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "address of the HTTP API",
     },
     SettingDoc {
+        key: "api_max_body_bytes",
+        env: "DOMAIN_SCHEDULER_API_MAX_BODY_BYTES",
+        default: "1 MiB",
+        accepts: "a size such as 1048576 or 1 MiB, from 1 KiB to 1 GiB",
+        meaning: "largest request body the API reads (413 beyond)",
+    },
+    SettingDoc {
+        key: "api_max_domains",
+        env: "DOMAIN_SCHEDULER_API_MAX_DOMAINS",
+        default: "10000",
+        accepts: "a whole number from 1 to 1000000",
+        meaning: "most domains in one submission (422 beyond)",
+    },
+    SettingDoc {
         key: "api_tokens",
         env: "DOMAIN_SCHEDULER_API_TOKENS",
         default: "(none)",
@@ -215,6 +229,8 @@ pub struct Settings {
     pub retry_base: Duration,
     pub http_addr: SocketAddr,
     pub api_tokens: ApiTokens,
+    pub api_max_body_bytes: u64,
+    pub api_max_domains: usize,
     pub fetch_timeout: Duration,
     pub fetch_max_bytes: u64,
     pub fetch_schemes: Vec<Scheme>,
@@ -407,6 +423,8 @@ impl Loader<'_> {
                 .get("http_addr", socket_addr)?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8000))),
             api_tokens: self.get("api_tokens", api_tokens)?.unwrap_or_default(),
+            api_max_body_bytes: self.get("api_max_body_bytes", byte_size)?.unwrap_or(1024 * 1024),
+            api_max_domains: self.get("api_max_domains", whole(1, 1_000_000))?.unwrap_or(10_000) as usize,
             fetch_timeout: self
                 .get("fetch_timeout_seconds", seconds(1, 3600))?
                 .unwrap_or(Duration::from_secs(20)),

@@ -16,6 +16,7 @@
 //! [`store`] holds every query; [`config`] every setting.
 
 pub mod actors;
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -114,3 +114,18 @@ pub async fn progress<C: ConnectionTrait>(
         created_at: batch.created_at,
     }))
 }
+
+/// The first `limit` domains of batch `id` of `tenant_id`.
+pub async fn domains_of<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<entity::domains::Model>, DbErr> {
+    Entity::find()
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::BatchId.eq(id))
+        .limit(limit)
+        .all(db)
+        .await
+}

@@ -257,3 +257,23 @@ pub async fn reset_status<C: ConnectionTrait>(
         .await?;
     Ok(result.rows_affected)
 }
+
+/// One page of the tenant's domains in name order, after `after` (keyset pagination: a page
+/// never repeats or skips a row that stays in the filter while others change).
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Uuid,
+    status: Option<DomainStatus>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<domains::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    let mut query = Entity::find().filter(Column::TenantId.eq(tenant_id));
+    if let Some(status) = status {
+        query = query.filter(Column::Status.eq(status));
+    }
+    if let Some(after) = after {
+        query = query.filter(Column::Domain.gt(after));
+    }
+    query.order_by_asc(Column::Domain).limit(limit).all(db).await
+}

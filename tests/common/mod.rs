@@ -4,3 +4,4 @@
 pub mod cli;
 pub mod db;
 pub mod farm;
+pub mod server;

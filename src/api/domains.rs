@@ -1,0 +1,218 @@
+//! Submitting and following domains and batches.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use entity::DomainStatus;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::ApiState;
+use super::auth::Tenant;
+use super::errors::{ApiError, ApiJson, ErrorBody};
+use crate::domain_name::DomainName;
+use crate::store::{self, EnqueueRequest};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitDomains {
+    /// Domains or URLs; each is standardised (`HTTPS://WWW.Example.COM/x` is `example.com`).
+    pub domains: Vec<String>,
+    /// Put domains the tenant already has back to `pending`.
+    #[serde(default)]
+    pub refresh: bool,
+    /// Pages the fetcher may visit per domain (1 = home page only).
+    #[serde(default = "one")]
+    pub max_pages: i32,
+}
+
+fn one() -> i32 {
+    1
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rejected {
+    pub input: String,
+    pub error: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submitted {
+    /// The batch of the enqueued domains; null when nothing was enqueued.
+    pub batch_id: Option<Uuid>,
+    pub status_url: Option<String>,
+    /// Standardised names enqueued by this request.
+    pub accepted: Vec<String>,
+    /// Names the tenant already had, left as they were.
+    pub already_present: Vec<String>,
+    pub rejected: Vec<Rejected>,
+}
+
+/// Standardise and enqueue domains as one batch.
+#[utoipa::path(post, path = "/api/v1/domains", request_body = SubmitDomains, security(("bearer" = [])),
+    responses((status = 202, body = Submitted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<ApiState>,
+    Tenant(tenant): Tenant,
+    ApiJson(request): ApiJson<SubmitDomains>,
+) -> Result<(StatusCode, Json<Submitted>), ApiError> {
+    let max = state.settings.api_max_domains;
+    if request.domains.len() > max {
+        return Err(ApiError::unprocessable(format!(
+            "domains: at most {max} per request, got {}",
+            request.domains.len()
+        )));
+    }
+    if request.domains.is_empty() {
+        return Err(ApiError::unprocessable("domains: give at least one domain"));
+    }
+    if !(1..=50).contains(&request.max_pages) {
+        return Err(ApiError::unprocessable("max_pages: from 1 to 50"));
+    }
+    let submitted = enqueue(&state, tenant, &request.domains, request.refresh, request.max_pages).await?;
+    Ok((StatusCode::ACCEPTED, Json(submitted)))
+}
+
+/// Standardises `inputs` and writes the valid ones as one batch, then wakes the supervisor.
+pub async fn enqueue(
+    state: &ApiState,
+    tenant: Uuid,
+    inputs: &[String],
+    refresh: bool,
+    max_pages: i32,
+) -> Result<Submitted, ApiError> {
+    let mut valid = Vec::new();
+    let mut rejected = Vec::new();
+    for input in inputs {
+        match DomainName::parse(input) {
+            Ok(name) => valid.push(name),
+            Err(reason) => rejected.push(Rejected { input: input.clone(), error: reason.to_string() }),
+        }
+    }
+    let outcome = if valid.is_empty() {
+        store::EnqueueOutcome::default()
+    } else {
+        let request = EnqueueRequest { tenant_id: tenant, domains: &valid, refresh, max_pages };
+        store::domains::enqueue(&state.db, request, |_| {}).await?
+    };
+    if outcome.batch_id.is_some() {
+        state.wake_supervisor();
+    }
+    let mut accepted = outcome.added;
+    accepted.extend(outcome.refreshed);
+    let mut already_present = outcome.already_present;
+    already_present.extend(outcome.in_progress);
+    Ok(Submitted {
+        status_url: outcome.batch_id.map(|id| format!("/api/v1/batches/{id}")),
+        batch_id: outcome.batch_id,
+        accepted,
+        already_present,
+        rejected,
+    })
+}
+
+/// A batch's progress, computed from its domains.
+#[utoipa::path(get, path = "/api/v1/batches/{id}", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn batch(
+    State(state): State<ApiState>,
+    Tenant(tenant): Tenant,
+    path: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> Result<Json<store::BatchProgress>, ApiError> {
+    let Path(id) = path?;
+    let progress = store::batches::progress(&state.db, tenant, id).await?;
+    progress.map(Json).ok_or_else(|| ApiError::not_found(format!("no batch {id}")))
+}
+
+fn parse_name(input: &str) -> Result<DomainName, ApiError> {
+    DomainName::parse(input).map_err(|reason| ApiError::unprocessable(format!("domain {input:?}: {reason}")))
+}
+
+/// A domain's full row.
+#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<ApiState>,
+    Tenant(tenant): Tenant,
+    Path(domain): Path<String>,
+) -> Result<Json<entity::domains::Model>, ApiError> {
+    let name = parse_name(&domain)?;
+    let row = store::domains::find(&state.db, tenant, &name).await?;
+    row.map(Json).ok_or_else(|| ApiError::not_found(format!("no domain {name}")))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only domains in this status.
+    pub status: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DomainPage {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<entity::domains::Model>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The tenant's domains, by name, one page at a time.
+#[utoipa::path(get, path = "/api/v1/domains", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = DomainPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<ApiState>,
+    Tenant(tenant): Tenant,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<DomainPage>, ApiError> {
+    let Query(query) = query?;
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(text) => {
+            Some(text.parse::<DomainStatus>().map_err(|e| ApiError::unprocessable(format!("status: {e}")))?)
+        }
+    };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::unprocessable("limit: from 1 to 1000"));
+    }
+    let items = store::domains::list(&state.db, tenant, status, query.cursor.as_deref(), limit).await?;
+    let next_cursor =
+        (items.len() as u64 == limit).then(|| items.last().map(|row| row.domain.clone())).flatten();
+    Ok(Json(DomainPage { items, next_cursor }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Retried {
+    pub domain: String,
+    pub status: String,
+}
+
+/// Put one domain back to `pending` now, attempts cleared.
+#[utoipa::path(post, path = "/api/v1/domains/{domain}/retry", params(("domain" = String, Path)), security(("bearer" = [])),
+    responses((status = 202, body = Retried), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retry(
+    State(state): State<ApiState>,
+    Tenant(tenant): Tenant,
+    Path(domain): Path<String>,
+) -> Result<(StatusCode, Json<Retried>), ApiError> {
+    let name = parse_name(&domain)?;
+    let outcome = store::domains::reset_names(&state.db, tenant, std::slice::from_ref(&name)).await?;
+    if !outcome.not_found.is_empty() {
+        return Err(ApiError::not_found(format!("no domain {name}")));
+    }
+    if !outcome.in_progress.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "in_progress",
+            format!("{name} is being processed now"),
+        ));
+    }
+    state.wake_supervisor();
+    Ok((StatusCode::ACCEPTED, Json(Retried { domain: name.to_string(), status: "pending".into() })))
+}

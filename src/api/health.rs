@@ -1,0 +1,47 @@
+//! Health, readiness and metrics: no token needed.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+
+use super::ApiState;
+
+/// The process is alive.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database answers and the actors run.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, body = String), (status = 503, body = String)))]
+pub async fn readyz(State(state): State<ApiState>) -> (StatusCode, &'static str) {
+    if state.db.ping().await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+    }
+    let running = state
+        .supervisor
+        .as_ref()
+        .is_none_or(|supervisor| matches!(supervisor.get_status(), ractor::ActorStatus::Running));
+    if !running {
+        return (StatusCode::SERVICE_UNAVAILABLE, "actors not running");
+    }
+    (StatusCode::OK, "ready")
+}
+
+/// Prometheus metrics: domains processed by outcome, fetch latency, queue depth by status,
+/// actor restarts.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, body = String)))]
+pub async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
+    if let Ok(counts) = crate::store::batches::counts(&state.db, None).await {
+        for (status, count) in [
+            ("pending", counts.pending),
+            ("processing", counts.processing),
+            ("completed", counts.completed),
+            ("error", counts.error),
+        ] {
+            metrics::gauge!("domain_scheduler_queue_depth", "status" => status).set(count as f64);
+        }
+    }
+    let body = state.metrics.as_ref().map(|handle| handle.render()).unwrap_or_default();
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}

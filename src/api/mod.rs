@@ -1,0 +1,120 @@
+//! The HTTP API (axum), served by `serve` in the same process as the actors.
+//!
+//! Routes and their OpenAPI document come from the same handler annotations (utoipa), so the
+//! document at `/openapi.json` cannot drift from the routes. Every route but health, readiness
+//! and metrics needs a bearer token, and a token only ever sees its own tenant's rows.
+
+pub mod auth;
+pub mod compat;
+pub mod domains;
+pub mod errors;
+pub mod health;
+pub mod scheduler;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use metrics_exporter_prometheus::PrometheusHandle;
+use ractor::ActorRef;
+use sea_orm::DatabaseConnection;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::actors::SupervisorMsg;
+use crate::config::Settings;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub supervisor: Option<ActorRef<SupervisorMsg>>,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl ApiState {
+    /// New work: the supervisor looks now instead of at the next tick.
+    pub fn wake_supervisor(&self) {
+        if let Some(supervisor) = &self.supervisor {
+            let _ = supervisor.cast(SupervisorMsg::Wake);
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "domain-scheduler", description = "Submit domains, follow their metadata extraction and steer the scheduler."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The router with every route and `/openapi.json`.
+pub fn router(state: ApiState) -> axum::Router {
+    let body_limit = state.settings.api_max_body_bytes as usize;
+    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .routes(routes!(domains::submit, domains::list))
+        .routes(routes!(domains::show))
+        .routes(routes!(domains::retry))
+        .routes(routes!(domains::batch))
+        .routes(routes!(scheduler::run))
+        .routes(routes!(scheduler::runs))
+        .routes(routes!(compat::scan))
+        .routes(routes!(compat::status))
+        .routes(routes!(compat::process_pending))
+        .split_for_parts();
+    let document = Arc::new(document);
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move { axum::Json(document.as_ref().clone()) }),
+        )
+        .fallback(|| async { errors::ApiError::not_found("no such route") })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(request_span))
+        .with_state(state)
+}
+
+/// Every request is a span with its method, route and status; tokens are never recorded.
+async fn request_span(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let span = tracing::info_span!("http.request", http.method = %request.method(), http.route = %route, http.status = tracing::field::Empty);
+    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    span.record("http.status", response.status().as_u16());
+    response
+}
+
+/// Installs the Prometheus recorder once per process; `None` if another is installed.
+pub fn install_metrics() -> Option<PrometheusHandle> {
+    metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()
+}
+
+/// Serves the API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

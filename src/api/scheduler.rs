@@ -1,0 +1,80 @@
+//! Steering the scheduler: a run now, and the recent runs.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::ApiState;
+use super::auth::Tenant;
+use super::errors::{ApiError, ErrorBody};
+use crate::actors::{RunNowAnswer, SupervisorMsg};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunStarted {
+    /// The run started, or null when nothing was due.
+    pub run_id: Option<Uuid>,
+    pub status: String,
+}
+
+/// Asks the supervisor for a run now.
+pub async fn run_now(state: &ApiState) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
+    let Some(supervisor) = state.supervisor.clone() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_running",
+            "the scheduler is not running",
+        ));
+    };
+    let answer = ractor::call_t!(supervisor, SupervisorMsg::RunNow, 30_000).map_err(|_| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_running", "the scheduler did not answer")
+    })?;
+    match answer {
+        RunNowAnswer::Started(run_id) => {
+            Ok((StatusCode::ACCEPTED, Json(RunStarted { run_id: Some(run_id), status: "started".into() })))
+        }
+        RunNowAnswer::NothingDue => {
+            Ok((StatusCode::OK, Json(RunStarted { run_id: None, status: "nothing_due".into() })))
+        }
+        RunNowAnswer::AtCapacity => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "at_capacity",
+            "the most runs allowed in flight (DOMAIN_SCHEDULER_MAX_INSTANCES) are running",
+        )),
+    }
+}
+
+/// Start a scheduler run now.
+#[utoipa::path(post, path = "/api/v1/scheduler/run", security(("bearer" = [])),
+    responses((status = 202, body = RunStarted), (status = 200, body = RunStarted), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn run(
+    State(state): State<ApiState>,
+    Tenant(_tenant): Tenant,
+) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
+    run_now(&state).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RunsQuery {
+    /// How many runs, newest first (1 to 500, default 20).
+    pub limit: Option<u64>,
+}
+
+/// The most recent scheduler runs.
+#[utoipa::path(get, path = "/api/v1/scheduler/runs", params(RunsQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn runs(
+    State(state): State<ApiState>,
+    Tenant(_tenant): Tenant,
+    query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<entity::scheduler_runs::Model>>, ApiError> {
+    let Query(query) = query?;
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::unprocessable("limit: from 1 to 500"));
+    }
+    Ok(Json(crate::store::runs::recent(&state.db, limit).await?))
+}

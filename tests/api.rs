@@ -1,0 +1,314 @@
+//! The HTTP API of `serve`, as a client sees it: the real server on a free port, a real HTTP
+//! client, a real database on each backend and the site farm.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::db::{Backend, TestDb};
+use common::farm::{Farm, Site, plain_page, wordpress_page};
+use common::server::Served;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const TENANT_A: &str = "0000000a-0000-4000-8000-00000000000a";
+const TENANT_B: &str = "0000000b-0000-4000-8000-00000000000b";
+const TOKENS: &str = "token-of-tenant-a=0000000a-0000-4000-8000-00000000000a,token-of-tenant-b=0000000b-0000-4000-8000-00000000000b";
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn as_tenant(request: reqwest::RequestBuilder, token: &str) -> (StatusCode, Value) {
+    let response = request.bearer_auth(token).send().await.unwrap();
+    let status = response.status();
+    let body = response.json::<Value>().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+async fn wait_for_complete(served: &Served, batch: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) =
+            as_tenant(client().get(served.url(&format!("/api/v1/batches/{batch}"))), "token-of-tenant-a")
+                .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["status"] == "complete" || Instant::now() > deadline {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn a_submitted_batch_completes_with_every_domain_done(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("shop-one.com", Site::Html(wordpress_page("shop-one.com")));
+    farm.add("plain-site.org", Site::Html(plain_page("Plain")));
+    farm.add("gone-site.com", Site::Status(404));
+    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[]).await;
+
+    let request = client().post(served.url("/api/v1/domains")).json(
+        &json!({"domains": ["https://www.Shop-One.com/", "plain-site.org", "gone-site.com", "not a domain"]}),
+    );
+    let (status, body) = as_tenant(request, "token-of-tenant-a").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["accepted"], json!(["shop-one.com", "plain-site.org", "gone-site.com"]));
+    assert_eq!(body["rejected"][0]["input"], "not a domain");
+    let batch = body["batch_id"].as_str().unwrap().to_owned();
+    assert_eq!(body["status_url"], format!("/api/v1/batches/{batch}"));
+
+    // The interval is an hour: only the wake-up on submit can have started the work.
+    let progress = wait_for_complete(&served, &batch).await;
+    assert_eq!(progress["status"], "complete", "{progress}");
+    assert_eq!(progress["counts"], json!({"pending": 0, "processing": 0, "completed": 2, "error": 1}));
+    assert_eq!(progress["progress"], 1.0);
+
+    let (status, shop) =
+        as_tenant(client().get(served.url("/api/v1/domains/shop-one.com")), "token-of-tenant-a").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (shop["title"].as_str(), shop["is_wordpress"].as_bool()),
+        (Some("shop-one.com | Home"), Some(true))
+    );
+    let (_, gone) =
+        as_tenant(client().get(served.url("/api/v1/domains/gone-site.com")), "token-of-tenant-a").await;
+    assert_eq!(gone["status"], "error");
+    assert!(gone["last_error"].as_str().unwrap().contains("404"), "{gone}");
+
+    let (status, runs) =
+        as_tenant(client().get(served.url("/api/v1/scheduler/runs?limit=5")), "token-of-tenant-a").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(runs.as_array().unwrap().iter().any(|r| r["domains_claimed"] == 3), "{runs}");
+}
+
+async fn listing_pages_through_every_domain_once(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let served =
+        Served::start(&db.url, &farm.connect_to(), TOKENS, &[("DOMAIN_SCHEDULER_MAX_INSTANCES", "1")]).await;
+    let names: Vec<String> = (0..25).map(|i| format!("site-{i:02}.com")).collect();
+    let (status, _) = as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": names})),
+        "token-of-tenant-a",
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = served.url("/api/v1/domains?limit=10");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let (status, page) = as_tenant(client().get(url), "token-of-tenant-a").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            page["items"].as_array().unwrap().iter().map(|r| r["domain"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, names, "every domain once, in name order");
+    let (status, body) =
+        as_tenant(client().get(served.url("/api/v1/domains?status=sideways")), "token-of-tenant-a").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"]["message"].as_str().unwrap().contains("status"), "{body}");
+}
+
+async fn every_route_but_health_needs_a_valid_token(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[]).await;
+    let id = uuid::Uuid::new_v4();
+    let routes = [
+        ("POST", "/api/v1/domains".to_owned()),
+        ("GET", "/api/v1/domains".to_owned()),
+        ("GET", "/api/v1/domains/example.com".to_owned()),
+        ("POST", "/api/v1/domains/example.com/retry".to_owned()),
+        ("GET", format!("/api/v1/batches/{id}")),
+        ("POST", "/api/v1/scheduler/run".to_owned()),
+        ("GET", "/api/v1/scheduler/runs".to_owned()),
+        ("POST", "/api/v3/modernized_page_scraper/scan".to_owned()),
+        ("GET", format!("/api/v3/modernized_page_scraper/status/{id}")),
+        ("POST", "/api/v3/dev-tools/process-pending-domains".to_owned()),
+    ];
+    for (method, path) in &routes {
+        for token in [None, Some("wrong-token")] {
+            let mut request = client().request(method.parse().unwrap(), served.url(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response =
+                request.json(&json!({"domains": ["a.com"], "base_url": "a.com"})).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{method} {path} with {token:?}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "unauthorized");
+        }
+    }
+    for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
+        let status = client().get(served.url(path)).send().await.unwrap().status();
+        assert_eq!(status, StatusCode::OK, "{path} needs no token");
+    }
+}
+
+async fn a_tenant_never_sees_another_tenants_rows(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("private-a.com", Site::Html(plain_page("A")));
+    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[]).await;
+    let (_, body) = as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["private-a.com"]})),
+        "token-of-tenant-a",
+    )
+    .await;
+    let batch = body["batch_id"].as_str().unwrap().to_owned();
+    wait_for_complete(&served, &batch).await;
+    let b = "token-of-tenant-b";
+    assert_eq!(
+        as_tenant(client().get(served.url("/api/v1/domains/private-a.com")), b).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        as_tenant(client().get(served.url(&format!("/api/v1/batches/{batch}"))), b).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        as_tenant(client().post(served.url("/api/v1/domains/private-a.com/retry")), b).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, page) = as_tenant(client().get(served.url("/api/v1/domains")), b).await;
+    assert_eq!(page["items"], json!([]));
+    let (_, status) =
+        as_tenant(client().get(served.url(&format!("/api/v3/modernized_page_scraper/status/{batch}"))), b)
+            .await;
+    assert_eq!(status["error"]["code"], "not_found");
+    // Tenant B may add the same domain: it is its own row.
+    let (status, body) = as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["private-a.com"]})),
+        b,
+    )
+    .await;
+    assert_eq!((status, body["accepted"].clone()), (StatusCode::ACCEPTED, json!(["private-a.com"])));
+    let _ = (TENANT_A, TENANT_B);
+}
+
+async fn the_old_clients_routes_still_work(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("legacy-site.com", Site::Html(wordpress_page("legacy-site.com")));
+    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[]).await;
+    let scan = client()
+        .post(served.url("/api/v3/modernized_page_scraper/scan"))
+        .json(&json!({"base_url": "https://legacy-site.com", "max_pages": 5}));
+    let (status, job) = as_tenant(scan, "token-of-tenant-a").await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    let job_id = job["job_id"].as_str().unwrap();
+    assert_eq!(job["status_url"], format!("/api/v3/modernized_page_scraper/status/{job_id}"));
+    assert!(job["created_at"].as_str().is_some());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let result = loop {
+        let (status, body) =
+            as_tenant(client().get(served.url(job["status_url"].as_str().unwrap())), "token-of-tenant-a")
+                .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["status"] == "completed" || Instant::now() > deadline {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(result["status"], "completed", "{result}");
+    assert_eq!(result["result"]["domain"], "legacy-site.com");
+    assert_eq!(result["result"]["max_pages"], 5, "the accepted max_pages is kept for the fetcher");
+    let (status, body) = as_tenant(
+        client().post(served.url("/api/v3/dev-tools/process-pending-domains")),
+        "token-of-tenant-a",
+    )
+    .await;
+    assert!(status == StatusCode::OK || status == StatusCode::ACCEPTED, "{status} {body}");
+}
+
+async fn malformed_requests_get_a_status_and_a_json_error_naming_the_problem(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let served =
+        Served::start(&db.url, &farm.connect_to(), TOKENS, &[("DOMAIN_SCHEDULER_API_MAX_DOMAINS", "50")])
+            .await;
+    let post = |body: &'static str| {
+        client().post(served.url("/api/v1/domains")).header("content-type", "application/json").body(body)
+    };
+    let cases: Vec<(reqwest::RequestBuilder, StatusCode, &str)> = vec![
+        (post("{\"domains\": [\"a.com\""), StatusCode::BAD_REQUEST, "invalid_json"),
+        (post("{\"domains\": \"a.com\"}"), StatusCode::UNPROCESSABLE_ENTITY, "domains"),
+        (post("{\"domains\": [\"a.com\"], \"colour\": 1}"), StatusCode::UNPROCESSABLE_ENTITY, "colour"),
+        (post("{}"), StatusCode::UNPROCESSABLE_ENTITY, "domains"),
+        (post(""), StatusCode::BAD_REQUEST, "invalid_json"),
+        (client().post(served.url("/api/v1/domains")), StatusCode::BAD_REQUEST, "content_type"),
+        (client().get(served.url("/api/v1/batches/not-a-uuid")), StatusCode::BAD_REQUEST, "UUID"),
+        (client().get(served.url("/api/v1/scheduler/runs?limit=many")), StatusCode::BAD_REQUEST, "limit"),
+        (
+            client().get(served.url("/api/v1/domains/not%20a%20domain")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "domain",
+        ),
+    ];
+    for (request, expected, mention) in cases {
+        let (status, body) = as_tenant(request, "token-of-tenant-a").await;
+        assert_eq!(status, expected, "{body}");
+        let text = body.to_string();
+        assert!(body["error"]["code"].is_string() && text.contains(mention), "{expected}: {text}");
+    }
+    let too_many: Vec<String> = (0..51).map(|i| format!("s{i}.com")).collect();
+    let (status, body) = as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": too_many})),
+        "token-of-tenant-a",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let huge = format!("{{\"domains\": [\"{}\"]}}", "a".repeat(2 * 1024 * 1024));
+    let request =
+        client().post(served.url("/api/v1/domains")).header("content-type", "application/json").body(huge);
+    let (status, body) = as_tenant(request, "token-of-tenant-a").await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"]["code"], "body_too_large");
+}
+
+on_both_backends!(
+    a_submitted_batch_completes_with_every_domain_done,
+    listing_pages_through_every_domain_once,
+    every_route_but_health_needs_a_valid_token,
+    a_tenant_never_sees_another_tenants_rows,
+    the_old_clients_routes_still_work,
+    malformed_requests_get_a_status_and_a_json_error_naming_the_problem,
+);
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let document: Value =
+        client().get(served.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+        ("/api/v1/domains", "post"),
+        ("/api/v1/domains", "get"),
+        ("/api/v1/domains/{domain}", "get"),
+        ("/api/v1/domains/{domain}/retry", "post"),
+        ("/api/v1/batches/{id}", "get"),
+        ("/api/v1/scheduler/run", "post"),
+        ("/api/v1/scheduler/runs", "get"),
+        ("/api/v3/modernized_page_scraper/scan", "post"),
+        ("/api/v3/modernized_page_scraper/status/{job_id}", "get"),
+        ("/api/v3/dev-tools/process-pending-domains", "post"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from /openapi.json"
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! `serve` as a real process on a free port, with the site farm as every site's address.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Served {
+    child: Child,
+    pub base: String,
+    _workdir: tempfile::TempDir,
+}
+
+impl Served {
+    /// Starts `serve` against `database_url` with `tokens` (`token=tenant,...`) and waits until
+    /// `/healthz` answers.
+    pub async fn start(database_url: &str, connect_to: &str, tokens: &str, extra: &[(&str, &str)]) -> Served {
+        let workdir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut command = super::cli::command(database_url, workdir.path());
+        command
+            .env("DOMAIN_SCHEDULER_HTTP_ADDR", format!("127.0.0.1:{port}"))
+            .env("DOMAIN_SCHEDULER_API_TOKENS", tokens)
+            .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", connect_to)
+            .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
+            .env("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "2")
+            .env("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "3600")
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let child = command.spawn().unwrap();
+        let served = Served { child, base: format!("http://127.0.0.1:{port}"), _workdir: workdir };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if client.get(format!("{}/healthz", served.base)).send().await.is_ok() {
+                return served;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("serve did not answer /healthz within 30 s");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
