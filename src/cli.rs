@@ -242,6 +242,8 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         supervisor: Some(pipeline.supervisor.clone()),
         metrics: crate::api::install_metrics(),
     };
+    let listener_task =
+        tokio::spawn(crate::wake::listen(settings.database_url.clone(), pipeline.supervisor.clone()));
     let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
     let api = tokio::spawn(crate::api::serve(listener, state, async move {
         let _ = api_stopped.await;
@@ -254,6 +256,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
             let _ = stop_api.send(());
             pipeline.shutdown().await;
             pipeline.wait().await;
+            listener_task.abort();
             let _ = api.await;
             Ok(ExitCode::SUCCESS)
         }

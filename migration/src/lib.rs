@@ -7,6 +7,7 @@ mod m20261124_000001_create_batch_jobs;
 mod m20261124_000002_create_domains;
 mod m20261124_000003_create_domain_errors;
 mod m20261124_000004_create_scheduler_runs;
+mod m20261124_000005_notify_new_work;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_domains::Migration),
             Box::new(m20261124_000003_create_domain_errors::Migration),
             Box::new(m20261124_000004_create_scheduler_runs::Migration),
+            Box::new(m20261124_000005_notify_new_work::Migration),
         ]
     }
 }

@@ -43,7 +43,8 @@ pub async fn scan(
     let max_pages = request.max_pages.clamp(1, 50);
     // A scan of a known site is a request to look again.
     let submitted =
-        super::domains::enqueue(&state, tenant, std::slice::from_ref(&request.base_url), true, max_pages).await?;
+        super::domains::enqueue(&state, tenant, std::slice::from_ref(&request.base_url), true, max_pages)
+            .await?;
     if let Some(rejected) = submitted.rejected.first() {
         return Err(ApiError::unprocessable(format!("base_url {:?}: {}", rejected.input, rejected.error)));
     }
