@@ -59,10 +59,17 @@ async fn main() {
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new((0..pages).map(|i| gzip(&page(i))).collect());
     let raw: usize = (0..pages.min(50)).map(|i| page(i).len()).sum::<usize>() / pages.clamp(1, 50);
     eprintln!("{pages} pages, about {raw} bytes each before compression");
+    // BENCH_FARM_LOG_HITS=1 prints `HIT host unix_nanos` per request, for latency benchmarks.
+    let log_hits = std::env::var("BENCH_FARM_LOG_HITS").is_ok_and(|v| v == "1");
     let app = axum::Router::new().fallback(move |headers: HeaderMap| {
         let bodies = bodies.clone();
         async move {
             let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
+            if log_hits {
+                let now =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                println!("HIT {host} {}", now.as_nanos());
+            }
             let index = host
                 .strip_prefix("site-")
                 .and_then(|rest| rest.split('.').next())
