@@ -51,4 +51,6 @@ lat = sorted((hits[h] - c) / 1e6 for h, c in commits.items() if h in hits)
 print(f"samples: {len(lat)} of {len(commits)}")
 if lat:
     print(f"commit -> first fetch: median {statistics.median(lat):.1f} ms, min {lat[0]:.1f} ms, max {lat[-1]:.1f} ms")
+    order = sorted(commits, key=commits.get)
+    print("in order of commit (ms):", " ".join(f"{(hits[h] - commits[h]) / 1e6:.1f}" for h in order if h in hits))
 PY
