@@ -68,3 +68,46 @@ async fn a_run_is_one_trace_with_domain_spans_and_their_stages(backend: Backend)
 }
 
 on_both_backends!(a_run_is_one_trace_with_domain_spans_and_their_stages);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_a_submission_wakes_links_to_the_request() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let mut collector = fake_opentelemetry_collector::FakeCollectorServer::start().await.unwrap();
+    let farm = Farm::start().await;
+    farm.add("linked-site.com", Site::Html(plain_page("Linked")));
+    let tokens = "token-aaaaaaaa=0000000a-0000-4000-8000-00000000000a";
+    let served = common::server::Served::start(
+        &db.url,
+        &farm.connect_to(),
+        tokens,
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint())],
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .post(served.url("/api/v1/domains"))
+        .bearer_auth("token-aaaaaaaa")
+        .json(&serde_json::json!({"domains": ["linked-site.com"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut spans = Vec::new();
+    while std::time::Instant::now() < deadline {
+        spans.extend(collector.exported_spans(1, Duration::from_secs(1)).await);
+        let request = spans.iter().find(|s| {
+            s.name == "http.request" && s.attributes.values().any(|v| v.contains("/api/v1/domains"))
+        });
+        let run = spans.iter().find(|s| s.name == "scheduler.run");
+        if let (Some(request), Some(run)) = (request, run) {
+            assert!(
+                run.links.iter().any(|link| link.span_id == request.span_id),
+                "the run links to the request: {run:?}"
+            );
+            let attributes: Vec<&String> = request.attributes.values().collect();
+            assert!(!attributes.iter().any(|v| v.contains("token-aaaaaaaa")), "a token is never recorded");
+            return;
+        }
+    }
+    panic!("no linked run and request spans: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+}

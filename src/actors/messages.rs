@@ -54,9 +54,11 @@ pub enum SupervisorMsg {
     Tick,
     /// Look now (new work was added, or a run finished with a backlog behind it).
     Wake,
+    /// Look now because of this request: the run it starts links to the request's span.
+    WokenBy(tracing::Span),
     /// Start a run now; answers the run id, or `None` when `max_instances` runs are in flight or
     /// nothing is due.
-    RunNow(RpcReplyPort<RunNowAnswer>),
+    RunNow(tracing::Span, RpcReplyPort<RunNowAnswer>),
     /// A domain of a run is done (from the persister or the error recorder).
     Done { run_id: Uuid, domain_id: Uuid, outcome: Outcome },
     /// Stop claiming, let in-flight work finish within the deadline, hand back the rest.

@@ -76,6 +76,8 @@ pub struct SupervisorState {
     backlog: bool,
     timer: Option<tokio::task::JoinHandle<()>>,
     stopping: Option<RpcReplyPort<()>>,
+    /// The request that asked for work, linked from the next run's span.
+    cause: Option<tracing::Span>,
 }
 
 impl std::hash::Hash for Outcome {
@@ -110,6 +112,7 @@ impl Actor for Supervisor {
             backlog: false,
             timer,
             stopping: None,
+            cause: None,
         })
     }
 
@@ -131,11 +134,17 @@ impl Actor for Supervisor {
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
+            SupervisorMsg::WokenBy(cause) => {
+                state.cause = Some(cause);
+                state.expire_stuck_runs().await;
+                state.claim_while_free(&myself).await?;
+            }
             SupervisorMsg::Tick | SupervisorMsg::Wake => {
                 state.expire_stuck_runs().await;
                 state.claim_while_free(&myself).await?;
             }
-            SupervisorMsg::RunNow(reply) => {
+            SupervisorMsg::RunNow(cause, reply) => {
+                state.cause = Some(cause);
                 let answer =
                     if state.stopping.is_some() || state.runs.len() >= state.args.max_instances as usize {
                         RunNowAnswer::AtCapacity
@@ -349,10 +358,14 @@ impl SupervisorState {
         };
         self.backlog = claimed.len() as u32 >= self.args.batch_size;
         if claimed.is_empty() {
+            self.cause = None;
             return None;
         }
         let run_id = Uuid::new_v4();
         let span = tracing::info_span!(parent: None, "scheduler.run", run.id = %run_id, claimed = claimed.len(), instance = %self.args.instance_id);
+        if let Some(cause) = self.cause.take() {
+            span.follows_from(&cause);
+        }
         let mut remaining = HashSet::with_capacity(claimed.len());
         for row in &claimed {
             remaining.insert(row.id);

@@ -38,7 +38,7 @@ impl ApiState {
     /// New work: the supervisor looks now instead of at the next tick.
     pub fn wake_supervisor(&self) {
         if let Some(supervisor) = &self.supervisor {
-            let _ = supervisor.cast(SupervisorMsg::Wake);
+            let _ = supervisor.cast(SupervisorMsg::WokenBy(tracing::Span::current()));
         }
     }
 }

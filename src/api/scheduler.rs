@@ -28,9 +28,11 @@ pub async fn run_now(state: &ApiState) -> Result<(StatusCode, Json<RunStarted>),
             "the scheduler is not running",
         ));
     };
-    let answer = ractor::call_t!(supervisor, SupervisorMsg::RunNow, 30_000).map_err(|_| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_running", "the scheduler did not answer")
-    })?;
+    let cause = tracing::Span::current();
+    let answer =
+        ractor::call_t!(supervisor, |reply| SupervisorMsg::RunNow(cause, reply), 30_000).map_err(|_| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_running", "the scheduler did not answer")
+        })?;
     match answer {
         RunNowAnswer::Started(run_id) => {
             Ok((StatusCode::ACCEPTED, Json(RunStarted { run_id: Some(run_id), status: "started".into() })))
