@@ -122,6 +122,47 @@ impl<'a> Document<'a> {
     }
 }
 
+/// Deepest element nesting parsed. The HTML tree builder checks the stack of open elements for
+/// every tag, so its cost grows with the square of the depth: a page of 100,000 nested `<div>`s
+/// would take minutes. No real page comes near this depth; a hostile one is cut where it
+/// passes it.
+const MAX_DEPTH: usize = 2048;
+
+/// `html` up to the point where its (approximate) element depth passes [`MAX_DEPTH`].
+pub(crate) fn within_depth(html: &str) -> &str {
+    const VOID: [&str; 14] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+        "track", "wbr",
+    ];
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
+        let start = at + offset;
+        at = start + 1;
+        match bytes.get(at) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_end = bytes[at..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |p| at + p);
+                let name = &html[at..name_end];
+                let tag_end = memchr::memchr(b'>', &bytes[name_end..]).map_or(bytes.len(), |p| name_end + p);
+                let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
+                if !self_closing && !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return &html[..start];
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    html
+}
+
 /// Whitespace runs become one space; ends trimmed.
 pub(crate) fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -133,7 +174,7 @@ fn inside_svg(element: &ElementRef<'_>) -> bool {
 
 /// Runs every rule chain over one parse of the page.
 pub fn extract(page: &Page<'_>) -> Metadata {
-    let html = Html::parse_document(page.html);
+    let html = Html::parse_document(within_depth(page.html));
     let document = Document::parse(page, &html);
     let mut metadata = Metadata {
         title: title(&document),
@@ -269,5 +310,20 @@ fn json_ld_logo(org: &serde_json::Value) -> Option<String> {
             object.get("url").or_else(|| object.get("contentUrl")).and_then(|u| u.as_str()).map(str::to_owned)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_nesting_is_cut_and_ordinary_pages_are_whole() {
+        let ordinary = "<html><body><div><p>a<br>b<img src=x></p></div><meta charset=utf-8/></body></html>";
+        assert_eq!(within_depth(ordinary), ordinary);
+        let hostile = "<div>".repeat(100_000);
+        assert_eq!(within_depth(&hostile).len(), MAX_DEPTH * 5);
+        let closed = "<div></div>".repeat(100_000);
+        assert_eq!(within_depth(&closed), closed, "many tags at a shallow depth are fine");
     }
 }

@@ -8,7 +8,8 @@
 mod charset;
 mod guard;
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -74,6 +75,9 @@ pub struct Fetcher {
 struct GuardedResolver {
     connect_to: Option<String>,
     allow_private: bool,
+    /// Fixed answers for chosen names, checked by the guard like any other answer (tests of
+    /// rebinding and of names that point inside the network).
+    overrides: Arc<HashMap<String, Vec<IpAddr>>>,
 }
 
 impl reqwest::dns::Resolve for GuardedResolver {
@@ -81,12 +85,16 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let connect_to = self.connect_to.clone();
         let allow_private = self.allow_private;
         let host = name.as_str().to_owned();
+        let fixed = self.overrides.get(&host).cloned();
         Box::pin(async move {
             if let Some(target) = connect_to {
                 let addrs: Vec<SocketAddr> = tokio::net::lookup_host(target).await?.collect();
                 return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
             }
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = match fixed {
+                Some(ips) => ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
             if !allow_private && let Some(bad) = addrs.iter().find(|addr| !is_public(addr.ip())) {
                 return Err(format!("{BLOCKED}: {host} resolves to {}", bad.ip()).into());
             }
@@ -97,6 +105,15 @@ impl reqwest::dns::Resolve for GuardedResolver {
 
 impl Fetcher {
     pub fn new(settings: FetchSettings) -> Result<Fetcher, Failure> {
+        Fetcher::with_resolver_overrides(settings, HashMap::new())
+    }
+
+    /// A fetcher whose resolver answers `overrides` for the names in it (and asks the system
+    /// for the rest); the address guard applies to every answer alike.
+    pub fn with_resolver_overrides(
+        settings: FetchSettings,
+        overrides: HashMap<String, Vec<IpAddr>>,
+    ) -> Result<Fetcher, Failure> {
         let allow_private = settings.allow_private_networks;
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             let url = attempt.url().clone();
@@ -134,6 +151,7 @@ impl Fetcher {
             .dns_resolver(Arc::new(GuardedResolver {
                 connect_to: settings.connect_to.clone(),
                 allow_private: settings.allow_private_networks,
+                overrides: Arc::new(overrides),
             }))
             .build()
             .map_err(|error| {
@@ -178,6 +196,16 @@ impl Fetcher {
     async fn fetch(&self, url: &Url, started: Instant) -> Result<FetchedPage, Failure> {
         let mut response = self.client.get(url.clone()).send().await.map_err(|error| classify(&error))?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            // The redirect policy declined to follow it (an unusable location).
+            let location =
+                response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+            return Err(Failure::new(
+                Stage::Fetch,
+                Kind::Redirect,
+                format!("redirect to an unusable location {location:?}"),
+            ));
+        }
         if !response.status().is_success() {
             return Err(Failure::http_status(status));
         }
@@ -246,10 +274,17 @@ fn classify(error: &reqwest::Error) -> Failure {
         || lower.contains("name or service not known")
     {
         Kind::Dns
-    } else if lower.contains("certificate")
-        || lower.contains("tls")
-        || lower.contains("handshake")
-        || lower.contains("invalid peer")
+    } else if [
+        "certificate",
+        "tls",
+        "handshake",
+        "invalid peer",
+        "corrupt message",
+        "alert",
+        "peer is incompatible",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign))
     {
         Kind::Tls
     } else if error.is_connect() {

@@ -24,6 +24,38 @@ pub enum Site {
     Hang,
     /// Answers the page after a delay.
     Slow(Duration, String),
+    /// Redirects to this location.
+    RedirectTo(String),
+    /// `/` redirects to `/a`, `/a` back to `/`.
+    RedirectLoop,
+    /// An HTML body of this many bytes, streamed (never held in memory).
+    Huge(usize),
+    /// A gzip body of about 1 MiB that inflates to 1 GiB.
+    GzipBomb,
+    /// A chunked HTML body that never ends.
+    EndlessChunked,
+    /// Headers at once, then one byte a second.
+    Slowloris,
+}
+
+/// 1 GiB of zeros, gzip-compressed once per test process.
+fn gzip_bomb() -> bytes::Bytes {
+    static BOMB: std::sync::OnceLock<bytes::Bytes> = std::sync::OnceLock::new();
+    BOMB.get_or_init(|| {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..1024 {
+            encoder.write_all(&zeros).unwrap();
+        }
+        bytes::Bytes::from(encoder.finish().unwrap())
+    })
+    .clone()
+}
+
+fn stream_of(chunks: impl futures::Stream<Item = bytes::Bytes> + Send + 'static) -> Body {
+    use futures::StreamExt;
+    Body::from_stream(chunks.map(Ok::<_, std::io::Error>))
 }
 
 #[derive(Clone, Default)]
@@ -68,6 +100,15 @@ impl Farm {
         self.sites.requests.lock().unwrap().get(host).copied().unwrap_or(0)
     }
 }
+
+/// `a` then `b`, as one stream.
+trait ChainInto: futures::Stream + Sized {
+    fn chain_into<B: futures::Stream<Item = Self::Item>>(self, next: B) -> futures::stream::Chain<Self, B> {
+        futures::StreamExt::chain(self, next)
+    }
+}
+
+impl<S: futures::Stream> ChainInto for S {}
 
 fn html(body: impl Into<Body>) -> Response<Body> {
     Response::builder().header("content-type", "text/html; charset=utf-8").body(body.into()).unwrap()
@@ -116,6 +157,35 @@ async fn answer(state: &Sites, headers: &HeaderMap, uri: &Uri) -> Response<Body>
         Some(Site::Slow(delay, page)) => {
             tokio::time::sleep(delay).await;
             html(page)
+        }
+        Some(Site::RedirectTo(location)) => {
+            Response::builder().status(302).header("location", location).body(Body::empty()).unwrap()
+        }
+        Some(Site::RedirectLoop) => {
+            let next = if uri.path() == "/" { "/a" } else { "/" };
+            Response::builder().status(302).header("location", next).body(Body::empty()).unwrap()
+        }
+        Some(Site::Huge(size)) => {
+            let chunk = bytes::Bytes::from(vec![b'a'; 64 * 1024]);
+            let count = size / chunk.len();
+            let head = futures::stream::once(async { bytes::Bytes::from_static(b"<html><body>") });
+            html(stream_of(head.chain_into(futures::stream::iter(std::iter::repeat_n(chunk, count)))))
+        }
+        Some(Site::GzipBomb) => Response::builder()
+            .header("content-type", "text/html")
+            .header("content-encoding", "gzip")
+            .body(Body::from(gzip_bomb()))
+            .unwrap(),
+        Some(Site::EndlessChunked) => {
+            let chunk = bytes::Bytes::from(vec![b'x'; 16 * 1024]);
+            html(stream_of(futures::stream::repeat(chunk)))
+        }
+        Some(Site::Slowloris) => {
+            let drip = futures::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Some((bytes::Bytes::from_static(b"<"), ()))
+            });
+            html(stream_of(drip))
         }
     }
 }

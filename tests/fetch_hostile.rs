@@ -1,0 +1,207 @@
+//! Hostile sites and internal addresses: each costs a bounded amount and ends in its error
+//! kind, never a hang, a panic or a connection to an address inside the network.
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use common::farm::{Farm, Site, plain_page};
+use domain_scheduler::config::Scheme;
+use domain_scheduler::domain_name::DomainName;
+use domain_scheduler::failure::Kind;
+use domain_scheduler::fetch::{FetchSettings, Fetcher};
+
+fn settings(farm: Option<&Farm>) -> FetchSettings {
+    FetchSettings {
+        timeout: Duration::from_secs(3),
+        max_bytes: 5 * 1024 * 1024,
+        schemes: vec![Scheme::Http],
+        connect_to: farm.map(Farm::connect_to),
+        allow_private_networks: false,
+        user_agent: "domain-scheduler-test".into(),
+    }
+}
+
+async fn kind_of(fetcher: &Fetcher, domain: &str) -> Result<String, Kind> {
+    match fetcher.home_page(&DomainName::parse(domain).unwrap()).await {
+        Ok(page) => Ok(page.html),
+        Err(failure) => Err(failure.kind),
+    }
+}
+
+/// Resident set size of this process, in MiB.
+fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        / 1024
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_silent_sites_end_in_timeout() {
+    let farm = Farm::start().await;
+    farm.add("silent-site.com", Site::Hang);
+    farm.add("slowloris-site.com", Site::Slowloris);
+    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    assert_eq!(kind_of(&fetcher, "silent-site.com").await.err(), Some(Kind::Timeout));
+    assert_eq!(kind_of(&fetcher, "slowloris-site.com").await.err(), Some(Kind::Timeout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_endless_and_bomb_bodies_end_in_too_large_with_bounded_memory() {
+    let farm = Farm::start().await;
+    farm.add("huge-site.com", Site::Huge(50 * 1024 * 1024));
+    farm.add("bomb-site.com", Site::GzipBomb);
+    farm.add("endless-site.com", Site::EndlessChunked);
+    let fetcher =
+        Fetcher::new(FetchSettings { timeout: Duration::from_secs(20), ..settings(Some(&farm)) }).unwrap();
+    let before = rss_mib();
+    for domain in ["huge-site.com", "bomb-site.com", "endless-site.com"] {
+        assert_eq!(kind_of(&fetcher, domain).await.err(), Some(Kind::TooLarge), "{domain}");
+        let rss = rss_mib();
+        eprintln!("{domain}: RSS {rss} MiB (before: {before} MiB)");
+        assert!(rss < 200, "{domain}: RSS {rss} MiB");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_loops_long_chains_and_odd_schemes_end_in_redirect() {
+    let farm = Farm::start().await;
+    farm.add("loop-site.com", Site::RedirectLoop);
+    farm.add("chain-site.com", Site::RedirectChain(20, plain_page("far")));
+    farm.add("short-chain.com", Site::RedirectChain(5, plain_page("near")));
+    farm.add("file-site.com", Site::RedirectTo("file:///etc/passwd".into()));
+    farm.add("gopher-site.com", Site::RedirectTo("gopher://example.com/".into()));
+    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    for domain in ["loop-site.com", "chain-site.com", "file-site.com", "gopher-site.com"] {
+        assert_eq!(kind_of(&fetcher, domain).await.err(), Some(Kind::Redirect), "{domain}");
+    }
+    assert!(kind_of(&fetcher, "short-chain.com").await.unwrap().contains("near"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_answers_end_in_not_html() {
+    let farm = Farm::start().await;
+    farm.add("octet-site.com", Site::Bytes("application/octet-stream", vec![0; 100]));
+    farm.add("image-site.com", Site::Bytes("image/png", b"\x89PNG\r\n\x1a\n".to_vec()));
+    farm.add("pdf-site.com", Site::Bytes("application/pdf", b"%PDF-1.7\n".to_vec()));
+    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    for domain in ["octet-site.com", "image-site.com", "pdf-site.com"] {
+        assert_eq!(kind_of(&fetcher, domain).await.err(), Some(Kind::NotHtml), "{domain}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_encodings_and_markup_are_decoded_not_fatal() {
+    let farm = Farm::start().await;
+    farm.add(
+        "bad-utf8.com",
+        Site::Bytes("text/html; charset=utf-8", b"<title>caf\xe9 \xff</title>".to_vec()),
+    );
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("<title>h\u{e9}llo</title>".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    farm.add("utf16-site.com", Site::Bytes("text/html", utf16));
+    farm.add(
+        "meta-charset.com",
+        Site::Bytes("text/html", b"<meta charset=\"windows-1252\"><title>na\xefve</title>".to_vec()),
+    );
+    farm.add("nul-site.com", Site::Bytes("text/html", b"<title>a\0b</title>".to_vec()));
+    let nested =
+        format!("<html><body>{}deep{}</body></html>", "<div>".repeat(100_000), "</div>".repeat(100_000));
+    farm.add("nested-site.com", Site::Html(nested));
+    farm.add(
+        "long-line.com",
+        Site::Html(format!("<html><title>one line</title>{}</html>", "x".repeat(1 << 20))),
+    );
+    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    assert!(kind_of(&fetcher, "bad-utf8.com").await.unwrap().contains("caf\u{fffd} \u{fffd}"));
+    assert!(kind_of(&fetcher, "utf16-site.com").await.unwrap().contains("h\u{e9}llo"));
+    assert!(kind_of(&fetcher, "meta-charset.com").await.unwrap().contains("na\u{ef}ve"));
+    for domain in ["nul-site.com", "nested-site.com", "long-line.com"] {
+        let html = kind_of(&fetcher, domain).await.unwrap();
+        let url = url::Url::parse(&format!("https://{domain}/")).unwrap();
+        // A thread of the default 2 MiB stack, as the blocking pool gives the extraction.
+        let metadata = std::thread::spawn(move || {
+            let headers = reqwest::header::HeaderMap::new();
+            let page = domain_scheduler::extract::Page { html: &html, headers: &headers, url: &url };
+            domain_scheduler::extract::extract(&page)
+        })
+        .join()
+        .expect("extraction never panics");
+        if domain == "long-line.com" {
+            assert_eq!(metadata.title.as_deref(), Some("one line"));
+        }
+    }
+}
+
+fn resolving(names: &[(&str, &str)]) -> HashMap<String, Vec<IpAddr>> {
+    names.iter().map(|(name, ip)| (name.to_string(), vec![ip.parse().unwrap()])).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_that_resolve_inside_the_network_are_never_connected() {
+    let farm = Farm::start().await;
+    let port = farm.connect_to().rsplit(':').next().unwrap().to_owned();
+    // Public-looking names answering loopback, private, metadata and mapped addresses.
+    let overrides = resolving(&[
+        ("rebind-loopback.com", "127.0.0.1"),
+        ("rebind-private.com", "10.1.2.3"),
+        ("rebind-metadata.com", "169.254.169.254"),
+        ("rebind-v6.com", "::1"),
+        ("rebind-mapped.com", "::ffff:127.0.0.1"),
+        ("rebind-cgnat.com", "100.64.0.1"),
+    ]);
+    let fetcher = Fetcher::with_resolver_overrides(settings(None), overrides).unwrap();
+    for domain in [
+        "rebind-loopback.com",
+        "rebind-private.com",
+        "rebind-metadata.com",
+        "rebind-v6.com",
+        "rebind-mapped.com",
+        "rebind-cgnat.com",
+    ] {
+        farm.add(domain, Site::Html(plain_page("internal")));
+        assert_eq!(kind_of(&fetcher, domain).await.err(), Some(Kind::BlockedAddress), "{domain}");
+        assert_eq!(farm.requests(domain), 0, "{domain}: no request reached the farm");
+    }
+    let _ = port;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_to_internal_addresses_are_refused_on_every_hop() {
+    let farm = Farm::start().await;
+    let port = farm.connect_to().rsplit(':').next().unwrap().to_owned();
+    farm.add("redirect-loopback.com", Site::RedirectTo(format!("http://127.0.0.1:{port}/")));
+    farm.add("redirect-private.com", Site::RedirectTo("http://10.0.0.1/".into()));
+    farm.add("redirect-metadata.com", Site::RedirectTo("http://169.254.169.254/latest/meta-data/".into()));
+    farm.add("redirect-v6.com", Site::RedirectTo(format!("http://[::ffff:127.0.0.1]:{port}/")));
+    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    for domain in
+        ["redirect-loopback.com", "redirect-private.com", "redirect-metadata.com", "redirect-v6.com"]
+    {
+        assert_eq!(kind_of(&fetcher, domain).await.err(), Some(Kind::BlockedAddress), "{domain}");
+    }
+    assert_eq!(farm.requests(""), 0, "the loopback target (no Host name) was never asked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_that_cannot_be_reached_falls_back_to_http() {
+    let farm = Farm::start().await;
+    farm.add("plain-http.com", Site::Html(plain_page("over http")));
+    let fetcher =
+        Fetcher::new(FetchSettings { schemes: vec![Scheme::Https, Scheme::Http], ..settings(Some(&farm)) })
+            .unwrap();
+    let page = fetcher.home_page(&DomainName::parse("plain-http.com").unwrap()).await.unwrap();
+    assert_eq!(page.final_url.as_str(), "http://plain-http.com/");
+    let https_only =
+        Fetcher::new(FetchSettings { schemes: vec![Scheme::Https], ..settings(Some(&farm)) }).unwrap();
+    let failure = https_only.home_page(&DomainName::parse("plain-http.com").unwrap()).await.unwrap_err();
+    assert_eq!(failure.kind, Kind::Tls, "{failure}");
+}
