@@ -312,3 +312,37 @@ async fn the_openapi_document_lists_every_route() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_reports_a_database_outage() {
+    let Some(db) = TestDb::create(Backend::Postgres).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    assert_eq!(client().get(served.url("/readyz")).send().await.unwrap().status(), StatusCode::OK);
+    // The database disappears under the running service.
+    let admin_url = std::env::var("TEST_POSTGRES_URL").unwrap();
+    let name = url::Url::parse(&db.url).unwrap().path().trim_start_matches('/').to_owned();
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut status = StatusCode::OK;
+    while Instant::now() < deadline {
+        status = client().get(served.url("/readyz")).send().await.unwrap().status();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "/readyz reports the outage");
+    assert_eq!(
+        client().get(served.url("/healthz")).send().await.unwrap().status(),
+        StatusCode::OK,
+        "the process lives on"
+    );
+    let (status, body) = as_tenant(client().get(served.url("/api/v1/domains")), "token-of-tenant-a").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("database_unavailable"))
+    );
+}
