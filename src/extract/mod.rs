@@ -97,16 +97,17 @@ impl<'a> Document<'a> {
             .and_then(|href| page.url.join(href.trim()).ok())
             .unwrap_or_else(|| page.url.clone());
         let mut meta = BTreeMap::new();
-        for element in &elements.metas {
-            let key = element
-                .value()
-                .attr("property")
-                .or_else(|| element.value().attr("name"))
-                .or_else(|| element.value().attr("itemprop"));
-            if let (Some(key), Some(content)) = (key, element.value().attr("content")) {
-                let content = collapse(content);
-                if !content.is_empty() {
-                    meta.entry(key.trim().to_ascii_lowercase()).or_insert(content);
+        // `name`/`property` first: an `itemprop` (microdata of some block of the page) must not
+        // stand in for the page's own `<meta name=description>` that comes after it.
+        for attribute in ["property", "name", "itemprop"] {
+            for element in &elements.metas {
+                let prefix = if attribute == "itemprop" { "itemprop:" } else { "" };
+                let key = element.value().attr(attribute);
+                if let (Some(key), Some(content)) = (key, element.value().attr("content")) {
+                    let content = collapse(content);
+                    if !content.is_empty() {
+                        meta.entry(format!("{prefix}{}", key.trim().to_ascii_lowercase())).or_insert(content);
+                    }
                 }
             }
         }
@@ -265,8 +266,18 @@ fn logo(document: &Document<'_>) -> Option<String> {
     if let Some(logo) = organization(document).and_then(|org| json_ld_logo(&org)) {
         return document.resolve(&logo);
     }
-    if let Some(logo) = document.meta.get("og:logo").or_else(|| document.meta.get("logo")) {
+    if let Some(logo) = document.meta.get("og:logo").or_else(|| document.meta.get("itemprop:logo")) {
         return document.resolve(logo);
+    }
+    let itemprop_logo = document.elements.images.iter().chain(&document.elements.links).find_map(|element| {
+        let value = element.value();
+        let is_logo = value
+            .attr("itemprop")
+            .is_some_and(|p| p.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case("logo")));
+        if is_logo { value.attr("src").or_else(|| value.attr("href")) } else { None }
+    });
+    if let Some(logo) = itemprop_logo.and_then(|href| document.resolve(href)) {
+        return Some(logo);
     }
     document.elements.images.iter().find_map(|img| {
         let v = img.value();
@@ -289,18 +300,46 @@ fn organization(document: &Document<'_>) -> Option<serde_json::Value> {
             _ => false,
         }
     }
-    fn find(value: &serde_json::Value) -> Option<serde_json::Value> {
-        match value {
-            serde_json::Value::Array(items) => items.iter().find_map(find),
-            serde_json::Value::Object(map) if is_org(value) => Some(serde_json::Value::Object(map.clone())),
-            serde_json::Value::Object(map) => map.get("@graph").and_then(find),
-            _ => None,
+    /// Breadth first through every object of the document (an organisation is often the
+    /// `publisher` of an article or an entry of `@graph`), at most 8 levels deep.
+    fn organizations(root: serde_json::Value, found: &mut Vec<serde_json::Value>) {
+        let mut level = vec![root];
+        for _ in 0..8 {
+            let mut next = Vec::new();
+            for value in level {
+                match value {
+                    serde_json::Value::Array(items) => next.extend(items),
+                    serde_json::Value::Object(map) => {
+                        let object = serde_json::Value::Object(map);
+                        if is_org(&object) {
+                            found.push(object.clone());
+                        }
+                        if let serde_json::Value::Object(map) = object {
+                            next.extend(map.into_iter().map(|(_, v)| v));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            level = next;
         }
     }
-    document.elements.json_ld.iter().find_map(|script| {
+    let mut found = Vec::new();
+    for script in &document.elements.json_ld {
         let text = script.text().collect::<String>();
-        serde_json::from_str::<serde_json::Value>(text.trim()).ok().as_ref().and_then(find)
-    })
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(text.trim()) {
+            organizations(value, &mut found);
+        }
+    }
+    // The first organisation that names a logo, else the first one.
+    let with_logo = found.iter().position(|org| json_ld_logo(org).is_some());
+    match with_logo {
+        Some(index) => Some(found.swap_remove(index)),
+        None => found.into_iter().next(),
+    }
 }
 
 fn json_ld_logo(org: &serde_json::Value) -> Option<String> {
