@@ -275,7 +275,56 @@ async fn malformed_requests_get_a_status_and_a_json_error_naming_the_problem(bac
     assert_eq!(body["error"]["code"], "body_too_large");
 }
 
+async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("quick-site.com", Site::Html(plain_page("Quick")));
+    farm.add("slow-site.com", Site::Slow(Duration::from_secs(4), plain_page("Slow")));
+    let served = Served::start(
+        &db.url,
+        &farm.connect_to(),
+        TOKENS,
+        &[("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "10")],
+    )
+    .await;
+    let a = "token-of-tenant-a";
+    let (_, body) = as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["quick-site.com"]})),
+        a,
+    )
+    .await;
+    wait_for_complete(&served, body["batch_id"].as_str().unwrap()).await;
+    assert_eq!(farm.requests("quick-site.com"), 1);
+
+    let (status, body) =
+        as_tenant(client().post(served.url("/api/v1/domains/quick-site.com/retry")), a).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::ACCEPTED, Some("pending")), "{body}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while farm.requests("quick-site.com") < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(farm.requests("quick-site.com"), 2, "the retried domain is fetched again at once");
+
+    // One run slot (the default), held by a slow site: a run now is refused.
+    let (status, _) = as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["slow-site.com"]})),
+        a,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    while farm.requests("slow-site.com") == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, body) = as_tenant(client().post(served.url("/api/v1/scheduler/run")), a).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("at_capacity")),
+        "{body}"
+    );
+}
+
 on_both_backends!(
+    steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy,
     a_submitted_batch_completes_with_every_domain_done,
     listing_pages_through_every_domain_once,
     every_route_but_health_needs_a_valid_token,
