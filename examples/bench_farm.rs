@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Response};
+use axum::http::{HeaderMap, Response, Uri};
 
 /// A home page of about 50 KB with the usual furniture: head metadata, navigation, articles,
 /// contacts, social links and scripts.
@@ -61,9 +61,12 @@ async fn main() {
     eprintln!("{pages} pages, about {raw} bytes each before compression");
     // BENCH_FARM_LOG_HITS=1 prints `HIT host unix_nanos` per request, for latency benchmarks.
     let log_hits = std::env::var("BENCH_FARM_LOG_HITS").is_ok_and(|v| v == "1");
-    let app = axum::Router::new().fallback(move |headers: HeaderMap| {
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, uri: Uri| {
         let bodies = bodies.clone();
         async move {
+            if uri.path() != "/" {
+                return Response::builder().status(404).body(Body::empty()).unwrap_or_default();
+            }
             let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
             if log_hits {
                 let now =

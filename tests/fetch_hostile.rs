@@ -20,7 +20,9 @@ fn settings(farm: Option<&Farm>) -> FetchSettings {
         schemes: vec![Scheme::Http],
         connect_to: farm.map(Farm::connect_to),
         allow_private_networks: false,
-        user_agent: "domain-scheduler-test".into(),
+        user_agent: "domain-scheduler/test".into(),
+        respect_robots: true,
+        per_host_concurrency: 2,
     }
 }
 
@@ -204,4 +206,23 @@ async fn https_that_cannot_be_reached_falls_back_to_http() {
         Fetcher::new(FetchSettings { schemes: vec![Scheme::Https], ..settings(Some(&farm)) }).unwrap();
     let failure = https_only.home_page(&DomainName::parse("plain-http.com").unwrap()).await.unwrap_err();
     assert_eq!(failure.kind, Kind::Tls, "{failure}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_txt_is_honoured_unless_the_operator_turns_it_off() {
+    let farm = Farm::start().await;
+    farm.add("private-garden.com", Site::Html(plain_page("keep out")));
+    farm.robots(
+        "private-garden.com",
+        "User-agent: domain-scheduler\nDisallow: /\n\nUser-agent: *\nAllow: /\n",
+    );
+    farm.add("open-garden.com", Site::Html(plain_page("welcome")));
+    farm.robots("open-garden.com", "User-agent: *\nDisallow: /private/\n");
+    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    let failure = fetcher.home_page(&DomainName::parse("private-garden.com").unwrap()).await.unwrap_err();
+    assert_eq!((failure.kind, failure.permanent), (Kind::RobotsDisallowed, true), "{failure}");
+    assert_eq!(farm.requests("private-garden.com"), 0, "the home page was not requested");
+    assert!(kind_of(&fetcher, "open-garden.com").await.unwrap().contains("welcome"));
+    let impolite = Fetcher::new(FetchSettings { respect_robots: false, ..settings(Some(&farm)) }).unwrap();
+    assert!(kind_of(&impolite, "private-garden.com").await.unwrap().contains("keep out"));
 }

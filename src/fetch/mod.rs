@@ -7,6 +7,7 @@
 
 mod charset;
 mod guard;
+mod politeness;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -35,6 +36,10 @@ pub struct FetchSettings {
     pub connect_to: Option<String>,
     pub allow_private_networks: bool,
     pub user_agent: String,
+    /// Honour robots.txt for `user_agent`.
+    pub respect_robots: bool,
+    /// Most requests in flight to one host.
+    pub per_host_concurrency: usize,
 }
 
 impl From<&Settings> for FetchSettings {
@@ -46,6 +51,8 @@ impl From<&Settings> for FetchSettings {
             connect_to: settings.fetch_connect_to.clone(),
             allow_private_networks: settings.allow_private_networks,
             user_agent: settings.user_agent.clone(),
+            respect_robots: settings.respect_robots,
+            per_host_concurrency: settings.per_host_concurrency,
         }
     }
 }
@@ -67,6 +74,7 @@ pub struct FetchedPage {
 pub struct Fetcher {
     client: reqwest::Client,
     settings: Arc<FetchSettings>,
+    politeness: Arc<politeness::Politeness>,
 }
 
 /// Resolves names for the client: to the operator's `connect_to` address when set, else by the
@@ -157,7 +165,7 @@ impl Fetcher {
             .map_err(|error| {
                 Failure::new(Stage::Fetch, Kind::Other, format!("cannot build the HTTP client: {error}"))
             })?;
-        Ok(Fetcher { client, settings: Arc::new(settings) })
+        Ok(Fetcher { client, settings: Arc::new(settings), politeness: Arc::default() })
     }
 
     /// The home page of `domain`, trying each configured scheme in order. A scheme that cannot
@@ -179,11 +187,21 @@ impl Fetcher {
         Err(last.unwrap_or_else(|| Failure::new(Stage::Fetch, Kind::Other, "no scheme to try")))
     }
 
-    /// One URL under the same limits and guards.
+    /// One URL under the same limits and guards, politeness included.
     pub async fn page(&self, url: &Url) -> Result<FetchedPage, Failure> {
         let started = Instant::now();
         let deadline = self.settings.timeout;
-        match tokio::time::timeout(deadline, self.fetch(url, started)).await {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let polite_fetch = async {
+            let _slot = self.politeness.host_slot(&host, self.settings.per_host_concurrency).await;
+            if self.settings.respect_robots && !self.robots(url).await.allowed(url.as_str()) {
+                let failure =
+                    Failure::new(Stage::Fetch, Kind::RobotsDisallowed, format!("robots.txt disallows {url}"));
+                return Err(failure.permanent());
+            }
+            self.fetch(url, started).await
+        };
+        match tokio::time::timeout(deadline, polite_fetch).await {
             Ok(result) => result,
             Err(_) => Err(Failure::new(
                 Stage::Fetch,
@@ -191,6 +209,43 @@ impl Fetcher {
                 format!("no complete answer within {} s", deadline.as_secs()),
             )),
         }
+    }
+
+    /// The robots.txt rules of `url`'s origin, fetched once per origin and hour. A missing,
+    /// unreadable or oversized file allows everything; a connection failure surfaces on the page
+    /// fetch itself.
+    async fn robots(&self, url: &Url) -> politeness::RobotsRules {
+        let origin = url.origin().ascii_serialization();
+        if let Some(rules) = self.politeness.cached_robots(&origin) {
+            return rules;
+        }
+        let rules = match self.client.get(format!("{origin}/robots.txt")).send().await {
+            Ok(mut response) if response.status().is_success() => {
+                let mut body = Vec::new();
+                let mut oversized = false;
+                while let Ok(Some(chunk)) = response.chunk().await {
+                    if (body.len() + chunk.len()) as u64 > politeness::ROBOTS_MAX_BYTES {
+                        oversized = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                if oversized {
+                    politeness::RobotsRules::allow_all()
+                } else {
+                    politeness::RobotsRules::parse(&self.agent_token(), &body)
+                }
+            }
+            _ => politeness::RobotsRules::allow_all(),
+        };
+        self.politeness.remember_robots(&origin, rules.clone());
+        rules
+    }
+
+    /// The product token of the user agent (`domain-scheduler` of `domain-scheduler/0.1 (...)`),
+    /// which robots.txt groups name.
+    fn agent_token(&self) -> String {
+        self.settings.user_agent.split(['/', ' ']).next().unwrap_or("domain-scheduler").to_owned()
     }
 
     async fn fetch(&self, url: &Url, started: Instant) -> Result<FetchedPage, Failure> {

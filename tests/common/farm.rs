@@ -61,6 +61,7 @@ fn stream_of(chunks: impl futures::Stream<Item = bytes::Bytes> + Send + 'static)
 #[derive(Clone, Default)]
 struct Sites {
     sites: Arc<Mutex<HashMap<String, Site>>>,
+    robots: Arc<Mutex<HashMap<String, String>>>,
     requests: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -88,6 +89,11 @@ impl Farm {
 
     pub fn add(&self, host: &str, site: Site) {
         self.sites.sites.lock().unwrap().insert(host.to_owned(), site);
+    }
+
+    /// Serves `text` as `host`'s robots.txt (without it, robots.txt answers 404).
+    pub fn robots(&self, host: &str, text: &str) {
+        self.sites.robots.lock().unwrap().insert(host.to_owned(), text.to_owned());
     }
 
     /// `HOST:PORT` for `DOMAIN_SCHEDULER_FETCH_CONNECT_TO`.
@@ -122,6 +128,14 @@ async fn answer(state: &Sites, headers: &HeaderMap, uri: &Uri) -> Response<Body>
         .unwrap_or_default();
     if uri.path() == "/" {
         *state.requests.lock().unwrap().entry(host.clone()).or_default() += 1;
+    }
+    if uri.path() == "/robots.txt" {
+        return match state.robots.lock().unwrap().get(&host).cloned() {
+            Some(text) => {
+                Response::builder().header("content-type", "text/plain").body(Body::from(text)).unwrap()
+            }
+            None => Response::builder().status(404).body(Body::empty()).unwrap(),
+        };
     }
     let site = state.sites.lock().unwrap().get(&host).cloned();
     match site {

@@ -1,0 +1,101 @@
+//! Politeness: robots.txt for the configured user agent, cached per origin, and a bound on
+//! concurrent requests per host, so thousands of domains on one shared host are not hammered.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use texting_robots::Robot;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// How long a robots.txt answer is trusted.
+const ROBOTS_TTL: Duration = Duration::from_secs(3600);
+/// Entries kept before the caches are emptied (a cheap bound on memory under huge backlogs).
+const MAX_ENTRIES: usize = 50_000;
+/// Largest robots.txt read; beyond it the file counts as absent (allow all).
+pub const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
+
+/// What a site's robots.txt says for us; `None` rules mean "allow everything".
+#[derive(Clone)]
+pub struct RobotsRules(Option<Arc<Robot>>);
+
+impl RobotsRules {
+    pub fn allow_all() -> RobotsRules {
+        RobotsRules(None)
+    }
+
+    pub fn parse(agent: &str, body: &[u8]) -> RobotsRules {
+        RobotsRules(Robot::new(agent, body).ok().map(Arc::new))
+    }
+
+    pub fn allowed(&self, url: &str) -> bool {
+        self.0.as_ref().is_none_or(|robot| robot.allowed(url))
+    }
+}
+
+#[derive(Default)]
+pub struct Politeness {
+    robots: Mutex<HashMap<String, (Instant, RobotsRules)>>,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Politeness {
+    /// The cached rules of `origin` (`https://example.com`), if still fresh.
+    pub fn cached_robots(&self, origin: &str) -> Option<RobotsRules> {
+        let cache = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(origin).filter(|(at, _)| at.elapsed() < ROBOTS_TTL).map(|(_, rules)| rules.clone())
+    }
+
+    pub fn remember_robots(&self, origin: &str, rules: RobotsRules) {
+        let mut cache = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MAX_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(origin.to_owned(), (Instant::now(), rules));
+    }
+
+    /// Waits for one of the `limit` request slots of `host`.
+    pub async fn host_slot(&self, host: &str, limit: usize) -> Option<OwnedSemaphorePermit> {
+        let semaphore = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            if hosts.len() >= MAX_ENTRIES {
+                // Only idle hosts are dropped: a semaphore with permits out stays.
+                hosts.retain(|_, s| s.available_permits() < limit);
+            }
+            hosts.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(limit.max(1)))).clone()
+        };
+        semaphore.acquire_owned().await.ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn robots_rules_follow_the_group_of_our_agent() {
+        let rules = RobotsRules::parse(
+            "domain-scheduler",
+            b"User-agent: domain-scheduler\nDisallow: /\n\nUser-agent: *\nAllow: /\n",
+        );
+        assert!(!rules.allowed("https://example.com/"));
+        let others = RobotsRules::parse("domain-scheduler", b"User-agent: *\nDisallow: /private\n");
+        assert!(others.allowed("https://example.com/"));
+        assert!(!others.allowed("https://example.com/private/x"));
+        assert!(RobotsRules::allow_all().allowed("https://example.com/"));
+    }
+
+    #[tokio::test]
+    async fn a_host_gets_at_most_its_limit_of_slots_at_once() {
+        let politeness = Politeness::default();
+        let first = politeness.host_slot("shared-host.com", 2).await;
+        let second = politeness.host_slot("shared-host.com", 2).await;
+        let third =
+            tokio::time::timeout(Duration::from_millis(50), politeness.host_slot("shared-host.com", 2)).await;
+        assert!(first.is_some() && second.is_some());
+        assert!(third.is_err(), "a third request waits");
+        drop(first);
+        assert!(politeness.host_slot("shared-host.com", 2).await.is_some());
+        assert!(politeness.host_slot("other-host.com", 2).await.is_some(), "hosts are counted apart");
+    }
+}
