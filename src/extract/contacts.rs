@@ -35,6 +35,10 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             for part in decoded.split(',') {
                 push_email(&mut emails, part.trim());
             }
+        } else if let Some(encoded) = lower.split("/cdn-cgi/l/email-protection#").nth(1) {
+            if let Some(email) = super::obfuscation::cloudflare(encoded) {
+                push_email(&mut emails, &email);
+            }
         } else if lower.starts_with("tel:") {
             if let Some(number) = parse_phone(&percent_decode(&href[4..]), region) {
                 push_unique(&mut phones, number);
@@ -45,9 +49,20 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             social(&mut metadata.social, &url);
         }
     }
+    for encoded in &document.elements.cf_emails {
+        if let Some(email) = super::obfuscation::cloudflare(encoded) {
+            push_email(&mut emails, &email);
+        }
+    }
     let text = visible_text(document);
     for found in EMAIL.find_iter(&text) {
         push_email(&mut emails, found.as_str());
+    }
+    for spelled in super::obfuscation::spelled_out(&text) {
+        push_email(&mut emails, &spelled);
+    }
+    for number in super::phones::in_text(&text, region) {
+        push_unique(&mut phones, number);
     }
     metadata.email_addresses = emails;
     metadata.phone_numbers = phones;
@@ -126,7 +141,7 @@ fn default_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
     })
 }
 
-fn parse_phone(raw: &str, region: Option<phonenumber::country::Id>) -> Option<String> {
+pub(super) fn parse_phone(raw: &str, region: Option<phonenumber::country::Id>) -> Option<String> {
     let digits = raw.chars().filter(char::is_ascii_digit).count();
     if !(6..=15).contains(&digits) {
         return None;

@@ -5,6 +5,8 @@
 //! first match wins.
 
 mod contacts;
+mod obfuscation;
+mod phones;
 mod tech;
 
 use std::collections::BTreeMap;
@@ -42,6 +44,8 @@ pub(crate) struct Elements<'a> {
     pub anchors: Vec<ElementRef<'a>>,
     pub scripts: Vec<ElementRef<'a>>,
     pub metas: Vec<ElementRef<'a>>,
+    /// `data-cfemail` values (Cloudflare's e-mail protection).
+    pub cf_emails: Vec<&'a str>,
 }
 
 impl<'a> Elements<'a> {
@@ -50,6 +54,9 @@ impl<'a> Elements<'a> {
         for node in html.tree.root().descendants() {
             let Some(element) = ElementRef::wrap(node) else { continue };
             let value = element.value();
+            if let Some(encoded) = value.attr("data-cfemail") {
+                found.cf_emails.push(encoded);
+            }
             match value.name() {
                 "title" => found.titles.push(element),
                 "meta" => found.metas.push(element),

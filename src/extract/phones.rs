@@ -1,0 +1,104 @@
+//! Phone numbers in visible text: candidates that look like numbers, minus the traps (business
+//! and tax identifiers, bank accounts, dates, year ranges, prices), validated by the
+//! `phonenumber` crate and written in E.164. Pure, never panics.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+|\b00|\()?\d[\d \u{a0}().\-/]{5,20}\d").unwrap_or_else(|_| unreachable!())
+});
+/// Labels of identifiers that are digits but never phone numbers, looked for just before a
+/// candidate.
+static IDENTIFIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(siret|siren|rcs|tva|vat|p\.?\s?iva|partita\s+iva|kvk|hrb|hra|iban|bic|btw|ust|steuer|nif|cif|abn|ein|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|c\.?f\.?)\W{0,12}$")
+        .unwrap_or_else(|_| unreachable!())
+});
+static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|(19|20)\d{2}\s*[-–/]\s*(19|20)\d{2})$")
+        .unwrap_or_else(|_| unreachable!())
+});
+const CURRENCY: [&str; 8] = ["€", "$", "£", "eur", "usd", "gbp", "chf", "¥"];
+
+/// Phone numbers found in `text`, E.164, in order, for numbers written without `+CC` read in
+/// `region`.
+pub fn in_text(text: &str, region: Option<phonenumber::country::Id>) -> Vec<String> {
+    let mut found = Vec::new();
+    for candidate in CANDIDATE.find_iter(text) {
+        let raw = candidate.as_str().trim();
+        let digits = raw.chars().filter(char::is_ascii_digit).count();
+        if !(8..=15).contains(&digits) || DATE_OR_RANGE.is_match(raw) {
+            continue;
+        }
+        let before = &text[..candidate.start()];
+        let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
+        if IDENTIFIER_LABEL.is_match(before) {
+            continue;
+        }
+        let after = text[candidate.end()..].chars().take(5).collect::<String>().to_lowercase();
+        let close_before = before.chars().rev().take(3).collect::<String>().to_lowercase();
+        if CURRENCY.iter().any(|c| after.trim_start().starts_with(c) || close_before.contains(c)) {
+            continue;
+        }
+        // Written without a country code, a number must use its country's national form.
+        let international = raw.starts_with('+') || raw.starts_with("00");
+        if !international && region.is_none() {
+            continue;
+        }
+        if let Some(number) = super::contacts::parse_phone(raw, region)
+            && !found.contains(&number)
+        {
+            found.push(number);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phonenumber::country::Id;
+
+    #[test]
+    fn phone_numbers_in_text_are_read_in_the_page_region() {
+        assert_eq!(in_text("Appelez le 01 42 68 53 00 !", Some(Id::FR)), vec!["+33142685300"]);
+        assert_eq!(in_text("Call +44 20 7946 0000 today", None), vec!["+442079460000"]);
+        assert_eq!(in_text("Tel. (0)30 1234 5678", Some(Id::DE)), vec!["+493012345678"]);
+        assert_eq!(
+            in_text("ééééééééééééééééééééééééééééé 01 42 68 53 00", Some(Id::FR)),
+            vec!["+33142685300"],
+            "multi-byte text before a number"
+        );
+    }
+
+    /// Digits that are not phone numbers, each labelled with what it is.
+    #[test]
+    fn identifiers_dates_ranges_and_prices_are_never_phone_numbers() {
+        let traps = [
+            ("SIRET", "SIRET : 732 829 320 00074", Id::FR),
+            ("SIREN", "SIREN 732 829 320", Id::FR),
+            ("French VAT", "TVA intracommunautaire FR 40 303 265 045", Id::FR),
+            ("Italian VAT", "P.IVA 01234567890", Id::IT),
+            ("Italian VAT, long label", "Partita IVA: 12345678901", Id::IT),
+            ("Dutch chamber of commerce", "KvK 12345678", Id::NL),
+            ("German register", "HRB 123456 B", Id::DE),
+            ("IBAN", "IBAN: FR76 3000 6000 0112 3456 7890 189", Id::FR),
+            ("date", "Mis à jour le 12.03.2024", Id::FR),
+            ("ISO date", "published 2024-03-12", Id::GB),
+            ("year range", "© 1998-2024 Boulangerie Dupont", Id::FR),
+            ("price", "à partir de 1 250 000 €", Id::FR),
+            ("price before", "$ 12,500,000.00", Id::US),
+            ("postcode", "75008 Paris", Id::FR),
+            ("opening hours", "Lun-Ven 9:00-18:00", Id::FR),
+            ("fax is kept out too", "Fax: 01 42 68 53 01", Id::FR),
+        ];
+        for (label, text, region) in traps {
+            assert!(
+                in_text(text, Some(region)).is_empty(),
+                "{label}: {text} -> {:?}",
+                in_text(text, Some(region))
+            );
+        }
+    }
+}
