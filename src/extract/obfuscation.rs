@@ -8,7 +8,7 @@ use regex::Regex;
 /// Cloudflare's encoding: hex bytes, the first one the XOR key of the rest.
 pub fn cloudflare(hex: &str) -> Option<String> {
     let hex = hex.trim();
-    if hex.len() < 4 || hex.len() % 2 != 0 || hex.len() > 512 {
+    if hex.len() < 4 || !hex.len().is_multiple_of(2) || hex.len() > 512 {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..hex.len())
@@ -26,12 +26,19 @@ static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap_or_else(|_| unreachable!())
 });
+/// A bracketed "at": cheap to look for (it starts at a bracket), and without one no address is
+/// spelled out, so the costly pattern above runs only on the rare pages that have one.
+static BRACKETED_AT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\[\(\{]\s*(?i:at)\s*[\]\)\}]").unwrap_or_else(|_| unreachable!()));
 static DOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*[\[\(\{]\s*dot\s*[\]\)\}]\s*|\s*\.\s*").unwrap_or_else(|_| unreachable!())
 });
 
 /// `name [at] domain [dot] com` and its bracket variants, as plain addresses.
 pub fn spelled_out(text: &str) -> Vec<String> {
+    if !BRACKETED_AT.is_match(text) {
+        return Vec::new();
+    }
     SPELLED
         .captures_iter(text)
         .filter_map(|c| Some(format!("{}@{}", c.get(1)?.as_str(), DOT.replace_all(c.get(2)?.as_str(), "."))))
