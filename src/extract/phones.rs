@@ -6,9 +6,46 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+|\b00|\()?\d[\d \u{a0}().\-/]{5,20}\d").unwrap_or_else(|_| unreachable!())
-});
+/// Spans of `text` that look like a phone number: a `+`, `(` or digit, then digits and the
+/// usual separators (space, no-break space, `.`, `-`, `/`, parentheses), ending in a digit. A
+/// plain byte scan: the page's whole visible text goes through it.
+fn candidates(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let separator = |i: usize| match bytes[i] {
+        b' ' | b'.' | b'-' | b'/' | b'(' | b')' => Some(1),
+        0xC2 if bytes.get(i + 1) == Some(&0xA0) => Some(2),
+        _ => None,
+    };
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts = bytes[i].is_ascii_digit() || ((bytes[i] == b'+' || bytes[i] == b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        let after_word = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
+        if !starts || after_word {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i;
+        let mut j = i + 1;
+        while j < bytes.len() && j - start <= 24 {
+            if bytes[j].is_ascii_digit() {
+                j += 1;
+                end = j;
+            } else if let Some(width) = separator(j) {
+                j += width;
+            } else {
+                break;
+            }
+        }
+        if end > start && end - start >= 7 && !bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+            spans.push((start, end));
+        }
+        i = j.max(i + 1);
+    }
+    spans
+}
+
 /// Labels of identifiers that are digits but never phone numbers, looked for just before a
 /// candidate.
 static IDENTIFIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -25,18 +62,18 @@ const CURRENCY: [&str; 8] = ["€", "$", "£", "eur", "usd", "gbp", "chf", "¥"]
 /// `region`.
 pub fn in_text(text: &str, region: Option<phonenumber::country::Id>) -> Vec<String> {
     let mut found = Vec::new();
-    for candidate in CANDIDATE.find_iter(text) {
-        let raw = candidate.as_str().trim();
+    for (start, end) in candidates(text) {
+        let raw = text[start..end].trim();
         let digits = raw.chars().filter(char::is_ascii_digit).count();
         if !(8..=15).contains(&digits) || DATE_OR_RANGE.is_match(raw) {
             continue;
         }
-        let before = &text[..candidate.start()];
+        let before = &text[..start];
         let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
         if IDENTIFIER_LABEL.is_match(before) {
             continue;
         }
-        let after = text[candidate.end()..].chars().take(5).collect::<String>().to_lowercase();
+        let after = text[end..].chars().take(5).collect::<String>().to_lowercase();
         let close_before = before.chars().rev().take(3).collect::<String>().to_lowercase();
         if CURRENCY.iter().any(|c| after.trim_start().starts_with(c) || close_before.contains(c)) {
             continue;
