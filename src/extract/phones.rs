@@ -19,7 +19,8 @@ fn candidates(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let starts = bytes[i].is_ascii_digit() || ((bytes[i] == b'+' || bytes[i] == b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        let starts = bytes[i].is_ascii_digit()
+            || ((bytes[i] == b'+' || bytes[i] == b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
         let after_word = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
         if !starts || after_word {
             i += 1;
