@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use common::farm::{Farm, Site, plain_page};
+use common::tls::TlsFront;
 use domain_scheduler::config::Scheme;
 use domain_scheduler::domain_name::DomainName;
 use domain_scheduler::failure::Kind;
@@ -23,6 +24,7 @@ fn settings(farm: Option<&Farm>) -> FetchSettings {
         user_agent: "domain-scheduler/test".into(),
         respect_robots: true,
         per_host_concurrency: 2,
+        per_ip_concurrency: 8,
     }
 }
 
@@ -206,6 +208,48 @@ async fn https_that_cannot_be_reached_falls_back_to_http() {
         Fetcher::new(FetchSettings { schemes: vec![Scheme::Https], ..settings(Some(&farm)) }).unwrap();
     let failure = https_only.home_page(&DomainName::parse("plain-http.com").unwrap()).await.unwrap_err();
     assert_eq!(failure.kind, Kind::Tls, "{failure}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_certificates_end_in_tls_then_fall_back_to_http() {
+    let farm = Farm::start().await;
+    farm.add("self-signed.com", Site::Html(plain_page("self signed")));
+    farm.add("wrong-name.com", Site::Html(plain_page("wrong name")));
+    let self_signed = TlsFront::start(farm.addr(), &["self-signed.com"]).await;
+    let wrong_name = TlsFront::start(farm.addr(), &["another-host.net"]).await;
+    for (front, domain) in [(&self_signed, "self-signed.com"), (&wrong_name, "wrong-name.com")] {
+        let over = |schemes: Vec<Scheme>| {
+            Fetcher::new(FetchSettings { schemes, connect_to: Some(front.connect_to()), ..settings(None) })
+                .unwrap()
+        };
+        let name = DomainName::parse(domain).unwrap();
+        let failure = over(vec![Scheme::Https]).home_page(&name).await.unwrap_err();
+        assert_eq!(failure.kind, Kind::Tls, "{domain}: {failure}");
+        assert_eq!(farm.requests(domain), 0, "{domain}: nothing was served over the refused TLS");
+        let page = over(vec![Scheme::Https, Scheme::Http]).home_page(&name).await.unwrap();
+        assert_eq!(page.final_url.as_str(), format!("http://{domain}/"));
+        assert_eq!(farm.requests(domain), 1, "{domain}: fetched once, over http");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domains_sharing_one_address_get_at_most_its_limit_of_requests_at_once() {
+    for limit in [3, 12] {
+        let farm = Farm::start().await;
+        let names: Vec<String> = (0..12).map(|i| format!("shared-{i}.com")).collect();
+        for name in &names {
+            farm.add(name, Site::Slow(Duration::from_millis(300), plain_page(name)));
+        }
+        let fetcher = Fetcher::new(FetchSettings {
+            per_ip_concurrency: limit,
+            respect_robots: false,
+            ..settings(Some(&farm))
+        })
+        .unwrap();
+        let pages = futures::future::join_all(names.iter().map(|name| kind_of(&fetcher, name))).await;
+        assert!(pages.iter().all(Result::is_ok), "waiting for a slot is not a time-out: {pages:?}");
+        assert_eq!(farm.peak_in_flight(), limit, "twelve domains on one address, limit {limit}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,10 +12,15 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
+/// How long readiness waits for the database: an orchestrator's probe must get an answer, and
+/// a pool trying to reconnect to a stopped server would otherwise hold it for its whole
+/// acquire timeout.
+const READY_DB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The database answers and the actors run.
 #[utoipa::path(get, path = "/readyz", responses((status = 200, body = String), (status = 503, body = String)))]
 pub async fn readyz(State(state): State<ApiState>) -> (StatusCode, &'static str) {
-    if state.db.ping().await.is_err() {
+    if !matches!(tokio::time::timeout(READY_DB_DEADLINE, state.db.ping()).await, Ok(Ok(()))) {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
     }
     let running = state

@@ -40,6 +40,8 @@ pub struct FetchSettings {
     pub respect_robots: bool,
     /// Most requests in flight to one host.
     pub per_host_concurrency: usize,
+    /// Most requests in flight to one resolved address (the `connect_to` target counts as one).
+    pub per_ip_concurrency: usize,
 }
 
 impl From<&Settings> for FetchSettings {
@@ -53,6 +55,7 @@ impl From<&Settings> for FetchSettings {
             user_agent: settings.user_agent.clone(),
             respect_robots: settings.respect_robots,
             per_host_concurrency: settings.per_host_concurrency,
+            per_ip_concurrency: settings.per_ip_concurrency,
         }
     }
 }
@@ -75,6 +78,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     settings: Arc<FetchSettings>,
     politeness: Arc<politeness::Politeness>,
+    overrides: Arc<HashMap<String, Vec<IpAddr>>>,
 }
 
 /// Resolves names for the client: to the operator's `connect_to` address when set, else by the
@@ -123,6 +127,7 @@ impl Fetcher {
         overrides: HashMap<String, Vec<IpAddr>>,
     ) -> Result<Fetcher, Failure> {
         let allow_private = settings.allow_private_networks;
+        let overrides = Arc::new(overrides);
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             let url = attempt.url().clone();
             if attempt.previous().len() >= MAX_REDIRECTS {
@@ -159,13 +164,13 @@ impl Fetcher {
             .dns_resolver(Arc::new(GuardedResolver {
                 connect_to: settings.connect_to.clone(),
                 allow_private: settings.allow_private_networks,
-                overrides: Arc::new(overrides),
+                overrides: overrides.clone(),
             }))
             .build()
             .map_err(|error| {
                 Failure::new(Stage::Fetch, Kind::Other, format!("cannot build the HTTP client: {error}"))
             })?;
-        Ok(Fetcher { client, settings: Arc::new(settings), politeness: Arc::default() })
+        Ok(Fetcher { client, settings: Arc::new(settings), politeness: Arc::default(), overrides })
     }
 
     /// The home page of `domain`, trying each configured scheme in order. A scheme that cannot
@@ -187,13 +192,22 @@ impl Fetcher {
         Err(last.unwrap_or_else(|| Failure::new(Stage::Fetch, Kind::Other, "no scheme to try")))
     }
 
-    /// One URL under the same limits and guards, politeness included.
+    /// One URL under the same limits and guards, politeness included. Waiting for a slot of the
+    /// host or of its address does not count against the fetch deadline: a queue behind a
+    /// shared host is politeness, not a slow site.
     pub async fn page(&self, url: &Url) -> Result<FetchedPage, Failure> {
-        let started = Instant::now();
         let deadline = self.settings.timeout;
         let host = url.host_str().unwrap_or_default().to_owned();
+        let _host_slot =
+            self.politeness.slot(&format!("host {host}"), self.settings.per_host_concurrency).await;
+        let _address_slot = match self.address_of(&host).await {
+            Some(address) => {
+                self.politeness.slot(&format!("address {address}"), self.settings.per_ip_concurrency).await
+            }
+            None => None,
+        };
+        let started = Instant::now();
         let polite_fetch = async {
-            let _slot = self.politeness.host_slot(&host, self.settings.per_host_concurrency).await;
             if self.settings.respect_robots && !self.robots(url).await.allowed(url.as_str()) {
                 let failure =
                     Failure::new(Stage::Fetch, Kind::RobotsDisallowed, format!("robots.txt disallows {url}"));
@@ -209,6 +223,23 @@ impl Fetcher {
                 format!("no complete answer within {} s", deadline.as_secs()),
             )),
         }
+    }
+
+    /// The address `host` will be dialled at, for the per-address bound: the operator's
+    /// `connect_to` target, an override, or the first system answer. `None` when the name does
+    /// not resolve (the fetch then fails on its own, with its own kind).
+    async fn address_of(&self, host: &str) -> Option<String> {
+        if let Some(target) = &self.settings.connect_to {
+            return Some(target.clone());
+        }
+        if let Some(ip) = self.overrides.get(host).and_then(|ips| ips.first()) {
+            return Some(ip.to_string());
+        }
+        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+            return Some(ip.to_string());
+        }
+        let mut answers = tokio::net::lookup_host((host, 0)).await.ok()?;
+        answers.next().map(|addr| addr.ip().to_string())
     }
 
     /// The robots.txt rules of `url`'s origin, fetched once per origin and hour. A missing,

@@ -1,5 +1,6 @@
-//! Politeness: robots.txt for the configured user agent, cached per origin, and a bound on
-//! concurrent requests per host, so thousands of domains on one shared host are not hammered.
+//! Politeness: robots.txt for the configured user agent, cached per origin, and bounds on
+//! concurrent requests per host and per resolved address, so thousands of domains on one
+//! shared host are not hammered.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,7 +37,8 @@ impl RobotsRules {
 #[derive(Default)]
 pub struct Politeness {
     robots: Mutex<HashMap<String, (Instant, RobotsRules)>>,
-    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Each key's semaphore with the limit it was made with.
+    slots: Mutex<HashMap<String, (usize, Arc<Semaphore>)>>,
 }
 
 impl Politeness {
@@ -54,15 +56,16 @@ impl Politeness {
         cache.insert(origin.to_owned(), (Instant::now(), rules));
     }
 
-    /// Waits for one of the `limit` request slots of `host`.
-    pub async fn host_slot(&self, host: &str, limit: usize) -> Option<OwnedSemaphorePermit> {
+    /// Waits for one of the `limit` request slots of `key` (a host, or an address).
+    pub async fn slot(&self, key: &str, limit: usize) -> Option<OwnedSemaphorePermit> {
         let semaphore = {
-            let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-            if hosts.len() >= MAX_ENTRIES {
-                // Only idle hosts are dropped: a semaphore with permits out stays.
-                hosts.retain(|_, s| s.available_permits() < limit);
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            if slots.len() >= MAX_ENTRIES {
+                // Only idle keys are dropped: a semaphore with permits out stays.
+                slots.retain(|_, (made_with, s)| s.available_permits() < *made_with);
             }
-            hosts.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(limit.max(1)))).clone()
+            let limit = limit.max(1);
+            slots.entry(key.to_owned()).or_insert_with(|| (limit, Arc::new(Semaphore::new(limit)))).1.clone()
         };
         semaphore.acquire_owned().await.ok()
     }
@@ -88,14 +91,14 @@ mod tests {
     #[tokio::test]
     async fn a_host_gets_at_most_its_limit_of_slots_at_once() {
         let politeness = Politeness::default();
-        let first = politeness.host_slot("shared-host.com", 2).await;
-        let second = politeness.host_slot("shared-host.com", 2).await;
+        let first = politeness.slot("shared-host.com", 2).await;
+        let second = politeness.slot("shared-host.com", 2).await;
         let third =
-            tokio::time::timeout(Duration::from_millis(50), politeness.host_slot("shared-host.com", 2)).await;
+            tokio::time::timeout(Duration::from_millis(50), politeness.slot("shared-host.com", 2)).await;
         assert!(first.is_some() && second.is_some());
         assert!(third.is_err(), "a third request waits");
         drop(first);
-        assert!(politeness.host_slot("shared-host.com", 2).await.is_some());
-        assert!(politeness.host_slot("other-host.com", 2).await.is_some(), "hosts are counted apart");
+        assert!(politeness.slot("shared-host.com", 2).await.is_some());
+        assert!(politeness.slot("other-host.com", 2).await.is_some(), "hosts are counted apart");
     }
 }

@@ -12,7 +12,7 @@ use entity::{DomainStatus, domain_errors};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    QuerySelect, QueryTrait, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -52,8 +52,16 @@ pub async fn claim<C: ConnectionTrait>(
 
 /// Takes back domains whose lease expired (their worker died): each gets a `domain_errors` row
 /// (stage `actor`, kind `lease_expired`) and goes back to `pending`, or to `error` when its
-/// attempts are spent. Returns how many rows were taken back.
-pub async fn recover_expired<C: ConnectionTrait>(db: &C, max_attempts: u32) -> Result<u64, DbErr> {
+/// attempts are spent. Returns how many rows were taken back. One transaction: a process killed
+/// half-way leaves no domain taken back without the error row that explains its retry.
+pub async fn recover_expired<C: TransactionTrait>(db: &C, max_attempts: u32) -> Result<u64, DbErr> {
+    let txn = db.begin().await?;
+    let recovered = recover_expired_in(&txn, max_attempts).await?;
+    txn.commit().await?;
+    Ok(recovered)
+}
+
+async fn recover_expired_in<C: ConnectionTrait>(db: &C, max_attempts: u32) -> Result<u64, DbErr> {
     let now = Utc::now();
     let expired =
         Condition::all().add(Column::Status.eq(DomainStatus::Processing)).add(Column::LockedUntil.lt(now));

@@ -63,6 +63,26 @@ struct Sites {
     sites: Arc<Mutex<HashMap<String, Site>>>,
     robots: Arc<Mutex<HashMap<String, String>>>,
     requests: Arc<Mutex<HashMap<String, usize>>>,
+    /// Requests being answered now, and the most seen at once.
+    in_flight: Arc<Mutex<(usize, usize)>>,
+}
+
+/// Counts a request as in flight until dropped.
+struct InFlight(Arc<Mutex<(usize, usize)>>);
+
+impl InFlight {
+    fn start(counter: &Arc<Mutex<(usize, usize)>>) -> InFlight {
+        let mut c = counter.lock().unwrap();
+        c.0 += 1;
+        c.1 = c.1.max(c.0);
+        InFlight(counter.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().0 -= 1;
+    }
 }
 
 pub struct Farm {
@@ -79,7 +99,10 @@ impl Farm {
         let state = sites.clone();
         let app = axum::Router::new().fallback(move |headers: HeaderMap, uri: Uri| {
             let state = state.clone();
-            async move { answer(&state, &headers, &uri).await }
+            async move {
+                let _in_flight = InFlight::start(&state.in_flight);
+                answer(&state, &headers, &uri).await
+            }
         });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -99,6 +122,15 @@ impl Farm {
     /// `HOST:PORT` for `DOMAIN_SCHEDULER_FETCH_CONNECT_TO`.
     pub fn connect_to(&self) -> String {
         self.addr.to_string()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The most requests the farm was answering at once (whole answers for `Slow` sites).
+    pub fn peak_in_flight(&self) -> usize {
+        self.sites.in_flight.lock().unwrap().1
     }
 
     /// Requests for `/` received by `host`.

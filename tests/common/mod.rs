@@ -4,4 +4,6 @@
 pub mod cli;
 pub mod db;
 pub mod farm;
+pub mod private_pg;
 pub mod server;
+pub mod tls;

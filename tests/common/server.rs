@@ -25,7 +25,7 @@ impl Served {
             .env("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "3600")
             .arg("serve")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(std::fs::File::create(workdir.path().join("serve.log")).unwrap());
         for (name, value) in extra {
             command.env(name, value);
         }
@@ -44,6 +44,16 @@ impl Served {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// What the process has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._workdir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 }
 

@@ -1,0 +1,123 @@
+//! Crashes: the real binary killed with SIGKILL at random moments of a drain, again and again,
+//! on each backend. Whatever the moment, every domain ends `completed` or `error`, no domain is
+//! fetched more often than its attempts allow, and `domain_errors` explains every retry.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::cli::{json, stderr};
+use common::db::{Backend, TestDb};
+use common::farm::{Farm, Site, plain_page};
+use entity::{domain_errors, domains};
+use rand::{Rng, SeedableRng};
+use sea_orm::EntityTrait;
+
+const DOMAINS: usize = 1000;
+const KILLS: usize = 10;
+const MAX_ATTEMPTS: i32 = 5;
+
+fn drain(db: &TestDb, farm: &Farm, workdir: &std::path::Path) -> std::process::Command {
+    let mut command = common::cli::command(&db.url, workdir);
+    command
+        .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", farm.connect_to())
+        .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
+        .env("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "2")
+        .env("DOMAIN_SCHEDULER_LEASE_SECONDS", "2")
+        .env("DOMAIN_SCHEDULER_MAX_ATTEMPTS", MAX_ATTEMPTS.to_string())
+        .env("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "8")
+        .env("DOMAIN_SCHEDULER_PER_HOST_CONCURRENCY", "8")
+        .env("DOMAIN_SCHEDULER_BATCH_SIZE", "40")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .args(["run-once", "--drain"]);
+    command
+}
+
+async fn ten_sigkills_during_a_drain_lose_nothing_and_explain_every_retry(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    let names: Vec<String> = (0..DOMAINS).map(|i| format!("crash-{i}.com")).collect();
+    for (i, name) in names.iter().enumerate() {
+        // Slow enough that a drain lasts several seconds; one site in ten fails for good.
+        let site = if i % 10 == 7 {
+            Site::Status(404)
+        } else {
+            Site::Slow(Duration::from_millis(40), plain_page(name))
+        };
+        farm.add(name, site);
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), names.join("\n")).unwrap();
+    let out = common::cli::run(&db.url, &["add", "--file", file.path().to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let seed: u64 = rand::rng().random();
+    eprintln!("kill moments from seed {seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let workdir = tempfile::tempdir().unwrap();
+    for kill in 0..KILLS {
+        let mut child = drain(&db, &farm, workdir.path()).spawn().unwrap();
+        let moment = Duration::from_millis(rng.random_range(150..1200));
+        tokio::time::sleep(moment).await;
+        let ended_on_its_own = child.try_wait().unwrap().is_some();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let counts = json(&common::cli::run(&db.url, &["status"], None));
+        eprintln!("kill {kill} after {moment:?} (ended on its own: {ended_on_its_own}): {counts}");
+    }
+
+    // Leases of the last process expire; one drain then finishes the work.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let started = Instant::now();
+    let status = drain(&db, &farm, workdir.path()).status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    eprintln!("final drain: {:?}", started.elapsed());
+
+    let conn = db.connect().await;
+    let rows = domains::Entity::find().all(&conn).await.unwrap();
+    let mut explained: HashMap<uuid::Uuid, Vec<domain_errors::Model>> = HashMap::new();
+    for error in domain_errors::Entity::find().all(&conn).await.unwrap() {
+        explained.entry(error.domain_id).or_default().push(error);
+    }
+    assert_eq!(rows.len(), DOMAINS);
+    let mut retried = 0;
+    for row in &rows {
+        let errors = explained.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
+        let status = row.status.as_str();
+        assert!(status == "completed" || status == "error", "{} ended {status}", row.domain);
+        assert!(row.attempts <= MAX_ATTEMPTS, "{} claimed {} times", row.domain, row.attempts);
+        let fetched = farm.requests(&row.domain);
+        assert!(
+            fetched <= row.attempts as usize,
+            "{} fetched {fetched} times in {} attempts",
+            row.domain,
+            row.attempts
+        );
+        // Every attempt that did not complete the domain left its reason.
+        let failed_attempts = if status == "completed" { row.attempts - 1 } else { row.attempts };
+        assert_eq!(
+            errors.len() as i32,
+            failed_attempts,
+            "{} ({status} after {} attempts) has these errors: {:?}",
+            row.domain,
+            row.attempts,
+            errors.iter().map(|e| format!("{}/{}", e.stage, e.kind)).collect::<Vec<_>>()
+        );
+        if row.attempts > 1 {
+            retried += 1;
+        }
+        let index: usize = row.domain.trim_start_matches("crash-").trim_end_matches(".com").parse().unwrap();
+        if index % 10 == 7 {
+            assert_eq!(status, "error", "{} answers 404", row.domain);
+        } else if status == "error" {
+            // Only a domain whose every attempt died with a killed process may end in error.
+            assert!(errors.iter().all(|e| e.kind == "lease_expired"), "{}: {errors:?}", row.domain);
+        }
+    }
+    eprintln!("{retried} domains were retried after a kill");
+    assert!(retried > 0, "the kills interrupted some work");
+}
+
+on_both_backends!(ten_sigkills_during_a_drain_lose_nothing_and_explain_every_retry);

@@ -1,0 +1,203 @@
+//! Database faults under a running service: PostgreSQL stopped for 30 seconds mid-drain (a
+//! private server of the test's own), connections cut by `pg_terminate_backend`, and a table
+//! locked by a long transaction elsewhere. The service keeps running, reports the outage on
+//! `/readyz`, and afterwards every domain ends as if nothing had happened.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::cli::{json, stderr};
+use common::db::{Backend, TestDb};
+use common::farm::{Farm, Site, plain_page};
+use common::private_pg::PrivatePostgres;
+use common::server::Served;
+use sea_orm::{ConnectionTrait, Database, TransactionTrait};
+
+fn add_sites(farm: &Farm, database_url: &str, prefix: &str, count: usize, delay: Duration) -> Vec<String> {
+    let names: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}.com")).collect();
+    for name in &names {
+        farm.add(name, Site::Slow(delay, plain_page(name)));
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), names.join("\n")).unwrap();
+    let out = common::cli::run(database_url, &["add", "--file", file.path().to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    names
+}
+
+fn counts(database_url: &str) -> serde_json::Value {
+    json(&common::cli::run(database_url, &["status"], None))
+}
+
+/// Waits until no domain is `pending` or `processing`, and returns the final counts.
+async fn settled(database_url: &str, within: Duration) -> serde_json::Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let counts = counts(database_url);
+        if counts["pending"] == 0 && counts["processing"] == 0 {
+            return counts;
+        }
+        assert!(Instant::now() < deadline, "not settled within {within:?}: {counts}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn readyz(served: &Served) -> u16 {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap();
+    match client.get(served.url("/readyz")).send().await {
+        Ok(response) => response.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+/// Waits until `/readyz` answers `status`.
+async fn readyz_becomes(served: &Served, status: u16, within: Duration) {
+    let deadline = Instant::now() + within;
+    while readyz(served).await != status {
+        assert!(Instant::now() < deadline, "/readyz did not answer {status} within {within:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Attempts summed over every domain: one per domain means nothing was fetched twice.
+async fn total_attempts(database_url: &str) -> i64 {
+    let db = Database::connect(database_url).await.unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT CAST(SUM(attempts) AS BIGINT) AS total FROM domains",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "total").unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_for_30_seconds_mid_drain_loses_nothing() {
+    let pg = tokio::task::spawn_blocking(PrivatePostgres::start).await.unwrap();
+    let url = pg.url();
+    let out = common::cli::run(&url, &["migrate"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let farm = Farm::start().await;
+    let names = add_sites(&farm, &url, "outage", 200, Duration::from_millis(150));
+    let mut served = Served::start(
+        &url,
+        &farm.connect_to(),
+        "",
+        &[("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "1"), ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")],
+    )
+    .await;
+
+    // Some work done, some in flight.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while counts(&url)["completed"].as_u64().unwrap() < 20 {
+        assert!(Instant::now() < deadline, "the drain did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stopped = Instant::now();
+    let pg = tokio::task::spawn_blocking(move || {
+        pg.stop();
+        pg
+    })
+    .await
+    .unwrap();
+    readyz_becomes(&served, 503, Duration::from_secs(20)).await;
+    let remaining = Duration::from_secs(30).saturating_sub(stopped.elapsed());
+    tokio::time::sleep(remaining).await;
+    assert!(served.is_running(), "the service survived 30 s without its database");
+    let _pg = tokio::task::spawn_blocking(move || {
+        pg.resume();
+        pg
+    })
+    .await
+    .unwrap();
+
+    readyz_becomes(&served, 200, Duration::from_secs(30)).await;
+    let counts = settled(&url, Duration::from_secs(120)).await;
+    assert_eq!(counts["completed"].as_u64(), Some(names.len() as u64), "{counts}");
+    assert_eq!(
+        total_attempts(&url).await,
+        names.len() as i64,
+        "every result fetched before or during the outage was kept, none fetched again"
+    );
+    assert!(served.is_running());
+    let log = served.log();
+    assert!(log.contains("WARN") || log.contains("warn"), "the outage was logged:\n{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_cut_mid_drain_lose_nothing() {
+    let Some(db) = TestDb::create(Backend::Postgres).await else { return };
+    let out = common::cli::run(&db.url, &["migrate"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let farm = Farm::start().await;
+    let names = add_sites(&farm, &db.url, "cut", 150, Duration::from_millis(100));
+    let mut served = Served::start(
+        &db.url,
+        &farm.connect_to(),
+        "",
+        &[("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "1"), ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")],
+    )
+    .await;
+    let admin = Database::connect(std::env::var("TEST_POSTGRES_URL").unwrap()).await.unwrap();
+    let name = db.url.rsplit('/').next().unwrap().to_owned();
+    let mut cut = 0;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let rows = admin
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                ),
+            ))
+            .await
+            .unwrap();
+        cut += rows.len();
+    }
+    assert!(cut > 0, "connections were cut");
+    let counts = settled(&db.url, Duration::from_secs(60)).await;
+    assert_eq!(counts["completed"].as_u64(), Some(names.len() as u64), "{counts}");
+    assert!(served.is_running());
+    assert_eq!(readyz(&served).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_locked_elsewhere_times_claims_out_without_crashing() {
+    let Some(db) = TestDb::create(Backend::Postgres).await else { return };
+    let out = common::cli::run(&db.url, &["migrate"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let farm = Farm::start().await;
+    let names = add_sites(&farm, &db.url, "locked", 30, Duration::from_millis(10));
+
+    // A long transaction elsewhere holds the table before the service starts.
+    let other = Database::connect(&db.url).await.unwrap();
+    let txn = other.begin().await.unwrap();
+    txn.execute_unprepared("LOCK TABLE domains IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let mut served = Served::start(
+        &db.url,
+        &farm.connect_to(),
+        "",
+        &[
+            ("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "1"),
+            ("DOMAIN_SCHEDULER_DB_STATEMENT_TIMEOUT_SECONDS", "1"),
+            ("DOMAIN_SCHEDULER_DB_MAX_CONNECTIONS", "2"),
+        ],
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !served.log().contains("statement timeout") {
+        assert!(Instant::now() < deadline, "no claim timed out:\n{}", served.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(served.is_running(), "claims that time out do not stop the service");
+    txn.rollback().await.unwrap();
+
+    let counts = settled(&db.url, Duration::from_secs(60)).await;
+    assert_eq!(counts["completed"].as_u64(), Some(names.len() as u64), "{counts}");
+    assert!(served.is_running());
+}
