@@ -1,7 +1,11 @@
 //! Connecting to the database and migrating it.
 //!
-//! PostgreSQL connections use no named prepared-statement cache, so they work behind a
-//! transaction-mode pooler (PgBouncer, Supavisor), and carry a `statement_timeout`. SQLite runs
+//! PostgreSQL connections keep a bounded cache of prepared statements and carry a
+//! `statement_timeout`. The cache is not turned off: the driver names every prepared statement
+//! even with the cache at zero, and without the cache nothing ever closes them, so a long-lived
+//! connection would pile up statements on the server. A transaction-mode pooler therefore has
+//! to track prepared statements (PgBouncer 1.21 or later with `max_prepared_statements`);
+//! docs/reliability.md says more. SQLite runs
 //! in WAL mode with one connection per process: SQLite has one writer anyway, and a single
 //! connection means a claim can never race another claim of the same process.
 
@@ -41,6 +45,10 @@ impl DbOptions {
     }
 }
 
+/// Prepared statements kept per PostgreSQL connection; the least recently used is closed on
+/// the server when a new one needs its place. The service runs a few dozen distinct statements.
+pub const STATEMENT_CACHE: usize = 100;
+
 /// Opens a connection pool.
 pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
     let mut connect = ConnectOptions::new(options.url.clone());
@@ -62,8 +70,7 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
             connect
                 .max_connections(options.max_connections)
                 .statement_timeout(options.statement_timeout)
-                // Unnamed statements only: named ones do not survive a transaction-mode pooler.
-                .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(0));
+                .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(STATEMENT_CACHE));
         }
     }
     Database::connect(connect).await

@@ -138,6 +138,60 @@ async fn a_drain_completes_good_sites_and_records_each_failure_kind(backend: Bac
     assert!(stderr(&out).contains("SCHEDULER_METRICS {"), "one metrics line per run");
 }
 
+/// A site whose contacts live on its contact and legal pages, not on the home page.
+fn site_with_contact_pages(name: &str) -> Site {
+    let home = format!(
+        r#"<html lang="de-DE"><head><title>{name}</title></head><body>
+        <nav><a href="/blog/neuigkeiten">Blog</a> <a href="/kontakt">Kontakt</a>
+        <a href="/impressum">Impressum</a> <a href="https://partner-site.com/contact">Partner</a></nav>
+        <p>Willkommen.</p></body></html>"#
+    );
+    let contact = r#"<html><body><h1>Kontakt</h1>
+        <a href="mailto:info@{name}">E-Mail</a> <a href="tel:+493012345678">Anrufen</a></body></html>"#
+        .replace("{name}", name);
+    let legal = r#"<html><body><h1>Impressum</h1><p>Verantwortlich: recht@{name}</p>
+        <a href="https://www.linkedin.com/company/contact-pages-gmbh/">LinkedIn</a></body></html>"#
+        .replace("{name}", name);
+    Site::Pages(vec![
+        ("/", home),
+        ("/kontakt", contact),
+        ("/impressum", legal),
+        ("/blog/neuigkeiten", "<html><body>news@blog.example</body></html>".to_owned()),
+    ])
+}
+
+async fn contact_pages_are_followed_within_max_pages_and_merged(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("contact-pages.com", site_with_contact_pages("contact-pages.com"));
+    farm.add("home-only.com", site_with_contact_pages("home-only.com"));
+    let out = common::cli::run(&db.url, &["add", "--max-pages", "3", "contact-pages.com"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    add(&db, &["home-only.com"]);
+    let out = run_with(&db, &farm, &["run-once", "--drain"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let merged = row(&db, "contact-pages.com");
+    assert_eq!(merged["status"], "completed", "{merged}");
+    assert_eq!(
+        merged["email_addresses"],
+        serde_json::json!(["info@contact-pages.com", "recht@contact-pages.com"]),
+        "{merged}"
+    );
+    assert_eq!(merged["phone_numbers"], serde_json::json!(["+493012345678"]));
+    assert_eq!(merged["linkedin_url"], "https://linkedin.com/company/contact-pages-gmbh");
+    assert_eq!(merged["title"], "contact-pages.com", "the home page's own fields stay");
+    assert_eq!(farm.path_requests("contact-pages.com", "/kontakt"), 1);
+    assert_eq!(farm.path_requests("contact-pages.com", "/impressum"), 1);
+    assert_eq!(farm.path_requests("contact-pages.com", "/blog/neuigkeiten"), 0, "not a contact page");
+    assert_eq!(farm.path_requests("partner-site.com", "/contact"), 0, "another site is never followed");
+
+    // The default of one page: the home page alone.
+    let home_only = row(&db, "home-only.com");
+    assert_eq!(home_only["email_addresses"], serde_json::json!([]), "{home_only}");
+    assert_eq!(farm.path_requests("home-only.com", "/kontakt"), 0);
+}
+
 async fn a_backlog_drains_in_claims_of_batch_size(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
     let farm = Farm::start().await;
@@ -299,6 +353,7 @@ on_both_backends!(
     an_error_recorder_that_fails_for_a_while_loses_nothing,
     the_restart_limit_stops_the_service_naming_the_actor,
     a_killed_process_leaves_nothing_stranded_once_its_lease_expires,
+    contact_pages_are_followed_within_max_pages_and_merged,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,6 +14,8 @@ use axum::http::{HeaderMap, Response, StatusCode, Uri};
 #[derive(Clone)]
 pub enum Site {
     Html(String),
+    /// One page per path (`/`, `/contact`, ...); other paths answer 404.
+    Pages(Vec<(&'static str, String)>),
     /// A page in windows-1252, with the charset only in the header.
     Windows1252(Vec<u8>),
     Status(u16),
@@ -63,6 +65,8 @@ struct Sites {
     sites: Arc<Mutex<HashMap<String, Site>>>,
     robots: Arc<Mutex<HashMap<String, String>>>,
     requests: Arc<Mutex<HashMap<String, usize>>>,
+    /// Requests per `host path`, every path.
+    paths: Arc<Mutex<HashMap<String, usize>>>,
     /// Requests being answered now, and the most seen at once.
     in_flight: Arc<Mutex<(usize, usize)>>,
 }
@@ -133,6 +137,11 @@ impl Farm {
         self.sites.in_flight.lock().unwrap().1
     }
 
+    /// Requests for `path` received by `host`.
+    pub fn path_requests(&self, host: &str, path: &str) -> usize {
+        self.sites.paths.lock().unwrap().get(&format!("{host} {path}")).copied().unwrap_or(0)
+    }
+
     /// Requests for `/` received by `host`.
     pub fn requests(&self, host: &str) -> usize {
         self.sites.requests.lock().unwrap().get(host).copied().unwrap_or(0)
@@ -161,6 +170,7 @@ async fn answer(state: &Sites, headers: &HeaderMap, uri: &Uri) -> Response<Body>
     if uri.path() == "/" {
         *state.requests.lock().unwrap().entry(host.clone()).or_default() += 1;
     }
+    *state.paths.lock().unwrap().entry(format!("{host} {}", uri.path())).or_default() += 1;
     if uri.path() == "/robots.txt" {
         return match state.robots.lock().unwrap().get(&host).cloned() {
             Some(text) => {
@@ -173,6 +183,10 @@ async fn answer(state: &Sites, headers: &HeaderMap, uri: &Uri) -> Response<Body>
     match site {
         None => Response::builder().status(404).body(Body::from("no such site")).unwrap(),
         Some(Site::Html(page)) => html(page),
+        Some(Site::Pages(pages)) => match pages.into_iter().find(|(path, _)| *path == uri.path()) {
+            Some((_, page)) => html(page),
+            None => Response::builder().status(404).body(Body::from("no such page")).unwrap(),
+        },
         Some(Site::Windows1252(bytes)) => Response::builder()
             .header("content-type", "text/html; charset=windows-1252")
             .body(Body::from(bytes))
