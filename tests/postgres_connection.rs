@@ -34,12 +34,14 @@ async fn a_long_lived_connection_keeps_a_bounded_set_of_prepared_statements() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_connection_carries_the_configured_statement_timeout() {
+async fn every_connection_carries_the_configured_statement_timeout_and_plans_each_statement() {
     let Some(test_db) = TestDb::create(Backend::Postgres).await else { return };
     let options =
         DbOptions { statement_timeout: Duration::from_millis(1500), ..DbOptions::new(&test_db.url) };
     let db = connect(&options).await.unwrap();
     assert_eq!(scalar(&db, "SHOW statement_timeout").await, "1500ms");
+    // Cached statements must not fall back to generic plans (see db.rs).
+    assert_eq!(scalar(&db, "SHOW plan_cache_mode").await, "force_custom_plan");
     let slow = db.execute_unprepared("SELECT pg_sleep(5)").await;
     let error = slow.expect_err("a statement longer than the time-out is cancelled").to_string();
     assert!(error.contains("statement timeout"), "{error}");
