@@ -14,9 +14,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind, Span, packed};
 use entity::{Metadata, Technology};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use reqwest::header::{HeaderName, SET_COOKIE};
 use serde::Deserialize;
@@ -30,6 +30,9 @@ const RULES_FILE: &str = include_str!("technologies.toml");
 const MIN_ASSET_LITERAL: usize = 3;
 /// Shortest literal an `html` pattern must hold: a shorter one would be found all over a page.
 const MIN_HTML_LITERAL: usize = 4;
+/// Most literals of all `html` patterns together: up to 64 go into one vectorised search of the
+/// page, whose cost grows with their number.
+const MAX_HTML_LITERALS: usize = 48;
 /// Most alternative literals one pattern may stand for (`(?:a|b)(?:c|d)` stands for four).
 const MAX_LITERALS: usize = 64;
 
@@ -82,49 +85,145 @@ struct Pattern {
     regex: Regex,
 }
 
+/// How a prefilter compares its literals with the text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// ASCII case ignored (the literals are kept in lower case): for URLs, which are short.
+    Fold,
+    /// Exact: for the page, where this allows a vectorised search (Teddy).
+    Exact,
+}
+
 /// Patterns behind a literal prefilter.
 struct Prefiltered {
     patterns: Vec<Pattern>,
-    /// Literal index in the automaton → pattern index.
-    owner: Vec<usize>,
-    automaton: Option<AhoCorasick>,
+    /// Literal index → the patterns it stands for, with those of the literals that are its
+    /// prefixes (the packed searcher reports only the longest literal starting at a position).
+    owners: Vec<Vec<usize>>,
+    engine: Engine,
 }
 
+enum Engine {
+    Nothing,
+    /// Vectorised (Teddy) searches, up to 64 literals each, restarted after each match's start.
+    Packed(Vec<packed::Searcher>),
+    Automaton(AhoCorasick),
+}
+
+/// Most literals in one vectorised search.
+const PACKED_GROUP: usize = 64;
+
 impl Prefiltered {
+    /// `entries`' literals must be in lower case under [`Case::Fold`]; the haystacks given to
+    /// [`Prefiltered::each`] then too.
     fn build(entries: Vec<(Pattern, Vec<Vec<u8>>)>, warnings: &mut Vec<String>) -> Prefiltered {
         let mut patterns = Vec::new();
-        let mut owner = Vec::new();
-        let mut literals = Vec::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
         for (pattern, needles) in entries {
             for needle in needles {
-                literals.push(needle);
-                owner.push(patterns.len());
+                match literals.iter().position(|l| *l == needle) {
+                    Some(i) => owners[i].push(patterns.len()),
+                    None => {
+                        literals.push(needle);
+                        owners.push(vec![patterns.len()]);
+                    }
+                }
             }
             patterns.push(pattern);
         }
-        let automaton = if literals.is_empty() {
-            None
-        } else {
-            match AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&literals)
-            {
-                Ok(automaton) => Some(automaton),
-                Err(error) => {
-                    warnings.push(format!("cannot build the literal prefilter: {error}"));
-                    None
+        let own = owners.clone();
+        for (i, literal) in literals.iter().enumerate() {
+            for (j, prefix) in literals.iter().enumerate() {
+                if i != j && literal.starts_with(prefix) {
+                    owners[i].extend(&own[j]);
                 }
             }
+            owners[i].sort_unstable();
+            owners[i].dedup();
+        }
+        let packed: Option<Vec<packed::Searcher>> = literals
+            .chunks(PACKED_GROUP)
+            .map(|group| {
+                packed::Config::new()
+                    .match_kind(packed::MatchKind::LeftmostLongest)
+                    .builder()
+                    .extend(group)
+                    .build()
+            })
+            .collect();
+        let engine = match packed {
+            _ if literals.is_empty() => Engine::Nothing,
+            Some(searchers) => Engine::Packed(searchers),
+            None => match AhoCorasick::builder().match_kind(MatchKind::Standard).build(&literals) {
+                Ok(automaton) => Engine::Automaton(automaton),
+                Err(error) => {
+                    warnings.push(format!("cannot build the literal prefilter: {error}"));
+                    Engine::Nothing
+                }
+            },
         };
-        Prefiltered { patterns, owner, automaton }
+        Prefiltered { patterns, owners, engine }
     }
 
-    /// Marks in `seen` (one flag per pattern) the patterns whose literal occurs in `haystack`.
-    fn mark(&self, haystack: &str, seen: &mut [bool]) {
-        if let Some(automaton) = &self.automaton {
-            for found in automaton.find_overlapping_iter(haystack) {
-                seen[self.owner[found.pattern().as_usize()]] = true;
+    /// Calls `found(start, pattern)` for each occurrence of a literal in `haystack` and each
+    /// pattern it stands for (a pattern may come more than once).
+    fn each(&self, haystack: &[u8], mut found: impl FnMut(usize, usize)) {
+        let mut note = |start: usize, literal: usize| {
+            for &pattern in &self.owners[literal] {
+                found(start, pattern);
+            }
+        };
+        match &self.engine {
+            Engine::Nothing => {}
+            Engine::Packed(searchers) => {
+                for (group, searcher) in searchers.iter().enumerate() {
+                    let mut at = 0;
+                    while let Some(m) = searcher.find_in(haystack, Span::from(at..haystack.len())) {
+                        note(m.start(), group * PACKED_GROUP + m.pattern().as_usize());
+                        at = m.start() + 1;
+                    }
+                }
+            }
+            Engine::Automaton(automaton) => {
+                for m in automaton.find_overlapping_iter(haystack) {
+                    note(m.start(), m.pattern().as_usize());
+                }
+            }
+        }
+    }
+
+    fn literal_count(&self) -> usize {
+        self.owners.len()
+    }
+}
+
+/// Patterns tried together on short texts (generator contents, cookie names): one pass of a
+/// [`RegexSet`], then captures for the few that match.
+struct PatternSet {
+    set: RegexSet,
+    patterns: Vec<Pattern>,
+}
+
+impl PatternSet {
+    fn build(patterns: Vec<Pattern>, warnings: &mut Vec<String>) -> PatternSet {
+        match RegexSet::new(patterns.iter().map(|p| p.regex.as_str())) {
+            Ok(set) => PatternSet { set, patterns },
+            Err(error) => {
+                warnings.push(format!("cannot build a pattern set: {error}"));
+                PatternSet { set: RegexSet::empty(), patterns: Vec::new() }
+            }
+        }
+    }
+
+    fn apply(&self, hits: &mut Hits, haystack: &str) {
+        if self.patterns.is_empty() {
+            return;
+        }
+        for i in self.set.matches(haystack).iter() {
+            let pattern = &self.patterns[i];
+            if wanted(hits, pattern.tech) {
+                try_pattern(hits, pattern.tech, &pattern.regex, haystack);
             }
         }
     }
@@ -146,11 +245,11 @@ struct Keyed<K> {
 
 struct Rules {
     techs: Vec<Tech>,
-    generator: Vec<Pattern>,
+    generator: PatternSet,
     assets: Prefiltered,
     html: Prefiltered,
     headers: Vec<Keyed<HeaderName>>,
-    cookies: Vec<Pattern>,
+    cookies: PatternSet,
     meta: Vec<Keyed<String>>,
 }
 
@@ -214,12 +313,13 @@ fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
         for pattern in &spec.cookies {
             cookies.extend(regex(pattern, &mut warn).map(|regex| Pattern { tech, regex }));
         }
-        for (list, target, min) in
-            [(&spec.assets, &mut assets, MIN_ASSET_LITERAL), (&spec.html, &mut html, MIN_HTML_LITERAL)]
-        {
+        for (list, target, min, case) in [
+            (&spec.assets, &mut assets, MIN_ASSET_LITERAL, Case::Fold),
+            (&spec.html, &mut html, MIN_HTML_LITERAL, Case::Exact),
+        ] {
             for pattern in list {
                 let Some(compiled) = regex(pattern, &mut warn) else { continue };
-                match literals(pattern).filter(|set| shortest(set) >= min) {
+                match literals(pattern, case).filter(|set| shortest(set) >= min) {
                     Some(needles) => target.push((Pattern { tech, regex: compiled }, needles)),
                     None => warn(format!(
                         "pattern {pattern:?} holds no literal of {min} bytes that every match contains"
@@ -250,33 +350,44 @@ fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
     }
     let assets = Prefiltered::build(assets, &mut warnings);
     let html = Prefiltered::build(html, &mut warnings);
+    let generator = PatternSet::build(generator, &mut warnings);
+    let cookies = PatternSet::build(cookies, &mut warnings);
+    if html.literal_count() > MAX_HTML_LITERALS {
+        warnings.push(format!(
+            "the html patterns hold {} literals; past {MAX_HTML_LITERALS} the page search slows down",
+            html.literal_count()
+        ));
+    }
     (Rules { techs, generator, assets, html, headers, cookies, meta }, warnings)
 }
 
-/// Literals, lower case, one of which every match of `pattern` contains; `None` when the pattern
-/// has none (or too many).
-fn literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    required(&regex_syntax::parse(pattern).ok()?)
+/// Literals one of which every match of `pattern` contains (lower case under [`Case::Fold`]);
+/// `None` when the pattern has none (or too many).
+fn literals(pattern: &str, case: Case) -> Option<Vec<Vec<u8>>> {
+    required(&regex_syntax::parse(pattern).ok()?, case)
 }
 
 fn shortest(set: &[Vec<u8>]) -> usize {
     set.iter().map(Vec::len).min().unwrap_or(0)
 }
 
-/// Every string `hir` matches, lower case, when there are at most [`MAX_LITERALS`].
-fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    fn union(sets: impl IntoIterator<Item = Option<Vec<Vec<u8>>>>) -> Option<Vec<Vec<u8>>> {
-        let mut all = Vec::new();
-        for set in sets {
-            all.extend(set?);
+fn sorted(mut set: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
+    set.sort_unstable();
+    set.dedup();
+    (set.len() <= MAX_LITERALS).then_some(set)
+}
+
+/// Every string `hir` matches, when there are at most [`MAX_LITERALS`].
+fn exact(hir: &Hir, case: Case) -> Option<Vec<Vec<u8>>> {
+    let fold = |mut bytes: Vec<u8>| {
+        if case == Case::Fold {
+            bytes.make_ascii_lowercase();
         }
-        all.sort_unstable();
-        all.dedup();
-        (all.len() <= MAX_LITERALS).then_some(all)
-    }
+        bytes
+    };
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(vec![Vec::new()]),
-        HirKind::Literal(literal) => Some(vec![literal.0.to_ascii_lowercase()]),
+        HirKind::Literal(literal) => Some(vec![fold(literal.0.to_vec())]),
         HirKind::Class(Class::Unicode(class)) => {
             let size: u32 =
                 class.ranges().iter().map(|r| u32::from(r.end()) - u32::from(r.start()) + 1).sum();
@@ -284,28 +395,38 @@ fn exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
                 return None;
             }
             let chars = class.ranges().iter().flat_map(|r| r.start()..=r.end());
-            union(chars.map(|c| Some(vec![c.to_string().into_bytes().to_ascii_lowercase()])))
+            sorted(chars.map(|c| fold(c.to_string().into_bytes())).collect())
         }
         HirKind::Class(Class::Bytes(class)) => {
             let size: usize = class.ranges().iter().map(|r| usize::from(r.end() - r.start()) + 1).sum();
             if size > 4 {
                 return None;
             }
-            union(class.ranges().iter().flat_map(|r| r.start()..=r.end()).map(|b| Some(vec![vec![b]])))
+            sorted(class.ranges().iter().flat_map(|r| r.start()..=r.end()).map(|b| fold(vec![b])).collect())
         }
-        HirKind::Capture(capture) => exact(&capture.sub),
+        HirKind::Capture(capture) => exact(&capture.sub, case),
         HirKind::Repetition(repetition) => match (repetition.min, repetition.max) {
-            (0, Some(1)) => union([exact(&repetition.sub), Some(vec![Vec::new()])]),
+            (0, Some(1)) => {
+                let mut set = exact(&repetition.sub, case)?;
+                set.push(Vec::new());
+                sorted(set)
+            }
             (min, Some(max)) if min == max && max <= 4 => {
-                let sub = exact(&repetition.sub)?;
+                let sub = exact(&repetition.sub, case)?;
                 (0..min).try_fold(vec![Vec::new()], |acc, _| product(&acc, &sub))
             }
             _ => None,
         },
         HirKind::Concat(children) => {
-            children.iter().try_fold(vec![Vec::new()], |acc, child| product(&acc, &exact(child)?))
+            children.iter().try_fold(vec![Vec::new()], |acc, child| product(&acc, &exact(child, case)?))
         }
-        HirKind::Alternation(branches) => union(branches.iter().map(exact)),
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(exact(branch, case)?);
+            }
+            sorted(all)
+        }
     }
 }
 
@@ -313,51 +434,56 @@ fn product(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
     if left.len() * right.len() > MAX_LITERALS {
         return None;
     }
-    let mut all: Vec<Vec<u8>> =
-        left.iter().flat_map(|l| right.iter().map(move |r| [&l[..], r].concat())).collect();
-    all.sort_unstable();
-    all.dedup();
-    Some(all)
+    sorted(left.iter().flat_map(|l| right.iter().map(move |r| [&l[..], r].concat())).collect())
 }
 
 /// Literals one of which every match of `hir` contains: the best run of exact pieces of a
-/// concatenation (longest shortest literal), or the union of each alternative's.
-fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+/// concatenation, or the union of each alternative's. The best has the longest shortest literal
+/// (up to 6 bytes, past which one is about as selective as another), then the fewest literals, then
+/// comes last (the markup around a distinctive word, `class="`, tends to come first).
+fn required(hir: &Hir, case: Case) -> Option<Vec<Vec<u8>>> {
     fn better(best: Option<Vec<Vec<u8>>>, candidate: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
-        let score = |set: &[Vec<u8>]| (shortest(set), std::cmp::Reverse(set.len()));
+        let score = |set: &[Vec<u8>]| (shortest(set).min(6), std::cmp::Reverse(set.len()), shortest(set));
         match best {
             _ if shortest(&candidate) == 0 => best,
-            Some(best) if score(&best) >= score(&candidate) => Some(best),
+            Some(best) if score(&best) > score(&candidate) => Some(best),
             _ => Some(candidate),
         }
     }
-    if let Some(set) = exact(hir).filter(|set| shortest(set) > 0) {
-        return Some(set);
+    /// The set, or the one prefix all its members share.
+    fn best_of(set: Vec<Vec<u8>>, best: Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
+        let common = set
+            .iter()
+            .skip(1)
+            .fold(set[0].len(), |n, s| s.iter().zip(&set[0]).take(n).take_while(|(a, b)| a == b).count());
+        let prefix = vec![set[0][..common].to_vec()];
+        better(better(best, prefix), set)
+    }
+    if let Some(set) = exact(hir, case).filter(|set| shortest(set) > 0) {
+        return best_of(set, None);
     }
     match hir.kind() {
-        HirKind::Capture(capture) => required(&capture.sub),
-        HirKind::Repetition(repetition) if repetition.min >= 1 => required(&repetition.sub),
+        HirKind::Capture(capture) => required(&capture.sub, case),
+        HirKind::Repetition(repetition) if repetition.min >= 1 => required(&repetition.sub, case),
         HirKind::Alternation(branches) => {
             let mut all = Vec::new();
             for branch in branches {
-                all.extend(required(branch)?);
+                all.extend(required(branch, case)?);
             }
-            all.sort_unstable();
-            all.dedup();
-            (all.len() <= MAX_LITERALS).then_some(all)
+            sorted(all)
         }
         HirKind::Concat(children) => {
             let mut best = None;
             let mut run: Option<Vec<Vec<u8>>> = None;
             for child in children {
-                match exact(child) {
+                match exact(child, case) {
                     Some(set) => {
                         run = match run.take() {
                             None => Some(set),
                             Some(previous) => match product(&previous, &set) {
                                 Some(longer) => Some(longer),
                                 None => {
-                                    best = better(best, previous);
+                                    best = best_of(previous, best);
                                     Some(set)
                                 }
                             },
@@ -365,16 +491,16 @@ fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
                     }
                     None => {
                         if let Some(previous) = run.take() {
-                            best = better(best, previous);
+                            best = best_of(previous, best);
                         }
-                        if let Some(inner) = required(child) {
+                        if let Some(inner) = required(child, case) {
                             best = better(best, inner);
                         }
                     }
                 }
             }
             match run {
-                Some(last) => better(best, last),
+                Some(last) => best_of(last, best),
                 None => best,
             }
         }
@@ -400,7 +526,13 @@ fn wanted(hits: &Hits, tech: usize) -> bool {
 
 /// Runs `regex` on `haystack`; on a match, the version is the first capture group that took part.
 fn try_pattern(hits: &mut Hits, tech: usize, regex: &Regex, haystack: &str) {
-    if let Some(captures) = regex.captures(haystack) {
+    // Most tries fail, and a plain match is much cheaper than captures (no allocation).
+    if !regex.is_match(haystack) {
+        return;
+    }
+    if regex.captures_len() == 1 {
+        record(hits, tech, None);
+    } else if let Some(captures) = regex.captures(haystack) {
         let version =
             captures.iter().skip(1).flatten().find(|m| !m.is_empty()).map(|m| m.as_str().to_owned());
         record(hits, tech, version);
@@ -417,29 +549,37 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
         if value.attr("name").is_some_and(|n| n.trim().eq_ignore_ascii_case("generator"))
             && let Some(content) = value.attr("content")
         {
-            for pattern in &rules.generator {
-                if wanted(&hits, pattern.tech) {
-                    try_pattern(&mut hits, pattern.tech, &pattern.regex, content.trim());
-                }
-            }
+            rules.generator.apply(&mut hits, content.trim());
         }
     }
 
+    // The URLs of scripts and stylesheets, lower case, in one buffer for one search; then each
+    // candidate pattern runs on its URL, in the order of the page.
     let scripts = document.elements.scripts.iter().filter_map(|e| e.value().attr("src"));
     let links = document.elements.links.iter().filter_map(|e| e.value().attr("href"));
-    let mut seen = vec![false; rules.assets.patterns.len()];
-    for url in scripts.chain(links) {
-        seen.fill(false);
-        rules.assets.mark(url, &mut seen);
-        for (pattern, _) in rules.assets.patterns.iter().zip(&seen).filter(|(_, seen)| **seen) {
-            if wanted(&hits, pattern.tech) {
-                try_pattern(&mut hits, pattern.tech, &pattern.regex, url);
-            }
+    let urls: Vec<&str> = scripts.chain(links).collect();
+    let mut buffer = Vec::with_capacity(urls.iter().map(|u| u.len() + 1).sum());
+    let mut starts = Vec::with_capacity(urls.len());
+    for url in &urls {
+        starts.push(buffer.len());
+        buffer.extend(url.bytes().map(|b| b.to_ascii_lowercase()));
+        buffer.push(b'\n');
+    }
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    rules.assets.each(&buffer, |start, pattern| {
+        candidates.push((starts.partition_point(|&s| s <= start) - 1, pattern));
+    });
+    candidates.sort_unstable();
+    candidates.dedup();
+    for (url, pattern) in candidates {
+        let pattern = &rules.assets.patterns[pattern];
+        if wanted(&hits, pattern.tech) {
+            try_pattern(&mut hits, pattern.tech, &pattern.regex, urls[url]);
         }
     }
 
     let mut seen = vec![false; rules.html.patterns.len()];
-    rules.html.mark(document.raw, &mut seen);
+    rules.html.each(document.raw.as_bytes(), |_, pattern| seen[pattern] = true);
     for (pattern, _) in rules.html.patterns.iter().zip(&seen).filter(|(_, seen)| **seen) {
         if wanted(&hits, pattern.tech) {
             try_pattern(&mut hits, pattern.tech, &pattern.regex, document.raw);
@@ -459,17 +599,13 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
         }
     }
 
-    if !rules.cookies.is_empty() {
+    if !rules.cookies.patterns.is_empty() {
         let cookies = document.headers.get_all(SET_COOKIE).into_iter().filter_map(|v| {
             let pair = v.to_str().ok()?.split(';').next()?;
             Some(pair.split_once('=').map_or(pair, |(name, _)| name).trim())
         });
         for name in cookies.filter(|n| !n.is_empty()) {
-            for pattern in &rules.cookies {
-                if wanted(&hits, pattern.tech) {
-                    try_pattern(&mut hits, pattern.tech, &pattern.regex, name);
-                }
-            }
+            rules.cookies.apply(&mut hits, name);
         }
     }
 
@@ -556,11 +692,11 @@ mod tests {
                     + t.meta.len()
             })
             .sum();
-        let compiled = rules.generator.len()
+        let compiled = rules.generator.patterns.len()
             + rules.assets.patterns.len()
             + rules.html.patterns.len()
             + rules.headers.len()
-            + rules.cookies.len()
+            + rules.cookies.patterns.len()
             + rules.meta.len();
         assert_eq!(compiled, patterns);
     }
@@ -593,16 +729,22 @@ mod tests {
 
     #[test]
     fn literals_are_what_every_match_holds() {
-        let set = |pattern: &str| {
-            literals(pattern)
+        let set = |pattern: &str, case: Case| {
+            literals(pattern, case)
                 .map(|s| s.into_iter().map(|l| String::from_utf8(l).unwrap()).collect::<Vec<_>>())
         };
-        assert_eq!(set(r"/wp-(?:content|includes)/").unwrap(), ["/wp-content/", "/wp-includes/"]);
-        assert_eq!(set(r#"class="[^"]*\belementor-kit"#).unwrap(), ["elementor-kit"]);
-        assert_eq!(set(r"(?i)Joomla").unwrap(), ["joomla"]);
-        assert_eq!(set(r"font-?awesome/(\d+)").unwrap(), ["font-awesome/", "fontawesome/"]);
-        assert_eq!(set(r"abc|\d+"), None);
-        assert_eq!(set(r"[a-z]+"), None);
+        assert_eq!(set(r"/wp-(?:content|includes)/", Case::Fold).unwrap(), ["/wp-content/", "/wp-includes/"]);
+        assert_eq!(set(r#"class="[^"]*\bsvelte-[a-z0-9]{6}"#, Case::Exact).unwrap(), ["svelte-"]);
+        assert_eq!(set(r"(?i)Joomla", Case::Fold).unwrap(), ["joomla"]);
+        assert_eq!(set(r"Joomla", Case::Exact).unwrap(), ["Joomla"]);
+        assert_eq!(set(r"font-?awesome/(\d+)", Case::Fold).unwrap(), ["font-awesome/", "fontawesome/"]);
+        assert_eq!(
+            set(r"google-analytics\.com/(?:analytics|ga)\.js", Case::Exact).unwrap(),
+            ["google-analytics.com/"],
+            "one shared prefix rather than two literals"
+        );
+        assert_eq!(set(r"abc|\d+", Case::Exact), None);
+        assert_eq!(set(r"[a-z]+", Case::Exact), None);
     }
 
     #[test]
@@ -621,6 +763,80 @@ mod tests {
             assert_eq!(groups, 1, "{pattern:?} captures a group: no WordPress version may come from it");
         }
         assert!(wordpress.generator.iter().all(|p| Regex::new(p).unwrap().captures_len() == 2));
+    }
+
+    /// What detection costs next to the parse it follows, on the corpus pages beside the
+    /// repository (`../shared/corpus`, when there) and a generated 50 KB page. A measurement,
+    /// not a check: `cargo test --release --lib tech::tests::speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement; run it in release"]
+    fn speed() {
+        use std::time::{Duration, Instant};
+        let mut pages: Vec<(String, String)> = Vec::new();
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/pages");
+        if let Ok(entries) = std::fs::read_dir(&corpus) {
+            for entry in entries.flatten() {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                pages.push((
+                    entry.file_name().to_string_lossy().into_owned(),
+                    String::from_utf8_lossy(&bytes).into(),
+                ));
+            }
+        }
+        let mut generated = String::from(
+            r#"<!doctype html><html lang="en-US"><head><meta charset="utf-8"><title>Home</title>
+            <meta name="generator" content="WordPress 6.4.2"><link rel="canonical" href="https://example.org/">
+            <link rel="stylesheet" href="/wp-content/plugins/elementor/assets/css/frontend.min.css?ver=3.18.3">
+            <script src="/wp-includes/js/jquery/jquery.min.js?ver=3.7.1"></script></head><body><main>"#,
+        );
+        while generated.len() < 50_000 {
+            generated.push_str(
+                "<article><h2>Story</h2><p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod \
+                 tempor incididunt ut labore et dolore magna aliqua.</p><a href=\"/story\">Read more</a></article>",
+            );
+        }
+        generated.push_str("</main></body></html>");
+        let headers = reqwest::header::HeaderMap::new();
+        let url = url::Url::parse("https://example.org/").unwrap();
+        let _ = &*RULES;
+        let report = |label: &str, pages: &[(String, String)]| {
+            let rounds = if pages.len() > 1 { 5 } else { 300 };
+            let (mut parse, mut detect, mut whole, mut bytes) =
+                (Duration::ZERO, Duration::ZERO, Duration::ZERO, 0);
+            for _ in 0..rounds {
+                for (_, html) in pages {
+                    bytes += html.len();
+                    let page = super::super::Page { html, headers: &headers, url: &url };
+                    let started = Instant::now();
+                    let tree = scraper::Html::parse_document(super::super::within_depth(html));
+                    let document = Document::parse(&page, &tree);
+                    let parsed = Instant::now();
+                    let mut metadata = Metadata::default();
+                    fill(&document, &mut metadata);
+                    detect += parsed.elapsed();
+                    parse += parsed - started;
+                    let started = Instant::now();
+                    std::hint::black_box(super::super::extract(&page));
+                    whole += started.elapsed();
+                }
+            }
+            let n = (rounds * pages.len()) as f64;
+            eprintln!(
+                "{label}: {} pages, {:.0} KB each: parse {:.0} us, technologies {:.1} us ({:.1} % of the parse), \
+                 whole extraction {:.0} us = {:.0} pages/s",
+                pages.len(),
+                bytes as f64 / n / 1000.0,
+                parse.as_secs_f64() * 1e6 / n,
+                detect.as_secs_f64() * 1e6 / n,
+                100.0 * detect.as_secs_f64() / parse.as_secs_f64(),
+                whole.as_secs_f64() * 1e6 / n,
+                n / whole.as_secs_f64(),
+            );
+        };
+        report("generated", &[("generated".to_owned(), generated)]);
+        if !pages.is_empty() {
+            report("corpus", &pages);
+        }
     }
 
     /// The list in docs/technologies.md is the file's; `UPDATE_TECH_DOCS=1` rewrites it.
