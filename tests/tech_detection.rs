@@ -152,6 +152,11 @@ const LABELLED: &[(&str, Option<&str>, &str)] = &[
         r#"<script type="text/javascript">var prestashop = {"cart":{"products":[]}};</script>"#,
     ),
     ("Magento", None, r#"<script type="text/x-magento-init">{"*":{"Magento_Ui/js/core/app":{}}}</script>"#),
+    (
+        "Umami",
+        None,
+        r#"<script defer src="/script.js" data-website-id="94db1cb1-74f4-4a40-ad6c-962362670409"></script>"#,
+    ),
 ];
 
 #[test]

@@ -4,9 +4,12 @@
 //! it, and implications (Elementor implies WordPress).
 //!
 //! The file is parsed and compiled once. The `assets` and `html` patterns are not run one by one:
-//! each holds a literal that every match contains, all those literals go into one Aho-Corasick
-//! automaton, and a pattern runs only on the URLs (or the page) where its literal was seen. So a
-//! page costs one pass over its markup, whatever the number of rules.
+//! each holds a literal that every match contains (found from the regex's syntax tree), all those
+//! literals go into a vectorised multi-literal search (aho-corasick's packed Teddy searcher), and
+//! a pattern runs only on the URL (or the page) where its literal was seen. So a page costs one
+//! search over its markup and one over its URLs; the markup literals are kept few (at most
+//! [`MAX_HTML_LITERALS`]) because that search's cost grows with their number. Generator contents
+//! and cookie names, short texts, go through a [`RegexSet`].
 //!
 //! WordPress's version comes only from the generator meta (security plugins rewrite `?ver=` on
 //! core assets): none of its other patterns captures one, which a test holds.
@@ -88,9 +91,10 @@ struct Pattern {
 /// How a prefilter compares its literals with the text.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Case {
-    /// ASCII case ignored (the literals are kept in lower case): for URLs, which are short.
+    /// ASCII case ignored: the literals are taken in lower case, and searched for in the URLs
+    /// lower-cased.
     Fold,
-    /// Exact: for the page, where this allows a vectorised search (Teddy).
+    /// Exact: for the page, which is not copied to be lower-cased.
     Exact,
 }
 
