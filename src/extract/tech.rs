@@ -592,11 +592,10 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
 
     for header in &rules.headers {
         for value in document.headers.get_all(&header.key) {
-            let Ok(value) = value.to_str() else { continue };
             match &header.regex {
                 None => record(&mut hits, header.tech, None),
                 Some(regex) if wanted(&hits, header.tech) => {
-                    try_pattern(&mut hits, header.tech, regex, value)
+                    try_pattern(&mut hits, header.tech, regex, &String::from_utf8_lossy(value.as_bytes()))
                 }
                 Some(_) => {}
             }
