@@ -24,7 +24,7 @@ const PLACEHOLDER_DOMAINS: [&str; 5] =
 pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     let mut emails = Vec::new();
     let mut phones = Vec::new();
-    let region = default_region(document);
+    let mut phone_reader = super::phones::Reader::new(default_region(document));
     for anchor in &document.elements.anchors {
         let Some(href) = anchor.value().attr("href") else { continue };
         let href = href.trim();
@@ -40,7 +40,7 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
                 push_email(&mut emails, &email);
             }
         } else if lower.starts_with("tel:") {
-            if let Some(number) = parse_phone(&percent_decode(&href[4..]), region) {
+            if let Some(number) = phone_reader.read(&percent_decode(&href[4..])) {
                 push_unique(&mut phones, number);
             }
         } else if mentions_a_platform(&lower)
@@ -61,7 +61,7 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     for spelled in super::obfuscation::spelled_out(&text) {
         push_email(&mut emails, &spelled);
     }
-    for number in super::phones::in_text(&text, region) {
+    for number in phone_reader.in_text(&text) {
         push_unique(&mut phones, number);
     }
     metadata.email_addresses = emails;
@@ -139,15 +139,6 @@ fn default_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
         let tld = if tld == "UK" { "GB".to_owned() } else { tld };
         (tld.len() == 2).then(|| tld.parse().ok()).flatten()
     })
-}
-
-pub(super) fn parse_phone(raw: &str, region: Option<phonenumber::country::Id>) -> Option<String> {
-    let digits = raw.chars().filter(char::is_ascii_digit).count();
-    if !(6..=15).contains(&digits) {
-        return None;
-    }
-    let number = phonenumber::parse(region, raw.trim()).ok()?;
-    phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 /// Platform → (hosts, path prefixes that are not profiles).

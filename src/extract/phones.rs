@@ -2,6 +2,7 @@
 //! and tax identifiers, bank accounts, dates, year ranges, prices), validated by the
 //! `phonenumber` crate and written in E.164. Pure, never panics.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -19,6 +20,11 @@ fn candidates(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
+        // Most of the text is letters: skip straight to what may start a number.
+        match bytes[i..].iter().position(|&b| b.is_ascii_digit() || b == b'+' || b == b'(') {
+            Some(skip) => i += skip,
+            None => break,
+        }
         let starts = bytes[i].is_ascii_digit()
             || ((bytes[i] == b'+' || bytes[i] == b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
         let after_word = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
@@ -59,38 +65,85 @@ static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 const CURRENCY: [&str; 8] = ["€", "$", "£", "eur", "usd", "gbp", "chf", "¥"];
 
+/// Reads the phone numbers of one page. A page often writes the same number several times (the
+/// header, the footer, a `tel:` link beside its text) and `phonenumber` takes tens of
+/// microseconds a number, so each text read, and each number validated, is remembered.
+pub(super) struct Reader {
+    region: Option<phonenumber::country::Id>,
+    by_text: HashMap<String, Option<String>>,
+    by_number: HashMap<phonenumber::PhoneNumber, Option<String>>,
+}
+
+impl Reader {
+    /// Numbers written without `+CC` are read in `region`.
+    pub fn new(region: Option<phonenumber::country::Id>) -> Reader {
+        Reader { region, by_text: HashMap::new(), by_number: HashMap::new() }
+    }
+
+    /// `raw` as a valid number in E.164, if it is one.
+    pub fn read(&mut self, raw: &str) -> Option<String> {
+        if let Some(known) = self.by_text.get(raw) {
+            return known.clone();
+        }
+        let read = self.read_afresh(raw);
+        self.by_text.insert(raw.to_owned(), read.clone());
+        read
+    }
+
+    fn read_afresh(&mut self, raw: &str) -> Option<String> {
+        let digits = raw.chars().filter(char::is_ascii_digit).count();
+        if !(6..=15).contains(&digits) {
+            return None;
+        }
+        let number = phonenumber::parse(self.region, raw.trim()).ok()?;
+        if let Some(known) = self.by_number.get(&number) {
+            return known.clone();
+        }
+        let valid =
+            phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string());
+        self.by_number.insert(number, valid.clone());
+        valid
+    }
+
+    /// Phone numbers found in `text`, E.164, in order.
+    pub fn in_text(&mut self, text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for (start, end) in candidates(text) {
+            let raw = text[start..end].trim();
+            let digits = raw.bytes().filter(u8::is_ascii_digit).count();
+            if !(8..=15).contains(&digits) || DATE_OR_RANGE.is_match(raw) {
+                continue;
+            }
+            let before = &text[..start];
+            let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
+            if IDENTIFIER_LABEL.is_match(before) {
+                continue;
+            }
+            let after = text[end..].chars().take(5).collect::<String>().to_lowercase();
+            let close_before = before.chars().rev().take(3).collect::<String>().to_lowercase();
+            if CURRENCY.iter().any(|c| after.trim_start().starts_with(c) || close_before.contains(c)) {
+                continue;
+            }
+            // Written without a country code, a number must use its country's national form.
+            let international = raw.starts_with('+') || raw.starts_with("00");
+            if !international && self.region.is_none() {
+                continue;
+            }
+            if let Some(number) = self.read(raw)
+                && !found.contains(&number)
+            {
+                found.push(number);
+            }
+        }
+        found
+    }
+}
+
 /// Phone numbers found in `text`, E.164, in order, for numbers written without `+CC` read in
 /// `region`.
+#[cfg(test)]
 pub fn in_text(text: &str, region: Option<phonenumber::country::Id>) -> Vec<String> {
-    let mut found = Vec::new();
-    for (start, end) in candidates(text) {
-        let raw = text[start..end].trim();
-        let digits = raw.chars().filter(char::is_ascii_digit).count();
-        if !(8..=15).contains(&digits) || DATE_OR_RANGE.is_match(raw) {
-            continue;
-        }
-        let before = &text[..start];
-        let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
-        if IDENTIFIER_LABEL.is_match(before) {
-            continue;
-        }
-        let after = text[end..].chars().take(5).collect::<String>().to_lowercase();
-        let close_before = before.chars().rev().take(3).collect::<String>().to_lowercase();
-        if CURRENCY.iter().any(|c| after.trim_start().starts_with(c) || close_before.contains(c)) {
-            continue;
-        }
-        // Written without a country code, a number must use its country's national form.
-        let international = raw.starts_with('+') || raw.starts_with("00");
-        if !international && region.is_none() {
-            continue;
-        }
-        if let Some(number) = super::contacts::parse_phone(raw, region)
-            && !found.contains(&number)
-        {
-            found.push(number);
-        }
-    }
-    found
+    Reader::new(region).in_text(text)
 }
 
 #[cfg(test)]
