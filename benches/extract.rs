@@ -12,6 +12,8 @@
 //!
 //! After criterion's own report, a table of pages/s, MB/s and the extract/parse ratio, read back
 //! from criterion's estimates.
+//!
+//! `EXTRACT_BENCH_DUMP=DIR` writes the generated pages to DIR as well.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -384,6 +386,14 @@ fn main() {
     inputs.push(generated("page_50KB", 50_000));
     inputs.push(generated("page_250KB", 250_000));
     inputs.push(generated("page_1MB", 1_000_000));
+    // EXTRACT_BENCH_DUMP=DIR writes the generated pages there, to look at or to feed to
+    // `domain-scheduler extract`.
+    if let Some(dir) = std::env::var_os("EXTRACT_BENCH_DUMP") {
+        for input in inputs.iter().filter(|i| i.name != "corpus") {
+            let path = Path::new(&dir).join(format!("{}.html", input.name));
+            std::fs::write(&path, &input.pages[0].0).expect("a writable EXTRACT_BENCH_DUMP directory");
+        }
+    }
     for input in &inputs {
         bench_input(&mut criterion, input);
     }
