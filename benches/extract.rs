@@ -24,7 +24,7 @@ use std::time::SystemTime;
 use std::time::Duration;
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
-use criterion::{Criterion, SamplingMode, Throughput};
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use domain_scheduler::extract::{Page, extract};
 use domain_scheduler::fetch::decode_html_owned;
 use reqwest::header::HeaderMap;
@@ -342,13 +342,20 @@ fn bench_input<M: Measurement>(c: &mut Criterion<M>, input: &Input) {
         group.sample_size(10).sampling_mode(SamplingMode::Flat);
     }
     group.bench_function("extract", |b| {
-        b.iter(|| {
-            for (raw, _, url) in &input.pages {
-                // What the fetcher does with a body it has read: decode, then extract.
-                let html = decode_html_owned(raw.clone(), None);
-                black_box(extract(&Page { html: &html, headers: &headers, url }));
-            }
-        })
+        // What the fetcher does with a body it has read and owns: decode, then extract. The copy
+        // of the bodies is made outside the measurement.
+        let bodies = || input.pages.iter().map(|(raw, ..)| raw.clone()).collect::<Vec<_>>();
+        let size = if input.pages.len() > 1 { BatchSize::PerIteration } else { BatchSize::SmallInput };
+        b.iter_batched(
+            bodies,
+            |bodies| {
+                for (body, (_, _, url)) in bodies.into_iter().zip(&input.pages) {
+                    let html = decode_html_owned(body, None);
+                    black_box(extract(&Page { html: &html, headers: &headers, url }));
+                }
+            },
+            size,
+        )
     });
     group.bench_function("parse", |b| {
         b.iter(|| {
@@ -421,6 +428,50 @@ fn summary(inputs: &[Input], since: SystemTime, clock: &str) {
     }
 }
 
+/// Every page of `input` extracted once, as the `extract` benchmark does it.
+fn extract_all(input: &Input) {
+    let headers = HeaderMap::new();
+    let bodies: Vec<Vec<u8>> = input.pages.iter().map(|(raw, ..)| raw.clone()).collect();
+    for (body, (_, _, url)) in bodies.into_iter().zip(&input.pages) {
+        let html = decode_html_owned(body, None);
+        black_box(extract(&Page { html: &html, headers: &headers, url }));
+    }
+}
+
+/// Every page of `input` parsed once, as the `parse` benchmark does it.
+fn parse_all(input: &Input) {
+    for (_, html, _) in &input.pages {
+        black_box(scraper::Html::parse_document(html));
+    }
+}
+
+#[inline(never)]
+fn profile_extract(input: &Input, n: usize) {
+    (0..n).for_each(|_| extract_all(input));
+}
+
+#[inline(never)]
+fn profile_parse(input: &Input, n: usize) {
+    (0..n).for_each(|_| parse_all(input));
+}
+
+/// `EXTRACT_BENCH_PROFILE=INPUT:N`: no criterion, but one extraction and one parse of INPUT to
+/// warm up, then N of each in `profile_extract` and `profile_parse`; for profilers, e.g.
+/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='extract::profile_*'`.
+fn profile(inputs: &[Input], spec: &str) {
+    let (name, n) = spec.split_once(':').unwrap_or((spec, "10"));
+    let n: usize = n.parse().expect("EXTRACT_BENCH_PROFILE=INPUT:N");
+    let input = inputs.iter().find(|i| i.name == name).expect("EXTRACT_BENCH_PROFILE names an input");
+    extract_all(input);
+    parse_all(input);
+    let started = std::time::Instant::now();
+    profile_extract(input, n);
+    let extracting = started.elapsed();
+    profile_parse(input, n);
+    let parsing = started.elapsed() - extracting;
+    eprintln!("{name}: {n} extractions in {extracting:?}, {n} parses in {parsing:?}");
+}
+
 fn main() {
     let started = SystemTime::now();
     // Thread CPU time unless EXTRACT_BENCH_CLOCK=wall.
@@ -440,6 +491,9 @@ fn main() {
             let path = Path::new(&dir).join(format!("{}.html", input.name));
             std::fs::write(&path, &input.pages[0].0).expect("a writable EXTRACT_BENCH_DUMP directory");
         }
+    }
+    if let Ok(spec) = std::env::var("EXTRACT_BENCH_PROFILE") {
+        return profile(&inputs, &spec);
     }
     if wall {
         let mut criterion = Criterion::default().configure_from_args();
