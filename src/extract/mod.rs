@@ -196,10 +196,8 @@ pub(crate) fn within_depth(html: &str) -> &str {
     }
     let bytes = html.as_bytes();
     let mut depth = 0usize;
-    let mut at = 0;
-    while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
-        let start = at + offset;
-        at = start + 1;
+    for start in memchr::memchr_iter(b'<', bytes) {
+        let at = start + 1;
         match bytes.get(at) {
             Some(b'/') => depth = depth.saturating_sub(1),
             Some(c) if c.is_ascii_alphabetic() => {
@@ -225,7 +223,14 @@ pub(crate) fn within_depth(html: &str) -> &str {
 
 /// Whitespace runs become one space; ends trimmed.
 pub(crate) fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut collapsed = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    collapsed
 }
 
 fn inside_svg(element: &ElementRef<'_>) -> bool {
