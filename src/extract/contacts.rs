@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use entity::Metadata;
 use regex::Regex;
-use scraper::{Node, Selector};
+use scraper::Selector;
 use url::Url;
 
 use super::{Document, Page};
@@ -24,9 +24,9 @@ const PLACEHOLDER_DOMAINS: [&str; 5] =
 pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     let mut emails = Vec::new();
     let mut phones = Vec::new();
-    let region = default_region(document);
+    let mut phone_reader = super::phones::Reader::new(default_region(document));
     for anchor in &document.elements.anchors {
-        let Some(href) = anchor.value().attr("href") else { continue };
+        let Some(href) = super::attr(anchor.value(), "href") else { continue };
         let href = href.trim();
         let lower = href.to_ascii_lowercase();
         if let Some(rest) = lower.strip_prefix("mailto:") {
@@ -35,12 +35,12 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             for part in decoded.split(',') {
                 push_email(&mut emails, part.trim());
             }
-        } else if let Some(encoded) = lower.split("/cdn-cgi/l/email-protection#").nth(1) {
+        } else if let Some(encoded) = after_cloudflare_path(&lower) {
             if let Some(email) = super::obfuscation::cloudflare(encoded) {
                 push_email(&mut emails, &email);
             }
         } else if lower.starts_with("tel:") {
-            if let Some(number) = parse_phone(&percent_decode(&href[4..]), region) {
+            if let Some(number) = phone_reader.read(&percent_decode(&href[4..])) {
                 push_unique(&mut phones, number);
             }
         } else if mentions_a_platform(&lower)
@@ -54,14 +54,14 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             push_email(&mut emails, &email);
         }
     }
-    let text = visible_text(document);
-    for found in EMAIL.find_iter(&text) {
+    let text = &document.elements.text;
+    for found in EMAIL.find_iter(text) {
         push_email(&mut emails, found.as_str());
     }
-    for spelled in super::obfuscation::spelled_out(&text) {
+    for spelled in super::obfuscation::spelled_out(text) {
         push_email(&mut emails, &spelled);
     }
-    for number in super::phones::in_text(&text, region) {
+    for number in phone_reader.in_text(text) {
         push_unique(&mut phones, number);
     }
     metadata.email_addresses = emails;
@@ -96,34 +96,15 @@ fn percent_decode(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Text a visitor sees: not scripts, styles, templates or inline SVG. One walk of the tree
-/// that skips hidden subtrees whole.
-fn visible_text(document: &Document<'_>) -> String {
-    let mut text = String::new();
-    let Some(root) = document.elements.html.map(|html| *html) else { return String::new() };
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match node.value() {
-            Node::Text(chunk) => {
-                text.push_str(chunk);
-                text.push(' ');
-            }
-            Node::Element(element)
-                if matches!(
-                    element.name(),
-                    "script" | "style" | "noscript" | "svg" | "template" | "head"
-                ) => {}
-            _ => {
-                // Children in reverse, so the stack yields them in document order.
-                let mut child = node.last_child();
-                while let Some(current) = child {
-                    stack.push(current);
-                    child = current.prev_sibling();
-                }
-            }
-        }
-    }
-    text
+const CLOUDFLARE_PATH: &str = "/cdn-cgi/l/email-protection#";
+static CLOUDFLARE_PATH_FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(CLOUDFLARE_PATH));
+
+/// What follows Cloudflare's e-mail protection path in `href`, up to the next one if any.
+fn after_cloudflare_path(href: &str) -> Option<&str> {
+    let start = CLOUDFLARE_PATH_FINDER.find(href.as_bytes())? + CLOUDFLARE_PATH.len();
+    let rest = &href[start..];
+    Some(CLOUDFLARE_PATH_FINDER.find(rest.as_bytes()).map_or(rest, |end| &rest[..end]))
 }
 
 /// The region for numbers written without `+CC`: the page's language region, else the
@@ -133,21 +114,12 @@ fn default_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
         let region = tag.split(['-', '_']).nth(1)?.to_ascii_uppercase();
         region.parse::<phonenumber::country::Id>().ok()
     };
-    let lang = document.elements.html.and_then(|h| h.value().attr("lang")).and_then(from_tag);
+    let lang = document.elements.html.and_then(|h| super::attr(h.value(), "lang")).and_then(from_tag);
     lang.or_else(|| document.meta.get("og:locale").and_then(|l| from_tag(l))).or_else(|| {
         let tld = document.base.host_str()?.rsplit('.').next()?.to_ascii_uppercase();
         let tld = if tld == "UK" { "GB".to_owned() } else { tld };
         (tld.len() == 2).then(|| tld.parse().ok()).flatten()
     })
-}
-
-pub(super) fn parse_phone(raw: &str, region: Option<phonenumber::country::Id>) -> Option<String> {
-    let digits = raw.chars().filter(char::is_ascii_digit).count();
-    if !(6..=15).contains(&digits) {
-        return None;
-    }
-    let number = phonenumber::parse(region, raw.trim()).ok()?;
-    phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 /// Platform → (hosts, path prefixes that are not profiles).
@@ -162,9 +134,16 @@ const PLATFORMS: [(&str, &[&str], &[&str]); 8] = [
     ("github", &["github.com"], &["sponsors", "features", "login", "about"]),
 ];
 
+/// Any host of [`PLATFORMS`], anywhere.
+static PLATFORM_HOSTS: LazyLock<Regex> = LazyLock::new(|| {
+    let hosts: Vec<String> =
+        PLATFORMS.iter().flat_map(|(_, hosts, _)| hosts.iter()).map(|host| regex::escape(host)).collect();
+    Regex::new(&hosts.join("|")).unwrap_or_else(|_| unreachable!())
+});
+
 /// A cheap test before parsing a link as a URL: most links of a page are not social profiles.
 fn mentions_a_platform(href: &str) -> bool {
-    PLATFORMS.iter().any(|(_, hosts, _)| hosts.iter().any(|host| href.contains(host)))
+    PLATFORM_HOSTS.is_match(href)
 }
 
 fn social(profiles: &mut entity::SocialProfiles, url: &str) {

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 
 use entity::Metadata;
 use reqwest::header::HeaderMap;
-use scraper::{ElementRef, Html, Selector};
+use scraper::node::Element;
+use scraper::{ElementRef, Html, Node, Selector};
 
 use url::Url;
 
@@ -30,8 +31,27 @@ fn selector(css: &str) -> Selector {
     Selector::parse(css).unwrap_or_else(|_| unreachable!("selectors are literals"))
 }
 
+/// `element.attr(name)`, without first interning `name` as an atom (which costs more than the
+/// search, and for a name html5ever does not know takes a global lock): the attribute of that
+/// local name with no prefix and no namespace, found by a scan of the element's few attributes.
+pub(crate) fn attr<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
+    element
+        .attrs
+        .iter()
+        .find(|(qualified, _)| {
+            qualified.prefix.is_none() && qualified.ns.is_empty() && &*qualified.local == name
+        })
+        .map(|(_, value)| &**value)
+}
+
+/// Elements whose text a visitor does not see.
+fn hides_text(name: &str) -> bool {
+    matches!(name, "script" | "style" | "noscript" | "svg" | "template" | "head")
+}
+
 /// The elements the rules read, gathered in one walk of the tree instead of one `select` per
-/// rule: on a 50 KB page each walk costs about as much as a tenth of the parse.
+/// rule: on a 50 KB page each walk costs about as much as a tenth of the parse. The same walk
+/// gathers the visible text.
 #[derive(Default)]
 pub(crate) struct Elements<'a> {
     pub titles: Vec<ElementRef<'a>>,
@@ -46,37 +66,61 @@ pub(crate) struct Elements<'a> {
     pub metas: Vec<ElementRef<'a>>,
     /// `data-cfemail` values (Cloudflare's e-mail protection).
     pub cf_emails: Vec<&'a str>,
+    /// Text a visitor sees: the text inside the document element, not inside scripts, styles,
+    /// templates, inline SVG or the head, in document order, each piece followed by a space.
+    pub text: String,
 }
 
 impl<'a> Elements<'a> {
     fn gather(html: &'a Html) -> Elements<'a> {
         let mut found = Elements::default();
-        for node in html.tree.root().descendants() {
-            let Some(element) = ElementRef::wrap(node) else { continue };
-            let value = element.value();
-            if let Some(encoded) = value.attr("data-cfemail") {
-                found.cf_emails.push(encoded);
-            }
-            match value.name() {
-                "title" => found.titles.push(element),
-                "meta" => found.metas.push(element),
-                "link" if value.attr("href").is_some() => found.links.push(element),
-                "base" if value.attr("href").is_some() => found.bases.push(element),
-                "html" if found.html.is_none() => found.html = Some(element),
-                "h1" => found.h1.push(element),
-                "img" => found.images.push(element),
-                "a" if value.attr("href").is_some() => found.anchors.push(element),
-                "script" => {
-                    if value
-                        .attr("type")
-                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
-                    {
-                        found.json_ld.push(element);
-                    } else if value.attr("src").is_some() {
-                        found.scripts.push(element);
+        // Depth first in document order; each node with whether its text is seen (inside the
+        // document element and inside no element that hides its text).
+        let mut stack = vec![(html.tree.root(), false)];
+        while let Some((node, seen)) = stack.pop() {
+            let mut children_seen = seen;
+            match node.value() {
+                Node::Text(chunk) if seen => {
+                    found.text.push_str(chunk);
+                    found.text.push(' ');
+                }
+                Node::Element(value) => {
+                    let Some(element) = ElementRef::wrap(node) else { continue };
+                    children_seen = seen && !hides_text(value.name());
+                    if let Some(encoded) = attr(value, "data-cfemail") {
+                        found.cf_emails.push(encoded);
+                    }
+                    match value.name() {
+                        "title" => found.titles.push(element),
+                        "meta" => found.metas.push(element),
+                        "link" if attr(value, "href").is_some() => found.links.push(element),
+                        "base" if attr(value, "href").is_some() => found.bases.push(element),
+                        "html" if found.html.is_none() => {
+                            found.html = Some(element);
+                            children_seen = true;
+                        }
+                        "h1" => found.h1.push(element),
+                        "img" => found.images.push(element),
+                        "a" if attr(value, "href").is_some() => found.anchors.push(element),
+                        "script" => {
+                            if attr(value, "type")
+                                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+                            {
+                                found.json_ld.push(element);
+                            } else if attr(value, "src").is_some() {
+                                found.scripts.push(element);
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 _ => {}
+            }
+            // Children in reverse, so the stack yields them in document order.
+            let mut child = node.last_child();
+            while let Some(current) = child {
+                stack.push((current, children_seen));
+                child = current.prev_sibling();
             }
         }
         found
@@ -100,7 +144,7 @@ impl<'a> Document<'a> {
         let base = elements
             .bases
             .first()
-            .and_then(|b| b.value().attr("href"))
+            .and_then(|b| attr(b.value(), "href"))
             .and_then(|href| page.url.join(href.trim()).ok())
             .unwrap_or_else(|| page.url.clone());
         let mut meta = BTreeMap::new();
@@ -109,8 +153,8 @@ impl<'a> Document<'a> {
         for attribute in ["property", "name", "itemprop"] {
             for element in &elements.metas {
                 let prefix = if attribute == "itemprop" { "itemprop:" } else { "" };
-                let key = element.value().attr(attribute);
-                if let (Some(key), Some(content)) = (key, element.value().attr("content")) {
+                let key = attr(element.value(), attribute);
+                if let (Some(key), Some(content)) = (key, attr(element.value(), "content")) {
                     let content = collapse(content);
                     if !content.is_empty() {
                         meta.entry(format!("{prefix}{}", key.trim().to_ascii_lowercase())).or_insert(content);
@@ -138,16 +182,22 @@ const MAX_DEPTH: usize = 2048;
 
 /// `html` up to the point where its (approximate) element depth passes [`MAX_DEPTH`].
 pub(crate) fn within_depth(html: &str) -> &str {
-    const VOID: [&str; 14] = [
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-        "track", "wbr",
-    ];
+    /// Elements without an end tag.
+    fn void(name: &str) -> bool {
+        let is = |void: &str| name.eq_ignore_ascii_case(void);
+        match name.len() {
+            2 => is("br") || is("hr"),
+            3 => is("col") || is("img") || is("wbr"),
+            4 => is("area") || is("base") || is("link") || is("meta"),
+            5 => is("embed") || is("input") || is("param") || is("track"),
+            6 => is("source"),
+            _ => false,
+        }
+    }
     let bytes = html.as_bytes();
     let mut depth = 0usize;
-    let mut at = 0;
-    while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
-        let start = at + offset;
-        at = start + 1;
+    for start in memchr::memchr_iter(b'<', bytes) {
+        let at = start + 1;
         match bytes.get(at) {
             Some(b'/') => depth = depth.saturating_sub(1),
             Some(c) if c.is_ascii_alphabetic() => {
@@ -158,7 +208,7 @@ pub(crate) fn within_depth(html: &str) -> &str {
                 let name = &html[at..name_end];
                 let tag_end = memchr::memchr(b'>', &bytes[name_end..]).map_or(bytes.len(), |p| name_end + p);
                 let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
-                if !self_closing && !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+                if !self_closing && !void(name) {
                     depth += 1;
                     if depth > MAX_DEPTH {
                         return &html[..start];
@@ -173,7 +223,14 @@ pub(crate) fn within_depth(html: &str) -> &str {
 
 /// Whitespace runs become one space; ends trimmed.
 pub(crate) fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut collapsed = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    collapsed
 }
 
 fn inside_svg(element: &ElementRef<'_>) -> bool {
@@ -184,13 +241,14 @@ fn inside_svg(element: &ElementRef<'_>) -> bool {
 pub fn extract(page: &Page<'_>) -> Metadata {
     let html = Html::parse_document(within_depth(page.html));
     let document = Document::parse(page, &html);
+    let organization = organization(&document);
     let mut metadata = Metadata {
         title: title(&document),
         description: description(&document),
         language: language(&document),
         canonical_url: canonical(&document),
         favicon_url: favicon(&document),
-        logo_url: logo(&document),
+        logo_url: logo(&document, organization.as_ref()),
         ..Metadata::default()
     };
     contacts::fill(&document, &mut metadata);
@@ -198,7 +256,7 @@ pub fn extract(page: &Page<'_>) -> Metadata {
     metadata.domain_metadata = serde_json::json!({
         "open_graph": document.meta.iter().filter(|(k, _)| k.starts_with("og:")).collect::<BTreeMap<_, _>>(),
         "twitter_card": document.meta.iter().filter(|(k, _)| k.starts_with("twitter:")).collect::<BTreeMap<_, _>>(),
-        "organization": organization(&document),
+        "organization": organization,
     });
     metadata
 }
@@ -238,14 +296,14 @@ fn language(document: &Document<'_>) -> Option<String> {
     document
         .elements
         .html
-        .and_then(|h| h.value().attr("lang"))
+        .and_then(|h| attr(h.value(), "lang"))
         .and_then(primary)
         .or_else(|| document.meta.get("og:locale").and_then(|l| primary(l)))
         .or_else(|| document.headers.get("content-language").and_then(|v| v.to_str().ok()).and_then(primary))
 }
 
 fn rel_tokens(element: &ElementRef<'_>) -> Vec<String> {
-    element.value().attr("rel").unwrap_or("").split_ascii_whitespace().map(str::to_ascii_lowercase).collect()
+    attr(element.value(), "rel").unwrap_or("").split_ascii_whitespace().map(str::to_ascii_lowercase).collect()
 }
 
 fn canonical(document: &Document<'_>) -> Option<String> {
@@ -254,7 +312,7 @@ fn canonical(document: &Document<'_>) -> Option<String> {
         .links
         .iter()
         .find(|l| rel_tokens(l).iter().any(|t| t == "canonical"))
-        .and_then(|l| document.resolve(l.value().attr("href")?))
+        .and_then(|l| document.resolve(attr(l.value(), "href")?))
 }
 
 fn favicon(document: &Document<'_>) -> Option<String> {
@@ -264,13 +322,13 @@ fn favicon(document: &Document<'_>) -> Option<String> {
             .links
             .iter()
             .find(|l| rel_tokens(l).iter().any(|t| t == wanted))
-            .and_then(|l| document.resolve(l.value().attr("href")?))
+            .and_then(|l| document.resolve(attr(l.value(), "href")?))
     };
     link_with("icon").or_else(|| link_with("apple-touch-icon")).or_else(|| document.resolve("/favicon.ico"))
 }
 
-fn logo(document: &Document<'_>) -> Option<String> {
-    if let Some(logo) = organization(document).and_then(|org| json_ld_logo(&org)) {
+fn logo(document: &Document<'_>, organization: Option<&serde_json::Value>) -> Option<String> {
+    if let Some(logo) = organization.and_then(json_ld_logo) {
         return document.resolve(&logo);
     }
     if let Some(logo) = document.meta.get("og:logo").or_else(|| document.meta.get("itemprop:logo")) {
@@ -278,10 +336,9 @@ fn logo(document: &Document<'_>) -> Option<String> {
     }
     let itemprop_logo = document.elements.images.iter().chain(&document.elements.links).find_map(|element| {
         let value = element.value();
-        let is_logo = value
-            .attr("itemprop")
+        let is_logo = attr(value, "itemprop")
             .is_some_and(|p| p.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case("logo")));
-        if is_logo { value.attr("src").or_else(|| value.attr("href")) } else { None }
+        if is_logo { attr(value, "src").or_else(|| attr(value, "href")) } else { None }
     });
     if let Some(logo) = itemprop_logo.and_then(|href| document.resolve(href)) {
         return Some(logo);
@@ -290,8 +347,8 @@ fn logo(document: &Document<'_>) -> Option<String> {
         let v = img.value();
         let says_logo = ["class", "id", "alt", "src"]
             .iter()
-            .any(|attr| v.attr(attr).is_some_and(|value| value.to_ascii_lowercase().contains("logo")));
-        if says_logo { document.resolve(v.attr("src")?) } else { None }
+            .any(|name| attr(v, name).is_some_and(|value| value.to_ascii_lowercase().contains("logo")));
+        if says_logo { document.resolve(attr(v, "src")?) } else { None }
     })
 }
 

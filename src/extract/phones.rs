@@ -2,6 +2,7 @@
 //! and tax identifiers, bank accounts, dates, year ranges, prices), validated by the
 //! `phonenumber` crate and written in E.164. Pure, never panics.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -19,6 +20,10 @@ fn candidates(text: &str) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
+        i = next_possible_start(bytes, i);
+        if i == bytes.len() {
+            break;
+        }
         let starts = bytes[i].is_ascii_digit()
             || ((bytes[i] == b'+' || bytes[i] == b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
         let after_word = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
@@ -47,6 +52,23 @@ fn candidates(text: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// The first index from `from` of a digit, `+` or `(`, or `bytes.len()`. Most of a page's text
+/// is letters: blocks of 32 bytes are tested whole, a test the compiler turns into vector
+/// instructions, and only a block with a hit is searched byte by byte.
+fn next_possible_start(bytes: &[u8], from: usize) -> usize {
+    let may_start = |b: u8| b.is_ascii_digit() || b == b'+' || b == b'(';
+    let mut at = from;
+    for block in bytes[from..].chunks_exact(32) {
+        if block.iter().fold(false, |any, &b| any | may_start(b))
+            && let Some(offset) = block.iter().position(|&b| may_start(b))
+        {
+            return at + offset;
+        }
+        at += 32;
+    }
+    bytes[at..].iter().position(|&b| may_start(b)).map_or(bytes.len(), |offset| at + offset)
+}
+
 /// Labels of identifiers that are digits but never phone numbers, looked for just before a
 /// candidate.
 static IDENTIFIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -59,38 +81,85 @@ static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 const CURRENCY: [&str; 8] = ["€", "$", "£", "eur", "usd", "gbp", "chf", "¥"];
 
+/// Reads the phone numbers of one page. A page often writes the same number several times (the
+/// header, the footer, a `tel:` link beside its text) and `phonenumber` takes tens of
+/// microseconds a number, so each text read, and each number validated, is remembered.
+pub(super) struct Reader {
+    region: Option<phonenumber::country::Id>,
+    by_text: HashMap<String, Option<String>>,
+    by_number: HashMap<phonenumber::PhoneNumber, Option<String>>,
+}
+
+impl Reader {
+    /// Numbers written without `+CC` are read in `region`.
+    pub fn new(region: Option<phonenumber::country::Id>) -> Reader {
+        Reader { region, by_text: HashMap::new(), by_number: HashMap::new() }
+    }
+
+    /// `raw` as a valid number in E.164, if it is one.
+    pub fn read(&mut self, raw: &str) -> Option<String> {
+        if let Some(known) = self.by_text.get(raw) {
+            return known.clone();
+        }
+        let read = self.read_afresh(raw);
+        self.by_text.insert(raw.to_owned(), read.clone());
+        read
+    }
+
+    fn read_afresh(&mut self, raw: &str) -> Option<String> {
+        let digits = raw.chars().filter(char::is_ascii_digit).count();
+        if !(6..=15).contains(&digits) {
+            return None;
+        }
+        let number = phonenumber::parse(self.region, raw.trim()).ok()?;
+        if let Some(known) = self.by_number.get(&number) {
+            return known.clone();
+        }
+        let valid =
+            phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string());
+        self.by_number.insert(number, valid.clone());
+        valid
+    }
+
+    /// Phone numbers found in `text`, E.164, in order.
+    pub fn in_text(&mut self, text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for (start, end) in candidates(text) {
+            let raw = text[start..end].trim();
+            let digits = raw.bytes().filter(u8::is_ascii_digit).count();
+            if !(8..=15).contains(&digits) || DATE_OR_RANGE.is_match(raw) {
+                continue;
+            }
+            let before = &text[..start];
+            let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
+            if IDENTIFIER_LABEL.is_match(before) {
+                continue;
+            }
+            let after = text[end..].chars().take(5).collect::<String>().to_lowercase();
+            let close_before = before.chars().rev().take(3).collect::<String>().to_lowercase();
+            if CURRENCY.iter().any(|c| after.trim_start().starts_with(c) || close_before.contains(c)) {
+                continue;
+            }
+            // Written without a country code, a number must use its country's national form.
+            let international = raw.starts_with('+') || raw.starts_with("00");
+            if !international && self.region.is_none() {
+                continue;
+            }
+            if let Some(number) = self.read(raw)
+                && !found.contains(&number)
+            {
+                found.push(number);
+            }
+        }
+        found
+    }
+}
+
 /// Phone numbers found in `text`, E.164, in order, for numbers written without `+CC` read in
 /// `region`.
+#[cfg(test)]
 pub fn in_text(text: &str, region: Option<phonenumber::country::Id>) -> Vec<String> {
-    let mut found = Vec::new();
-    for (start, end) in candidates(text) {
-        let raw = text[start..end].trim();
-        let digits = raw.chars().filter(char::is_ascii_digit).count();
-        if !(8..=15).contains(&digits) || DATE_OR_RANGE.is_match(raw) {
-            continue;
-        }
-        let before = &text[..start];
-        let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
-        if IDENTIFIER_LABEL.is_match(before) {
-            continue;
-        }
-        let after = text[end..].chars().take(5).collect::<String>().to_lowercase();
-        let close_before = before.chars().rev().take(3).collect::<String>().to_lowercase();
-        if CURRENCY.iter().any(|c| after.trim_start().starts_with(c) || close_before.contains(c)) {
-            continue;
-        }
-        // Written without a country code, a number must use its country's national form.
-        let international = raw.starts_with('+') || raw.starts_with("00");
-        if !international && region.is_none() {
-            continue;
-        }
-        if let Some(number) = super::contacts::parse_phone(raw, region)
-            && !found.contains(&number)
-        {
-            found.push(number);
-        }
-    }
-    found
+    Reader::new(region).in_text(text)
 }
 
 #[cfg(test)]
@@ -108,6 +177,29 @@ mod tests {
             vec!["+33142685300"],
             "multi-byte text before a number"
         );
+    }
+
+    #[test]
+    fn the_skip_to_a_possible_start_stops_where_a_byte_scan_would() {
+        let texts = [
+            String::new(),
+            "no digits here at all, only words and punctuation: a, b. c - d / e ) f".repeat(3),
+            format!("{}7", "x".repeat(31)),
+            format!("{}+", "x".repeat(32)),
+            format!("{}(", "x".repeat(33)),
+            format!("{}) . , - 5", "é".repeat(40)),
+            "x".repeat(64),
+        ];
+        for text in &texts {
+            let bytes = text.as_bytes();
+            for from in 0..=bytes.len() {
+                let naive = bytes[from..]
+                    .iter()
+                    .position(|&b| b.is_ascii_digit() || b == b'+' || b == b'(')
+                    .map_or(bytes.len(), |offset| from + offset);
+                assert_eq!(next_possible_start(bytes, from), naive, "{text:?} from {from}");
+            }
+        }
     }
 
     /// Digits that are not phone numbers, each labelled with what it is.
