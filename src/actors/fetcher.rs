@@ -87,20 +87,17 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     fetch_span.record("bytes", page.bytes);
     drop(fetch_span);
 
-    let (page, mut metadata) = extract_off_runtime(state, item, page).await?;
+    let contact_pages = (item.max_pages.max(1) - 1) as usize;
+    let (page, mut metadata, links) = extract_off_runtime(state, item, page, contact_pages).await?;
     metadata.http_status = Some(i32::from(page.status));
     metadata.final_url = Some(page.final_url.to_string());
 
-    if item.max_pages > 1 {
-        let links = {
-            let document = Page { html: &page.html, headers: &page.headers, url: &page.final_url };
-            extract::contact_links(&document, (item.max_pages - 1) as usize)
-        };
+    if !links.is_empty() {
         for link in links {
             let span = tracing::info_span!(parent: &item.span, "fetch", url = %link, http.status = tracing::field::Empty);
             let Ok(contact) = state.http.page(&link).instrument(span.clone()).await else { continue };
             span.record("http.status", contact.status);
-            if let Ok((_, found)) = extract_off_runtime(state, item, contact).await {
+            if let Ok((_, found, _)) = extract_off_runtime(state, item, contact, 0).await {
                 extract::merge_contacts(&mut metadata, &found);
             }
         }
@@ -123,17 +120,20 @@ async fn extract_off_runtime(
     state: &FetcherArgs,
     item: &WorkItem,
     page: FetchedPage,
-) -> Result<(FetchedPage, entity::Metadata), Failure> {
+    contact_links: usize,
+) -> Result<(FetchedPage, entity::Metadata, Vec<url::Url>), Failure> {
     let span = tracing::info_span!(parent: &item.span, "extract");
     let joined = tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         let document = Page { html: &page.html, headers: &page.headers, url: &page.final_url };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract::extract(&document)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            extract::extract_with_contact_links(&document, contact_links)
+        }));
         (page, result)
     })
     .await;
     match joined {
-        Ok((page, Ok(metadata))) => Ok((page, metadata)),
+        Ok((page, Ok((metadata, links)))) => Ok((page, metadata, links)),
         Ok((page, Err(panic))) => {
             let reason = panic
                 .downcast_ref::<&str>()

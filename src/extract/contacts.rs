@@ -5,12 +5,10 @@ use std::sync::LazyLock;
 
 use entity::Metadata;
 use regex::Regex;
-use scraper::Selector;
 use url::Url;
 
-use super::{Document, Page};
+use super::Document;
 
-static ANCHOR: LazyLock<Selector> = LazyLock::new(|| super::selector("a[href]"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b")
         .unwrap_or_else(|_| unreachable!())
@@ -186,13 +184,18 @@ fn social(profiles: &mut entity::SocialProfiles, url: &str) {
 const CONTACT_WORDS: [&str; 9] =
     ["contact", "kontakt", "about", "imprint", "impressum", "legal", "contacto", "contatti", "mentions"];
 
-/// Same-site links whose text or path says contact, about, imprint or legal, best first.
-pub fn contact_links(page: &Page<'_>, limit: usize) -> Vec<Url> {
-    let html = scraper::Html::parse_document(page.html);
-    let site = page.url.host_str().map(|h| h.trim_start_matches("www.").to_owned());
+/// Same-site links whose text or path says contact, about, imprint or legal, best first, read
+/// from the anchors of the page's one parse (resolved against `<base href>` like every link).
+pub(crate) fn contact_links(document: &Document<'_>, page_url: &Url, limit: usize) -> Vec<Url> {
+    if limit == 0 {
+        return Vec::new();
+    }
+    let site = page_url.host_str().map(|h| h.trim_start_matches("www.").to_owned());
     let mut found: Vec<(usize, Url)> = Vec::new();
-    for anchor in html.select(&ANCHOR) {
-        let Some(url) = anchor.value().attr("href").and_then(|href| page.url.join(href.trim()).ok()) else {
+    for anchor in &document.elements.anchors {
+        let Some(url) =
+            super::attr(anchor.value(), "href").and_then(|href| document.base.join(href.trim()).ok())
+        else {
             continue;
         };
         if url.host_str().map(|h| h.trim_start_matches("www.").to_owned()) != site
@@ -207,7 +210,7 @@ pub fn contact_links(page: &Page<'_>, limit: usize) -> Vec<Url> {
         };
         let mut url = url;
         url.set_fragment(None);
-        if url != *page.url && !found.iter().any(|(_, u)| *u == url) {
+        if url != *page_url && !found.iter().any(|(_, u)| *u == url) {
             found.push((rank, url));
         }
     }

@@ -14,21 +14,17 @@ use std::collections::BTreeMap;
 use entity::Metadata;
 use reqwest::header::HeaderMap;
 use scraper::node::Element;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, Node};
 
 use url::Url;
 
-pub use contacts::{contact_links, merge_contacts};
+pub use contacts::merge_contacts;
 
 /// What the extraction reads.
 pub struct Page<'a> {
     pub html: &'a str,
     pub headers: &'a HeaderMap,
     pub url: &'a Url,
-}
-
-fn selector(css: &str) -> Selector {
-    Selector::parse(css).unwrap_or_else(|_| unreachable!("selectors are literals"))
 }
 
 /// `element.attr(name)`, without first interning `name` as an atom (which costs more than the
@@ -239,6 +235,12 @@ fn inside_svg(element: &ElementRef<'_>) -> bool {
 
 /// Runs every rule chain over one parse of the page.
 pub fn extract(page: &Page<'_>) -> Metadata {
+    extract_with_contact_links(page, 0).0
+}
+
+/// [`extract`], plus up to `limit` same-site links to contact, about, imprint or legal pages,
+/// best first, read from the same parse (the fetcher follows them when `max_pages` allows).
+pub fn extract_with_contact_links(page: &Page<'_>, limit: usize) -> (Metadata, Vec<Url>) {
     let html = Html::parse_document(within_depth(page.html));
     let document = Document::parse(page, &html);
     let organization = organization(&document);
@@ -258,7 +260,8 @@ pub fn extract(page: &Page<'_>) -> Metadata {
         "twitter_card": document.meta.iter().filter(|(k, _)| k.starts_with("twitter:")).collect::<BTreeMap<_, _>>(),
         "organization": organization,
     });
-    metadata
+    let links = contacts::contact_links(&document, page.url, limit);
+    (metadata, links)
 }
 
 fn title(document: &Document<'_>) -> Option<String> {
