@@ -200,7 +200,10 @@ impl Fetcher {
         let host = url.host_str().unwrap_or_default().to_owned();
         let _host_slot =
             self.politeness.slot(&format!("host {host}"), self.settings.per_host_concurrency).await;
-        let _address_slot = match self.address_of(&host).await {
+        // The look-up is bounded like the fetch: a resolver that hangs gives no slot, and the
+        // fetch then meets the same resolver under its own deadline.
+        let address = tokio::time::timeout(deadline, self.address_of(&host)).await.ok().flatten();
+        let _address_slot = match address {
             Some(address) => {
                 self.politeness.slot(&format!("address {address}"), self.settings.per_ip_concurrency).await
             }
