@@ -92,14 +92,12 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     metadata.http_status = Some(i32::from(page.status));
     metadata.final_url = Some(page.final_url.to_string());
 
-    if !links.is_empty() {
-        for link in links {
-            let span = tracing::info_span!(parent: &item.span, "fetch", url = %link, http.status = tracing::field::Empty);
-            let Ok(contact) = state.http.page(&link).instrument(span.clone()).await else { continue };
-            span.record("http.status", contact.status);
-            if let Ok((_, found, _)) = extract_off_runtime(state, item, contact, 0).await {
-                extract::merge_contacts(&mut metadata, &found);
-            }
+    for link in links {
+        let span = tracing::info_span!(parent: &item.span, "fetch", url = %link, http.status = tracing::field::Empty);
+        let Ok(contact) = state.http.page(&link).instrument(span.clone()).await else { continue };
+        span.record("http.status", contact.status);
+        if let Ok((_, found, _)) = extract_off_runtime(state, item, contact, 0).await {
+            extract::merge_contacts(&mut metadata, &found);
         }
     }
     if let Some(object) = metadata.domain_metadata.as_object_mut() {

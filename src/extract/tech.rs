@@ -550,8 +550,8 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     // Every generator meta: WordPress, WooCommerce and Elementor each write one.
     for meta in &document.elements.metas {
         let value = meta.value();
-        if value.attr("name").is_some_and(|n| n.trim().eq_ignore_ascii_case("generator"))
-            && let Some(content) = value.attr("content")
+        if super::attr(value, "name").is_some_and(|n| n.trim().eq_ignore_ascii_case("generator"))
+            && let Some(content) = super::attr(value, "content")
         {
             rules.generator.apply(&mut hits, content.trim());
         }
@@ -559,8 +559,8 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
 
     // The URLs of scripts and stylesheets, lower case, in one buffer for one search; then each
     // candidate pattern runs on its URL, in the order of the page.
-    let scripts = document.elements.scripts.iter().filter_map(|e| e.value().attr("src"));
-    let links = document.elements.links.iter().filter_map(|e| e.value().attr("href"));
+    let scripts = document.elements.scripts.iter().filter_map(|e| super::attr(e.value(), "src"));
+    let links = document.elements.links.iter().filter_map(|e| super::attr(e.value(), "href"));
     let urls: Vec<&str> = scripts.chain(links).collect();
     let mut buffer = Vec::with_capacity(urls.iter().map(|u| u.len() + 1).sum());
     let mut starts = Vec::with_capacity(urls.len());
