@@ -14,16 +14,38 @@ use common::private_pg::PrivatePostgres;
 use common::server::Served;
 use sea_orm::{ConnectionTrait, Database, TransactionTrait};
 
-fn add_sites(farm: &Farm, database_url: &str, prefix: &str, count: usize, delay: Duration) -> Vec<String> {
-    let names: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}.com")).collect();
-    for name in &names {
-        farm.add(name, Site::Slow(delay, plain_page(name)));
+/// Migrates the database at `database_url` and starts a farm.
+async fn migrated_with_farm(database_url: &str) -> Farm {
+    let out = common::cli::run(database_url, &["migrate"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    Farm::start().await
+}
+
+/// Serves each site from the farm and adds its name to the database, in order.
+fn add_to_farm_and_database(farm: &Farm, database_url: &str, sites: Vec<(String, Site)>) {
+    let mut names = Vec::with_capacity(sites.len());
+    for (name, site) in sites {
+        farm.add(&name, site);
+        names.push(name);
     }
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), names.join("\n")).unwrap();
     let out = common::cli::run(database_url, &["add", "--file", file.path().to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// `count` sites answering their page after `delay`, added to the farm and the database.
+fn add_sites(farm: &Farm, database_url: &str, prefix: &str, count: usize, delay: Duration) -> Vec<String> {
+    let names: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}.com")).collect();
+    let sites = names.iter().map(|name| (name.clone(), Site::Slow(delay, plain_page(name)))).collect();
+    add_to_farm_and_database(farm, database_url, sites);
     names
+}
+
+/// `serve` ticking every second, with `extra` settings.
+async fn serve(database_url: &str, farm: &Farm, extra: &[(&str, &str)]) -> Served {
+    let settings = [&[("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "1")], extra].concat();
+    Served::start(database_url, &farm.connect_to(), "", &settings).await
 }
 
 fn counts(database_url: &str) -> serde_json::Value {
@@ -78,35 +100,23 @@ async fn total_attempts(database_url: &str) -> i64 {
 async fn postgres_stopped_for_30_seconds_mid_drain_loses_nothing() {
     let pg = tokio::task::spawn_blocking(PrivatePostgres::start).await.unwrap();
     let url = pg.url();
-    let out = common::cli::run(&url, &["migrate"], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let farm = Farm::start().await;
+    let farm = migrated_with_farm(&url).await;
     // One site in eleven fails for good, spread through the drain: the error recorder holds
     // some of those failures through the outage, as the persister holds results.
-    let (mut names, mut gone) = (Vec::new(), Vec::new());
-    let mut all = Vec::new();
+    let (mut names, mut gone, mut sites) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..220 {
         let name = format!("outage-{i}.com");
         if i % 11 == 5 {
-            farm.add(&name, Site::Status(404));
             gone.push(name.clone());
+            sites.push((name, Site::Status(404)));
         } else {
-            farm.add(&name, Site::Slow(Duration::from_millis(150), plain_page(&name)));
             names.push(name.clone());
+            let page = plain_page(&name);
+            sites.push((name, Site::Slow(Duration::from_millis(150), page)));
         }
-        all.push(name);
     }
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), all.join("\n")).unwrap();
-    let out = common::cli::run(&url, &["add", "--file", file.path().to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let mut served = Served::start(
-        &url,
-        &farm.connect_to(),
-        "",
-        &[("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "1"), ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")],
-    )
-    .await;
+    add_to_farm_and_database(&farm, &url, sites);
+    let mut served = serve(&url, &farm, &[("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")]).await;
 
     // Some work done, some in flight.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -149,17 +159,9 @@ async fn postgres_stopped_for_30_seconds_mid_drain_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_cut_mid_drain_lose_nothing() {
     let Some(db) = TestDb::create(Backend::Postgres).await else { return };
-    let out = common::cli::run(&db.url, &["migrate"], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let farm = Farm::start().await;
+    let farm = migrated_with_farm(&db.url).await;
     let names = add_sites(&farm, &db.url, "cut", 150, Duration::from_millis(100));
-    let mut served = Served::start(
-        &db.url,
-        &farm.connect_to(),
-        "",
-        &[("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "1"), ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")],
-    )
-    .await;
+    let mut served = serve(&db.url, &farm, &[("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")]).await;
     let admin = Database::connect(std::env::var("TEST_POSTGRES_URL").unwrap()).await.unwrap();
     let name = db.url.rsplit('/').next().unwrap().to_owned();
     let mut cut = 0;
@@ -187,21 +189,17 @@ async fn connections_cut_mid_drain_lose_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_table_locked_elsewhere_times_claims_out_without_crashing() {
     let Some(db) = TestDb::create(Backend::Postgres).await else { return };
-    let out = common::cli::run(&db.url, &["migrate"], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let farm = Farm::start().await;
+    let farm = migrated_with_farm(&db.url).await;
     let names = add_sites(&farm, &db.url, "locked", 30, Duration::from_millis(10));
 
     // A long transaction elsewhere holds the table before the service starts.
     let other = Database::connect(&db.url).await.unwrap();
     let txn = other.begin().await.unwrap();
     txn.execute_unprepared("LOCK TABLE domains IN ACCESS EXCLUSIVE MODE").await.unwrap();
-    let mut served = Served::start(
+    let mut served = serve(
         &db.url,
-        &farm.connect_to(),
-        "",
+        &farm,
         &[
-            ("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "1"),
             ("DOMAIN_SCHEDULER_DB_STATEMENT_TIMEOUT_SECONDS", "1"),
             ("DOMAIN_SCHEDULER_DB_MAX_CONNECTIONS", "2"),
         ],
