@@ -6,6 +6,7 @@
 
 mod contacts;
 mod obfuscation;
+mod phone_validity;
 mod phones;
 mod tech;
 

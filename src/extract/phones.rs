@@ -81,6 +81,15 @@ static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 const CURRENCY: [&str; 8] = ["€", "$", "£", "eur", "usd", "gbp", "chf", "¥"];
 
+/// `phonenumber::parse` matches a few of the region's patterns through the crate's one cache of
+/// compiled patterns, 100 entries by default: enough for a few dozen regions, fewer than a
+/// service reading pages from everywhere meets, which would then compile the same patterns
+/// again and again. Room for every region's parsing patterns instead.
+static PARSE_CACHE_FOR_EVERY_REGION: LazyLock<()> = LazyLock::new(|| {
+    let cache = phonenumber::metadata::DATABASE.cache();
+    cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).set_capacity(1_000);
+});
+
 /// Reads the phone numbers of one page. A page often writes the same number several times (the
 /// header, the footer, a `tel:` link beside its text) and `phonenumber` takes tens of
 /// microseconds a number, so each text read, and each number validated, is remembered.
@@ -93,6 +102,7 @@ pub(super) struct Reader {
 impl Reader {
     /// Numbers written without `+CC` are read in `region`.
     pub fn new(region: Option<phonenumber::country::Id>) -> Reader {
+        LazyLock::force(&PARSE_CACHE_FOR_EVERY_REGION);
         Reader { region, by_text: HashMap::new(), by_number: HashMap::new() }
     }
 
@@ -115,8 +125,8 @@ impl Reader {
         if let Some(known) = self.by_number.get(&number) {
             return known.clone();
         }
-        let valid =
-            phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string());
+        let valid = super::phone_validity::is_valid(&number)
+            .then(|| number.format().mode(phonenumber::Mode::E164).to_string());
         self.by_number.insert(number, valid.clone());
         valid
     }
