@@ -13,7 +13,8 @@
 //! The time measured is the benchmark thread's CPU time, so that other work on a shared machine
 //! does not count (`EXTRACT_BENCH_CLOCK=wall` measures wall-clock time instead). After
 //! criterion's own report, a table of pages/s, MB/s (10^6 bytes) and the extract/parse ratio,
-//! read back from criterion's estimates.
+//! read back from criterion's estimates, and the same ratio measured in pairs of batches run back
+//! to back (see [`paired`]), which the drift of a shared machine's speed does not skew.
 //!
 //! `EXTRACT_BENCH_DUMP=DIR` writes the generated pages to DIR as well.
 
@@ -308,6 +309,13 @@ fn thread_cpu_time() -> Duration {
     Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
 
+/// Wall-clock time since the first call, for [`paired`] under `EXTRACT_BENCH_CLOCK=wall`.
+fn wall_clock() -> Duration {
+    static ORIGIN: std::sync::LazyLock<std::time::Instant> =
+        std::sync::LazyLock::new(std::time::Instant::now);
+    ORIGIN.elapsed()
+}
+
 impl Measurement for ThreadCpuTime {
     type Intermediate = Duration;
     type Value = Duration;
@@ -402,10 +410,64 @@ fn seconds(home: &Path, group: &str, function: &str, since: SystemTime) -> Optio
     estimate["point_estimate"].as_f64().map(|ns| ns / 1e9)
 }
 
-fn summary(inputs: &[Input], since: SystemTime, clock: &str) {
+/// The extract/parse ratio measured in pairs. Criterion measures all of `extract`, then all of
+/// `parse`, seconds apart; on a virtual machine whose speed drifts with its neighbours' load,
+/// the ratio of two such figures moved by ±20 % from one run to the next. Here each round times
+/// a batch of extractions and a batch of parses back to back (which goes first alternates), in
+/// the clock the benchmark uses, and the result is the median and quartiles of the rounds'
+/// ratios.
+struct Paired {
+    median: f64,
+    lower_quartile: f64,
+    upper_quartile: f64,
+    rounds: usize,
+}
+
+fn paired(input: &Input, clock: fn() -> Duration) -> Paired {
+    let headers = HeaderMap::new();
+    // As in the criterion benchmarks: the bodies the extraction consumes are copied before the
+    // clock starts.
+    let extract = |batch: usize| {
+        let bodies: Vec<Vec<Vec<u8>>> =
+            (0..batch).map(|_| input.pages.iter().map(|(raw, ..)| raw.clone()).collect()).collect();
+        let started = clock();
+        for bodies in bodies {
+            for (body, (_, _, url)) in bodies.into_iter().zip(&input.pages) {
+                let html = decode_html_owned(body, None);
+                black_box(extract(&Page { html: &html, headers: &headers, url }));
+            }
+        }
+        (clock() - started).as_secs_f64()
+    };
+    let parse = |batch: usize| {
+        let started = clock();
+        (0..batch).for_each(|_| parse_all(input));
+        (clock() - started).as_secs_f64()
+    };
+    // Batches of about 20 ms, rounds for about 4 s in all.
+    let once = extract(1).max(1e-6);
+    let batch = ((0.02 / once).ceil() as usize).max(1);
+    let rounds = ((4.0 / (2.0 * once * batch as f64)) as usize).clamp(9, 201);
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|round| {
+            if round % 2 == 0 {
+                let e = extract(batch);
+                e / parse(batch)
+            } else {
+                let p = parse(batch);
+                extract(batch) / p
+            }
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+    Paired { median: at(0.5), lower_quartile: at(0.25), upper_quartile: at(0.75), rounds }
+}
+
+fn summary(inputs: &[Input], since: SystemTime, clock: &str, read_clock: fn() -> Duration) {
     let home = criterion_home();
     println!(
-        "\nRates from criterion's estimates ({clock}):\n\n| input | bytes | extract pages/s | extract MB/s | parse pages/s | parse MB/s | extract/parse |\n| --- | --: | --: | --: | --: | --: | --: |"
+        "\nRates from criterion's estimates ({clock}), and the extract/parse ratio measured in pairs (median of the rounds [quartiles]):\n\n| input | bytes | extract pages/s | extract MB/s | parse pages/s | parse MB/s | extract/parse | paired extract/parse |\n| --- | --: | --: | --: | --: | --: | --: | --: |"
     );
     for input in inputs {
         let (Some(extract), Some(parse)) =
@@ -415,15 +477,20 @@ fn summary(inputs: &[Input], since: SystemTime, clock: &str) {
         };
         let pages = input.pages.len() as f64;
         let mb = input.bytes() as f64 / 1e6;
+        let pairs = paired(input, read_clock);
         println!(
-            "| {} | {} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} |",
+            "| {} | {} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.2} [{:.2}–{:.2}], {} rounds |",
             input.name,
             input.bytes(),
             pages / extract,
             mb / extract,
             pages / parse,
             mb / parse,
-            extract / parse
+            extract / parse,
+            pairs.median,
+            pairs.lower_quartile,
+            pairs.upper_quartile,
+            pairs.rounds,
         );
     }
 }
@@ -504,5 +571,9 @@ fn main() {
         inputs.iter().for_each(|input| bench_input(&mut criterion, input));
         criterion.final_summary();
     }
-    summary(&inputs, started, if wall { "wall-clock time" } else { "thread CPU time" });
+    if wall {
+        summary(&inputs, started, "wall-clock time", wall_clock);
+    } else {
+        summary(&inputs, started, "thread CPU time", thread_cpu_time);
+    }
 }

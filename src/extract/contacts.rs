@@ -26,22 +26,22 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     for anchor in &document.elements.anchors {
         let Some(href) = super::attr(anchor.value(), "href") else { continue };
         let href = href.trim();
-        let lower = href.to_ascii_lowercase();
-        if let Some(rest) = lower.strip_prefix("mailto:") {
+        // Most links go to the site's own pages: tested without a lower-case copy of each.
+        if let Some(rest) = strip_scheme(href, "mailto:") {
             let address = rest.split('?').next().unwrap_or("");
             let decoded = percent_decode(address);
             for part in decoded.split(',') {
                 push_email(&mut emails, part.trim());
             }
-        } else if let Some(encoded) = after_cloudflare_path(&lower) {
+        } else if let Some(encoded) = after_cloudflare_path(href) {
             if let Some(email) = super::obfuscation::cloudflare(encoded) {
                 push_email(&mut emails, &email);
             }
-        } else if lower.starts_with("tel:") {
-            if let Some(number) = phone_reader.read(&percent_decode(&href[4..])) {
+        } else if let Some(number) = strip_scheme(href, "tel:") {
+            if let Some(number) = phone_reader.read(&percent_decode(number)) {
                 push_unique(&mut phones, number);
             }
-        } else if mentions_a_platform(&lower)
+        } else if mentions_a_platform(href)
             && let Some(url) = document.resolve(href)
         {
             social(&mut metadata.social, &url);
@@ -64,6 +64,12 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     }
     metadata.email_addresses = emails;
     metadata.phone_numbers = phones;
+}
+
+/// `href` after `scheme` (`mailto:`, `tel:`), whatever the scheme's case.
+fn strip_scheme<'a>(href: &'a str, scheme: &str) -> Option<&'a str> {
+    let head = href.get(..scheme.len())?;
+    head.eq_ignore_ascii_case(scheme).then(|| &href[scheme.len()..])
 }
 
 fn push_unique(list: &mut Vec<String>, value: String) {
@@ -98,7 +104,8 @@ const CLOUDFLARE_PATH: &str = "/cdn-cgi/l/email-protection#";
 static CLOUDFLARE_PATH_FINDER: LazyLock<memchr::memmem::Finder<'static>> =
     LazyLock::new(|| memchr::memmem::Finder::new(CLOUDFLARE_PATH));
 
-/// What follows Cloudflare's e-mail protection path in `href`, up to the next one if any.
+/// What follows Cloudflare's e-mail protection path in `href`, up to the next one if any (the
+/// path as Cloudflare writes it, in lower case).
 fn after_cloudflare_path(href: &str) -> Option<&str> {
     let start = CLOUDFLARE_PATH_FINDER.find(href.as_bytes())? + CLOUDFLARE_PATH.len();
     let rest = &href[start..];
@@ -136,7 +143,7 @@ const PLATFORMS: [(&str, &[&str], &[&str]); 8] = [
 static PLATFORM_HOSTS: LazyLock<Regex> = LazyLock::new(|| {
     let hosts: Vec<String> =
         PLATFORMS.iter().flat_map(|(_, hosts, _)| hosts.iter()).map(|host| regex::escape(host)).collect();
-    Regex::new(&hosts.join("|")).unwrap_or_else(|_| unreachable!())
+    Regex::new(&format!("(?i){}", hosts.join("|"))).unwrap_or_else(|_| unreachable!())
 });
 
 /// A cheap test before parsing a link as a URL: most links of a page are not social profiles.

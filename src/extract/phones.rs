@@ -108,11 +108,12 @@ impl Reader {
 
     /// `raw` as a valid number in E.164, if it is one.
     pub fn read(&mut self, raw: &str) -> Option<String> {
-        if let Some(known) = self.by_text.get(raw) {
+        let key = same_number_key(raw);
+        if let Some(known) = self.by_text.get(key.as_ref()) {
             return known.clone();
         }
         let read = self.read_afresh(raw);
-        self.by_text.insert(raw.to_owned(), read.clone());
+        self.by_text.insert(key.into_owned(), read.clone());
         read
     }
 
@@ -165,6 +166,20 @@ impl Reader {
     }
 }
 
+/// What `phonenumber::parse` reads the same whatever the spacing: `+44 20 7946 0000`,
+/// `+44-20-7946-0000` and `+442079460000` are one number, parsed once. Only for text made of
+/// digits, `+`, parentheses and the separators the parser drops (space, no-break space, `.`,
+/// `-`, `/`); other text (letters, an extension) is its own key.
+fn same_number_key(raw: &str) -> std::borrow::Cow<'_, str> {
+    let separator = |c: char| matches!(c, ' ' | '\u{a0}' | '.' | '-' | '/');
+    let plain = raw.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')') || separator(c));
+    if plain && raw.contains(separator) {
+        raw.chars().filter(|&c| !separator(c)).collect()
+    } else {
+        raw.into()
+    }
+}
+
 /// Phone numbers found in `text`, E.164, in order, for numbers written without `+CC` read in
 /// `region`.
 #[cfg(test)]
@@ -187,6 +202,32 @@ mod tests {
             vec!["+33142685300"],
             "multi-byte text before a number"
         );
+    }
+
+    #[test]
+    fn spellings_of_one_number_are_parsed_once_and_read_the_same() {
+        let mut reader = Reader::new(Some(Id::GB));
+        for spelling in [
+            "+44 20 7946 0000",
+            "+44-20-7946-0000",
+            "+44.20.7946.0000",
+            "+442079460000",
+            "+44\u{a0}20 7946/0000",
+        ] {
+            assert_eq!(reader.read(spelling).as_deref(), Some("+442079460000"), "{spelling}");
+        }
+        assert_eq!(reader.by_text.len(), 1, "one parse for every spelling");
+        assert_eq!(
+            reader.read("+44 (0)20 7946 0000").as_deref(),
+            Some("+442079460000"),
+            "parentheses are kept in the key"
+        );
+        assert_eq!(
+            reader.read("020 7946 0000").as_deref(),
+            Some("+442079460000"),
+            "the national form is read in the region"
+        );
+        assert_eq!(reader.by_text.len(), 3);
     }
 
     #[test]

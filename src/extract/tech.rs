@@ -89,6 +89,10 @@ pub(crate) fn parse(text: &str) -> Result<RulesFile, toml::de::Error> {
 struct Pattern {
     tech: usize,
     regex: Regex,
+    /// For a pattern of the page: the longest match it can make, when that is bounded and the
+    /// pattern looks at no context (`^`, `$`, `\b`), so that it can be searched for near its
+    /// literals instead of over the whole page (see [`try_pattern_near`]).
+    reach: Option<usize>,
 }
 
 /// How a prefilter compares its literals with the text.
@@ -315,10 +319,10 @@ fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
             }
         };
         for pattern in &spec.generator {
-            generator.extend(regex(pattern, &mut warn).map(|regex| Pattern { tech, regex }));
+            generator.extend(regex(pattern, &mut warn).map(|regex| Pattern { tech, regex, reach: None }));
         }
         for pattern in &spec.cookies {
-            cookies.extend(regex(pattern, &mut warn).map(|regex| Pattern { tech, regex }));
+            cookies.extend(regex(pattern, &mut warn).map(|regex| Pattern { tech, regex, reach: None }));
         }
         for (list, target, min, case) in [
             (&spec.assets, &mut assets, MIN_ASSET_LITERAL, Case::Fold),
@@ -328,11 +332,13 @@ fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
                 let Some(compiled) = regex(pattern, &mut warn) else { continue };
                 match literals(pattern, case).filter(|set| shortest(set) >= min) {
                     Some(needles) => {
-                        let needles = match case {
-                            Case::Exact => needles.iter().map(|n| rare_part(n).to_vec()).collect(),
-                            Case::Fold => needles,
+                        let (needles, reach) = match case {
+                            Case::Exact => {
+                                (needles.iter().map(|n| rare_part(n).to_vec()).collect(), reach(pattern))
+                            }
+                            Case::Fold => (needles, None),
                         };
-                        target.push((Pattern { tech, regex: compiled }, needles))
+                        target.push((Pattern { tech, regex: compiled, reach }, needles))
                     }
                     None => warn(format!(
                         "pattern {pattern:?} holds no literal of {min} bytes that every match contains"
@@ -567,6 +573,35 @@ fn wanted(hits: &Hits, tech: usize) -> bool {
     !matches!(hits[tech], Some(Some(_)))
 }
 
+/// The longest match of `pattern`, if it is bounded and the pattern looks at no context.
+fn reach(pattern: &str) -> Option<usize> {
+    let properties = regex_syntax::parse(pattern).ok()?.properties().clone();
+    if properties.look_set().is_empty() { properties.maximum_len() } else { None }
+}
+
+/// Most places a pattern is searched around one by one; past that, the page is searched whole.
+const MAX_WINDOWS: usize = 8;
+
+/// Runs a pattern of the page. Every match holds one of its literals, which were found at
+/// `starts`; when the pattern's matches are at most `reach` bytes long, each lies within `reach`
+/// of one of those places, so only there is it searched. A literal that a page holds many times
+/// without the rest of the pattern then costs a few short searches, not one of the whole page.
+fn try_pattern_near(hits: &mut Hits, pattern: &Pattern, page: &str, starts: &[usize]) {
+    match pattern.reach {
+        Some(reach) if starts.len() <= MAX_WINDOWS => {
+            for &start in starts {
+                let from = page.floor_char_boundary(start.saturating_sub(reach));
+                let to = page.ceil_char_boundary(start.saturating_add(reach).min(page.len()));
+                try_pattern(hits, pattern.tech, &pattern.regex, &page[from..to]);
+                if !wanted(hits, pattern.tech) {
+                    return;
+                }
+            }
+        }
+        _ => try_pattern(hits, pattern.tech, &pattern.regex, page),
+    }
+}
+
 /// Runs `regex` on `haystack`; on a match, the version is the first capture group that took part.
 fn try_pattern(hits: &mut Hits, tech: usize, regex: &Regex, haystack: &str) {
     // Most tries fail, and a plain match is much cheaper than captures (no allocation).
@@ -621,11 +656,14 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
         }
     }
 
-    let mut seen = vec![false; rules.html.patterns.len()];
-    rules.html.each(document.raw.as_bytes(), |_, pattern| seen[pattern] = true);
-    for (pattern, _) in rules.html.patterns.iter().zip(&seen).filter(|(_, seen)| **seen) {
+    // Where each pattern's literals are in the page.
+    let mut found_at: Vec<Vec<usize>> = vec![Vec::new(); rules.html.patterns.len()];
+    rules.html.each(document.raw.as_bytes(), |start, pattern| found_at[pattern].push(start));
+    for (pattern, starts) in
+        rules.html.patterns.iter().zip(&found_at).filter(|(_, starts)| !starts.is_empty())
+    {
         if wanted(&hits, pattern.tech) {
-            try_pattern(&mut hits, pattern.tech, &pattern.regex, document.raw);
+            try_pattern_near(&mut hits, pattern, document.raw, starts);
         }
     }
 
