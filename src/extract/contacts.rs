@@ -41,7 +41,8 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             if let Some(number) = phone_reader.read(&percent_decode(number)) {
                 push_unique(&mut phones, number);
             }
-        } else if mentions_a_platform(href)
+        } else if is_absolute(href)
+            && mentions_a_platform(href)
             && let Some(url) = document.resolve(href)
         {
             social(&mut metadata.social, &url);
@@ -94,6 +95,9 @@ fn push_email(list: &mut Vec<String>, candidate: &str) {
 }
 
 fn percent_decode(text: &str) -> String {
+    if !text.contains(['%', '&']) {
+        return text.to_owned();
+    }
     url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, value)| value.into_owned())
@@ -145,6 +149,12 @@ static PLATFORM_HOSTS: LazyLock<Regex> = LazyLock::new(|| {
         PLATFORMS.iter().flat_map(|(_, hosts, _)| hosts.iter()).map(|host| regex::escape(host)).collect();
     Regex::new(&format!("(?i){}", hosts.join("|"))).unwrap_or_else(|_| unreachable!())
 });
+
+/// A link with a scheme or protocol-relative: a relative one stays on the site, which no profile
+/// is on.
+fn is_absolute(href: &str) -> bool {
+    href.starts_with("//") || href.split_once(':').is_some_and(|(scheme, _)| !scheme.contains('/'))
+}
 
 /// A cheap test before parsing a link as a URL: most links of a page are not social profiles.
 fn mentions_a_platform(href: &str) -> bool {

@@ -604,12 +604,12 @@ fn try_pattern_near(hits: &mut Hits, pattern: &Pattern, page: &str, starts: &[us
 
 /// Runs `regex` on `haystack`; on a match, the version is the first capture group that took part.
 fn try_pattern(hits: &mut Hits, tech: usize, regex: &Regex, haystack: &str) {
-    // Most tries fail, and a plain match is much cheaper than captures (no allocation).
-    if !regex.is_match(haystack) {
-        return;
-    }
+    // A search for captures starts with the same search as a plain match and stops there when
+    // there is none: a match first would search twice whenever the pattern matches.
     if regex.captures_len() == 1 {
-        record(hits, tech, None);
+        if regex.is_match(haystack) {
+            record(hits, tech, None);
+        }
     } else if let Some(captures) = regex.captures(haystack) {
         let version =
             captures.iter().skip(1).flatten().find(|m| !m.is_empty()).map(|m| m.as_str().to_owned());
