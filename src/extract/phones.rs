@@ -70,9 +70,9 @@ fn next_possible_start(bytes: &[u8], from: usize) -> usize {
 }
 
 /// Labels of identifiers that are digits but never phone numbers, looked for just before a
-/// candidate.
+/// candidate; a VAT number may carry its country's two letters between label and digits.
 static IDENTIFIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(siret|siren|rcs|tva|vat|p\.?\s?iva|partita\s+iva|kvk|hrb|hra|iban|bic|btw|ust|steuer|nif|cif|abn|ein|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|c\.?f\.?)\W{0,12}$")
+    Regex::new(r"(?i)(siret|siren|rcs|tva|vat|p\.?\s?iva|partita\s+iva|kvk|hrb|hra|iban|bic|btw|ust|steuer|nif|cif|abn|ein|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|c\.?f\.?|ust-?id(nr)?\.?)\W{0,12}$|(tva|vat|btw|ust-?id(nr)?\.?|nif|cif)\W{0,12}[a-z]{2}\W{0,3}$")
         .unwrap_or_else(|_| unreachable!())
 });
 static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -261,6 +261,8 @@ mod tests {
             ("SIREN", "SIREN 732 829 320", Id::FR),
             ("French VAT", "TVA intracommunautaire FR 40 303 265 045", Id::FR),
             ("Italian VAT", "P.IVA 01234567890", Id::IT),
+            ("VAT with its country prefix", "VAT GB 020 7946 0018", Id::GB),
+            ("German VAT identifier", "USt-IdNr.: DE 030 1234 5678", Id::DE),
             ("Italian VAT, long label", "Partita IVA: 12345678901", Id::IT),
             ("Dutch chamber of commerce", "KvK 12345678", Id::NL),
             ("German register", "HRB 123456 B", Id::DE),
