@@ -126,8 +126,7 @@ impl Reader {
         if let Some(known) = self.by_number.get(&number) {
             return known.clone();
         }
-        let valid = super::phone_validity::is_valid(&number)
-            .then(|| number.format().mode(phonenumber::Mode::E164).to_string());
+        let valid = super::phone_validity::is_valid(&number).then(|| super::phone_validity::e164(&number));
         self.by_number.insert(number, valid.clone());
         valid
     }
