@@ -130,21 +130,22 @@ pub(super) fn is_valid(number: &PhoneNumber) -> bool {
     // The crate's `source_for`: a code of one region is that region; a code shared by several
     // (+1, +44, +7, ...) goes to the first whose leading digits, or failing those whose
     // patterns, take the number.
-    let meta = if let [only] = regions.as_slice() {
-        if *only == NON_GEOGRAPHIC {
+    let compiled = if let [only] = regions.as_slice() {
+        let meta = if *only == NON_GEOGRAPHIC {
             DATABASE.by_code(&code).and_then(|metas| metas.into_iter().next())
         } else {
             DATABASE.by_id(*only)
-        }
+        };
+        meta.and_then(region)
     } else {
-        regions.iter().filter_map(|id| DATABASE.by_id(*id)).find(|meta| {
-            region(meta).is_some_and(|compiled| match &compiled.leading_digits {
+        regions.iter().filter_map(|id| DATABASE.by_id(*id)).filter_map(region).find(
+            |compiled| match &compiled.leading_digits {
                 Some(leading) => leading.is_match(&national),
                 None => compiled.knows(&national),
-            })
-        })
+            },
+        )
     };
-    meta.and_then(region).is_some_and(|compiled| compiled.knows(&national))
+    compiled.is_some_and(|compiled| compiled.knows(&national))
 }
 
 #[cfg(test)]

@@ -330,12 +330,14 @@ fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
         ] {
             for pattern in list {
                 let Some(compiled) = regex(pattern, &mut warn) else { continue };
-                match literals(pattern, case).filter(|set| shortest(set) >= min) {
+                let hir = regex_syntax::parse(pattern).ok();
+                match hir.as_ref().and_then(|hir| required(hir, case)).filter(|set| shortest(set) >= min) {
                     Some(needles) => {
                         let (needles, reach) = match case {
-                            Case::Exact => {
-                                (needles.iter().map(|n| rare_part(n).to_vec()).collect(), reach(pattern))
-                            }
+                            Case::Exact => (
+                                needles.iter().map(|n| rare_part(n).to_vec()).collect(),
+                                hir.as_ref().and_then(reach),
+                            ),
                             Case::Fold => (needles, None),
                         };
                         target.push((Pattern { tech, regex: compiled, reach }, needles))
@@ -382,6 +384,7 @@ fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
 
 /// Literals one of which every match of `pattern` contains (lower case under [`Case::Fold`]);
 /// `None` when the pattern has none (or too many).
+#[cfg(test)]
 fn literals(pattern: &str, case: Case) -> Option<Vec<Vec<u8>>> {
     required(&regex_syntax::parse(pattern).ok()?, case)
 }
@@ -573,9 +576,9 @@ fn wanted(hits: &Hits, tech: usize) -> bool {
     !matches!(hits[tech], Some(Some(_)))
 }
 
-/// The longest match of `pattern`, if it is bounded and the pattern looks at no context.
-fn reach(pattern: &str) -> Option<usize> {
-    let properties = regex_syntax::parse(pattern).ok()?.properties().clone();
+/// The longest match of a pattern, if it is bounded and the pattern looks at no context.
+fn reach(hir: &Hir) -> Option<usize> {
+    let properties = hir.properties();
     if properties.look_set().is_empty() { properties.maximum_len() } else { None }
 }
 
