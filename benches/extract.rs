@@ -42,6 +42,20 @@ impl Input {
     fn bytes(&self) -> u64 {
         self.pages.iter().map(|(raw, ..)| raw.len() as u64).sum()
     }
+
+    /// A copy of the raw pages, for an extraction to consume as the fetcher consumes a body.
+    fn bodies(&self) -> Vec<Vec<u8>> {
+        self.pages.iter().map(|(raw, ..)| raw.clone()).collect()
+    }
+
+    /// What the fetcher does with bodies it has read and owns: decode, then extract.
+    fn extract(&self, bodies: Vec<Vec<u8>>) {
+        let headers = HeaderMap::new();
+        for (body, (_, _, url)) in bodies.into_iter().zip(&self.pages) {
+            let html = decode_html_owned(body, None);
+            black_box(extract(&Page { html: &html, headers: &headers, url }));
+        }
+    }
 }
 
 fn corpus_dir() -> PathBuf {
@@ -342,7 +356,6 @@ impl Measurement for ThreadCpuTime {
 }
 
 fn bench_input<M: Measurement>(c: &mut Criterion<M>, input: &Input) {
-    let headers = HeaderMap::new();
     let mut group = c.benchmark_group(&input.name);
     group.throughput(Throughput::Bytes(input.bytes()));
     if input.bytes() > 500_000 {
@@ -350,28 +363,11 @@ fn bench_input<M: Measurement>(c: &mut Criterion<M>, input: &Input) {
         group.sample_size(10).sampling_mode(SamplingMode::Flat);
     }
     group.bench_function("extract", |b| {
-        // What the fetcher does with a body it has read and owns: decode, then extract. The copy
-        // of the bodies is made outside the measurement.
-        let bodies = || input.pages.iter().map(|(raw, ..)| raw.clone()).collect::<Vec<_>>();
+        // The copy of the bodies is made outside the measurement.
         let size = if input.pages.len() > 1 { BatchSize::PerIteration } else { BatchSize::SmallInput };
-        b.iter_batched(
-            bodies,
-            |bodies| {
-                for (body, (_, _, url)) in bodies.into_iter().zip(&input.pages) {
-                    let html = decode_html_owned(body, None);
-                    black_box(extract(&Page { html: &html, headers: &headers, url }));
-                }
-            },
-            size,
-        )
+        b.iter_batched(|| input.bodies(), |bodies| input.extract(bodies), size)
     });
-    group.bench_function("parse", |b| {
-        b.iter(|| {
-            for (_, html, _) in &input.pages {
-                black_box(scraper::Html::parse_document(html));
-            }
-        })
-    });
+    group.bench_function("parse", |b| b.iter(|| parse_all(input)));
     group.finish();
 }
 
@@ -424,19 +420,15 @@ struct Paired {
 }
 
 fn paired(input: &Input, clock: fn() -> Duration) -> Paired {
-    let headers = HeaderMap::new();
     // As in the criterion benchmarks, the bodies the extraction consumes are copied outside the
     // measurement: each iteration is timed alone, its copy made just before, as a body just
     // read from the network is.
     let extract = |batch: usize| {
         let mut spent = Duration::ZERO;
         for _ in 0..batch {
-            let bodies: Vec<Vec<u8>> = input.pages.iter().map(|(raw, ..)| raw.clone()).collect();
+            let bodies = input.bodies();
             let started = clock();
-            for (body, (_, _, url)) in bodies.into_iter().zip(&input.pages) {
-                let html = decode_html_owned(body, None);
-                black_box(extract(&Page { html: &html, headers: &headers, url }));
-            }
+            input.extract(bodies);
             spent += clock() - started;
         }
         spent.as_secs_f64()
@@ -501,14 +493,10 @@ fn summary(inputs: &[Input], since: SystemTime, clock: &str, read_clock: fn() ->
     }
 }
 
-/// Every page of `input` extracted once, as the `extract` benchmark does it.
+/// Every page of `input` extracted once, as the `extract` benchmark does it (the copy of the
+/// bodies included: profilers see it apart).
 fn extract_all(input: &Input) {
-    let headers = HeaderMap::new();
-    let bodies: Vec<Vec<u8>> = input.pages.iter().map(|(raw, ..)| raw.clone()).collect();
-    for (body, (_, _, url)) in bodies.into_iter().zip(&input.pages) {
-        let html = decode_html_owned(body, None);
-        black_box(extract(&Page { html: &html, headers: &headers, url }));
-    }
+    input.extract(input.bodies());
 }
 
 /// Every page of `input` parsed once, as the `parse` benchmark does it.
