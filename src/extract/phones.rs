@@ -145,9 +145,7 @@ impl Reader {
             if IDENTIFIER_LABEL.is_match(before) {
                 continue;
             }
-            let after = text[end..].chars().take(5).collect::<String>().to_lowercase();
-            let close_before = before.chars().rev().take(3).collect::<String>().to_lowercase();
-            if CURRENCY.iter().any(|c| after.trim_start().starts_with(c) || close_before.contains(c)) {
+            if is_price(before, &text[end..]) {
                 continue;
             }
             // Written without a country code, a number must use its country's national form.
@@ -163,6 +161,22 @@ impl Reader {
         }
         found
     }
+}
+
+/// Whether a currency is written right after the digits (its first five characters, spaces
+/// first) or within the three characters before them.
+fn is_price(before: &str, after: &str) -> bool {
+    let after = after.char_indices().nth(5).map_or(after, |(end, _)| &after[..end]).trim_start();
+    let close_before = before.char_indices().rev().nth(2).map_or(before, |(start, _)| &before[start..]);
+    let starts_with = |text: &str, currency: &str| {
+        text.as_bytes()
+            .get(..currency.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(currency.as_bytes()))
+    };
+    CURRENCY.iter().any(|currency| {
+        starts_with(after, currency)
+            || close_before.char_indices().any(|(at, _)| starts_with(&close_before[at..], currency))
+    })
 }
 
 /// What `phonenumber::parse` reads the same whatever the spacing: `+44 20 7946 0000`,
@@ -250,6 +264,20 @@ mod tests {
                 assert_eq!(next_possible_start(bytes, from), naive, "{text:?} from {from}");
             }
         }
+    }
+
+    #[test]
+    fn a_currency_beside_the_digits_makes_a_price() {
+        assert!(is_price("à partir de ", " € TTC"));
+        assert!(is_price("Total: ", "  EUR"));
+        assert!(is_price("cost £", ""));
+        assert!(is_price("prix 1 ", " Eur."));
+        assert!(is_price("$ ", " only"));
+        assert!(!is_price("Tel. ", " (24/7)"));
+        assert!(!is_price("", ""));
+        assert!(!is_price("$ and then some ", " x"), "a currency further before");
+        assert!(!is_price("Tél. ", "      €"), "a currency after more than five characters");
+        assert!(is_price("éé€", "é"), "multi-byte characters around");
     }
 
     /// Digits that are not phone numbers, each labelled with what it is.
