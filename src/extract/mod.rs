@@ -232,10 +232,23 @@ pub(crate) fn within_depth(html: &str) -> &str {
 }
 
 /// A bound of the number of elements `html` opens: its `<`s not followed by `/`. The depth
-/// cannot pass it, so most pages (85 of the corpus's 93) need no tag-by-tag scan: counting
-/// costs a tenth of the scan on a 50 KB page.
+/// cannot pass it, so most pages (85 of the corpus's 93) need no tag-by-tag scan. Counted per
+/// block of 255 byte pairs in a `u8`, without a branch, which the compiler turns into vector
+/// instructions: a few thousand instructions for a 50 KB page.
 fn opening_tags_at_most(bytes: &[u8]) -> usize {
-    memchr::memchr_iter(b'<', bytes).filter(|&at| bytes.get(at + 1) != Some(&b'/')).count()
+    let Some((&last, _)) = bytes.split_last() else { return 0 };
+    let (this, next) = (&bytes[..bytes.len() - 1], &bytes[1..]);
+    let opening: usize = this
+        .chunks(255)
+        .zip(next.chunks(255))
+        .map(|(this, next)| {
+            this.iter()
+                .zip(next)
+                .fold(0u8, |count, (&this, &next)| count + u8::from((this == b'<') & (next != b'/')))
+        })
+        .map(usize::from)
+        .sum();
+    opening + usize::from(last == b'<')
 }
 
 /// Whitespace runs become one space; ends trimmed.
