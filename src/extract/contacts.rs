@@ -43,7 +43,7 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             }
         } else if is_absolute(href)
             && mentions_a_platform(href)
-            && let Some(url) = document.resolve(href)
+            && let Some(url) = document.resolve_url(href)
         {
             social(&mut metadata.social, &url);
         }
@@ -161,8 +161,7 @@ fn mentions_a_platform(href: &str) -> bool {
     PLATFORM_HOSTS.is_match(href)
 }
 
-fn social(profiles: &mut entity::SocialProfiles, url: &str) {
-    let Ok(parsed) = Url::parse(url) else { return };
+fn social(profiles: &mut entity::SocialProfiles, parsed: &Url) {
     let Some(host) = parsed.host_str() else { return };
     let host = host.trim_start_matches("www.").trim_start_matches("m.").to_ascii_lowercase();
     let path = parsed.path().trim_end_matches('/');

@@ -173,11 +173,16 @@ impl<'a> Document<'a> {
     }
 
     pub fn resolve(&self, href: &str) -> Option<String> {
+        self.resolve_url(href).map(String::from)
+    }
+
+    /// `href` against the page's base, if it is an http(s) link.
+    pub fn resolve_url(&self, href: &str) -> Option<Url> {
         let href = href.trim();
         if href.is_empty() || href.starts_with("data:") || href.starts_with("javascript:") {
             return None;
         }
-        self.base.join(href).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from)
+        self.base.join(href).ok().filter(|u| matches!(u.scheme(), "http" | "https"))
     }
 }
 
