@@ -13,6 +13,7 @@ mod tech;
 use std::collections::BTreeMap;
 
 use entity::Metadata;
+use html5ever::{LocalName, local_name};
 use reqwest::header::HeaderMap;
 use scraper::node::Element;
 use scraper::{ElementRef, Html, Node};
@@ -42,8 +43,9 @@ pub(crate) fn attr<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
 }
 
 /// Elements whose text a visitor does not see.
-fn hides_text(name: &str) -> bool {
-    matches!(name, "script" | "style" | "noscript" | "svg" | "template" | "head")
+fn hides_text(name: &LocalName) -> bool {
+    [local_name!("script"), local_name!("style"), local_name!("noscript"), local_name!("svg")].contains(name)
+        || [local_name!("template"), local_name!("head")].contains(name)
 }
 
 /// The elements the rules read, gathered in one walk of the tree instead of one `select` per
@@ -83,32 +85,44 @@ impl<'a> Elements<'a> {
                 }
                 Node::Element(value) => {
                     let Some(element) = ElementRef::wrap(node) else { continue };
-                    children_seen = seen && !hides_text(value.name());
+                    // Tag names are interned: each test below is an integer comparison.
+                    let name = &value.name.local;
+                    children_seen = seen && !hides_text(name);
                     if let Some(encoded) = attr(value, "data-cfemail") {
                         found.cf_emails.push(encoded);
                     }
-                    match value.name() {
-                        "title" => found.titles.push(element),
-                        "meta" => found.metas.push(element),
-                        "link" if attr(value, "href").is_some() => found.links.push(element),
-                        "base" if attr(value, "href").is_some() => found.bases.push(element),
-                        "html" if found.html.is_none() => {
-                            found.html = Some(element);
-                            children_seen = true;
+                    let has_href = || attr(value, "href").is_some();
+                    if *name == local_name!("a") {
+                        if has_href() {
+                            found.anchors.push(element);
                         }
-                        "h1" => found.h1.push(element),
-                        "img" => found.images.push(element),
-                        "a" if attr(value, "href").is_some() => found.anchors.push(element),
-                        "script" => {
-                            if attr(value, "type")
-                                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
-                            {
-                                found.json_ld.push(element);
-                            } else if attr(value, "src").is_some() {
-                                found.scripts.push(element);
-                            }
+                    } else if *name == local_name!("meta") {
+                        found.metas.push(element);
+                    } else if *name == local_name!("link") {
+                        if has_href() {
+                            found.links.push(element);
                         }
-                        _ => {}
+                    } else if *name == local_name!("img") {
+                        found.images.push(element);
+                    } else if *name == local_name!("script") {
+                        if attr(value, "type")
+                            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+                        {
+                            found.json_ld.push(element);
+                        } else if attr(value, "src").is_some() {
+                            found.scripts.push(element);
+                        }
+                    } else if *name == local_name!("title") {
+                        found.titles.push(element);
+                    } else if *name == local_name!("h1") {
+                        found.h1.push(element);
+                    } else if *name == local_name!("base") {
+                        if has_href() {
+                            found.bases.push(element);
+                        }
+                    } else if *name == local_name!("html") && found.html.is_none() {
+                        found.html = Some(element);
+                        children_seen = true;
                     }
                 }
                 _ => {}
