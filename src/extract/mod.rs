@@ -221,7 +221,7 @@ pub(crate) fn within_depth(html: &str) -> &str {
         }
     }
     let bytes = html.as_bytes();
-    if opening_tags_at_most(bytes) <= MAX_DEPTH {
+    if !opens_more_than(bytes, MAX_DEPTH) {
         return html;
     }
     let mut depth = 0usize;
@@ -250,24 +250,25 @@ pub(crate) fn within_depth(html: &str) -> &str {
     html
 }
 
-/// A bound of the number of elements `html` opens: its `<`s not followed by `/`. The depth
-/// cannot pass it, so most pages (85 of the corpus's 93) need no tag-by-tag scan. Counted per
-/// block of 255 byte pairs in a `u8`, without a branch, which the compiler turns into vector
-/// instructions: a few thousand instructions for a 50 KB page.
-fn opening_tags_at_most(bytes: &[u8]) -> usize {
-    let Some((&last, _)) = bytes.split_last() else { return 0 };
+/// Whether `html` opens more than `limit` elements, counting its `<`s not followed by `/`: the
+/// depth cannot pass that count, so most pages (85 of the corpus's 93) need no tag-by-tag scan.
+/// Counted per block of 255 byte pairs in a `u8`, without a branch, which the compiler turns
+/// into vector instructions; a large page stops counting once past the limit.
+fn opens_more_than(bytes: &[u8], limit: usize) -> bool {
+    let Some((&last, _)) = bytes.split_last() else { return false };
     let (this, next) = (&bytes[..bytes.len() - 1], &bytes[1..]);
-    let opening: usize = this
-        .chunks(255)
-        .zip(next.chunks(255))
-        .map(|(this, next)| {
-            this.iter()
-                .zip(next)
-                .fold(0u8, |count, (&this, &next)| count + u8::from((this == b'<') & (next != b'/')))
-        })
-        .map(usize::from)
-        .sum();
-    opening + usize::from(last == b'<')
+    let mut opening = usize::from(last == b'<');
+    for (this, next) in this.chunks(255).zip(next.chunks(255)) {
+        let block = this
+            .iter()
+            .zip(next)
+            .fold(0u8, |count, (&this, &next)| count + u8::from((this == b'<') & (next != b'/')));
+        opening += usize::from(block);
+        if opening > limit {
+            return true;
+        }
+    }
+    opening > limit
 }
 
 /// Whitespace runs become one space; ends trimmed.
@@ -497,9 +498,12 @@ mod tests {
 
     #[test]
     fn a_page_with_few_opening_tags_is_whole_and_one_past_the_limit_is_cut() {
-        for text in ["", "<", "a<", "</", "<a></a><b>x</b><", "<<//<", "é<p>ü</p>"] {
+        let long = "<p>x</p>".repeat(300);
+        for text in ["", "<", "a<", "</", "<a></a><b>x</b><", "<<//<", "é<p>ü</p>", &long] {
             let naive = text.match_indices('<').filter(|(at, _)| !text[at + 1..].starts_with('/')).count();
-            assert_eq!(opening_tags_at_most(text.as_bytes()), naive, "{text:?}");
+            for limit in [0, 1, 2, 3, naive.saturating_sub(1), naive, naive + 1] {
+                assert_eq!(opens_more_than(text.as_bytes(), limit), naive > limit, "{text:?} over {limit}");
+            }
         }
         let at_the_limit = "<div>".repeat(MAX_DEPTH);
         assert_eq!(within_depth(&at_the_limit), at_the_limit);
