@@ -323,6 +323,7 @@ async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(bac
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
+    let deadline = Instant::now() + Duration::from_secs(10);
     while farm.requests("slow-site.com") == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -334,7 +335,46 @@ async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(bac
     );
 }
 
+/// With one run slot and an hour between ticks, a domain submitted while the slot is busy is
+/// claimed as soon as the run ends, not at the next tick.
+async fn a_domain_submitted_while_every_slot_is_busy_is_fetched_when_one_frees(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("slow-site.com", Site::Slow(Duration::from_secs(3), plain_page("Slow")));
+    farm.add("quick-site.com", Site::Html(plain_page("Quick")));
+    let served = Served::start(
+        &db.url,
+        &farm.connect_to(),
+        TOKENS,
+        &[("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "10")],
+    )
+    .await;
+    let a = "token-of-tenant-a";
+    let (status, _) = as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["slow-site.com"]})),
+        a,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while farm.requests("slow-site.com") == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(farm.requests("slow-site.com"), 1, "the slow site holds the only run slot");
+
+    let (status, body) = as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["quick-site.com"]})),
+        a,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let batch = wait_for_complete(&served, body["batch_id"].as_str().unwrap()).await;
+    assert_eq!(batch["status"], "complete", "{batch}");
+    assert_eq!(farm.requests("quick-site.com"), 1);
+}
+
 on_both_backends!(
+    a_domain_submitted_while_every_slot_is_busy_is_fetched_when_one_frees,
     steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy,
     a_submitted_batch_completes_with_every_domain_done,
     listing_pages_through_every_domain_once,

@@ -3,8 +3,8 @@
 //! restart intensity.
 //!
 //! A claim happens when a run slot is free: at each tick, when new work is announced, and at
-//! once when a run ends behind a full claim (a backlog), so a backlog drains without waiting for
-//! ticks. It never crashes on a database error: it logs and tries again at the next tick.
+//! once when a run ends behind a full claim (a backlog) or after work was announced while every
+//! slot was busy, so neither waits for the next tick. It never crashes on a database error: it logs and tries again at the next tick.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -74,6 +74,9 @@ pub struct SupervisorState {
     runs_started: u64,
     /// The last claim came back full: more is probably due.
     backlog: bool,
+    /// New work was announced while every run slot was busy: claim when one frees, not at the
+    /// next tick (an interval later).
+    announced_while_busy: bool,
     timer: Option<tokio::task::JoinHandle<()>>,
     stopping: Option<RpcReplyPort<()>>,
     /// The request that asked for work, linked from the next run's span.
@@ -110,6 +113,7 @@ impl Actor for Supervisor {
             runs: HashMap::new(),
             runs_started: 0,
             backlog: false,
+            announced_while_busy: false,
             timer,
             stopping: None,
             cause: None,
@@ -137,9 +141,15 @@ impl Actor for Supervisor {
             SupervisorMsg::WokenBy(cause) => {
                 state.cause = Some(cause);
                 state.expire_stuck_runs().await;
+                state.note_announcement();
                 state.claim_while_free(&myself).await?;
             }
-            SupervisorMsg::Tick | SupervisorMsg::Wake => {
+            SupervisorMsg::Wake => {
+                state.expire_stuck_runs().await;
+                state.note_announcement();
+                state.claim_while_free(&myself).await?;
+            }
+            SupervisorMsg::Tick => {
                 state.expire_stuck_runs().await;
                 state.claim_while_free(&myself).await?;
             }
@@ -320,6 +330,13 @@ impl SupervisorState {
             && !(self.args.mode == Mode::Once && self.runs_started > 0)
     }
 
+    /// New work was announced: remembered when no slot is free to claim it now.
+    fn note_announcement(&mut self) {
+        if self.stopping.is_none() && self.runs.len() >= self.args.max_instances as usize {
+            self.announced_while_busy = true;
+        }
+    }
+
     /// Claims runs while slots are free and domains are due.
     async fn claim_while_free(&mut self, myself: &ActorRef<SupervisorMsg>) -> Result<(), ActorProcessingErr> {
         if self.may_claim() {
@@ -457,7 +474,10 @@ impl SupervisorState {
         match self.args.mode {
             Mode::Once if self.runs.is_empty() => myself.stop(Some("run finished".into())),
             Mode::Drain => myself.cast(SupervisorMsg::Wake)?,
-            Mode::Serve if self.backlog => myself.cast(SupervisorMsg::Wake)?,
+            Mode::Serve if self.backlog || self.announced_while_busy => {
+                self.announced_while_busy = false;
+                myself.cast(SupervisorMsg::Wake)?
+            }
             _ => {}
         }
         Ok(())
