@@ -60,8 +60,15 @@ static CLOUDFLARE_EMAIL: LazyLock<LocalName> = LazyLock::new(|| LocalName::from(
 
 /// Elements whose text a visitor does not see.
 fn hides_text(name: &LocalName) -> bool {
-    [local_name!("script"), local_name!("style"), local_name!("noscript"), local_name!("svg")].contains(name)
-        || [local_name!("template"), local_name!("head")].contains(name)
+    [
+        local_name!("script"),
+        local_name!("style"),
+        local_name!("noscript"),
+        local_name!("svg"),
+        local_name!("template"),
+        local_name!("head"),
+    ]
+    .contains(name)
 }
 
 /// The elements the rules read, gathered in one walk of the tree instead of one `select` per
@@ -107,17 +114,18 @@ impl<'a> Elements<'a> {
                     if let Some(encoded) = attr_named(value, &CLOUDFLARE_EMAIL) {
                         found.cf_emails.push(encoded);
                     }
-                    let has_href = || attr_named(value, &local_name!("href")).is_some();
-                    if *name == local_name!("a") {
-                        if has_href() {
-                            found.anchors.push(element);
+                    // Links and anchors count only with somewhere to go.
+                    let push_with_href = |list: &mut Vec<ElementRef<'a>>| {
+                        if attr_named(value, &local_name!("href")).is_some() {
+                            list.push(element);
                         }
+                    };
+                    if *name == local_name!("a") {
+                        push_with_href(&mut found.anchors);
                     } else if *name == local_name!("meta") {
                         found.metas.push(element);
                     } else if *name == local_name!("link") {
-                        if has_href() {
-                            found.links.push(element);
-                        }
+                        push_with_href(&mut found.links);
                     } else if *name == local_name!("img") {
                         found.images.push(element);
                     } else if *name == local_name!("script") {
@@ -133,9 +141,7 @@ impl<'a> Elements<'a> {
                     } else if *name == local_name!("h1") {
                         found.h1.push(element);
                     } else if *name == local_name!("base") {
-                        if has_href() {
-                            found.bases.push(element);
-                        }
+                        push_with_href(&mut found.bases);
                     } else if *name == local_name!("html") && found.html.is_none() {
                         found.html = Some(element);
                         children_seen = true;
