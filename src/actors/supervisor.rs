@@ -4,7 +4,8 @@
 //!
 //! A claim happens when a run slot is free: at each tick, when new work is announced, and at
 //! once when a run ends behind a full claim (a backlog) or after work was announced while every
-//! slot was busy, so neither waits for the next tick. It never crashes on a database error: it logs and tries again at the next tick.
+//! slot was busy, so neither waits for the next tick. It never crashes on a database error: it
+//! logs and tries again at the next tick.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -138,32 +139,29 @@ impl Actor for Supervisor {
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            SupervisorMsg::WokenBy(cause) => {
-                state.cause = Some(cause);
-                state.expire_stuck_runs().await;
-                state.note_announcement();
-                state.claim_while_free(&myself).await?;
-            }
-            SupervisorMsg::Wake => {
-                state.expire_stuck_runs().await;
-                state.note_announcement();
-                state.claim_while_free(&myself).await?;
-            }
             SupervisorMsg::Tick => {
                 state.expire_stuck_runs().await;
                 state.claim_while_free(&myself).await?;
             }
+            SupervisorMsg::Wake | SupervisorMsg::WokenBy(_) => {
+                if let SupervisorMsg::WokenBy(cause) = msg {
+                    state.cause = Some(cause);
+                }
+                state.expire_stuck_runs().await;
+                // With every slot busy, claim when one frees rather than at the next tick.
+                state.announced_while_busy |= state.stopping.is_none() && state.slots_full();
+                state.claim_while_free(&myself).await?;
+            }
             SupervisorMsg::RunNow(cause, reply) => {
                 state.cause = Some(cause);
-                let answer =
-                    if state.stopping.is_some() || state.runs.len() >= state.args.max_instances as usize {
-                        RunNowAnswer::AtCapacity
-                    } else {
-                        match state.claim_one().await {
-                            Some(run_id) => RunNowAnswer::Started(run_id),
-                            None => RunNowAnswer::NothingDue,
-                        }
-                    };
+                let answer = if state.stopping.is_some() || state.slots_full() {
+                    RunNowAnswer::AtCapacity
+                } else {
+                    match state.claim_one().await {
+                        Some(run_id) => RunNowAnswer::Started(run_id),
+                        None => RunNowAnswer::NothingDue,
+                    }
+                };
                 let _ = reply.send(answer);
             }
             SupervisorMsg::Done { run_id, domain_id, outcome } => {
@@ -326,15 +324,13 @@ async fn spawn_pool(
 impl SupervisorState {
     fn may_claim(&self) -> bool {
         self.stopping.is_none()
-            && self.runs.len() < self.args.max_instances as usize
+            && !self.slots_full()
             && !(self.args.mode == Mode::Once && self.runs_started > 0)
     }
 
-    /// New work was announced: remembered when no slot is free to claim it now.
-    fn note_announcement(&mut self) {
-        if self.stopping.is_none() && self.runs.len() >= self.args.max_instances as usize {
-            self.announced_while_busy = true;
-        }
+    /// `max_instances` runs are in flight.
+    fn slots_full(&self) -> bool {
+        self.runs.len() >= self.args.max_instances as usize
     }
 
     /// Claims runs while slots are free and domains are due.
