@@ -286,8 +286,8 @@ async fn malformed_requests_get_a_status_and_a_json_error_naming_the_problem(bac
     assert_eq!(body["error"]["code"], "body_too_large");
 }
 
-async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+/// A quick site and a slow one (4 s), and the service with its one run slot (the default).
+async fn quick_and_slow_sites(db: &TestDb) -> (Farm, Served) {
     let farm = Farm::start().await;
     farm.add("quick-site.com", Site::Html(plain_page("Quick")));
     farm.add("slow-site.com", Site::Slow(Duration::from_secs(4), plain_page("Slow")));
@@ -298,35 +298,39 @@ async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(bac
         &[("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "10")],
     )
     .await;
-    let a = "token-of-tenant-a";
-    let (_, body) = as_tenant(
-        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["quick-site.com"]})),
-        a,
+    (farm, served)
+}
+
+/// Submits `domain` as tenant A.
+async fn submit(served: &Served, domain: &str) -> (StatusCode, Value) {
+    as_tenant(
+        client().post(served.url("/api/v1/domains")).json(&json!({"domains": [domain]})),
+        "token-of-tenant-a",
     )
-    .await;
+    .await
+}
+
+async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let (farm, served) = quick_and_slow_sites(&db).await;
+    let a = "token-of-tenant-a";
+    let (_, body) = submit(&served, "quick-site.com").await;
     wait_for_complete(&served, body["batch_id"].as_str().unwrap()).await;
     assert_eq!(farm.requests("quick-site.com"), 1);
 
     let (status, body) =
         as_tenant(client().post(served.url("/api/v1/domains/quick-site.com/retry")), a).await;
     assert_eq!((status, body["status"].as_str()), (StatusCode::ACCEPTED, Some("pending")), "{body}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while farm.requests("quick-site.com") < 2 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(farm.requests("quick-site.com"), 2, "the retried domain is fetched again at once");
+    assert_eq!(
+        farm.wait_for_requests("quick-site.com", 2).await,
+        2,
+        "the retried domain is fetched again at once"
+    );
 
     // One run slot (the default), held by a slow site: a run now is refused.
-    let (status, _) = as_tenant(
-        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["slow-site.com"]})),
-        a,
-    )
-    .await;
+    let (status, _) = submit(&served, "slow-site.com").await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while farm.requests("slow-site.com") == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    farm.wait_for_requests("slow-site.com", 1).await;
     let (status, body) = as_tenant(client().post(served.url("/api/v1/scheduler/run")), a).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -339,34 +343,12 @@ async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(bac
 /// claimed as soon as the run ends, not at the next tick.
 async fn a_domain_submitted_while_every_slot_is_busy_is_fetched_when_one_frees(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
-    farm.add("slow-site.com", Site::Slow(Duration::from_secs(3), plain_page("Slow")));
-    farm.add("quick-site.com", Site::Html(plain_page("Quick")));
-    let served = Served::start(
-        &db.url,
-        &farm.connect_to(),
-        TOKENS,
-        &[("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "10")],
-    )
-    .await;
-    let a = "token-of-tenant-a";
-    let (status, _) = as_tenant(
-        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["slow-site.com"]})),
-        a,
-    )
-    .await;
+    let (farm, served) = quick_and_slow_sites(&db).await;
+    let (status, _) = submit(&served, "slow-site.com").await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while farm.requests("slow-site.com") == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(farm.requests("slow-site.com"), 1, "the slow site holds the only run slot");
+    assert_eq!(farm.wait_for_requests("slow-site.com", 1).await, 1, "the slow site holds the only run slot");
 
-    let (status, body) = as_tenant(
-        client().post(served.url("/api/v1/domains")).json(&json!({"domains": ["quick-site.com"]})),
-        a,
-    )
-    .await;
+    let (status, body) = submit(&served, "quick-site.com").await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let batch = wait_for_complete(&served, body["batch_id"].as_str().unwrap()).await;
     assert_eq!(batch["status"], "complete", "{batch}");

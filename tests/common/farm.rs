@@ -146,6 +146,15 @@ impl Farm {
     pub fn requests(&self, host: &str) -> usize {
         self.sites.requests.lock().unwrap().get(host).copied().unwrap_or(0)
     }
+
+    /// Waits up to 10 s for `host` to have been asked `at_least` times; the count then.
+    pub async fn wait_for_requests(&self, host: &str, at_least: usize) -> usize {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.requests(host) < at_least && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.requests(host)
+    }
 }
 
 /// `a` then `b`, as one stream.
