@@ -454,7 +454,7 @@ fn organization(document: &Document<'_>) -> Option<serde_json::Value> {
     }
     /// Breadth first through every object of the document (an organisation is often the
     /// `publisher` of an article or an entry of `@graph`), at most 8 levels deep.
-    fn organizations(root: serde_json::Value, found: &mut Vec<serde_json::Value>) {
+    fn organizations<'v>(root: &'v serde_json::Value, found: &mut Vec<&'v serde_json::Value>) {
         let mut level = vec![root];
         for _ in 0..8 {
             let mut next = Vec::new();
@@ -462,13 +462,10 @@ fn organization(document: &Document<'_>) -> Option<serde_json::Value> {
                 match value {
                     serde_json::Value::Array(items) => next.extend(items),
                     serde_json::Value::Object(map) => {
-                        let object = serde_json::Value::Object(map);
-                        if is_org(&object) {
-                            found.push(object.clone());
+                        if is_org(value) {
+                            found.push(value);
                         }
-                        if let serde_json::Value::Object(map) = object {
-                            next.extend(map.into_iter().map(|(_, v)| v));
-                        }
+                        next.extend(map.values());
                     }
                     _ => {}
                 }
@@ -479,19 +476,19 @@ fn organization(document: &Document<'_>) -> Option<serde_json::Value> {
             level = next;
         }
     }
+    let documents: Vec<serde_json::Value> = document
+        .elements
+        .json_ld
+        .iter()
+        .filter_map(|script| serde_json::from_str(script.text().collect::<String>().trim()).ok())
+        .collect();
     let mut found = Vec::new();
-    for script in &document.elements.json_ld {
-        let text = script.text().collect::<String>();
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(text.trim()) {
-            organizations(value, &mut found);
-        }
+    for root in &documents {
+        organizations(root, &mut found);
     }
-    // The first organisation that names a logo, else the first one.
-    let with_logo = found.iter().position(|org| json_ld_logo(org).is_some());
-    match with_logo {
-        Some(index) => Some(found.swap_remove(index)),
-        None => found.into_iter().next(),
-    }
+    // The first organisation that names a logo, else the first one; only it is copied out.
+    let chosen = found.iter().find(|org| json_ld_logo(org).is_some()).or(found.first());
+    chosen.map(|org| (*org).clone())
 }
 
 fn json_ld_logo(org: &serde_json::Value) -> Option<String> {
