@@ -13,6 +13,7 @@ mod tech;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use ego_tree::iter::Edge;
 use entity::Metadata;
 use html5ever::{LocalName, local_name};
 use reqwest::header::HeaderMap;
@@ -96,13 +97,28 @@ pub(crate) struct Elements<'a> {
 impl<'a> Elements<'a> {
     fn gather(html: &'a Html) -> Elements<'a> {
         let mut found = Elements::default();
-        // Depth first in document order; each node with whether its text is seen (inside the
-        // document element and inside no element that hides its text).
-        let mut stack = vec![(html.tree.root(), false)];
-        while let Some((node, seen)) = stack.pop() {
-            let mut children_seen = seen;
+        // Depth first in document order, each node read once on the way down (a leaf's way up is
+        // the same read): the walk's cost is reading the tree, which the parse has left mostly
+        // out of the processor's first-level cache. Text is seen inside the document element
+        // and outside every element that hides it: `hiding` counts those open around the node.
+        let mut hiding = 0usize;
+        let mut in_document_element = false;
+        for edge in html.tree.root().traverse() {
+            let node = match edge {
+                Edge::Open(node) => node,
+                Edge::Close(node) => {
+                    if let Node::Element(value) = node.value() {
+                        if hides_text(&value.name.local) {
+                            hiding -= 1;
+                        } else if found.html.is_some_and(|html| html.id() == node.id()) {
+                            in_document_element = false;
+                        }
+                    }
+                    continue;
+                }
+            };
             match node.value() {
-                Node::Text(chunk) if seen => {
+                Node::Text(chunk) if in_document_element && hiding == 0 => {
                     found.text.push_str(chunk);
                     found.text.push(' ');
                 }
@@ -110,7 +126,9 @@ impl<'a> Elements<'a> {
                     let Some(element) = ElementRef::wrap(node) else { continue };
                     // Tag names are interned: each test below is an integer comparison.
                     let name = &value.name.local;
-                    children_seen = seen && !hides_text(name);
+                    if hides_text(name) {
+                        hiding += 1;
+                    }
                     if let Some(encoded) = attr_named(value, &CLOUDFLARE_EMAIL) {
                         found.cf_emails.push(encoded);
                     }
@@ -144,16 +162,10 @@ impl<'a> Elements<'a> {
                         push_with_href(&mut found.bases);
                     } else if *name == local_name!("html") && found.html.is_none() {
                         found.html = Some(element);
-                        children_seen = true;
+                        in_document_element = true;
                     }
                 }
                 _ => {}
-            }
-            // Children in reverse, so the stack yields them in document order.
-            let mut child = node.last_child();
-            while let Some(current) = child {
-                stack.push((current, children_seen));
-                child = current.prev_sibling();
             }
         }
         found
@@ -318,7 +330,7 @@ pub fn extract(page: &Page<'_>) -> Metadata {
 /// best first, read from the same parse (the fetcher follows them when `max_pages` allows).
 pub fn extract_with_contact_links(page: &Page<'_>, limit: usize) -> (Metadata, Vec<Url>) {
     let html = Html::parse_document(within_depth(page.html));
-    let document = Document::parse(page, &html);
+    let mut document = Document::parse(page, &html);
     let organization = organization(&document);
     let mut metadata = Metadata {
         title: title(&document),
@@ -331,22 +343,31 @@ pub fn extract_with_contact_links(page: &Page<'_>, limit: usize) -> (Metadata, V
     };
     contacts::fill(&document, &mut metadata);
     tech::fill(&document, &mut metadata);
-    // Built as values directly: `json!` would serialise a copy of each map and of the
-    // organisation's whole tree.
-    let mut domain_metadata = serde_json::Map::new();
-    domain_metadata.insert("open_graph".into(), meta_with_prefix(&document.meta, "og:"));
-    domain_metadata.insert("twitter_card".into(), meta_with_prefix(&document.meta, "twitter:"));
-    domain_metadata.insert("organization".into(), organization.unwrap_or(serde_json::Value::Null));
-    metadata.domain_metadata = serde_json::Value::Object(domain_metadata);
     let links = contacts::contact_links(&document, page.url, limit);
+    metadata.domain_metadata = domain_metadata(std::mem::take(&mut document.meta), organization);
     (metadata, links)
 }
 
-/// The `<meta>` values whose keys start with `prefix`, as a JSON object.
-fn meta_with_prefix(meta: &BTreeMap<String, String>, prefix: &str) -> serde_json::Value {
-    let from = (std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded);
-    let keys = meta.range::<str, _>(from).take_while(|(key, _)| key.starts_with(prefix));
-    serde_json::Value::Object(keys.map(|(key, value)| (key.clone(), value.clone().into())).collect())
+/// The Open Graph and Twitter card metas and the JSON-LD organisation, as JSON. Built as values
+/// directly, the metas moved rather than copied: `json!` would serialise a copy of each map and
+/// of the organisation's whole tree.
+fn domain_metadata(
+    meta: BTreeMap<String, String>,
+    organization: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let (mut open_graph, mut twitter_card) = (serde_json::Map::new(), serde_json::Map::new());
+    for (key, value) in meta {
+        if key.starts_with("og:") {
+            open_graph.insert(key, value.into());
+        } else if key.starts_with("twitter:") {
+            twitter_card.insert(key, value.into());
+        }
+    }
+    let mut domain_metadata = serde_json::Map::new();
+    domain_metadata.insert("open_graph".into(), open_graph.into());
+    domain_metadata.insert("twitter_card".into(), twitter_card.into());
+    domain_metadata.insert("organization".into(), organization.unwrap_or(serde_json::Value::Null));
+    domain_metadata.into()
 }
 
 fn title(document: &Document<'_>) -> Option<String> {
@@ -504,6 +525,24 @@ fn json_ld_logo(org: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk's count of open elements that hide text goes back down when they close, through
+    /// nesting, and text the parser moves after the body still counts.
+    #[test]
+    fn visible_text_is_what_no_hiding_element_encloses() {
+        let cases = [
+            ("<title>T</title><p>a</p>", "a "),
+            ("<p>a<script>x</script>b<style>y</style>c</p>", "a b c "),
+            ("<noscript><p>n</p></noscript><svg><text>s<style>z</style></text></svg><p>d</p>", "d "),
+            ("<template><p>t<template>u</template>v</p></template><p>e</p>", "e "),
+            ("<div>f<svg><g><text>g</text></g></svg>h</div>", "f h "),
+            ("<html><body>i</body></html>j", "ij "),
+        ];
+        for (page, text) in cases {
+            let html = Html::parse_document(page);
+            assert_eq!(Elements::gather(&html).text, text, "{page}");
+        }
+    }
 
     #[test]
     fn hostile_nesting_is_cut_and_ordinary_pages_are_whole() {
