@@ -6,10 +6,11 @@
 //! The file is parsed and compiled once. The `assets` and `html` patterns are not run one by one:
 //! each holds a literal that every match contains (found from the regex's syntax tree), all those
 //! literals go into a vectorised multi-literal search (aho-corasick's packed Teddy searcher), and
-//! a pattern runs only on the URL (or the page) where its literal was seen. So a page costs one
-//! search over its markup and one over its URLs; the markup literals are kept few (at most
-//! [`MAX_HTML_LITERALS`]) because that search's cost grows with their number. Generator contents
-//! and cookie names, short texts, go through a [`RegexSet`].
+//! a pattern runs only on the URL (on the backtracker alone, see [`short_regex`]) or the page
+//! where its literal was seen. So a page costs one search over its markup and one over its URLs;
+//! the markup literals are kept few (at most [`MAX_HTML_LITERALS`]) because that search's cost
+//! grows with their number. Generator contents and cookie names, short texts, go through a
+//! [`RegexSet`].
 //!
 //! WordPress's version comes only from the generator meta (security plugins rewrite `?ver=` on
 //! core assets): none of its other patterns captures one, which a test holds.
