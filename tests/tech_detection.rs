@@ -318,3 +318,24 @@ fn plugin_versions_ignore_the_libraries_they_bundle() {
     assert_eq!(found(&metadata, "WooCommerce"), Some(Some("8.5.1".to_owned())));
     assert_eq!(found(&metadata, "Font Awesome"), Some(None));
 }
+
+/// An inlined `data:` URI is an image or a font, not a file of the site: whatever its payload
+/// spells, it names no technology. A crafted URL of megabytes is not read either.
+#[test]
+fn inlined_data_and_oversized_urls_name_no_technology() {
+    let payload = "/wp-content/plugins/elementor/assets/js/frontend.min.js?ver=9.9.9";
+    let page = format!(
+        r#"<link rel="icon" href="data:image/svg+xml,{payload}">
+        <script src="DATA:text/javascript,{payload}"></script>
+        <script src="/x/{}{payload}"></script>"#,
+        "a".repeat(20_000)
+    );
+    let metadata = detect(&page, &[]);
+    assert_eq!(found(&metadata, "Elementor"), None, "{:?}", names(&metadata));
+    let page = format!(r#"<script src="https://cdn.example.org/{}{payload}"></script>"#, "a".repeat(2_000));
+    assert_eq!(
+        found(&detect(&page, &[]), "Elementor"),
+        Some(Some("9.9.9".to_owned())),
+        "a long URL under the limit is read"
+    );
+}

@@ -660,6 +660,20 @@ fn try_pattern(hits: &mut Hits, tech: usize, regex: &Regex, haystack: &str) {
     }
 }
 
+/// Longest script or stylesheet URL read for technologies. Real ones stay under a few
+/// kilobytes (a concatenating CDN's list of files is the longest); past this, a crafted URL
+/// would make each pattern whose literal it holds search it whole, which for a pattern that
+/// captures a version to the end of the URL costs about 0.1 s a megabyte.
+const MAX_ASSET_URL: usize = 16 * 1024;
+
+/// Whether a `<script src>` or `<link href>` is worth matching: not a `data:` URI (an inlined
+/// image or font, whose payload names no technology but may hold a pattern's literal by chance)
+/// and not past [`MAX_ASSET_URL`].
+fn is_asset_url(url: &str) -> bool {
+    let head = url.trim_start().as_bytes();
+    url.len() <= MAX_ASSET_URL && !head.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"data:"))
+}
+
 /// [`try_pattern`] with the pattern compiled by [`short_regex`].
 fn try_short_pattern(hits: &mut Hits, tech: usize, regex: &meta::Regex, haystack: &str) {
     if regex.captures_len() == 1 {
@@ -697,7 +711,7 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     // candidate pattern runs on its URL, in the order of the page.
     let scripts = document.elements.scripts.iter().filter_map(|e| super::attr(e.value(), "src"));
     let links = document.elements.links.iter().filter_map(|e| super::attr(e.value(), "href"));
-    let urls: Vec<&str> = scripts.chain(links).collect();
+    let urls: Vec<&str> = scripts.chain(links).filter(|url| is_asset_url(url)).collect();
     let mut buffer = Vec::with_capacity(urls.iter().map(|u| u.len() + 1).sum());
     let mut starts = Vec::with_capacity(urls.len());
     for url in &urls {
