@@ -27,7 +27,7 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
         let Some(href) = super::attr(anchor.value(), "href") else { continue };
         let href = href.trim();
         // Most links go to the site's own pages: tested without a lower-case copy of each.
-        if let Some(rest) = strip_scheme(href, "mailto:") {
+        if let Some(rest) = super::strip_prefix_ignore_case(href, "mailto:") {
             let address = rest.split('?').next().unwrap_or("");
             let decoded = percent_decode(address);
             for part in decoded.split(',') {
@@ -37,7 +37,7 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             if let Some(email) = super::obfuscation::cloudflare(encoded) {
                 push_email(&mut emails, &email);
             }
-        } else if let Some(number) = strip_scheme(href, "tel:") {
+        } else if let Some(number) = super::strip_prefix_ignore_case(href, "tel:") {
             if let Some(number) = phone_reader.read(&percent_decode(number)) {
                 push_unique(&mut phones, number);
             }
@@ -65,12 +65,6 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     }
     metadata.email_addresses = emails;
     metadata.phone_numbers = phones;
-}
-
-/// `href` after `scheme` (`mailto:`, `tel:`), whatever the scheme's case.
-fn strip_scheme<'a>(href: &'a str, scheme: &str) -> Option<&'a str> {
-    let head = href.get(..scheme.len())?;
-    head.eq_ignore_ascii_case(scheme).then(|| &href[scheme.len()..])
 }
 
 fn push_unique(list: &mut Vec<String>, value: String) {

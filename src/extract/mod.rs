@@ -44,6 +44,13 @@ pub(crate) fn attr<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
         .map(|(_, value)| &**value)
 }
 
+/// `text` after `prefix` when it starts with it, ASCII case ignored: a scheme (`mailto:`,
+/// `DATA:`) or a currency (`Eur`).
+pub(crate) fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.as_bytes().get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix.as_bytes()).then(|| text.get(prefix.len()..)).flatten()
+}
+
 /// [`attr`] for a name already interned: one integer comparison per attribute instead of a
 /// string comparison. The walk of every element uses it.
 fn attr_named<'a>(element: &'a Element, name: &LocalName) -> Option<&'a str> {

@@ -168,11 +168,7 @@ impl Reader {
 fn is_price(before: &str, after: &str) -> bool {
     let after = after.char_indices().nth(5).map_or(after, |(end, _)| &after[..end]).trim_start();
     let close_before = before.char_indices().rev().nth(2).map_or(before, |(start, _)| &before[start..]);
-    let starts_with = |text: &str, currency: &str| {
-        text.as_bytes()
-            .get(..currency.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(currency.as_bytes()))
-    };
+    let starts_with = |text: &str, currency: &str| super::strip_prefix_ignore_case(text, currency).is_some();
     CURRENCY.iter().any(|currency| {
         starts_with(after, currency)
             || close_before.char_indices().any(|(at, _)| starts_with(&close_before[at..], currency))

@@ -670,8 +670,7 @@ const MAX_ASSET_URL: usize = 16 * 1024;
 /// image or font, whose payload names no technology but may hold a pattern's literal by chance)
 /// and not past [`MAX_ASSET_URL`].
 fn is_asset_url(url: &str) -> bool {
-    let head = url.trim_start().as_bytes();
-    url.len() <= MAX_ASSET_URL && !head.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"data:"))
+    url.len() <= MAX_ASSET_URL && super::strip_prefix_ignore_case(url.trim_start(), "data:").is_none()
 }
 
 /// [`try_pattern`] with the pattern compiled by [`short_regex`].
