@@ -192,6 +192,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .map_err(|error| BadInput(error.to_string()))?;
     let telemetry =
         crate::telemetry::init(settings.log_format).map_err(|error| BadInput(error.to_string()))?;
+    if matches!(cli.command, Command::Serve | Command::RunOnce { .. }) {
+        crate::limits::raise_descriptor_limit();
+    }
     let result = match cli.command {
         Command::Serve => serve(&settings).await,
         Command::RunOnce { drain } => run_once(&settings, drain).await,
@@ -241,6 +244,7 @@ async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         settings: std::sync::Arc::new(settings.clone()),
         supervisor: Some(pipeline.supervisor.clone()),
         metrics: crate::api::install_metrics(),
+        pressure: pipeline.pressure.clone(),
     };
     let listener_task =
         tokio::spawn(crate::wake::listen(settings.database_url.clone(), pipeline.supervisor.clone()));

@@ -61,6 +61,9 @@ pub enum Kind {
     Panic,
     /// The instance holding the domain stopped before finishing it; its lease ran out.
     LeaseExpired,
+    /// This process ran short of descriptors, buffers or memory: not the domain's doing, so it
+    /// is never charged to the domain (the domain is handed back and claims pause).
+    LocalResource,
     /// Anything else (the message tells).
     Other,
 }
@@ -83,6 +86,7 @@ impl Kind {
             Kind::Database => "database",
             Kind::Panic => "panic",
             Kind::LeaseExpired => "lease_expired",
+            Kind::LocalResource => "local_resource",
             Kind::Other => "other",
         }
     }
@@ -102,6 +106,11 @@ pub struct Failure {
 impl Failure {
     pub fn new(stage: Stage, kind: Kind, message: impl Into<String>) -> Failure {
         Failure { stage, kind, message: message.into(), permanent: false }
+    }
+
+    /// A shortage of this process's own, not a failure of the domain.
+    pub fn is_local(&self) -> bool {
+        self.kind == Kind::LocalResource
     }
 
     pub fn permanent(mut self) -> Failure {

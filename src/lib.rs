@@ -24,6 +24,8 @@ pub mod domain_name;
 pub mod extract;
 pub mod failure;
 pub mod fetch;
+pub mod limits;
+pub mod pressure;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -12,7 +12,7 @@ use common::tls::TlsFront;
 use domain_scheduler::config::Scheme;
 use domain_scheduler::domain_name::DomainName;
 use domain_scheduler::failure::Kind;
-use domain_scheduler::fetch::{FetchSettings, Fetcher};
+use domain_scheduler::fetch::{FetchSettings, WebClient};
 
 fn settings(farm: Option<&Farm>) -> FetchSettings {
     FetchSettings {
@@ -28,7 +28,7 @@ fn settings(farm: Option<&Farm>) -> FetchSettings {
     }
 }
 
-async fn kind_of(fetcher: &Fetcher, domain: &str) -> Result<String, Kind> {
+async fn kind_of(fetcher: &WebClient, domain: &str) -> Result<String, Kind> {
     match fetcher.home_page(&DomainName::parse(domain).unwrap()).await {
         Ok(page) => Ok(page.html),
         Err(failure) => Err(failure.kind),
@@ -52,7 +52,7 @@ async fn slow_and_silent_sites_end_in_timeout() {
     let farm = Farm::start().await;
     farm.add("silent-site.com", Site::Hang);
     farm.add("slowloris-site.com", Site::Slowloris);
-    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    let fetcher = WebClient::new(settings(Some(&farm))).unwrap();
     assert_eq!(kind_of(&fetcher, "silent-site.com").await.err(), Some(Kind::Timeout));
     assert_eq!(kind_of(&fetcher, "slowloris-site.com").await.err(), Some(Kind::Timeout));
 }
@@ -64,7 +64,7 @@ async fn huge_endless_and_bomb_bodies_end_in_too_large_with_bounded_memory() {
     farm.add("bomb-site.com", Site::GzipBomb);
     farm.add("endless-site.com", Site::EndlessChunked);
     let fetcher =
-        Fetcher::new(FetchSettings { timeout: Duration::from_secs(20), ..settings(Some(&farm)) }).unwrap();
+        WebClient::new(FetchSettings { timeout: Duration::from_secs(20), ..settings(Some(&farm)) }).unwrap();
     let before = rss_mib();
     for domain in ["huge-site.com", "bomb-site.com", "endless-site.com"] {
         assert_eq!(kind_of(&fetcher, domain).await.err(), Some(Kind::TooLarge), "{domain}");
@@ -82,7 +82,7 @@ async fn redirect_loops_long_chains_and_odd_schemes_end_in_redirect() {
     farm.add("short-chain.com", Site::RedirectChain(5, plain_page("near")));
     farm.add("file-site.com", Site::RedirectTo("file:///etc/passwd".into()));
     farm.add("gopher-site.com", Site::RedirectTo("gopher://example.com/".into()));
-    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    let fetcher = WebClient::new(settings(Some(&farm))).unwrap();
     for domain in ["loop-site.com", "chain-site.com", "file-site.com", "gopher-site.com"] {
         assert_eq!(kind_of(&fetcher, domain).await.err(), Some(Kind::Redirect), "{domain}");
     }
@@ -95,7 +95,7 @@ async fn binary_answers_end_in_not_html() {
     farm.add("octet-site.com", Site::Bytes("application/octet-stream", vec![0; 100]));
     farm.add("image-site.com", Site::Bytes("image/png", b"\x89PNG\r\n\x1a\n".to_vec()));
     farm.add("pdf-site.com", Site::Bytes("application/pdf", b"%PDF-1.7\n".to_vec()));
-    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    let fetcher = WebClient::new(settings(Some(&farm))).unwrap();
     for domain in ["octet-site.com", "image-site.com", "pdf-site.com"] {
         assert_eq!(kind_of(&fetcher, domain).await.err(), Some(Kind::NotHtml), "{domain}");
     }
@@ -125,7 +125,7 @@ async fn broken_encodings_and_markup_are_decoded_not_fatal() {
         "long-line.com",
         Site::Html(format!("<html><title>one line</title>{}</html>", "x".repeat(1 << 20))),
     );
-    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    let fetcher = WebClient::new(settings(Some(&farm))).unwrap();
     assert!(kind_of(&fetcher, "bad-utf8.com").await.unwrap().contains("caf\u{fffd} \u{fffd}"));
     assert!(kind_of(&fetcher, "utf16-site.com").await.unwrap().contains("h\u{e9}llo"));
     assert!(kind_of(&fetcher, "meta-charset.com").await.unwrap().contains("na\u{ef}ve"));
@@ -163,7 +163,7 @@ async fn names_that_resolve_inside_the_network_are_never_connected() {
         ("rebind-mapped.com", "::ffff:127.0.0.1"),
         ("rebind-cgnat.com", "100.64.0.1"),
     ]);
-    let fetcher = Fetcher::with_resolver_overrides(settings(None), overrides).unwrap();
+    let fetcher = WebClient::with_resolver_overrides(settings(None), overrides).unwrap();
     for domain in [
         "rebind-loopback.com",
         "rebind-private.com",
@@ -187,7 +187,7 @@ async fn redirects_to_internal_addresses_are_refused_on_every_hop() {
     farm.add("redirect-private.com", Site::RedirectTo("http://10.0.0.1/".into()));
     farm.add("redirect-metadata.com", Site::RedirectTo("http://169.254.169.254/latest/meta-data/".into()));
     farm.add("redirect-v6.com", Site::RedirectTo(format!("http://[::ffff:127.0.0.1]:{port}/")));
-    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    let fetcher = WebClient::new(settings(Some(&farm))).unwrap();
     for domain in
         ["redirect-loopback.com", "redirect-private.com", "redirect-metadata.com", "redirect-v6.com"]
     {
@@ -201,12 +201,12 @@ async fn https_that_cannot_be_reached_falls_back_to_http() {
     let farm = Farm::start().await;
     farm.add("plain-http.com", Site::Html(plain_page("over http")));
     let fetcher =
-        Fetcher::new(FetchSettings { schemes: vec![Scheme::Https, Scheme::Http], ..settings(Some(&farm)) })
+        WebClient::new(FetchSettings { schemes: vec![Scheme::Https, Scheme::Http], ..settings(Some(&farm)) })
             .unwrap();
     let page = fetcher.home_page(&DomainName::parse("plain-http.com").unwrap()).await.unwrap();
     assert_eq!(page.final_url.as_str(), "http://plain-http.com/");
     let https_only =
-        Fetcher::new(FetchSettings { schemes: vec![Scheme::Https], ..settings(Some(&farm)) }).unwrap();
+        WebClient::new(FetchSettings { schemes: vec![Scheme::Https], ..settings(Some(&farm)) }).unwrap();
     let failure = https_only.home_page(&DomainName::parse("plain-http.com").unwrap()).await.unwrap_err();
     assert_eq!(failure.kind, Kind::Tls, "{failure}");
 }
@@ -220,7 +220,7 @@ async fn untrusted_certificates_end_in_tls_then_fall_back_to_http() {
     let wrong_name = TlsFront::start(farm.addr(), &["another-host.net"]).await;
     for (front, domain) in [(&self_signed, "self-signed.com"), (&wrong_name, "wrong-name.com")] {
         let over = |schemes: Vec<Scheme>| {
-            Fetcher::new(FetchSettings { schemes, connect_to: Some(front.connect_to()), ..settings(None) })
+            WebClient::new(FetchSettings { schemes, connect_to: Some(front.connect_to()), ..settings(None) })
                 .unwrap()
         };
         let name = DomainName::parse(domain).unwrap();
@@ -241,7 +241,7 @@ async fn domains_sharing_one_address_get_at_most_its_limit_of_requests_at_once()
         for name in &names {
             farm.add(name, Site::Slow(Duration::from_millis(300), plain_page(name)));
         }
-        let fetcher = Fetcher::new(FetchSettings {
+        let fetcher = WebClient::new(FetchSettings {
             per_ip_concurrency: limit,
             respect_robots: false,
             ..settings(Some(&farm))
@@ -263,11 +263,11 @@ async fn robots_txt_is_honoured_unless_the_operator_turns_it_off() {
     );
     farm.add("open-garden.com", Site::Html(plain_page("welcome")));
     farm.robots("open-garden.com", "User-agent: *\nDisallow: /private/\n");
-    let fetcher = Fetcher::new(settings(Some(&farm))).unwrap();
+    let fetcher = WebClient::new(settings(Some(&farm))).unwrap();
     let failure = fetcher.home_page(&DomainName::parse("private-garden.com").unwrap()).await.unwrap_err();
     assert_eq!((failure.kind, failure.permanent), (Kind::RobotsDisallowed, true), "{failure}");
     assert_eq!(farm.requests("private-garden.com"), 0, "the home page was not requested");
     assert!(kind_of(&fetcher, "open-garden.com").await.unwrap().contains("welcome"));
-    let impolite = Fetcher::new(FetchSettings { respect_robots: false, ..settings(Some(&farm)) }).unwrap();
+    let impolite = WebClient::new(FetchSettings { respect_robots: false, ..settings(Some(&farm)) }).unwrap();
     assert!(kind_of(&impolite, "private-garden.com").await.unwrap().contains("keep out"));
 }

@@ -1,15 +1,22 @@
 //! The error recorder: one `domain_errors` row per failure, `last_error`, and the decision to
-//! retry with backoff or give up. A database error keeps the failure and tries again later.
+//! retry with backoff or give up. A domain whose attempt met a shortage of this process's own is
+//! handed back instead, uncharged. A database error keeps the message and tries again later.
 
 use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use sea_orm::DatabaseConnection;
+use tracing::Instrument;
 
-use super::messages::{ErrorRecorderMsg, Outcome, SupervisorMsg};
+use super::messages::{ErrorRecorderMsg, Outcome, SupervisorMsg, WorkItem};
+use crate::failure::Failure;
+use crate::pressure::{Pressure, Shortage};
+use crate::store::claims;
 use crate::store::failures::{self, FailedAttempt, FailureOutcome, RetryPolicy};
 
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
+/// A handed-back domain is due again after this, when no longer pause is going on.
+const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 
 pub struct ErrorRecorder;
 
@@ -18,6 +25,7 @@ pub struct ErrorRecorderArgs {
     pub instance_id: String,
     pub policy: RetryPolicy,
     pub supervisor: ActorRef<SupervisorMsg>,
+    pub pressure: Pressure,
 }
 
 pub struct ErrorRecorderState {
@@ -44,44 +52,32 @@ impl Actor for ErrorRecorder {
         msg: ErrorRecorderMsg,
         state: &mut ErrorRecorderState,
     ) -> Result<(), ActorProcessingErr> {
-        let (item, failure) = match msg {
-            ErrorRecorderMsg::Sync(reply) => {
-                let _ = reply.send(());
-                return Ok(());
-            }
-            ErrorRecorderMsg::Record { item, failure } => (item, failure),
-        };
         #[cfg(feature = "failpoints")]
-        {
-            if let Some(argument) = fail::eval("error-recorder-entry", |argument| argument) {
-                if argument.as_deref() == Some("panic") {
-                    panic!("fail point error-recorder-entry");
-                }
-                let delay = state.retry_delay;
-                state.retry_delay = (state.retry_delay * 2).min(MAX_RETRY_DELAY);
-                myself.send_after(delay, move || ErrorRecorderMsg::Record { item, failure });
-                return Ok(());
-            }
-        }
-        let span = tracing::info_span!(parent: &item.span, "error.record", stage = failure.stage.as_str(), kind = failure.kind.as_str());
-        let attempt = FailedAttempt {
-            domain_id: item.domain_id,
-            run_id: Some(item.run_id),
-            attempts: item.attempts,
-            failure: &failure,
+        let msg = match fail_point_entry(&myself, state, msg) {
+            Some(msg) => msg,
+            None => return Ok(()),
         };
-        let recorded =
-            failures::record(&state.args.db, &state.args.instance_id, state.args.policy, attempt).await;
-        drop(span);
-        match recorded {
-            Ok(decision) => {
+        let written = match &msg {
+            ErrorRecorderMsg::Sync(_) => Ok(None),
+            ErrorRecorderMsg::Record { item, failure } => record(state, item, failure).await.map(Some),
+            ErrorRecorderMsg::HandBack { item, .. } => hand_back(state, item).await.map(Some),
+        };
+        match (written, msg) {
+            (_, ErrorRecorderMsg::Sync(reply)) => {
+                let _ = reply.send(());
+            }
+            (
+                Ok(outcome),
+                ErrorRecorderMsg::Record { item, failure } | ErrorRecorderMsg::HandBack { item, failure },
+            ) => {
+                state.args.pressure.relieved(Shortage::Database);
                 state.retry_delay = Duration::from_millis(100);
-                let outcome = match decision {
-                    FailureOutcome::Retried => Outcome::Retried,
-                    FailureOutcome::Failed => Outcome::Failed,
-                    FailureOutcome::LeaseLost => Outcome::Skipped,
-                };
-                tracing::info!(parent: &item.span, domain = %item.domain, %failure, outcome = outcome.as_str(), "domain failed");
+                let outcome = outcome.unwrap_or(Outcome::Skipped);
+                if outcome == Outcome::Deferred {
+                    tracing::debug!(parent: &item.span, domain = %item.domain, %failure, "domain handed back uncharged");
+                } else {
+                    tracing::info!(parent: &item.span, domain = %item.domain, %failure, outcome = outcome.as_str(), "domain failed");
+                }
                 item.span.record("outcome", outcome.as_str());
                 state.args.supervisor.cast(SupervisorMsg::Done {
                     run_id: item.run_id,
@@ -89,13 +85,65 @@ impl Actor for ErrorRecorder {
                     outcome,
                 })?;
             }
-            Err(error) => {
+            (Err(error), msg) => {
+                state.args.pressure.report(Shortage::Database, &error.to_string());
                 let delay = state.retry_delay;
-                tracing::warn!(%error, domain = %item.domain, retry_in_ms = delay.as_millis() as u64, "cannot record a failure; keeping it and retrying");
+                tracing::debug!(%error, retry_in_ms = delay.as_millis() as u64, "cannot record a failure; keeping it and retrying");
                 state.retry_delay = (state.retry_delay * 2).min(MAX_RETRY_DELAY);
-                myself.send_after(delay, move || ErrorRecorderMsg::Record { item, failure });
+                myself.send_after(delay, move || msg);
             }
         }
         Ok(())
     }
+}
+
+/// `error-recorder-entry`: `panic` panics; any other value makes every write fail for now (the
+/// message is kept and retried, as on a database error). `None` when the message was deferred.
+#[cfg(feature = "failpoints")]
+fn fail_point_entry(
+    myself: &ActorRef<ErrorRecorderMsg>,
+    state: &mut ErrorRecorderState,
+    msg: ErrorRecorderMsg,
+) -> Option<ErrorRecorderMsg> {
+    if matches!(msg, ErrorRecorderMsg::Sync(_)) {
+        return Some(msg);
+    }
+    let Some(argument) = fail::eval("error-recorder-entry", |argument| argument) else { return Some(msg) };
+    if argument.as_deref() == Some("panic") {
+        panic!("fail point error-recorder-entry");
+    }
+    let delay = state.retry_delay;
+    state.retry_delay = (state.retry_delay * 2).min(MAX_RETRY_DELAY);
+    myself.send_after(delay, move || msg);
+    None
+}
+
+async fn record(
+    state: &ErrorRecorderState,
+    item: &WorkItem,
+    failure: &Failure,
+) -> Result<Outcome, sea_orm::DbErr> {
+    let span = tracing::info_span!(parent: &item.span, "error.record", stage = failure.stage.as_str(), kind = failure.kind.as_str());
+    let attempt = FailedAttempt {
+        domain_id: item.domain_id,
+        run_id: Some(item.run_id),
+        attempts: item.attempts,
+        failure,
+    };
+    let decision = failures::record(&state.args.db, &state.args.instance_id, state.args.policy, attempt)
+        .instrument(span)
+        .await?;
+    Ok(match decision {
+        FailureOutcome::Retried => Outcome::Retried,
+        FailureOutcome::Failed => Outcome::Failed,
+        FailureOutcome::LeaseLost => Outcome::Skipped,
+    })
+}
+
+async fn hand_back(state: &ErrorRecorderState, item: &WorkItem) -> Result<Outcome, sea_orm::DbErr> {
+    let wait = state.args.pressure.pause().unwrap_or_default().max(HAND_BACK_DELAY);
+    let due = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(1));
+    let released =
+        claims::release_until(&state.args.db, &state.args.instance_id, &[item.domain_id], due).await?;
+    Ok(if released == 1 { Outcome::Deferred } else { Outcome::Skipped })
 }

@@ -11,13 +11,15 @@ use super::messages::{Downstream, ErrorRecorderMsg, FetcherMsg, FetcherPoolMsg, 
 use crate::domain_name::DomainName;
 use crate::extract::{self, Page};
 use crate::failure::{Failure, Kind, Stage};
-use crate::fetch::{FetchedPage, Fetcher as HttpFetcher};
+use crate::fetch::{FetchedPage, WebClient};
+use crate::pressure::{Pressure, Shortage};
 
 pub struct Fetcher;
 
 pub struct FetcherArgs {
     pub index: usize,
-    pub http: HttpFetcher,
+    pub web: WebClient,
+    pub pressure: Pressure,
     pub pool: ActorRef<FetcherPoolMsg>,
     pub downstream: Downstream,
     pub diagnostic_dir: Option<std::path::PathBuf>,
@@ -47,11 +49,19 @@ impl Actor for Fetcher {
         fail_point_entry(&item.domain);
         let result = process(state, &item).await;
         match result {
-            Ok(metadata) => state
-                .downstream
-                .persister()
-                .cast(PersisterMsg::Persist { item, metadata: Box::new(metadata) })?,
+            Err(failure) if failure.is_local() => {
+                state.pressure.report(Shortage::LocalResources, &failure.message);
+                state.downstream.error_recorder().cast(ErrorRecorderMsg::HandBack { item, failure })?
+            }
+            Ok(metadata) => {
+                state.pressure.relieved(Shortage::LocalResources);
+                state
+                    .downstream
+                    .persister()
+                    .cast(PersisterMsg::Persist { item, metadata: Box::new(metadata) })?
+            }
             Err(failure) => {
+                state.pressure.relieved(Shortage::LocalResources);
                 state.downstream.error_recorder().cast(ErrorRecorderMsg::Record { item, failure })?
             }
         }
@@ -76,9 +86,11 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     let name = DomainName::parse(&item.domain).map_err(|reason| {
         Failure::new(Stage::Fetch, Kind::InvalidDomain, format!("{:?}: {reason}", item.domain)).permanent()
     })?;
+    // The visit's connections close when it ends, at the end of this function.
+    let visit = state.web.visit()?;
     let started = Instant::now();
     let fetch_span = tracing::info_span!(parent: &item.span, "fetch", url = %name.home_page("https"), http.status = tracing::field::Empty, bytes = tracing::field::Empty);
-    let page = state.http.home_page(&name).instrument(fetch_span.clone()).await;
+    let page = visit.home_page(&name).instrument(fetch_span.clone()).await;
     let fetch_seconds = started.elapsed().as_secs_f64();
     metrics::histogram!("domain_scheduler_fetch_duration_seconds").record(fetch_seconds);
     let page = page?;
@@ -94,7 +106,13 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
 
     for link in links {
         let span = tracing::info_span!(parent: &item.span, "fetch", url = %link, http.status = tracing::field::Empty);
-        let Ok(contact) = state.http.page(&link).instrument(span.clone()).await else { continue };
+        let contact = match visit.page(&link).instrument(span.clone()).await {
+            Ok(contact) => contact,
+            // A shortage of our own would leave the domain with fewer contacts than it shows:
+            // hand it back whole instead.
+            Err(failure) if failure.is_local() => return Err(failure),
+            Err(_) => continue,
+        };
         span.record("http.status", contact.status);
         if let Ok((_, found, _)) = extract_off_runtime(state, item, contact, 0).await {
             extract::merge_contacts(&mut metadata, &found);

@@ -12,13 +12,15 @@ use super::fetcher::{Fetcher, FetcherArgs};
 use super::messages::{Downstream, ErrorRecorderMsg, FetcherMsg, FetcherPoolMsg, WorkItem};
 use super::restart::RestartIntensity;
 use crate::failure::{Failure, Kind, Stage};
-use crate::fetch::Fetcher as HttpFetcher;
+use crate::fetch::WebClient;
+use crate::pressure::Pressure;
 
 pub struct FetcherPool;
 
 pub struct FetcherPoolArgs {
     pub size: usize,
-    pub http: HttpFetcher,
+    pub web: WebClient,
+    pub pressure: Pressure,
     pub downstream: Downstream,
     pub restarts: RestartIntensity,
     pub diagnostic_dir: Option<std::path::PathBuf>,
@@ -47,7 +49,8 @@ impl FetcherPool {
     ) -> Result<ActorRef<FetcherMsg>, ActorProcessingErr> {
         let fetcher_args = FetcherArgs {
             index,
-            http: args.http.clone(),
+            web: args.web.clone(),
+            pressure: args.pressure.clone(),
             pool: myself.clone(),
             downstream: args.downstream.clone(),
             diagnostic_dir: args.diagnostic_dir.clone(),

@@ -35,6 +35,8 @@ pub enum Outcome {
     Failed,
     /// Not written: the lease had moved on (another instance or a shutdown took it back).
     Skipped,
+    /// Handed back uncharged: this process ran short of its own resources before finishing it.
+    Deferred,
 }
 
 impl Outcome {
@@ -44,6 +46,7 @@ impl Outcome {
             Outcome::Retried => "retried",
             Outcome::Failed => "failed",
             Outcome::Skipped => "skipped",
+            Outcome::Deferred => "deferred",
         }
     }
 }
@@ -73,6 +76,8 @@ pub enum RunNowAnswer {
     Started(Uuid),
     NothingDue,
     AtCapacity,
+    /// Claims are paused by a shortage of the service's own (the reason).
+    Paused(String),
 }
 
 /// Messages of the [`super::fetcher_pool::FetcherPool`].
@@ -102,6 +107,9 @@ pub enum PersisterMsg {
 pub enum ErrorRecorderMsg {
     /// Record this failure and decide: retry or give up.
     Record { item: WorkItem, failure: Failure },
+    /// The attempt met a shortage of this process's own: give the domain back without
+    /// charging the attempt.
+    HandBack { item: WorkItem, failure: Failure },
     /// Answer once every earlier message is handled (shutdown).
     Sync(RpcReplyPort<()>),
 }

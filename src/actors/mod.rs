@@ -24,7 +24,8 @@ use ractor::{Actor, ActorRef};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
-use crate::fetch::{FetchSettings, Fetcher as HttpFetcher};
+use crate::fetch::{FetchSettings, WebClient};
+use crate::pressure::Pressure;
 use crate::store::failures::RetryPolicy;
 use crate::store::runs::RunMetrics;
 pub use messages::{RunNowAnswer, SupervisorMsg};
@@ -38,6 +39,8 @@ pub struct Pipeline {
     join: ractor::concurrency::JoinHandle<()>,
     /// Set when the restart intensity is exceeded: the service must stop with a failure.
     pub fatal: tokio::sync::watch::Receiver<Option<String>>,
+    /// Shortages of the service's own, for the readiness probe.
+    pub pressure: Pressure,
     reports: messages::RunReports,
 }
 
@@ -51,8 +54,9 @@ pub fn instance_id() -> String {
 impl Pipeline {
     /// Starts the supervisor and its children.
     pub async fn start(settings: &Settings, db: DatabaseConnection, mode: Mode) -> anyhow::Result<Pipeline> {
-        let http = HttpFetcher::new(FetchSettings::from(settings))
-            .map_err(|failure| anyhow::anyhow!("{failure}"))?;
+        let web =
+            WebClient::new(FetchSettings::from(settings)).map_err(|failure| anyhow::anyhow!("{failure}"))?;
+        let pressure = Pressure::default();
         let (restarts, fatal) = RestartIntensity::new(settings.restart_max, settings.restart_window);
         let reports = messages::RunReports::default();
         let args = SupervisorArgs {
@@ -65,7 +69,8 @@ impl Pipeline {
             lease: settings.lease,
             policy: RetryPolicy { max_attempts: settings.max_attempts, base: settings.retry_base },
             fetcher_pool_size: settings.fetcher_pool_size as usize,
-            http,
+            web,
+            pressure: pressure.clone(),
             restarts,
             shutdown_timeout: settings.shutdown_timeout,
             diagnostic_dir: settings.diagnostic_dir.clone(),
@@ -74,7 +79,7 @@ impl Pipeline {
         let (supervisor, join) =
             Actor::spawn(Some(format!("supervisor-{}", uuid::Uuid::new_v4().simple())), Supervisor, args)
                 .await?;
-        Ok(Pipeline { supervisor, join, fatal, reports })
+        Ok(Pipeline { supervisor, join, fatal, pressure, reports })
     }
 
     /// Waits until the supervisor stops (by itself in `Once`/`Drain` mode, or after

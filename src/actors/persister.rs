@@ -8,6 +8,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use sea_orm::DatabaseConnection;
 
 use super::messages::{Outcome, PersisterMsg, SupervisorMsg, WorkItem};
+use crate::pressure::{Pressure, Shortage};
 use crate::store::results::{self, WriteOutcome};
 
 /// A group is written as soon as it has this many rows...
@@ -22,6 +23,7 @@ pub struct PersisterArgs {
     pub db: DatabaseConnection,
     pub instance_id: String,
     pub supervisor: ActorRef<SupervisorMsg>,
+    pub pressure: Pressure,
 }
 
 pub struct PersisterState {
@@ -104,6 +106,7 @@ async fn flush(
     match results::write_completed(&state.args.db, &state.args.instance_id, &rows).await {
         Ok(outcomes) => {
             drop(spans);
+            state.args.pressure.relieved(Shortage::Database);
             state.retry_delay = Duration::from_millis(100);
             for ((item, _), written) in state.buffer.drain(..).zip(outcomes) {
                 let outcome = match written {
@@ -129,7 +132,8 @@ fn retry_later(
     state: &mut PersisterState,
     error: String,
 ) -> Result<(), ActorProcessingErr> {
-    tracing::warn!(%error, rows = state.buffer.len(), retry_in_ms = state.retry_delay.as_millis() as u64, "cannot write results; keeping them and retrying");
+    state.args.pressure.report(Shortage::Database, &error);
+    tracing::debug!(%error, rows = state.buffer.len(), retry_in_ms = state.retry_delay.as_millis() as u64, "cannot write results; keeping them and retrying");
     if !state.flush_scheduled {
         state.flush_scheduled = true;
         myself.send_after(state.retry_delay, || PersisterMsg::Flush);

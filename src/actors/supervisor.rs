@@ -23,6 +23,7 @@ use super::messages::{
 };
 use super::persister::{Persister, PersisterArgs};
 use super::restart::RestartIntensity;
+use crate::pressure::{Pressure, Shortage};
 use crate::store::claims;
 use crate::store::failures::RetryPolicy;
 use crate::store::runs::{self, RunMetrics};
@@ -50,7 +51,8 @@ pub struct SupervisorArgs {
     pub lease: Duration,
     pub policy: RetryPolicy,
     pub fetcher_pool_size: usize,
-    pub http: crate::fetch::Fetcher,
+    pub web: crate::fetch::WebClient,
+    pub pressure: Pressure,
     pub restarts: RestartIntensity,
     pub shutdown_timeout: Duration,
     pub diagnostic_dir: Option<std::path::PathBuf>,
@@ -82,6 +84,16 @@ pub struct SupervisorState {
     stopping: Option<RpcReplyPort<()>>,
     /// The request that asked for work, linked from the next run's span.
     cause: Option<tracing::Span>,
+    /// A wake is already scheduled for the end of a pause.
+    wake_scheduled: bool,
+}
+
+/// What a claim found.
+enum Claim {
+    Started(Uuid),
+    NothingDue,
+    /// The database refused: nothing was claimed, and the pressure says for how long to wait.
+    Failed,
 }
 
 impl std::hash::Hash for Outcome {
@@ -118,6 +130,7 @@ impl Actor for Supervisor {
             timer,
             stopping: None,
             cause: None,
+            wake_scheduled: false,
         })
     }
 
@@ -144,6 +157,7 @@ impl Actor for Supervisor {
                 state.claim_while_free(&myself).await?;
             }
             SupervisorMsg::Wake | SupervisorMsg::WokenBy(_) => {
+                state.wake_scheduled = false;
                 if let SupervisorMsg::WokenBy(cause) = msg {
                     state.cause = Some(cause);
                 }
@@ -156,10 +170,15 @@ impl Actor for Supervisor {
                 state.cause = Some(cause);
                 let answer = if state.stopping.is_some() || state.slots_full() {
                     RunNowAnswer::AtCapacity
+                } else if state.args.pressure.pause().is_some() {
+                    RunNowAnswer::Paused(state.args.pressure.describe().unwrap_or_default())
                 } else {
                     match state.claim_one().await {
-                        Some(run_id) => RunNowAnswer::Started(run_id),
-                        None => RunNowAnswer::NothingDue,
+                        Claim::Started(run_id) => RunNowAnswer::Started(run_id),
+                        Claim::NothingDue => RunNowAnswer::NothingDue,
+                        Claim::Failed => {
+                            RunNowAnswer::Paused(state.args.pressure.describe().unwrap_or_default())
+                        }
                     }
                 };
                 let _ = reply.send(answer);
@@ -266,6 +285,7 @@ async fn spawn_persister(
         db: args.db.clone(),
         instance_id: args.instance_id.clone(),
         supervisor: myself.clone(),
+        pressure: args.pressure.clone(),
     };
     let (actor, _) = Actor::spawn_linked(
         Some(format!("persister-{generation}")),
@@ -287,6 +307,7 @@ async fn spawn_error_recorder(
         instance_id: args.instance_id.clone(),
         policy: args.policy,
         supervisor: myself.clone(),
+        pressure: args.pressure.clone(),
     };
     let (actor, _) = Actor::spawn_linked(
         Some(format!("error-recorder-{generation}")),
@@ -306,7 +327,8 @@ async fn spawn_pool(
 ) -> Result<ActorRef<FetcherPoolMsg>, ActorProcessingErr> {
     let pool_args = FetcherPoolArgs {
         size: args.fetcher_pool_size,
-        http: args.http.clone(),
+        web: args.web.clone(),
+        pressure: args.pressure.clone(),
         downstream: downstream.clone(),
         restarts: args.restarts.clone(),
         diagnostic_dir: args.diagnostic_dir.clone(),
@@ -333,18 +355,30 @@ impl SupervisorState {
         self.runs.len() >= self.args.max_instances as usize
     }
 
-    /// Claims runs while slots are free and domains are due.
+    /// Claims runs while slots are free and domains are due. During a shortage of the
+    /// service's own, it claims nothing and looks again when the pause ends.
     async fn claim_while_free(&mut self, myself: &ActorRef<SupervisorMsg>) -> Result<(), ActorProcessingErr> {
+        if let Some(wait) = self.args.pressure.pause() {
+            self.wake_after(myself, wait);
+            return Ok(());
+        }
         if self.may_claim() {
             match claims::recover_expired(&self.args.db, self.args.policy.max_attempts).await {
                 Ok(0) => {}
                 Ok(recovered) => tracing::info!(recovered, "took back domains whose lease expired"),
-                Err(error) => tracing::warn!(%error, "cannot look for expired leases"),
+                Err(error) => tracing::debug!(%error, "cannot look for expired leases"),
             }
         }
         while self.may_claim() {
-            if self.claim_one().await.is_none() {
-                break;
+            match self.claim_one().await {
+                Claim::Started(_) => {}
+                Claim::NothingDue => break,
+                Claim::Failed => {
+                    self.give_up_on_a_lasting_outage();
+                    let wait = self.args.pressure.pause().unwrap_or(Duration::from_secs(1));
+                    self.wake_after(myself, wait);
+                    return Ok(());
+                }
             }
         }
         if self.args.mode != Mode::Serve && self.runs.is_empty() {
@@ -353,8 +387,29 @@ impl SupervisorState {
         Ok(())
     }
 
-    /// Claims one batch and starts its run; `None` when nothing was due or the claim failed.
-    async fn claim_one(&mut self) -> Option<Uuid> {
+    /// Looks for due work again after `wait`, once however often it is asked.
+    fn wake_after(&mut self, myself: &ActorRef<SupervisorMsg>, wait: Duration) {
+        if !self.wake_scheduled {
+            self.wake_scheduled = true;
+            myself.send_after(wait, || SupervisorMsg::Wake);
+        }
+    }
+
+    /// `run-once` has no one to wait for: after a lease's length of database outage it stops
+    /// with a failure instead of waiting forever. `serve` waits as long as it takes.
+    fn give_up_on_a_lasting_outage(&self) {
+        let lasting = self.args.pressure.lasting(Shortage::Database).unwrap_or_default();
+        if self.args.mode != Mode::Serve && lasting > self.args.lease {
+            self.args.restarts.stop_service(format!(
+                "the database has been unreachable for {} s: {}",
+                lasting.as_secs(),
+                self.args.pressure.describe().unwrap_or_default()
+            ));
+        }
+    }
+
+    /// Claims one batch and starts its run.
+    async fn claim_one(&mut self) -> Claim {
         let claimed = match claims::claim(
             &self.args.db,
             &self.args.instance_id,
@@ -363,16 +418,19 @@ impl SupervisorState {
         )
         .await
         {
-            Ok(claimed) => claimed,
+            Ok(claimed) => {
+                self.args.pressure.relieved(Shortage::Database);
+                claimed
+            }
             Err(error) => {
-                tracing::warn!(%error, "cannot claim due domains; trying again at the next tick");
-                return None;
+                self.args.pressure.report(Shortage::Database, &format!("cannot claim due domains: {error}"));
+                return Claim::Failed;
             }
         };
         self.backlog = claimed.len() as u32 >= self.args.batch_size;
         if claimed.is_empty() {
             self.cause = None;
-            return None;
+            return Claim::NothingDue;
         }
         let run_id = Uuid::new_v4();
         let span = tracing::info_span!(parent: None, "scheduler.run", run.id = %run_id, claimed = claimed.len(), instance = %self.args.instance_id);
@@ -409,7 +467,7 @@ impl SupervisorState {
                 tracing::warn!(%error, "fetcher pool unavailable; the domain comes back when its lease expires");
             }
         }
-        Some(run_id)
+        Claim::Started(run_id)
     }
 
     /// A run whose domains have not all reported within a lease (their actor died with them)
@@ -434,7 +492,7 @@ impl SupervisorState {
         let successful = count(Outcome::Completed);
         let failed = count(Outcome::Failed);
         let retried = count(Outcome::Retried);
-        let skipped = count(Outcome::Skipped) + run.remaining.len() as u32;
+        let skipped = count(Outcome::Skipped) + count(Outcome::Deferred) + run.remaining.len() as u32;
         let processed = successful + failed + retried;
         let metrics = RunMetrics {
             run_id,

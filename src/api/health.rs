@@ -17,20 +17,24 @@ pub async fn healthz() -> &'static str {
 /// acquire timeout.
 const READY_DB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// The database answers and the actors run.
+/// The database answers, the actors run, and no shortage of the service's own (descriptors,
+/// the database) has paused the claiming of work.
 #[utoipa::path(get, path = "/readyz", responses((status = 200, body = String), (status = 503, body = String)))]
-pub async fn readyz(State(state): State<ApiState>) -> (StatusCode, &'static str) {
+pub async fn readyz(State(state): State<ApiState>) -> (StatusCode, String) {
     if !matches!(tokio::time::timeout(READY_DB_DEADLINE, state.db.ping()).await, Ok(Ok(()))) {
-        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable".into());
     }
     let running = state
         .supervisor
         .as_ref()
         .is_none_or(|supervisor| matches!(supervisor.get_status(), ractor::ActorStatus::Running));
     if !running {
-        return (StatusCode::SERVICE_UNAVAILABLE, "actors not running");
+        return (StatusCode::SERVICE_UNAVAILABLE, "actors not running".into());
     }
-    (StatusCode::OK, "ready")
+    if let Some(shortage) = state.pressure.describe() {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("claims paused: {shortage}"));
+    }
+    (StatusCode::OK, "ready".into())
 }
 
 /// Prometheus metrics: domains processed by outcome, fetch latency, queue depth by status,

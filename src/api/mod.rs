@@ -32,6 +32,8 @@ pub struct ApiState {
     pub settings: Arc<Settings>,
     pub supervisor: Option<ActorRef<SupervisorMsg>>,
     pub metrics: Option<PrometheusHandle>,
+    /// Shortages of the service's own, shown by `/readyz`.
+    pub pressure: crate::pressure::Pressure,
 }
 
 impl ApiState {

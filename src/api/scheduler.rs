@@ -40,6 +40,11 @@ pub async fn run_now(state: &ApiState) -> Result<(StatusCode, Json<RunStarted>),
         RunNowAnswer::NothingDue => {
             Ok((StatusCode::OK, Json(RunStarted { run_id: None, status: "nothing_due".into() })))
         }
+        RunNowAnswer::Paused(reason) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "paused",
+            format!("claims are paused by a shortage of the service's own: {reason}"),
+        )),
         RunNowAnswer::AtCapacity => Err(ApiError::new(
             StatusCode::CONFLICT,
             "at_capacity",

@@ -1,16 +1,24 @@
 //! Fetching a domain's home page with reqwest, under bounded time, size and redirects, and
 //! never from a non-public address unless the operator allows it.
 //!
-//! One shared client (connection reuse on). `connect_to` routes every connection to one address
-//! while the domain stays the Host header and SNI. Every failure maps to a [`Failure`] of stage
-//! `fetch` with its kind; nothing here panics on what a server sends.
+//! A [`WebClient`] holds what every fetch shares: settings, the TLS configuration, the resolver,
+//! the robots.txt cache and the politeness slots. Each domain is fetched in a [`SiteVisit`] with
+//! a connection pool of its own: robots.txt, the home page and the contact pages reuse its
+//! connections, and they close when the visit ends. A crawler visits each host once or twice, so
+//! connections kept for later would only pile up, one descriptor per site ever visited.
+//! `connect_to` routes every connection to one address while the domain stays the Host header
+//! and SNI. Every failure maps to a [`Failure`] of stage `fetch` with its kind; nothing here
+//! panics on what a server sends.
 
 mod charset;
+mod classify;
 mod guard;
 mod politeness;
+mod resolver;
+mod tls;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,15 +26,16 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use url::Url;
 
 pub use charset::{decode_html, decode_html_owned};
+pub use classify::is_local_shortage;
 pub use guard::is_public;
+pub use resolver::BlockedAddress;
+use resolver::GuardedResolver;
 
 use crate::config::{Scheme, Settings};
 use crate::domain_name::DomainName;
 use crate::failure::{Failure, Kind, Stage};
 
 const MAX_REDIRECTS: usize = 10;
-/// Marker carried by resolver and redirect errors so the error mapping can name the kind.
-const BLOCKED: &str = "blocked address";
 
 #[derive(Clone, Debug)]
 pub struct FetchSettings {
@@ -73,61 +82,57 @@ pub struct FetchedPage {
     pub elapsed: Duration,
 }
 
+/// What every site visit shares. Cheap to clone.
 #[derive(Clone)]
-pub struct Fetcher {
-    client: reqwest::Client,
+pub struct WebClient {
     settings: Arc<FetchSettings>,
     politeness: Arc<politeness::Politeness>,
     overrides: Arc<HashMap<String, Vec<IpAddr>>>,
+    resolver: Arc<GuardedResolver>,
+    tls: Arc<rustls::ClientConfig>,
 }
 
-/// Resolves names for the client: to the operator's `connect_to` address when set, else by the
-/// system resolver, refusing non-public answers unless allowed. Checking here, at connect time,
-/// means a name that changes its answer (DNS rebinding) is still checked on what is dialled.
-struct GuardedResolver {
-    connect_to: Option<String>,
-    allow_private: bool,
-    /// Fixed answers for chosen names, checked by the guard like any other answer (tests of
-    /// rebinding and of names that point inside the network).
-    overrides: Arc<HashMap<String, Vec<IpAddr>>>,
+/// One domain's visit: its requests share a connection pool that closes with the visit.
+pub struct SiteVisit<'a> {
+    web: &'a WebClient,
+    client: reqwest::Client,
 }
 
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let connect_to = self.connect_to.clone();
-        let allow_private = self.allow_private;
-        let host = name.as_str().to_owned();
-        let fixed = self.overrides.get(&host).cloned();
-        Box::pin(async move {
-            if let Some(target) = connect_to {
-                let addrs: Vec<SocketAddr> = tokio::net::lookup_host(target).await?.collect();
-                return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
-            }
-            let addrs: Vec<SocketAddr> = match fixed {
-                Some(ips) => ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect(),
-                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
-            };
-            if !allow_private && let Some(bad) = addrs.iter().find(|addr| !is_public(addr.ip())) {
-                return Err(format!("{BLOCKED}: {host} resolves to {}", bad.ip()).into());
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-impl Fetcher {
-    pub fn new(settings: FetchSettings) -> Result<Fetcher, Failure> {
-        Fetcher::with_resolver_overrides(settings, HashMap::new())
+impl WebClient {
+    pub fn new(settings: FetchSettings) -> Result<WebClient, Failure> {
+        WebClient::with_resolver_overrides(settings, HashMap::new())
     }
 
-    /// A fetcher whose resolver answers `overrides` for the names in it (and asks the system
+    /// A client whose resolver answers `overrides` for the names in it (and asks the system
     /// for the rest); the address guard applies to every answer alike.
     pub fn with_resolver_overrides(
         settings: FetchSettings,
         overrides: HashMap<String, Vec<IpAddr>>,
-    ) -> Result<Fetcher, Failure> {
-        let allow_private = settings.allow_private_networks;
+    ) -> Result<WebClient, Failure> {
         let overrides = Arc::new(overrides);
+        let resolver = Arc::new(GuardedResolver {
+            connect_to: settings.connect_to.clone(),
+            allow_private: settings.allow_private_networks,
+            overrides: overrides.clone(),
+        });
+        let tls = tls::shared_config().map_err(|error| {
+            Failure::new(Stage::Fetch, Kind::Other, format!("cannot set up TLS: {error}"))
+        })?;
+        let web = WebClient {
+            settings: Arc::new(settings),
+            politeness: Arc::default(),
+            overrides,
+            resolver,
+            tls: Arc::new(tls),
+        };
+        // Fail at start-up, not at the first domain, when the client cannot be built at all.
+        web.visit()?;
+        Ok(web)
+    }
+
+    /// Starts one domain's visit, with a connection pool of its own.
+    pub fn visit(&self) -> Result<SiteVisit<'_>, Failure> {
+        let allow_private = self.settings.allow_private_networks;
         let redirect = reqwest::redirect::Policy::custom(move |attempt| {
             let url = attempt.url().clone();
             if attempt.previous().len() >= MAX_REDIRECTS {
@@ -146,114 +151,47 @@ impl Fetcher {
                     _ => None,
                 };
                 if literal.is_some_and(|ip| !is_public(ip)) {
-                    return attempt.error(format!("{BLOCKED}: redirect to {url}"));
+                    return attempt.error(BlockedAddress(format!("redirect to {url}")));
                 }
             }
             attempt.follow()
         });
+        let timeout = self.settings.timeout;
         let client = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .tls_backend_preconfigured(rustls::ClientConfig::clone(&self.tls))
+            .user_agent(self.settings.user_agent.clone())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
             .redirect(redirect)
             .no_proxy()
             .gzip(true)
             .brotli(true)
             .deflate(true)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .dns_resolver(Arc::new(GuardedResolver {
-                connect_to: settings.connect_to.clone(),
-                allow_private: settings.allow_private_networks,
-                overrides: overrides.clone(),
-            }))
+            .pool_idle_timeout(timeout)
+            .dns_resolver(self.resolver.clone())
             .build()
             .map_err(|error| {
                 Failure::new(Stage::Fetch, Kind::Other, format!("cannot build the HTTP client: {error}"))
             })?;
-        Ok(Fetcher { client, settings: Arc::new(settings), politeness: Arc::default(), overrides })
+        Ok(SiteVisit { web: self, client })
     }
 
-    /// The home page of `domain`, trying each configured scheme in order. A scheme that cannot
-    /// be reached (connection, TLS, time-out) gives way to the next; an HTTP answer does not.
+    /// The home page of `domain` in a visit of its own.
     pub async fn home_page(&self, domain: &DomainName) -> Result<FetchedPage, Failure> {
-        let mut last = None;
-        for scheme in &self.settings.schemes {
-            let url = Url::parse(&domain.home_page(scheme.as_str())).map_err(|error| {
-                Failure::new(Stage::Fetch, Kind::InvalidDomain, error.to_string()).permanent()
-            })?;
-            match self.page(&url).await {
-                Ok(page) => return Ok(page),
-                Err(failure) if matches!(failure.kind, Kind::Connect | Kind::Tls | Kind::Timeout) => {
-                    last = Some(failure);
-                }
-                Err(failure) => return Err(failure),
-            }
-        }
-        Err(last.unwrap_or_else(|| Failure::new(Stage::Fetch, Kind::Other, "no scheme to try")))
+        self.visit()?.home_page(domain).await
     }
 
-    /// One URL under the same limits and guards, politeness included. Waiting for a slot of the
-    /// host or of its address does not count against the fetch deadline: a queue behind a
-    /// shared host is politeness, not a slow site.
-    pub async fn page(&self, url: &Url) -> Result<FetchedPage, Failure> {
-        let deadline = self.settings.timeout;
-        let host = url.host_str().unwrap_or_default().to_owned();
-        let _host_slot =
-            self.politeness.slot(&format!("host {host}"), self.settings.per_host_concurrency).await;
-        // The look-up is bounded like the fetch: a resolver that hangs gives no slot, and the
-        // fetch then meets the same resolver under its own deadline.
-        let address = tokio::time::timeout(deadline, self.address_of(&host)).await.ok().flatten();
-        let _address_slot = match address {
-            Some(address) => {
-                self.politeness.slot(&format!("address {address}"), self.settings.per_ip_concurrency).await
-            }
-            None => None,
-        };
-        let started = Instant::now();
-        let polite_fetch = async {
-            if self.settings.respect_robots && !self.robots(url).await.allowed(url.as_str()) {
-                let failure =
-                    Failure::new(Stage::Fetch, Kind::RobotsDisallowed, format!("robots.txt disallows {url}"));
-                return Err(failure.permanent());
-            }
-            self.fetch(url, started).await
-        };
-        match tokio::time::timeout(deadline, polite_fetch).await {
-            Ok(result) => result,
-            Err(_) => Err(Failure::new(
-                Stage::Fetch,
-                Kind::Timeout,
-                format!("no complete answer within {} s", deadline.as_secs()),
-            )),
-        }
-    }
-
-    /// The address `host` will be dialled at, for the per-address bound: the operator's
-    /// `connect_to` target, an override, or the first system answer. `None` when the name does
-    /// not resolve (the fetch then fails on its own, with its own kind).
-    async fn address_of(&self, host: &str) -> Option<String> {
-        if let Some(target) = &self.settings.connect_to {
-            return Some(target.clone());
-        }
-        if let Some(ip) = self.overrides.get(host).and_then(|ips| ips.first()) {
-            return Some(ip.to_string());
-        }
-        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
-            return Some(ip.to_string());
-        }
-        let mut answers = tokio::net::lookup_host((host, 0)).await.ok()?;
-        answers.next().map(|addr| addr.ip().to_string())
-    }
-
-    /// The robots.txt rules of `url`'s origin, fetched once per origin and hour. A missing,
-    /// unreadable or oversized file allows everything; a connection failure surfaces on the page
-    /// fetch itself.
-    async fn robots(&self, url: &Url) -> politeness::RobotsRules {
+    /// The robots.txt rules of `url`'s origin, fetched once per origin and hour with `client`. A
+    /// missing, unreadable or oversized file allows everything; a connection failure surfaces on
+    /// the page fetch itself. A shortage of this process's own is no answer of the site's: it is
+    /// returned, and nothing is remembered.
+    async fn robots(&self, client: &reqwest::Client, url: &Url) -> Result<politeness::RobotsRules, Failure> {
         let origin = url.origin().ascii_serialization();
         if let Some(rules) = self.politeness.cached_robots(&origin) {
-            return rules;
+            return Ok(rules);
         }
-        let rules = match self.client.get(format!("{origin}/robots.txt")).send().await {
+        let rules = match client.get(format!("{origin}/robots.txt")).send().await {
+            Err(error) if is_local_shortage(&error) => return Err(classify::classify(&error)),
             Ok(mut response) if response.status().is_success() => {
                 let mut body = Vec::new();
                 let mut oversized = false;
@@ -273,7 +211,7 @@ impl Fetcher {
             _ => politeness::RobotsRules::allow_all(),
         };
         self.politeness.remember_robots(&origin, rules.clone());
-        rules
+        Ok(rules)
     }
 
     /// The product token of the user agent (`domain-scheduler` of `domain-scheduler/0.1 (...)`),
@@ -282,8 +220,88 @@ impl Fetcher {
         self.settings.user_agent.split(['/', ' ']).next().unwrap_or("domain-scheduler").to_owned()
     }
 
+    /// The address `host` will be dialled at, for the per-address bound: the operator's
+    /// `connect_to` target, an override, or the first system answer. `None` when the name does
+    /// not resolve (the fetch then fails on its own, with its own kind).
+    async fn address_of(&self, host: &str) -> Option<String> {
+        if let Some(target) = &self.settings.connect_to {
+            return Some(target.clone());
+        }
+        if let Some(ip) = self.overrides.get(host).and_then(|ips| ips.first()) {
+            return Some(ip.to_string());
+        }
+        if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+            return Some(ip.to_string());
+        }
+        let mut answers = tokio::net::lookup_host((host, 0)).await.ok()?;
+        answers.next().map(|addr| addr.ip().to_string())
+    }
+}
+
+impl SiteVisit<'_> {
+    /// The home page of `domain`, trying each configured scheme in order. A scheme that cannot
+    /// be reached (connection, TLS, time-out) gives way to the next; an HTTP answer does not.
+    pub async fn home_page(&self, domain: &DomainName) -> Result<FetchedPage, Failure> {
+        let mut last = None;
+        for scheme in &self.web.settings.schemes {
+            let url = Url::parse(&domain.home_page(scheme.as_str())).map_err(|error| {
+                Failure::new(Stage::Fetch, Kind::InvalidDomain, error.to_string()).permanent()
+            })?;
+            match self.page(&url).await {
+                Ok(page) => return Ok(page),
+                Err(failure) if matches!(failure.kind, Kind::Connect | Kind::Tls | Kind::Timeout) => {
+                    last = Some(failure);
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        Err(last.unwrap_or_else(|| Failure::new(Stage::Fetch, Kind::Other, "no scheme to try")))
+    }
+
+    /// One URL under the same limits and guards, politeness included. Waiting for a slot of the
+    /// host or of its address does not count against the fetch deadline: a queue behind a
+    /// shared host is politeness, not a slow site.
+    pub async fn page(&self, url: &Url) -> Result<FetchedPage, Failure> {
+        let deadline = self.web.settings.timeout;
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let _host_slot =
+            self.web.politeness.slot(&format!("host {host}"), self.web.settings.per_host_concurrency).await;
+        // The look-up is bounded like the fetch: a resolver that hangs gives no slot, and the
+        // fetch then meets the same resolver under its own deadline.
+        let address = tokio::time::timeout(deadline, self.web.address_of(&host)).await.ok().flatten();
+        let _address_slot = match address {
+            Some(address) => {
+                self.web
+                    .politeness
+                    .slot(&format!("address {address}"), self.web.settings.per_ip_concurrency)
+                    .await
+            }
+            None => None,
+        };
+        let started = Instant::now();
+        let polite_fetch = async {
+            if self.web.settings.respect_robots
+                && !self.web.robots(&self.client, url).await?.allowed(url.as_str())
+            {
+                let failure =
+                    Failure::new(Stage::Fetch, Kind::RobotsDisallowed, format!("robots.txt disallows {url}"));
+                return Err(failure.permanent());
+            }
+            self.fetch(url, started).await
+        };
+        match tokio::time::timeout(deadline, polite_fetch).await {
+            Ok(result) => result,
+            Err(_) => Err(Failure::new(
+                Stage::Fetch,
+                Kind::Timeout,
+                format!("no complete answer within {} s", deadline.as_secs()),
+            )),
+        }
+    }
+
     async fn fetch(&self, url: &Url, started: Instant) -> Result<FetchedPage, Failure> {
-        let mut response = self.client.get(url.clone()).send().await.map_err(|error| classify(&error))?;
+        let mut response =
+            self.client.get(url.clone()).send().await.map_err(|error| classify::classify(&error))?;
         let status = response.status().as_u16();
         if response.status().is_redirection() {
             // The redirect policy declined to follow it (an unusable location).
@@ -306,7 +324,7 @@ impl Fetcher {
                 return Err(Failure::new(Stage::Fetch, Kind::NotHtml, format!("content type {mime}")));
             }
         }
-        let max = self.settings.max_bytes;
+        let max = self.web.settings.max_bytes;
         let announced =
             headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         let compressed = headers.contains_key(reqwest::header::CONTENT_ENCODING);
@@ -315,7 +333,7 @@ impl Fetcher {
         }
         let final_url = response.url().clone();
         let mut body = Vec::with_capacity(announced.unwrap_or(64 * 1024).min(max) as usize);
-        while let Some(chunk) = response.chunk().await.map_err(|error| classify(&error))? {
+        while let Some(chunk) = response.chunk().await.map_err(|error| classify::classify(&error))? {
             if (body.len() + chunk.len()) as u64 > max {
                 return Err(too_large(max));
             }
@@ -340,48 +358,4 @@ fn looks_like_html(body: &[u8]) -> bool {
         || head.contains("<!doctype html")
         || head.contains("<head")
         || head.contains("<body")
-}
-
-/// Names the kind of a reqwest error by what it is and what caused it.
-fn classify(error: &reqwest::Error) -> Failure {
-    let mut chain = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    let lower = chain.to_ascii_lowercase();
-    let kind = if lower.contains(BLOCKED) {
-        return Failure::new(Stage::Fetch, Kind::BlockedAddress, chain).permanent();
-    } else if error.is_timeout() {
-        Kind::Timeout
-    } else if error.is_redirect() {
-        Kind::Redirect
-    } else if lower.contains("dns error")
-        || lower.contains("failed to lookup")
-        || lower.contains("name or service not known")
-    {
-        Kind::Dns
-    } else if [
-        "certificate",
-        "tls",
-        "handshake",
-        "invalid peer",
-        "corrupt message",
-        "alert",
-        "peer is incompatible",
-    ]
-    .iter()
-    .any(|sign| lower.contains(sign))
-    {
-        Kind::Tls
-    } else if error.is_connect() {
-        Kind::Connect
-    } else if error.is_body() || error.is_decode() {
-        Kind::Other
-    } else {
-        Kind::Connect
-    };
-    Failure::new(Stage::Fetch, kind, chain)
 }

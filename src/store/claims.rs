@@ -105,9 +105,20 @@ async fn recover_expired_in<C: ConnectionTrait>(db: &C, max_attempts: u32) -> Re
     Ok(recovered)
 }
 
-/// Hands back the leases of `ids` still held by `instance_id` (shutdown): they go back to
-/// `pending`, due now, and the claim's attempt is not counted.
+/// Hands back the leases of `ids` still held by `instance_id` (at shutdown, or when this
+/// process ran short of its own resources): they go back to `pending`, due now, and the claim's
+/// attempt is not counted.
 pub async fn release<C: ConnectionTrait>(db: &C, instance_id: &str, ids: &[Uuid]) -> Result<u64, DbErr> {
+    release_until(db, instance_id, ids, Utc::now()).await
+}
+
+/// [`release`], due again at `due`.
+pub async fn release_until<C: ConnectionTrait>(
+    db: &C,
+    instance_id: &str,
+    ids: &[Uuid],
+    due: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let mut released = 0;
     for chunk in ids.chunks(1000) {
         let result = Entity::update_many()
@@ -115,7 +126,7 @@ pub async fn release<C: ConnectionTrait>(db: &C, instance_id: &str, ids: &[Uuid]
             .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
             .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
             .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1))
-            .col_expr(Column::NextAttemptAt, Expr::value(Utc::now()))
+            .col_expr(Column::NextAttemptAt, Expr::value(due))
             .filter(Column::Id.is_in(chunk.iter().copied()))
             .filter(Column::Status.eq(DomainStatus::Processing))
             .filter(Column::LockedBy.eq(instance_id))

@@ -5,5 +5,6 @@ pub mod cli;
 pub mod db;
 pub mod farm;
 pub mod private_pg;
+pub mod scenario;
 pub mod server;
 pub mod tls;

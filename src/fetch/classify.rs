@@ -1,0 +1,84 @@
+//! Naming the kind of a failed request from what the error is and what caused it.
+//!
+//! A shortage of the service's own (no descriptor, no buffer, no memory) is told apart from
+//! anything the site did: it is [`Kind::LocalResource`], which never counts against a domain.
+
+use std::error::Error as StdError;
+
+use super::resolver::BlockedAddress;
+use crate::failure::{Failure, Kind, Stage};
+
+/// Operating-system errors that mean this process, not the remote site, ran short.
+const LOCAL_SHORTAGES: [i32; 4] = [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM];
+
+/// Whether `error`, or anything that caused it, is an operating-system shortage of this process.
+pub fn is_local_shortage(error: &(dyn StdError + 'static)) -> bool {
+    causes(error).any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error)
+            .is_some_and(|code| LOCAL_SHORTAGES.contains(&code))
+    })
+}
+
+/// `error` and its sources, outermost first.
+fn causes<'a>(error: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(error), |cause: &&'a (dyn StdError + 'static)| (*cause).source())
+}
+
+/// The failure of a request that reqwest could not complete.
+pub fn classify(error: &reqwest::Error) -> Failure {
+    let chain = causes(error).map(ToString::to_string).collect::<Vec<_>>().join(": ");
+    if causes(error).any(|cause| cause.is::<BlockedAddress>()) {
+        return Failure::new(Stage::Fetch, Kind::BlockedAddress, chain).permanent();
+    }
+    if is_local_shortage(error) {
+        return Failure::new(Stage::Fetch, Kind::LocalResource, chain);
+    }
+    let lower = chain.to_ascii_lowercase();
+    let kind = if error.is_timeout() {
+        Kind::Timeout
+    } else if error.is_redirect() {
+        Kind::Redirect
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
+        Kind::Dns
+    } else if [
+        "certificate",
+        "tls",
+        "handshake",
+        "invalid peer",
+        "corrupt message",
+        "alert",
+        "peer is incompatible",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign))
+    {
+        Kind::Tls
+    } else if error.is_body() || error.is_decode() {
+        Kind::Other
+    } else {
+        Kind::Connect
+    };
+    Failure::new(Stage::Fetch, kind, chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connect failed")]
+    struct Wrapper(#[source] std::io::Error);
+
+    #[test]
+    fn a_descriptor_shortage_is_found_however_deep_it_sits() {
+        let shortage = Wrapper(std::io::Error::from_raw_os_error(libc::EMFILE));
+        assert!(is_local_shortage(&shortage));
+        let refused = Wrapper(std::io::Error::from_raw_os_error(libc::ECONNREFUSED));
+        assert!(!is_local_shortage(&refused), "a refused connection is the site's doing");
+    }
+}

@@ -1,0 +1,16 @@
+//! Process limits. Every fetch in flight holds a socket, so the service raises its soft limit
+//! on open descriptors to the hard limit at start-up, as servers commonly do, and logs both.
+//! The descriptors it needs stay bounded by the fetcher pool, not by the sites visited, so a
+//! low hard limit (systemd's and most containers' 1,024) is enough.
+
+/// Raises the soft descriptor limit to the hard one; logs what it found and what it set.
+pub fn raise_descriptor_limit() {
+    let Ok((soft, hard)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
+        tracing::warn!("cannot read the open-descriptor limit");
+        return;
+    };
+    match rlimit::increase_nofile_limit(hard) {
+        Ok(raised) => tracing::info!(soft_before = soft, soft = raised, hard, "open-descriptor limit"),
+        Err(error) => tracing::warn!(%error, soft, hard, "cannot raise the open-descriptor limit"),
+    }
+}
