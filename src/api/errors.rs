@@ -2,8 +2,10 @@
 //! stack, and the message names the field at fault where there is one.
 
 use axum::Json;
+use axum::extract::Request;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -100,4 +102,32 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         let Json(value) = Json::<T>::from_request(request, state).await?;
         Ok(ApiJson(value))
     }
+}
+
+/// The answer to a known route called with a method it does not have; the router adds the
+/// `Allow` header that lists the methods it has.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not a method of {} (the Allow header lists those that are)", uri.path()),
+    )
+}
+
+/// Longest request target (path and query) the API reads. No route needs more: a domain is at
+/// most 253 characters and a cursor is one domain.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Refuses a request target longer than [`MAX_URI_BYTES`] with 414 before any route runs.
+pub async fn refuse_long_uris(request: Request, next: Next) -> Response {
+    let length = request.uri().path_and_query().map_or(0, |target| target.as_str().len());
+    if length > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target is {length} bytes long; at most {MAX_URI_BYTES} are read"),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }

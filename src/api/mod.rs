@@ -2,7 +2,9 @@
 //!
 //! Routes and their OpenAPI document come from the same handler annotations (utoipa), so the
 //! document at `/openapi.json` cannot drift from the routes. Every route but health, readiness
-//! and metrics needs a bearer token, and a token only ever sees its own tenant's rows.
+//! and metrics needs a bearer token, and a token only ever sees its own tenant's rows. Every
+//! error, the router's own included (unknown route, method not allowed, request target too
+//! long), is the JSON body of [`errors::ErrorBody`].
 
 pub mod auth;
 pub mod compat;
@@ -87,7 +89,9 @@ pub fn router(state: ApiState) -> axum::Router {
             axum::routing::get(move || async move { axum::Json(document.as_ref().clone()) }),
         )
         .fallback(|| async { errors::ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(errors::refuse_long_uris))
         .layer(axum::middleware::from_fn(request_span))
         .with_state(state)
 }

@@ -1,0 +1,56 @@
+//! The API's contract as a client reads it: `/openapi.json` describes every parameter and body,
+//! and every refusal, the router's own included, is the documented JSON error.
+
+mod common;
+
+use common::db::{Backend, TestDb};
+use common::server::Served;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const TOKENS: &str = "token-of-tenant-a=0000000a-0000-4000-8000-00000000000a";
+
+async fn as_tenant_a(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.bearer_auth("token-of-tenant-a").send().await.unwrap();
+    let status = response.status();
+    (status, response.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+/// A known route called with a method it does not have: 405, the `Allow` header and the JSON
+/// error, on every route.
+#[tokio::test]
+async fn a_method_a_route_does_not_have_gets_405_with_the_json_error() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    for (method, path, allowed) in [
+        (reqwest::Method::DELETE, "/api/v1/domains", "GET,HEAD,POST"),
+        (reqwest::Method::PUT, "/healthz", "GET,HEAD"),
+        (reqwest::Method::GET, "/api/v3/dev-tools/process-pending-domains", "POST"),
+    ] {
+        let request = reqwest::Client::new().request(method.clone(), served.url(path));
+        let response = request.bearer_auth("token-of-tenant-a").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let allow = response.headers()["allow"].to_str().unwrap().replace(' ', "");
+        let mut allow: Vec<&str> = allow.split(',').collect();
+        allow.sort_unstable();
+        assert_eq!(allow.join(","), allowed, "{method} {path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{method} {path}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(method.as_str()), "{body}");
+    }
+}
+
+/// A request target longer than any route needs: 414 and the JSON error.
+#[tokio::test]
+async fn a_request_target_too_long_gets_414_with_the_json_error() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    for path in [
+        format!("/api/v1/domains/{}.com", "a".repeat(9000)),
+        format!("/api/v1/domains?cursor={}", "b".repeat(20_000)),
+    ] {
+        let (status, body) = as_tenant_a(reqwest::Client::new().get(served.url(&path))).await;
+        assert_eq!(status, StatusCode::URI_TOO_LONG, "{body}");
+        assert_eq!(body["error"]["code"], "uri_too_long", "{body}");
+    }
+}
