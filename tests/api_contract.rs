@@ -6,7 +6,7 @@ mod common;
 use common::db::{Backend, TestDb};
 use common::server::Served;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const TOKENS: &str = "token-of-tenant-a=0000000a-0000-4000-8000-00000000000a";
 
@@ -15,6 +15,30 @@ async fn as_tenant_a(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let status = response.status();
     (status, response.json::<Value>().await.unwrap_or(Value::Null))
 }
+
+/// A submission none of whose inputs is a domain enqueues nothing and says why for each one.
+async fn a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its_reason(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let inputs = json!({"domains": ["not a domain", "localhost", "10.0.0.1"]});
+    let (status, body) =
+        as_tenant_a(reqwest::Client::new().post(served.url("/api/v1/domains")).json(&inputs)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "no_valid_domain", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("domains"), "{body}");
+    assert_eq!(
+        body["error"]["rejected"],
+        json!([
+            {"input": "not a domain", "error": "invalid characters (letters, digits and inner hyphens only)", "code": "invalid_characters"},
+            {"input": "localhost", "error": "localhost is not a public domain", "code": "localhost"},
+            {"input": "10.0.0.1", "error": "IP addresses are not domains", "code": "ip_address"},
+        ])
+    );
+    let (status, page) = as_tenant_a(reqwest::Client::new().get(served.url("/api/v1/domains"))).await;
+    assert_eq!((status, &page["items"]), (StatusCode::OK, &json!([])), "nothing was written");
+}
+
+on_both_backends!(a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its_reason);
 
 /// A known route called with a method it does not have: 405, the `Allow` header and the JSON
 /// error, on every route.

@@ -41,13 +41,13 @@ pub async fn scan(
     ApiJson(request): ApiJson<ScanRequest>,
 ) -> Result<Json<ScanAccepted>, ApiError> {
     let max_pages = request.max_pages.clamp(1, 50);
-    // A scan of a known site is a request to look again.
-    let submitted =
-        super::domains::enqueue(&state, tenant, std::slice::from_ref(&request.base_url), true, max_pages)
-            .await?;
-    if let Some(rejected) = submitted.rejected.first() {
-        return Err(ApiError::unprocessable(format!("base_url {:?}: {}", rejected.input, rejected.error)));
+    let (valid, rejected) = super::domains::standardise(std::slice::from_ref(&request.base_url));
+    if let Some(refused) = rejected.first() {
+        let message = format!("base_url {:?}: {}", refused.input, refused.error);
+        return Err(ApiError::no_valid_domain(message, rejected));
     }
+    // A scan of a known site is a request to look again.
+    let submitted = super::domains::enqueue(&state, tenant, &valid, Vec::new(), true, max_pages).await?;
     let Some(job_id) = submitted.batch_id else {
         return Err(ApiError::new(StatusCode::CONFLICT, "in_progress", "the site is being scanned now"));
     };

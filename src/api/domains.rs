@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::ApiState;
 use super::auth::Tenant;
-use super::errors::{ApiError, ApiJson, ErrorBody};
+use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
 use crate::domain_name::DomainName;
 use crate::store::{self, EnqueueRequest};
 
@@ -32,14 +32,9 @@ fn one() -> i32 {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Rejected {
-    pub input: String,
-    pub error: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct Submitted {
-    /// The batch of the enqueued domains; null when nothing was enqueued.
+    /// The batch of the enqueued domains; null when nothing was enqueued (every valid name was
+    /// one the tenant already had).
     pub batch_id: Option<Uuid>,
     pub status_url: Option<String>,
     /// Standardised names enqueued by this request.
@@ -52,7 +47,8 @@ pub struct Submitted {
 /// Standardise and enqueue domains as one batch.
 #[utoipa::path(post, path = "/api/v1/domains", request_body = SubmitDomains, security(("bearer" = [])),
     responses((status = 202, body = Submitted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+               (status = 413, body = ErrorBody),
+               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, or no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason)")))]
 pub async fn submit(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
@@ -71,32 +67,46 @@ pub async fn submit(
     if !(1..=50).contains(&request.max_pages) {
         return Err(ApiError::unprocessable("max_pages: from 1 to 50"));
     }
-    let submitted = enqueue(&state, tenant, &request.domains, request.refresh, request.max_pages).await?;
+    let (valid, rejected) = standardise(&request.domains);
+    if valid.is_empty() {
+        let message = format!(
+            "domains: none of the {} inputs is a domain the service can fetch (see `rejected`)",
+            rejected.len()
+        );
+        return Err(ApiError::no_valid_domain(message, rejected));
+    }
+    let submitted = enqueue(&state, tenant, &valid, rejected, request.refresh, request.max_pages).await?;
     Ok((StatusCode::ACCEPTED, Json(submitted)))
 }
 
-/// Standardises `inputs` and writes the valid ones as one batch, then wakes the supervisor.
-pub async fn enqueue(
-    state: &ApiState,
-    tenant: Uuid,
-    inputs: &[String],
-    refresh: bool,
-    max_pages: i32,
-) -> Result<Submitted, ApiError> {
+/// Splits `inputs` into standardised names and refused inputs, each with its reason.
+pub fn standardise(inputs: &[String]) -> (Vec<DomainName>, Vec<Rejected>) {
     let mut valid = Vec::new();
     let mut rejected = Vec::new();
     for input in inputs {
         match DomainName::parse(input) {
             Ok(name) => valid.push(name),
-            Err(reason) => rejected.push(Rejected { input: input.clone(), error: reason.to_string() }),
+            Err(reason) => rejected.push(Rejected {
+                input: input.clone(),
+                error: reason.to_string(),
+                code: reason.code().to_owned(),
+            }),
         }
     }
-    let outcome = if valid.is_empty() {
-        store::EnqueueOutcome::default()
-    } else {
-        let request = EnqueueRequest { tenant_id: tenant, domains: &valid, refresh, max_pages };
-        store::domains::enqueue(&state.db, request, |_| {}).await?
-    };
+    (valid, rejected)
+}
+
+/// Writes `valid` as one batch and wakes the supervisor; `rejected` is reported as given.
+pub async fn enqueue(
+    state: &ApiState,
+    tenant: Uuid,
+    valid: &[DomainName],
+    rejected: Vec<Rejected>,
+    refresh: bool,
+    max_pages: i32,
+) -> Result<Submitted, ApiError> {
+    let request = EnqueueRequest { tenant_id: tenant, domains: valid, refresh, max_pages };
+    let outcome = store::domains::enqueue(&state.db, request, |_| {}).await?;
     if outcome.batch_id.is_some() {
         state.wake_supervisor();
     }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -17,9 +18,26 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable machine-readable code (`unauthorized`, `not_found`, `invalid_json`, ...).
+    /// A stable machine-readable code (`unauthorized`, `not_found`, `invalid_json`,
+    /// `no_valid_domain`, `method_not_allowed`, `uri_too_long`, ...).
     pub code: String,
+    /// What was wrong, naming the field at fault where there is one.
     pub message: String,
+    /// With `no_valid_domain`: every input given, each with the reason it was refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub rejected: Vec<Rejected>,
+}
+
+/// An input that is not a domain the service can fetch, and why.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Rejected {
+    /// The input as given.
+    pub input: String,
+    /// Why it was refused, in words.
+    pub error: String,
+    /// Why it was refused, as a stable code (`invalid_characters`, `unknown_suffix`, ...).
+    pub code: String,
 }
 
 #[derive(Debug)]
@@ -27,11 +45,18 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The refused inputs of a submission in which none was valid.
+    pub rejected: Vec<Rejected>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), rejected: Vec::new() }
+    }
+
+    /// A submission none of whose inputs is a domain: 422 listing each input with its reason.
+    pub fn no_valid_domain(message: impl Into<String>, rejected: Vec<Rejected>) -> ApiError {
+        ApiError { rejected, ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_valid_domain", message) }
     }
 
     pub fn not_found(what: impl Into<String>) -> ApiError {
@@ -49,7 +74,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_owned(), message: self.message, rejected: self.rejected },
+        };
         (self.status, Json(body)).into_response()
     }
 }
