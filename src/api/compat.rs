@@ -1,5 +1,6 @@
 //! The routes of the service this one replaces, answered the way its clients expect:
-//! `scan` enqueues one domain, `status` follows it, `process-pending-domains` starts a run.
+//! `scan` enqueues one domain, `status` follows it, `process-pending-domains` starts a run (or,
+//! with every run slot busy, has the pending domains claimed as soon as one frees).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -97,12 +98,64 @@ pub async fn status(
     }))
 }
 
-/// Start a run now (the old dev-tools trigger).
+/// What became of a request to process the pending domains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingProcessing {
+    /// A run started now (`run_id`).
+    Started,
+    /// No domain was due.
+    NothingDue,
+    /// Every run slot was busy: the pending domains are claimed as soon as a run ends.
+    Queued,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcessPendingAnswer {
+    /// The run started, or null when none started now.
+    pub run_id: Option<Uuid>,
+    pub status: PendingProcessing,
+    pub message: String,
+}
+
+/// Process the pending domains now (the old dev-tools trigger). Unlike `POST
+/// /api/v1/scheduler/run`, a request while every run slot is busy is not refused: the pending
+/// domains are claimed as soon as the current run ends.
 #[utoipa::path(post, path = "/api/v3/dev-tools/process-pending-domains", security(("bearer" = [])),
-    responses((status = 202, body = super::scheduler::RunStarted), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 202, body = ProcessPendingAnswer, description = "A run started (`started`), or every run slot is busy and the pending domains are claimed when the current run ends (`queued`)"),
+               (status = 200, body = ProcessPendingAnswer, description = "No domain was due (`nothing_due`)"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 503, body = ErrorBody, description = "The scheduler is not running")))]
 pub async fn process_pending(
     State(state): State<ApiState>,
     Tenant(_tenant): Tenant,
-) -> Result<(StatusCode, Json<super::scheduler::RunStarted>), ApiError> {
-    super::scheduler::run_now(&state).await
+) -> Result<(StatusCode, Json<ProcessPendingAnswer>), ApiError> {
+    let answer = match super::scheduler::run_now(&state).await {
+        Ok((_, Json(started))) => match started.run_id {
+            Some(run_id) => ProcessPendingAnswer {
+                run_id: Some(run_id),
+                status: PendingProcessing::Started,
+                message: format!("run {run_id} started"),
+            },
+            None => ProcessPendingAnswer {
+                run_id: None,
+                status: PendingProcessing::NothingDue,
+                message: "no pending domain is due".into(),
+            },
+        },
+        // Every slot is busy: announcing the work makes the supervisor claim when a run ends.
+        Err(error) if error.status == StatusCode::CONFLICT => {
+            state.wake_supervisor();
+            ProcessPendingAnswer {
+                run_id: None,
+                status: PendingProcessing::Queued,
+                message:
+                    "every run slot is busy: the pending domains will be claimed when the current run ends"
+                        .into(),
+            }
+        }
+        Err(error) => return Err(error),
+    };
+    let status =
+        if answer.status == PendingProcessing::NothingDue { StatusCode::OK } else { StatusCode::ACCEPTED };
+    Ok((status, Json(answer)))
 }
