@@ -16,6 +16,18 @@ async fn as_tenant_a(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, response.json::<Value>().await.unwrap_or(Value::Null))
 }
 
+async fn document(served: &Served) -> Value {
+    reqwest::Client::new().get(served.url("/openapi.json")).send().await.unwrap().json().await.unwrap()
+}
+
+/// The schema `schema` points to, following a `$ref` into `components`.
+fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        Some(name) => &document["components"]["schemas"][name],
+        None => schema,
+    }
+}
+
 /// A submission none of whose inputs is a domain enqueues nothing and says why for each one.
 async fn a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its_reason(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
@@ -39,6 +51,61 @@ async fn a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its
 }
 
 on_both_backends!(a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its_reason);
+
+#[tokio::test]
+async fn listing_filters_are_optional_query_parameters() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let document = document(&served).await;
+    for (path, names) in
+        [("/api/v1/domains", &["status", "limit", "cursor"][..]), ("/api/v1/scheduler/runs", &["limit"][..])]
+    {
+        let parameters = document["paths"][path]["get"]["parameters"].as_array().unwrap();
+        for name in names {
+            let parameter = parameters.iter().find(|p| p["name"] == *name).unwrap();
+            assert_eq!(parameter["in"], "query", "{path} {name}: {parameter}");
+            assert_ne!(parameter["required"], true, "{path} {name}: {parameter}");
+        }
+    }
+    let status = &document["paths"]["/api/v1/domains"]["get"]["parameters"][0]["schema"];
+    assert_eq!(resolve(&document, status)["enum"], json!(["pending", "processing", "completed", "error"]));
+}
+
+/// Every JSON body, asked or answered, is an object schema that names its fields (directly or
+/// as the items of an array), never a bare `{"type": "object"}`.
+#[tokio::test]
+async fn every_json_body_has_a_schema_that_names_its_fields() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served =
+        Served::start(&db.url, "127.0.0.1:9", TOKENS, &[("DOMAIN_SCHEDULER_API_MAX_DOMAINS", "75")]).await;
+    let document = document(&served).await;
+    let mut bodies = 0;
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let request = operation["requestBody"]["content"]["application/json"]["schema"].clone();
+            let responses = operation["responses"].as_object().unwrap();
+            let answers = responses.values().map(|r| r["content"]["application/json"]["schema"].clone());
+            for schema in std::iter::once(request).chain(answers).filter(|s| !s.is_null()) {
+                let mut schema = resolve(&document, &schema);
+                if schema["type"] == "array" {
+                    schema = resolve(&document, &schema["items"]);
+                }
+                let fields = schema["properties"].as_object().map_or(0, |p| p.len());
+                assert!(fields > 0, "{method} {path}: a body without named fields: {schema}");
+                bodies += 1;
+            }
+        }
+    }
+    assert!(bodies > 30, "only {bodies} JSON bodies documented");
+    let row = &document["components"]["schemas"]["Domain"];
+    for field in ["domain", "status", "title", "email_addresses", "tech_stack", "domain_metadata"] {
+        assert!(row["properties"].get(field).is_some(), "Domain has no {field}: {row}");
+    }
+    let submission = &document["components"]["schemas"]["SubmitDomains"]["properties"]["domains"];
+    assert_eq!((submission["minItems"].as_u64(), submission["maxItems"].as_u64()), (Some(1), Some(75)));
+    let error = &document["components"]["schemas"]["ErrorDetail"]["properties"];
+    assert!(error.get("rejected").is_some(), "the error body documents its `rejected` list: {error}");
+}
 
 /// A known route called with a method it does not have: 405, the `Allow` header and the JSON
 /// error, on every route.

@@ -12,12 +12,15 @@ use uuid::Uuid;
 use super::ApiState;
 use super::auth::Tenant;
 use super::errors::{ApiError, ApiJson, ErrorBody};
+use super::rows;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScanRequest {
     /// The site: a domain or URL.
+    #[schema(value_type = super::domains::DomainInput)]
     pub base_url: String,
-    /// Pages the fetcher may visit on the site (home page plus contact pages), 1 to 50.
+    /// Pages the fetcher may visit on the site (home page plus contact pages), from 1 to 50; as
+    /// with the previous service, a value outside that range is brought into it.
     #[serde(default = "one")]
     pub max_pages: i32,
 }
@@ -35,7 +38,11 @@ pub struct ScanAccepted {
 
 /// Enqueue one site (the old `modernized_page_scraper` scan).
 #[utoipa::path(post, path = "/api/v3/modernized_page_scraper/scan", request_body = ScanRequest, security(("bearer" = [])),
-    responses((status = 200, body = ScanAccepted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ScanAccepted, description = "Enqueued (again, if the site was known)"), (status = 400, body = ErrorBody, description = "Malformed JSON or no JSON content type"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"),
+               (status = 409, body = ErrorBody, description = "The site is being scanned now"), (status = 413, body = ErrorBody, description = "The body is over `DOMAIN_SCHEDULER_API_MAX_BODY_BYTES`"),
+               (status = 422, body = ErrorBody, description = "A field of the wrong type, or `base_url` is not a domain the service can fetch (`no_valid_domain`, with `rejected`)"),
+               (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn scan(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
@@ -59,20 +66,32 @@ pub async fn scan(
     }))
 }
 
+/// Where a scan is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanState {
+    Pending,
+    Running,
+    Completed,
+    Failed,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScanStatus {
     pub job_id: Uuid,
-    /// `pending`, `running`, `completed` or `failed`.
-    pub status: String,
+    pub status: ScanState,
+    /// Share of the scan done, from 0 to 1.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub progress: f64,
     /// The site's row once the scan ended.
-    #[schema(value_type = Object)]
-    pub result: Option<entity::domains::Model>,
+    pub result: Option<rows::Domain>,
 }
 
 /// Follow a scan (the old `modernized_page_scraper` status).
-#[utoipa::path(get, path = "/api/v3/modernized_page_scraper/status/{job_id}", params(("job_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ScanStatus), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v3/modernized_page_scraper/status/{job_id}", params(("job_id" = Uuid, Path, description = "`job_id` of a scan")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ScanStatus, description = "Where the scan is, with the site's row once it ended"), (status = 400, body = ErrorBody, description = "Not a UUID"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"), (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn status(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
@@ -84,17 +103,17 @@ pub async fn status(
         .ok_or_else(|| ApiError::not_found(format!("no job {job_id}")))?;
     let rows = crate::store::batches::domains_of(&state.db, tenant, job_id, 1).await?;
     let status = match progress.status {
-        crate::store::BatchState::Pending => "pending",
-        crate::store::BatchState::Running => "running",
-        crate::store::BatchState::Complete if progress.counts.completed > 0 => "completed",
-        crate::store::BatchState::Complete => "failed",
+        crate::store::BatchState::Pending => ScanState::Pending,
+        crate::store::BatchState::Running => ScanState::Running,
+        crate::store::BatchState::Complete if progress.counts.completed > 0 => ScanState::Completed,
+        crate::store::BatchState::Complete => ScanState::Failed,
     };
     let done = progress.status == crate::store::BatchState::Complete;
     Ok(Json(ScanStatus {
         job_id,
-        status: status.into(),
+        status,
         progress: progress.progress,
-        result: if done { rows.into_iter().next() } else { None },
+        result: if done { rows.into_iter().next().map(rows::Domain::from) } else { None },
     }))
 }
 

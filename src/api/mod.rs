@@ -11,6 +11,7 @@ pub mod compat;
 pub mod domains;
 pub mod errors;
 pub mod health;
+pub mod rows;
 pub mod scheduler;
 
 use std::sync::Arc;
@@ -68,7 +69,7 @@ impl utoipa::Modify for BearerAuth {
 /// The router with every route and `/openapi.json`.
 pub fn router(state: ApiState) -> axum::Router {
     let body_limit = state.settings.api_max_body_bytes as usize;
-    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))
@@ -82,6 +83,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(compat::status))
         .routes(routes!(compat::process_pending))
         .split_for_parts();
+    domains::document_limits(&mut document, state.settings.api_max_domains);
     let document = Arc::new(document);
     router
         .route(
