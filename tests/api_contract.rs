@@ -50,7 +50,56 @@ async fn a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its
     assert_eq!((status, &page["items"]), (StatusCode::OK, &json!([])), "nothing was written");
 }
 
-on_both_backends!(a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its_reason);
+/// JSON Schema counts `2.0` as the integer 2: so does the API, and it still refuses `2.5`.
+async fn a_whole_number_written_with_a_fraction_is_taken_as_that_number(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let submit = |body: Value| reqwest::Client::new().post(served.url("/api/v1/domains")).json(&body);
+    let (status, body) =
+        as_tenant_a(submit(json!({"domains": ["whole-number.com"], "max_pages": 2.0}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (_, row) =
+        as_tenant_a(reqwest::Client::new().get(served.url("/api/v1/domains/whole-number.com"))).await;
+    assert_eq!(row["max_pages"], 2, "{row}");
+    let (status, body) = as_tenant_a(submit(json!({"domains": ["half-number.com"], "max_pages": 2.5}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("max_pages"), "{body}");
+}
+
+on_both_backends!(
+    a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its_reason,
+    a_whole_number_written_with_a_fraction_is_taken_as_that_number,
+);
+
+/// `status=` names no status: it is refused like any other unknown one, not read as "all".
+#[tokio::test]
+async fn an_empty_status_filter_is_refused() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let (status, body) =
+        as_tenant_a(reqwest::Client::new().get(served.url("/api/v1/domains?status=&limit=5"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("status"), "{body}");
+}
+
+/// A domain in the path that does not decode to UTF-8 gets the JSON error, on every route that
+/// takes one.
+#[tokio::test]
+async fn a_domain_path_that_is_not_utf8_gets_the_json_error() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    for request in [
+        reqwest::Client::new().get(served.url("/api/v1/domains/%FF.com")),
+        reqwest::Client::new().post(served.url("/api/v1/domains/%FF.com/retry")),
+    ] {
+        let (status, body) = as_tenant_a(request).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_path")),
+            "{body}"
+        );
+    }
+}
 
 #[tokio::test]
 async fn listing_filters_are_optional_query_parameters() {

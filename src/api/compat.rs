@@ -21,7 +21,7 @@ pub struct ScanRequest {
     pub base_url: String,
     /// Pages the fetcher may visit on the site (home page plus contact pages), from 1 to 50; as
     /// with the previous service, a value outside that range is brought into it.
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "super::errors::whole_number")]
     pub max_pages: i32,
 }
 

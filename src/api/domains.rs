@@ -36,7 +36,7 @@ pub struct SubmitDomains {
     #[serde(default)]
     pub refresh: bool,
     /// Pages the fetcher may visit per domain (1 = home page only).
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "super::errors::whole_number")]
     #[schema(minimum = 1, maximum = 50, default = 1)]
     pub max_pages: i32,
 }
@@ -164,8 +164,9 @@ pub async fn batch(
     progress.map(|batch| Json(batch.into())).ok_or_else(|| ApiError::not_found(format!("no batch {id}")))
 }
 
-fn parse_name(input: &str) -> Result<DomainName, ApiError> {
-    DomainName::parse(input).map_err(|reason| ApiError::unprocessable(format!("domain {input:?}: {reason}")))
+fn parse_name(path: Result<Path<String>, PathRejection>) -> Result<DomainName, ApiError> {
+    let Path(input) = path?;
+    DomainName::parse(&input).map_err(|reason| ApiError::unprocessable(format!("domain {input:?}: {reason}")))
 }
 
 /// A domain's full row.
@@ -177,9 +178,9 @@ fn parse_name(input: &str) -> Result<DomainName, ApiError> {
 pub async fn show(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
-    Path(domain): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<rows::Domain>, ApiError> {
-    let name = parse_name(&domain)?;
+    let name = parse_name(path)?;
     let row = store::domains::find(&state.db, tenant, &name).await?;
     row.map(|row| Json(row.into())).ok_or_else(|| ApiError::not_found(format!("no domain {name}")))
 }
@@ -218,7 +219,7 @@ pub async fn list(
 ) -> Result<Json<DomainPage>, ApiError> {
     let Query(query) = query?;
     let status = match query.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(text) => {
             Some(text.parse::<DomainStatus>().map_err(|e| ApiError::unprocessable(format!("status: {e}")))?)
         }
@@ -250,9 +251,9 @@ pub struct Retried {
 pub async fn retry(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
-    Path(domain): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<(StatusCode, Json<Retried>), ApiError> {
-    let name = parse_name(&domain)?;
+    let name = parse_name(path)?;
     let outcome = store::domains::reset_names(&state.db, tenant, std::slice::from_ref(&name)).await?;
     if !outcome.not_found.is_empty() {
         return Err(ApiError::not_found(format!("no domain {name}")));

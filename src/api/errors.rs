@@ -119,6 +119,25 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// Reads a JSON number as an `i32` when it is whole, as JSON Schema counts integers: `2.0` is
+/// `2`, while `2.5` and numbers beyond the range are refused.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
+    use serde::de::{Deserialize, Error, Unexpected};
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let whole = match number.as_i64() {
+        Some(whole) => Some(whole),
+        None => number.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 1e18).map(|n| n as i64),
+    };
+    let unexpected = || match (number.as_i64(), number.as_u64(), number.as_f64()) {
+        (Some(n), _, _) => Unexpected::Signed(n),
+        (_, Some(n), _) => Unexpected::Unsigned(n),
+        (_, _, Some(n)) => Unexpected::Float(n),
+        _ => Unexpected::Other("a number"),
+    };
+    let whole = whole.ok_or_else(|| D::Error::invalid_value(unexpected(), &"a whole number"))?;
+    i32::try_from(whole).map_err(|_| D::Error::invalid_value(unexpected(), &"a 32-bit whole number"))
+}
+
 /// A JSON body extractor whose rejections are [`ApiError`]s that name the field at fault.
 pub struct ApiJson<T>(pub T);
 
