@@ -1,5 +1,6 @@
 //! The routes of the service this one replaces, answered the way its clients expect:
-//! `scan` enqueues one domain, `status` follows it, `process-pending-domains` starts a run.
+//! `scan` enqueues one domain, `status` follows it, `process-pending-domains` starts a run (or,
+//! with every run slot busy, has the pending domains claimed as soon as one frees).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -11,13 +12,16 @@ use uuid::Uuid;
 use super::ApiState;
 use super::auth::Tenant;
 use super::errors::{ApiError, ApiJson, ErrorBody};
+use super::rows;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScanRequest {
     /// The site: a domain or URL.
+    #[schema(value_type = super::domains::DomainInput)]
     pub base_url: String,
-    /// Pages the fetcher may visit on the site (home page plus contact pages), 1 to 50.
-    #[serde(default = "one")]
+    /// Pages the fetcher may visit on the site (home page plus contact pages), from 1 to 50; as
+    /// with the previous service, a value outside that range is brought into it.
+    #[serde(default = "one", deserialize_with = "super::errors::whole_number")]
     pub max_pages: i32,
 }
 
@@ -34,20 +38,24 @@ pub struct ScanAccepted {
 
 /// Enqueue one site (the old `modernized_page_scraper` scan).
 #[utoipa::path(post, path = "/api/v3/modernized_page_scraper/scan", request_body = ScanRequest, security(("bearer" = [])),
-    responses((status = 200, body = ScanAccepted), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ScanAccepted, description = "Enqueued (again, if the site was known)"), (status = 400, body = ErrorBody, description = "Malformed JSON or no JSON content type"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"),
+               (status = 409, body = ErrorBody, description = "The site is being scanned now"), (status = 413, body = ErrorBody, description = "The body is over `DOMAIN_SCHEDULER_API_MAX_BODY_BYTES`"),
+               (status = 422, body = ErrorBody, description = "A field of the wrong type, or `base_url` is not a domain the service can fetch (`no_valid_domain`, with `rejected`)"),
+               (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn scan(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
     ApiJson(request): ApiJson<ScanRequest>,
 ) -> Result<Json<ScanAccepted>, ApiError> {
     let max_pages = request.max_pages.clamp(1, 50);
-    // A scan of a known site is a request to look again.
-    let submitted =
-        super::domains::enqueue(&state, tenant, std::slice::from_ref(&request.base_url), true, max_pages)
-            .await?;
-    if let Some(rejected) = submitted.rejected.first() {
-        return Err(ApiError::unprocessable(format!("base_url {:?}: {}", rejected.input, rejected.error)));
+    let (valid, rejected) = super::domains::standardise(std::slice::from_ref(&request.base_url));
+    if let Some(refused) = rejected.first() {
+        let message = format!("base_url {:?}: {}", refused.input, refused.error);
+        return Err(ApiError::no_valid_domain(message, rejected));
     }
+    // A scan of a known site is a request to look again.
+    let submitted = super::domains::enqueue(&state, tenant, &valid, Vec::new(), true, max_pages).await?;
     let Some(job_id) = submitted.batch_id else {
         return Err(ApiError::new(StatusCode::CONFLICT, "in_progress", "the site is being scanned now"));
     };
@@ -58,20 +66,32 @@ pub async fn scan(
     }))
 }
 
+/// Where a scan is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanState {
+    Pending,
+    Running,
+    Completed,
+    Failed,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScanStatus {
     pub job_id: Uuid,
-    /// `pending`, `running`, `completed` or `failed`.
-    pub status: String,
+    pub status: ScanState,
+    /// Share of the scan done, from 0 to 1.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub progress: f64,
     /// The site's row once the scan ended.
-    #[schema(value_type = Object)]
-    pub result: Option<entity::domains::Model>,
+    pub result: Option<rows::Domain>,
 }
 
 /// Follow a scan (the old `modernized_page_scraper` status).
-#[utoipa::path(get, path = "/api/v3/modernized_page_scraper/status/{job_id}", params(("job_id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ScanStatus), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v3/modernized_page_scraper/status/{job_id}", params(("job_id" = Uuid, Path, description = "`job_id` of a scan")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ScanStatus, description = "Where the scan is, with the site's row once it ended"), (status = 400, body = ErrorBody, description = "Not a UUID"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"), (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn status(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
@@ -83,26 +103,78 @@ pub async fn status(
         .ok_or_else(|| ApiError::not_found(format!("no job {job_id}")))?;
     let rows = crate::store::batches::domains_of(&state.db, tenant, job_id, 1).await?;
     let status = match progress.status {
-        crate::store::BatchState::Pending => "pending",
-        crate::store::BatchState::Running => "running",
-        crate::store::BatchState::Complete if progress.counts.completed > 0 => "completed",
-        crate::store::BatchState::Complete => "failed",
+        crate::store::BatchState::Pending => ScanState::Pending,
+        crate::store::BatchState::Running => ScanState::Running,
+        crate::store::BatchState::Complete if progress.counts.completed > 0 => ScanState::Completed,
+        crate::store::BatchState::Complete => ScanState::Failed,
     };
     let done = progress.status == crate::store::BatchState::Complete;
     Ok(Json(ScanStatus {
         job_id,
-        status: status.into(),
+        status,
         progress: progress.progress,
-        result: if done { rows.into_iter().next() } else { None },
+        result: if done { rows.into_iter().next().map(rows::Domain::from) } else { None },
     }))
 }
 
-/// Start a run now (the old dev-tools trigger).
+/// What became of a request to process the pending domains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingProcessing {
+    /// A run started now (`run_id`).
+    Started,
+    /// No domain was due.
+    NothingDue,
+    /// Every run slot was busy: the pending domains are claimed as soon as a run ends.
+    Queued,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcessPendingAnswer {
+    /// The run started, or null when none started now.
+    pub run_id: Option<Uuid>,
+    pub status: PendingProcessing,
+    pub message: String,
+}
+
+/// Process the pending domains now (the old dev-tools trigger). Unlike `POST
+/// /api/v1/scheduler/run`, a request while every run slot is busy is not refused: the pending
+/// domains are claimed as soon as the current run ends.
 #[utoipa::path(post, path = "/api/v3/dev-tools/process-pending-domains", security(("bearer" = [])),
-    responses((status = 202, body = super::scheduler::RunStarted), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 202, body = ProcessPendingAnswer, description = "A run started (`started`), or every run slot is busy and the pending domains are claimed when the current run ends (`queued`)"),
+               (status = 200, body = ProcessPendingAnswer, description = "No domain was due (`nothing_due`)"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 503, body = ErrorBody, description = "The scheduler is not running")))]
 pub async fn process_pending(
     State(state): State<ApiState>,
     Tenant(_tenant): Tenant,
-) -> Result<(StatusCode, Json<super::scheduler::RunStarted>), ApiError> {
-    super::scheduler::run_now(&state).await
+) -> Result<(StatusCode, Json<ProcessPendingAnswer>), ApiError> {
+    let answer = match super::scheduler::run_now(&state).await {
+        Ok((_, Json(started))) => match started.run_id {
+            Some(run_id) => ProcessPendingAnswer {
+                run_id: Some(run_id),
+                status: PendingProcessing::Started,
+                message: format!("run {run_id} started"),
+            },
+            None => ProcessPendingAnswer {
+                run_id: None,
+                status: PendingProcessing::NothingDue,
+                message: "no pending domain is due".into(),
+            },
+        },
+        // Every slot is busy: announcing the work makes the supervisor claim when a run ends.
+        Err(error) if error.status == StatusCode::CONFLICT => {
+            state.wake_supervisor();
+            ProcessPendingAnswer {
+                run_id: None,
+                status: PendingProcessing::Queued,
+                message:
+                    "every run slot is busy: the pending domains will be claimed when the current run ends"
+                        .into(),
+            }
+        }
+        Err(error) => return Err(error),
+    };
+    let status =
+        if answer.status == PendingProcessing::NothingDue { StatusCode::OK } else { StatusCode::ACCEPTED };
+    Ok((status, Json(answer)))
 }

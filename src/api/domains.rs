@@ -1,6 +1,7 @@
 //! Submitting and following domains and batches.
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use entity::DomainStatus;
@@ -10,20 +11,33 @@ use uuid::Uuid;
 
 use super::ApiState;
 use super::auth::Tenant;
-use super::errors::{ApiError, ApiJson, ErrorBody};
+use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
+use super::rows;
 use crate::domain_name::DomainName;
 use crate::store::{self, EnqueueRequest};
+
+/// A domain as a client gives it: a name or a URL, standardised to the lower-case punycode host
+/// without `www.` (`HTTPS://WWW.Example.COM/shop?q` is `example.com`). It must be a name under a
+/// known public suffix; IP addresses, `localhost`, single labels, public suffixes themselves,
+/// empty input, invalid characters and names over 253 characters are refused, each with its reason. The
+/// format `domain` names this rule; no regular expression can state the public suffix list.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = "domain", examples("https://www.example.com/shop", "example.org"))]
+pub struct DomainInput(pub String);
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitDomains {
-    /// Domains or URLs; each is standardised (`HTTPS://WWW.Example.COM/x` is `example.com`).
+    /// Domains or URLs, each standardised. The most per request is
+    /// `DOMAIN_SCHEDULER_API_MAX_DOMAINS`.
+    #[schema(min_items = 1, value_type = Vec<DomainInput>)]
     pub domains: Vec<String>,
     /// Put domains the tenant already has back to `pending`.
     #[serde(default)]
     pub refresh: bool,
     /// Pages the fetcher may visit per domain (1 = home page only).
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "super::errors::whole_number")]
+    #[schema(minimum = 1, maximum = 50, default = 1)]
     pub max_pages: i32,
 }
 
@@ -32,14 +46,9 @@ fn one() -> i32 {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Rejected {
-    pub input: String,
-    pub error: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct Submitted {
-    /// The batch of the enqueued domains; null when nothing was enqueued.
+    /// The batch of the enqueued domains; null when nothing was enqueued (every valid name was
+    /// one the tenant already had).
     pub batch_id: Option<Uuid>,
     pub status_url: Option<String>,
     /// Standardised names enqueued by this request.
@@ -49,10 +58,23 @@ pub struct Submitted {
     pub rejected: Vec<Rejected>,
 }
 
+/// States the configured most domains per submission in the document, where a client sees it.
+pub fn document_limits(document: &mut utoipa::openapi::OpenApi, max_domains: usize) {
+    use utoipa::openapi::{RefOr, Schema};
+    let submission = document.components.as_mut().and_then(|c| c.schemas.get_mut("SubmitDomains"));
+    let Some(RefOr::T(Schema::Object(submission))) = submission else { return };
+    if let Some(RefOr::T(Schema::Array(domains))) = submission.properties.get_mut("domains") {
+        domains.max_items = Some(max_domains);
+    }
+}
+
 /// Standardise and enqueue domains as one batch.
 #[utoipa::path(post, path = "/api/v1/domains", request_body = SubmitDomains, security(("bearer" = [])),
-    responses((status = 202, body = Submitted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = Submitted, description = "Enqueued: the valid domains, with each refused input and its reason"),
+               (status = 400, body = ErrorBody, description = "Malformed JSON or no JSON content type"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 413, body = ErrorBody, description = "The body is over `DOMAIN_SCHEDULER_API_MAX_BODY_BYTES`"),
+               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, or no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason)"),
+               (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn submit(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
@@ -71,32 +93,46 @@ pub async fn submit(
     if !(1..=50).contains(&request.max_pages) {
         return Err(ApiError::unprocessable("max_pages: from 1 to 50"));
     }
-    let submitted = enqueue(&state, tenant, &request.domains, request.refresh, request.max_pages).await?;
+    let (valid, rejected) = standardise(&request.domains);
+    if valid.is_empty() {
+        let message = format!(
+            "domains: none of the {} inputs is a domain the service can fetch (see `rejected`)",
+            rejected.len()
+        );
+        return Err(ApiError::no_valid_domain(message, rejected));
+    }
+    let submitted = enqueue(&state, tenant, &valid, rejected, request.refresh, request.max_pages).await?;
     Ok((StatusCode::ACCEPTED, Json(submitted)))
 }
 
-/// Standardises `inputs` and writes the valid ones as one batch, then wakes the supervisor.
-pub async fn enqueue(
-    state: &ApiState,
-    tenant: Uuid,
-    inputs: &[String],
-    refresh: bool,
-    max_pages: i32,
-) -> Result<Submitted, ApiError> {
+/// Splits `inputs` into standardised names and refused inputs, each with its reason.
+pub fn standardise(inputs: &[String]) -> (Vec<DomainName>, Vec<Rejected>) {
     let mut valid = Vec::new();
     let mut rejected = Vec::new();
     for input in inputs {
         match DomainName::parse(input) {
             Ok(name) => valid.push(name),
-            Err(reason) => rejected.push(Rejected { input: input.clone(), error: reason.to_string() }),
+            Err(reason) => rejected.push(Rejected {
+                input: input.clone(),
+                error: reason.to_string(),
+                code: reason.code().to_owned(),
+            }),
         }
     }
-    let outcome = if valid.is_empty() {
-        store::EnqueueOutcome::default()
-    } else {
-        let request = EnqueueRequest { tenant_id: tenant, domains: &valid, refresh, max_pages };
-        store::domains::enqueue(&state.db, request, |_| {}).await?
-    };
+    (valid, rejected)
+}
+
+/// Writes `valid` as one batch and wakes the supervisor; `rejected` is reported as given.
+pub async fn enqueue(
+    state: &ApiState,
+    tenant: Uuid,
+    valid: &[DomainName],
+    rejected: Vec<Rejected>,
+    refresh: bool,
+    max_pages: i32,
+) -> Result<Submitted, ApiError> {
+    let request = EnqueueRequest { tenant_id: tenant, domains: valid, refresh, max_pages };
+    let outcome = store::domains::enqueue(&state.db, request, |_| {}).await?;
     if outcome.batch_id.is_some() {
         state.wake_supervisor();
     }
@@ -114,57 +150,68 @@ pub async fn enqueue(
 }
 
 /// A batch's progress, computed from its domains.
-#[utoipa::path(get, path = "/api/v1/batches/{id}", params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/batches/{id}", params(("id" = Uuid, Path, description = "`batch_id` of a submission")),
+    security(("bearer" = [])),
+    responses((status = 200, body = rows::Batch, description = "The batch's progress"), (status = 400, body = ErrorBody, description = "Not a UUID"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"), (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn batch(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
-    path: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
-) -> Result<Json<store::BatchProgress>, ApiError> {
+    path: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<rows::Batch>, ApiError> {
     let Path(id) = path?;
     let progress = store::batches::progress(&state.db, tenant, id).await?;
-    progress.map(Json).ok_or_else(|| ApiError::not_found(format!("no batch {id}")))
+    progress.map(|batch| Json(batch.into())).ok_or_else(|| ApiError::not_found(format!("no batch {id}")))
 }
 
-fn parse_name(input: &str) -> Result<DomainName, ApiError> {
-    DomainName::parse(input).map_err(|reason| ApiError::unprocessable(format!("domain {input:?}: {reason}")))
+fn parse_name(path: Result<Path<String>, PathRejection>) -> Result<DomainName, ApiError> {
+    let Path(input) = path?;
+    DomainName::parse(&input).map_err(|reason| ApiError::unprocessable(format!("domain {input:?}: {reason}")))
 }
 
 /// A domain's full row.
-#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission")),
+    security(("bearer" = [])),
+    responses((status = 200, body = rows::Domain, description = "The domain's row"), (status = 400, body = ErrorBody, description = "The path is not UTF-8"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"),
+               (status = 422, body = ErrorBody, description = "Not a domain the service can fetch"), (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn show(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
-    Path(domain): Path<String>,
-) -> Result<Json<entity::domains::Model>, ApiError> {
-    let name = parse_name(&domain)?;
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<rows::Domain>, ApiError> {
+    let name = parse_name(path)?;
     let row = store::domains::find(&state.db, tenant, &name).await?;
-    row.map(Json).ok_or_else(|| ApiError::not_found(format!("no domain {name}")))
+    row.map(|row| Json(row.into())).ok_or_else(|| ApiError::not_found(format!("no domain {name}")))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only domains in this status.
+    #[param(value_type = Option<rows::DomainStatus>)]
     pub status: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
+    /// Page size (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
+/// One page of domains, in name order.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DomainPage {
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<entity::domains::Model>,
+    pub items: Vec<rows::Domain>,
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 
 /// The tenant's domains, by name, one page at a time.
 #[utoipa::path(get, path = "/api/v1/domains", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = DomainPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = DomainPage, description = "One page of the tenant's domains"), (status = 400, body = ErrorBody, description = "A malformed query"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range"),
+               (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn list(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
@@ -172,7 +219,7 @@ pub async fn list(
 ) -> Result<Json<DomainPage>, ApiError> {
     let Query(query) = query?;
     let status = match query.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(text) => {
             Some(text.parse::<DomainStatus>().map_err(|e| ApiError::unprocessable(format!("status: {e}")))?)
         }
@@ -184,24 +231,29 @@ pub async fn list(
     let items = store::domains::list(&state.db, tenant, status, query.cursor.as_deref(), limit).await?;
     let next_cursor =
         (items.len() as u64 == limit).then(|| items.last().map(|row| row.domain.clone())).flatten();
-    Ok(Json(DomainPage { items, next_cursor }))
+    Ok(Json(DomainPage { items: items.into_iter().map(rows::Domain::from).collect(), next_cursor }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Retried {
     pub domain: String,
-    pub status: String,
+    /// Always `pending`.
+    pub status: rows::DomainStatus,
 }
 
 /// Put one domain back to `pending` now, attempts cleared.
-#[utoipa::path(post, path = "/api/v1/domains/{domain}/retry", params(("domain" = String, Path)), security(("bearer" = [])),
-    responses((status = 202, body = Retried), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/domains/{domain}/retry", params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission")),
+    security(("bearer" = [])),
+    responses((status = 202, body = Retried, description = "Back to `pending`, due now"), (status = 400, body = ErrorBody, description = "The path is not UTF-8"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"),
+               (status = 409, body = ErrorBody, description = "The domain is being processed now"),
+               (status = 422, body = ErrorBody, description = "Not a domain the service can fetch"), (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn retry(
     State(state): State<ApiState>,
     Tenant(tenant): Tenant,
-    Path(domain): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<(StatusCode, Json<Retried>), ApiError> {
-    let name = parse_name(&domain)?;
+    let name = parse_name(path)?;
     let outcome = store::domains::reset_names(&state.db, tenant, std::slice::from_ref(&name)).await?;
     if !outcome.not_found.is_empty() {
         return Err(ApiError::not_found(format!("no domain {name}")));
@@ -214,5 +266,8 @@ pub async fn retry(
         ));
     }
     state.wake_supervisor();
-    Ok((StatusCode::ACCEPTED, Json(Retried { domain: name.to_string(), status: "pending".into() })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Retried { domain: name.to_string(), status: rows::DomainStatus::Pending }),
+    ))
 }

@@ -2,12 +2,15 @@
 //! stack, and the message names the field at fault where there is one.
 
 use axum::Json;
+use axum::extract::Request;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -15,9 +18,26 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable machine-readable code (`unauthorized`, `not_found`, `invalid_json`, ...).
+    /// A stable machine-readable code (`unauthorized`, `not_found`, `invalid_json`,
+    /// `no_valid_domain`, `method_not_allowed`, `uri_too_long`, ...).
     pub code: String,
+    /// What was wrong, naming the field at fault where there is one.
     pub message: String,
+    /// With `no_valid_domain`: every input given, each with the reason it was refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub rejected: Vec<Rejected>,
+}
+
+/// An input that is not a domain the service can fetch, and why.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Rejected {
+    /// The input as given.
+    pub input: String,
+    /// Why it was refused, in words.
+    pub error: String,
+    /// Why it was refused, as a stable code (`invalid_characters`, `unknown_suffix`, ...).
+    pub code: String,
 }
 
 #[derive(Debug)]
@@ -25,11 +45,18 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The refused inputs of a submission in which none was valid.
+    pub rejected: Vec<Rejected>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), rejected: Vec::new() }
+    }
+
+    /// A submission none of whose inputs is a domain: 422 listing each input with its reason.
+    pub fn no_valid_domain(message: impl Into<String>, rejected: Vec<Rejected>) -> ApiError {
+        ApiError { rejected, ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_valid_domain", message) }
     }
 
     pub fn not_found(what: impl Into<String>) -> ApiError {
@@ -47,7 +74,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_owned(), message: self.message, rejected: self.rejected },
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -90,6 +119,25 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// Reads a JSON number as an `i32` when it is whole, as JSON Schema counts integers: `2.0` is
+/// `2`, while `2.5` and numbers beyond the range are refused.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
+    use serde::de::{Deserialize, Error, Unexpected};
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let whole = match number.as_i64() {
+        Some(whole) => Some(whole),
+        None => number.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 1e18).map(|n| n as i64),
+    };
+    let unexpected = || match (number.as_i64(), number.as_u64(), number.as_f64()) {
+        (Some(n), _, _) => Unexpected::Signed(n),
+        (_, Some(n), _) => Unexpected::Unsigned(n),
+        (_, _, Some(n)) => Unexpected::Float(n),
+        _ => Unexpected::Other("a number"),
+    };
+    let whole = whole.ok_or_else(|| D::Error::invalid_value(unexpected(), &"a whole number"))?;
+    i32::try_from(whole).map_err(|_| D::Error::invalid_value(unexpected(), &"a 32-bit whole number"))
+}
+
 /// A JSON body extractor whose rejections are [`ApiError`]s that name the field at fault.
 pub struct ApiJson<T>(pub T);
 
@@ -100,4 +148,32 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         let Json(value) = Json::<T>::from_request(request, state).await?;
         Ok(ApiJson(value))
     }
+}
+
+/// The answer to a known route called with a method it does not have; the router adds the
+/// `Allow` header that lists the methods it has.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not a method of {} (the Allow header lists those that are)", uri.path()),
+    )
+}
+
+/// Longest request target (path and query) the API reads. No route needs more: a domain is at
+/// most 253 characters and a cursor is one domain.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Refuses a request target longer than [`MAX_URI_BYTES`] with 414 before any route runs.
+pub async fn refuse_long_uris(request: Request, next: Next) -> Response {
+    let length = request.uri().path_and_query().map_or(0, |target| target.as_str().len());
+    if length > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target is {length} bytes long; at most {MAX_URI_BYTES} are read"),
+        )
+        .into_response();
+    }
+    next.run(request).await
 }

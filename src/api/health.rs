@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use super::ApiState;
 
 /// The process is alive.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = String)))]
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = String, content_type = "text/plain", description = "`ok`")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
@@ -19,7 +19,9 @@ const READY_DB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3)
 
 /// The database answers, the actors run, and no shortage of the service's own (descriptors,
 /// the database) has paused the claiming of work.
-#[utoipa::path(get, path = "/readyz", responses((status = 200, body = String), (status = 503, body = String)))]
+#[utoipa::path(get, path = "/readyz",
+    responses((status = 200, body = String, content_type = "text/plain", description = "`ready`"),
+              (status = 503, body = String, content_type = "text/plain", description = "What is not ready: the database, the actors, or a shortage that paused claims")))]
 pub async fn readyz(State(state): State<ApiState>) -> (StatusCode, String) {
     if !matches!(tokio::time::timeout(READY_DB_DEADLINE, state.db.ping()).await, Ok(Ok(()))) {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable".into());
@@ -39,7 +41,8 @@ pub async fn readyz(State(state): State<ApiState>) -> (StatusCode, String) {
 
 /// Prometheus metrics: domains processed by outcome, fetch latency, queue depth by status,
 /// actor restarts.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, body = String)))]
+#[utoipa::path(get, path = "/metrics",
+    responses((status = 200, body = String, content_type = "text/plain", description = "The Prometheus text format")))]
 pub async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     if let Ok(counts) = crate::store::batches::counts(&state.db, None).await {
         for (status, count) in [

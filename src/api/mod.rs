@@ -2,13 +2,16 @@
 //!
 //! Routes and their OpenAPI document come from the same handler annotations (utoipa), so the
 //! document at `/openapi.json` cannot drift from the routes. Every route but health, readiness
-//! and metrics needs a bearer token, and a token only ever sees its own tenant's rows.
+//! and metrics needs a bearer token, and a token only ever sees its own tenant's rows. Every
+//! error, the router's own included (unknown route, method not allowed, request target too
+//! long), is the JSON body of [`errors::ErrorBody`].
 
 pub mod auth;
 pub mod compat;
 pub mod domains;
 pub mod errors;
 pub mod health;
+pub mod rows;
 pub mod scheduler;
 
 use std::sync::Arc;
@@ -68,7 +71,7 @@ impl utoipa::Modify for BearerAuth {
 /// The router with every route and `/openapi.json`.
 pub fn router(state: ApiState) -> axum::Router {
     let body_limit = state.settings.api_max_body_bytes as usize;
-    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))
@@ -82,6 +85,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(compat::status))
         .routes(routes!(compat::process_pending))
         .split_for_parts();
+    domains::document_limits(&mut document, state.settings.api_max_domains);
     let document = Arc::new(document);
     router
         .route(
@@ -89,7 +93,9 @@ pub fn router(state: ApiState) -> axum::Router {
             axum::routing::get(move || async move { axum::Json(document.as_ref().clone()) }),
         )
         .fallback(|| async { errors::ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(errors::refuse_long_uris))
         .layer(axum::middleware::from_fn(request_span))
         .with_state(state)
 }

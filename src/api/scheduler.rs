@@ -55,7 +55,7 @@ pub async fn run_now(state: &ApiState) -> Result<(StatusCode, Json<RunStarted>),
 
 /// Start a scheduler run now.
 #[utoipa::path(post, path = "/api/v1/scheduler/run", security(("bearer" = [])),
-    responses((status = 202, body = RunStarted), (status = 200, body = RunStarted), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 202, body = RunStarted, description = "A run started"), (status = 200, body = RunStarted, description = "No domain was due (`nothing_due`)"), (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 409, body = ErrorBody, description = "Every run slot (`DOMAIN_SCHEDULER_MAX_INSTANCES`) is busy")))]
 pub async fn run(
     State(state): State<ApiState>,
     Tenant(_tenant): Tenant,
@@ -64,15 +64,19 @@ pub async fn run(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RunsQuery {
-    /// How many runs, newest first (1 to 500, default 20).
+    /// How many runs, newest first (default 20).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
 /// The most recent scheduler runs.
 #[utoipa::path(get, path = "/api/v1/scheduler/runs", params(RunsQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<super::rows::SchedulerRun>, description = "The most recent runs, newest first"), (status = 400, body = ErrorBody, description = "A malformed query"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range"),
+               (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn runs(
     State(state): State<ApiState>,
     Tenant(_tenant): Tenant,

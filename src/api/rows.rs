@@ -1,0 +1,323 @@
+//! What the API answers for a domain, a batch and a scheduler run: types of its own with their
+//! OpenAPI schemas, so the entity crate knows nothing of HTTP. Each is built from its source by
+//! naming every field, so a column added to a table does not compile until the API decides how
+//! to show it.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::store::{self, BatchProgress, BatchState};
+
+/// Where a domain is in its lifecycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DomainStatus {
+    Pending,
+    Processing,
+    Completed,
+    Error,
+}
+
+impl From<entity::DomainStatus> for DomainStatus {
+    fn from(status: entity::DomainStatus) -> DomainStatus {
+        match status {
+            entity::DomainStatus::Pending => DomainStatus::Pending,
+            entity::DomainStatus::Processing => DomainStatus::Processing,
+            entity::DomainStatus::Completed => DomainStatus::Completed,
+            entity::DomainStatus::Error => DomainStatus::Error,
+        }
+    }
+}
+
+/// One detected technology of the site's stack.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Technology {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub version: Option<String>,
+    pub categories: Vec<String>,
+}
+
+/// A domain's row: its lifecycle and what was learnt from its home page.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Domain {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    /// The standardised name: lower case, punycode, no `www.`.
+    pub domain: String,
+    pub status: DomainStatus,
+    /// The batch that last enqueued the domain.
+    pub batch_id: Option<Uuid>,
+    /// Attempts counted since the domain was last enqueued or reset.
+    pub attempts: i32,
+    /// Pages the fetcher may visit on this domain (home page plus contact pages).
+    pub max_pages: i32,
+    /// When the domain is due for its next attempt.
+    pub next_attempt_at: DateTime<Utc>,
+    /// The instance holding the domain while it is `processing`.
+    pub locked_by: Option<String>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Primary language subtag, lower case (`en`, `fr`).
+    pub language: Option<String>,
+    pub canonical_url: Option<String>,
+    pub favicon_url: Option<String>,
+    pub logo_url: Option<String>,
+    pub email_addresses: Vec<String>,
+    /// E.164 (`+33142685300`).
+    pub phone_numbers: Vec<String>,
+    pub twitter_url: Option<String>,
+    pub facebook_url: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub instagram_url: Option<String>,
+    pub youtube_url: Option<String>,
+    pub tiktok_url: Option<String>,
+    pub github_url: Option<String>,
+    pub pinterest_url: Option<String>,
+    pub is_wordpress: bool,
+    pub wordpress_version: Option<String>,
+    pub has_elementor: bool,
+    pub tech_stack: Vec<Technology>,
+    /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
+    /// `timings`, ...
+    #[schema(value_type = Object)]
+    pub domain_metadata: serde_json::Value,
+    /// Status of the final response of the home page fetch.
+    pub http_status: Option<i32>,
+    /// URL of the home page after redirects.
+    pub final_url: Option<String>,
+    pub last_error: Option<String>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::domains::Model> for Domain {
+    fn from(row: entity::domains::Model) -> Domain {
+        let entity::domains::Model {
+            id,
+            tenant_id,
+            domain,
+            status,
+            batch_id,
+            attempts,
+            max_pages,
+            next_attempt_at,
+            locked_by,
+            locked_until,
+            title,
+            description,
+            language,
+            canonical_url,
+            favicon_url,
+            logo_url,
+            email_addresses,
+            phone_numbers,
+            twitter_url,
+            facebook_url,
+            linkedin_url,
+            instagram_url,
+            youtube_url,
+            tiktok_url,
+            github_url,
+            pinterest_url,
+            is_wordpress,
+            wordpress_version,
+            has_elementor,
+            tech_stack,
+            domain_metadata,
+            http_status,
+            final_url,
+            last_error,
+            fetched_at,
+            created_at,
+            updated_at,
+        } = row;
+        let tech_stack = tech_stack
+            .0
+            .into_iter()
+            .map(|entity::Technology { name, version, categories }| Technology { name, version, categories })
+            .collect();
+        Domain {
+            id,
+            tenant_id,
+            domain,
+            status: status.into(),
+            batch_id,
+            attempts,
+            max_pages,
+            next_attempt_at,
+            locked_by,
+            locked_until,
+            title,
+            description,
+            language,
+            canonical_url,
+            favicon_url,
+            logo_url,
+            email_addresses: email_addresses.0,
+            phone_numbers: phone_numbers.0,
+            twitter_url,
+            facebook_url,
+            linkedin_url,
+            instagram_url,
+            youtube_url,
+            tiktok_url,
+            github_url,
+            pinterest_url,
+            is_wordpress,
+            wordpress_version,
+            has_elementor,
+            tech_stack,
+            domain_metadata,
+            http_status,
+            final_url,
+            last_error,
+            fetched_at,
+            created_at,
+            updated_at,
+        }
+    }
+}
+
+/// A batch's state, derived from its domains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchStatus {
+    /// Nothing started yet.
+    Pending,
+    /// Some domains done or in progress, some not.
+    Running,
+    /// Every domain `completed` or `error`.
+    Complete,
+}
+
+/// Domains per status.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct StatusCounts {
+    pub pending: u64,
+    pub processing: u64,
+    pub completed: u64,
+    pub error: u64,
+}
+
+/// A batch's progress, computed from its domains.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Batch {
+    pub batch_id: Uuid,
+    pub status: BatchStatus,
+    /// Domains in the batch.
+    pub total: u64,
+    pub counts: StatusCounts,
+    /// Share of the batch's domains done, from 0 to 1.
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub progress: f64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<BatchProgress> for Batch {
+    fn from(batch: BatchProgress) -> Batch {
+        let BatchProgress { batch_id, status, total, counts, progress, created_at } = batch;
+        let store::StatusCounts { pending, processing, completed, error } = counts;
+        let status = match status {
+            BatchState::Pending => BatchStatus::Pending,
+            BatchState::Running => BatchStatus::Running,
+            BatchState::Complete => BatchStatus::Complete,
+        };
+        Batch {
+            batch_id,
+            status,
+            total,
+            counts: StatusCounts { pending, processing, completed, error },
+            progress,
+            created_at,
+        }
+    }
+}
+
+/// One scheduler run, written when it ends.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SchedulerRun {
+    pub id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    /// The process that ran it.
+    pub instance_id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub duration_seconds: f64,
+    pub domains_claimed: i32,
+    pub domains_processed: i32,
+    pub domains_successful: i32,
+    pub domains_failed: i32,
+    pub domains_retried: i32,
+    pub domains_skipped: i32,
+    /// Successful share of the processed domains, from 0 to 1.
+    pub success_rate: f64,
+}
+
+impl From<entity::scheduler_runs::Model> for SchedulerRun {
+    fn from(run: entity::scheduler_runs::Model) -> SchedulerRun {
+        let entity::scheduler_runs::Model {
+            id,
+            tenant_id,
+            instance_id,
+            started_at,
+            finished_at,
+            duration_seconds,
+            domains_claimed,
+            domains_processed,
+            domains_successful,
+            domains_failed,
+            domains_retried,
+            domains_skipped,
+            success_rate,
+        } = run;
+        SchedulerRun {
+            id,
+            tenant_id,
+            instance_id,
+            started_at,
+            finished_at,
+            duration_seconds,
+            domains_claimed,
+            domains_processed,
+            domains_successful,
+            domains_failed,
+            domains_retried,
+            domains_skipped,
+            success_rate,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runs route answers the entity rows themselves: they must read as the documented
+    /// [`SchedulerRun`].
+    #[test]
+    fn a_scheduler_run_row_reads_exactly_as_its_documented_shape() {
+        let model = entity::scheduler_runs::Model {
+            id: Uuid::new_v4(),
+            tenant_id: None,
+            instance_id: "host-1".into(),
+            started_at: Utc::now(),
+            finished_at: Some(Utc::now()),
+            duration_seconds: 1.5,
+            domains_claimed: 3,
+            domains_processed: 3,
+            domains_successful: 2,
+            domains_failed: 1,
+            domains_retried: 0,
+            domains_skipped: 0,
+            success_rate: 2.0 / 3.0,
+        };
+        let as_stored = serde_json::to_value(&model).unwrap();
+        assert_eq!(serde_json::to_value(SchedulerRun::from(model)).unwrap(), as_stored);
+    }
+}

@@ -1,0 +1,125 @@
+//! The previous service's routes, as its clients call them: the real server on a free port, a
+//! real database on each backend and the site farm.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use common::db::{Backend, TestDb};
+use common::farm::{Farm, Site, plain_page};
+use common::server::Served;
+use reqwest::StatusCode;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde_json::{Value, json};
+
+const TENANT_A: uuid::Uuid = uuid::uuid!("0000000a-0000-4000-8000-00000000000a");
+const TOKENS: &str = "token-of-tenant-a=0000000a-0000-4000-8000-00000000000a";
+
+async fn as_tenant_a(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.bearer_auth("token-of-tenant-a").send().await.unwrap();
+    let status = response.status();
+    (status, response.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+/// Writes `name` for tenant A as another program would: `pending`, due `due_in` from now, with
+/// no announcement to the service.
+async fn insert_pending(db: &TestDb, name: &str, due_in: Duration) {
+    use entity::domains::ActiveModel;
+    use entity::metadata::{StringList, TechStack};
+    let connection = db.connect().await;
+    let now = Utc::now();
+    let row = ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        tenant_id: Set(TENANT_A),
+        domain: Set(name.to_owned()),
+        status: Set(entity::DomainStatus::Pending),
+        attempts: Set(0),
+        max_pages: Set(1),
+        next_attempt_at: Set(now + due_in),
+        email_addresses: Set(StringList::default()),
+        phone_numbers: Set(StringList::default()),
+        is_wordpress: Set(false),
+        has_elementor: Set(false),
+        tech_stack: Set(TechStack::default()),
+        domain_metadata: Set(json!({})),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    entity::domains::Entity::insert(row).exec_without_returning(&connection).await.unwrap();
+    connection.close().await.unwrap();
+}
+
+/// With its one run slot busy, the old trigger is not refused: it answers 202, and a domain
+/// that falls due during the run is fetched as soon as the run ends, although nothing announced
+/// it and the next tick is an hour away. The v1 route keeps refusing a run with 409.
+async fn processing_pending_domains_while_every_slot_is_busy_claims_them_when_the_run_ends(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("slow-site.com", Site::Slow(Duration::from_secs(5), plain_page("Slow")));
+    farm.add("due-later.com", Site::Html(plain_page("Due later")));
+    let served = Served::start(
+        &db.url,
+        &farm.connect_to(),
+        TOKENS,
+        &[("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "15"), ("DOMAIN_SCHEDULER_MAX_INSTANCES", "1")],
+    )
+    .await;
+    // Both rows are written before they are due, so no announcement can start their run.
+    insert_pending(&db, "slow-site.com", Duration::from_secs(1)).await;
+    insert_pending(&db, "due-later.com", Duration::from_secs(3)).await;
+    let trigger = || reqwest::Client::new().post(served.url("/api/v3/dev-tools/process-pending-domains"));
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (status, body) = loop {
+        let (status, body) = as_tenant_a(trigger()).await;
+        if body["status"] != "nothing_due" || Instant::now() > deadline {
+            break (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((status, body["status"].as_str()), (StatusCode::ACCEPTED, Some("started")), "{body}");
+    assert_eq!(farm.wait_for_requests("slow-site.com", 1).await, 1, "the slow site holds the only run slot");
+
+    let v1 = reqwest::Client::new().post(served.url("/api/v1/scheduler/run"));
+    let (status, body) = as_tenant_a(v1).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("at_capacity")),
+        "{body}"
+    );
+
+    let (status, body) = as_tenant_a(trigger()).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::ACCEPTED, Some("queued")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("when the current run ends"), "{body}");
+
+    assert_eq!(
+        farm.wait_for_requests("due-later.com", 1).await,
+        1,
+        "the pending domain is claimed when the slow run ends, not at the next tick"
+    );
+}
+
+/// A scan whose `base_url` is not a domain is refused with the documented error, listing the
+/// input and its reason.
+async fn a_scan_of_something_that_is_not_a_domain_lists_it_with_its_reason(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let scan = reqwest::Client::new()
+        .post(served.url("/api/v3/modernized_page_scraper/scan"))
+        .json(&json!({"base_url": "http://192.168.1.10/admin"}));
+    let (status, body) = as_tenant_a(scan).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "no_valid_domain", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("base_url"), "{body}");
+    assert_eq!(
+        body["error"]["rejected"],
+        json!([{"input": "http://192.168.1.10/admin", "error": "IP addresses are not domains", "code": "ip_address"}])
+    );
+}
+
+on_both_backends!(
+    processing_pending_domains_while_every_slot_is_busy_claims_them_when_the_run_ends,
+    a_scan_of_something_that_is_not_a_domain_lists_it_with_its_reason,
+);

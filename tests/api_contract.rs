@@ -1,0 +1,196 @@
+//! The API's contract as a client reads it: `/openapi.json` describes every parameter and body,
+//! and every refusal, the router's own included, is the documented JSON error.
+
+mod common;
+
+use common::db::{Backend, TestDb};
+use common::server::Served;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const TOKENS: &str = "token-of-tenant-a=0000000a-0000-4000-8000-00000000000a";
+
+async fn as_tenant_a(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.bearer_auth("token-of-tenant-a").send().await.unwrap();
+    let status = response.status();
+    (status, response.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+async fn document(served: &Served) -> Value {
+    reqwest::Client::new().get(served.url("/openapi.json")).send().await.unwrap().json().await.unwrap()
+}
+
+/// The schema `schema` points to, following a `$ref` into `components`.
+fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        Some(name) => &document["components"]["schemas"][name],
+        None => schema,
+    }
+}
+
+/// A submission none of whose inputs is a domain enqueues nothing and says why for each one.
+async fn a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its_reason(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let inputs = json!({"domains": ["not a domain", "localhost", "10.0.0.1"]});
+    let (status, body) =
+        as_tenant_a(reqwest::Client::new().post(served.url("/api/v1/domains")).json(&inputs)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "no_valid_domain", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("domains"), "{body}");
+    assert_eq!(
+        body["error"]["rejected"],
+        json!([
+            {"input": "not a domain", "error": "invalid characters (letters, digits and inner hyphens only)", "code": "invalid_characters"},
+            {"input": "localhost", "error": "localhost is not a public domain", "code": "localhost"},
+            {"input": "10.0.0.1", "error": "IP addresses are not domains", "code": "ip_address"},
+        ])
+    );
+    let (status, page) = as_tenant_a(reqwest::Client::new().get(served.url("/api/v1/domains"))).await;
+    assert_eq!((status, &page["items"]), (StatusCode::OK, &json!([])), "nothing was written");
+}
+
+/// JSON Schema counts `2.0` as the integer 2: so does the API, and it still refuses `2.5`.
+async fn a_whole_number_written_with_a_fraction_is_taken_as_that_number(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let submit = |body: Value| reqwest::Client::new().post(served.url("/api/v1/domains")).json(&body);
+    let (status, body) =
+        as_tenant_a(submit(json!({"domains": ["whole-number.com"], "max_pages": 2.0}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (_, row) =
+        as_tenant_a(reqwest::Client::new().get(served.url("/api/v1/domains/whole-number.com"))).await;
+    assert_eq!(row["max_pages"], 2, "{row}");
+    let (status, body) = as_tenant_a(submit(json!({"domains": ["half-number.com"], "max_pages": 2.5}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("max_pages"), "{body}");
+}
+
+on_both_backends!(
+    a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its_reason,
+    a_whole_number_written_with_a_fraction_is_taken_as_that_number,
+);
+
+/// `status=` names no status: it is refused like any other unknown one, not read as "all".
+#[tokio::test]
+async fn an_empty_status_filter_is_refused() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let (status, body) =
+        as_tenant_a(reqwest::Client::new().get(served.url("/api/v1/domains?status=&limit=5"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("status"), "{body}");
+}
+
+/// A domain in the path that does not decode to UTF-8 gets the JSON error, on every route that
+/// takes one.
+#[tokio::test]
+async fn a_domain_path_that_is_not_utf8_gets_the_json_error() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    for request in [
+        reqwest::Client::new().get(served.url("/api/v1/domains/%FF.com")),
+        reqwest::Client::new().post(served.url("/api/v1/domains/%FF.com/retry")),
+    ] {
+        let (status, body) = as_tenant_a(request).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_path")),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn listing_filters_are_optional_query_parameters() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let document = document(&served).await;
+    for (path, names) in
+        [("/api/v1/domains", &["status", "limit", "cursor"][..]), ("/api/v1/scheduler/runs", &["limit"][..])]
+    {
+        let parameters = document["paths"][path]["get"]["parameters"].as_array().unwrap();
+        for name in names {
+            let parameter = parameters.iter().find(|p| p["name"] == *name).unwrap();
+            assert_eq!(parameter["in"], "query", "{path} {name}: {parameter}");
+            assert_ne!(parameter["required"], true, "{path} {name}: {parameter}");
+        }
+    }
+    let status = &document["paths"]["/api/v1/domains"]["get"]["parameters"][0]["schema"];
+    assert_eq!(resolve(&document, status)["enum"], json!(["pending", "processing", "completed", "error"]));
+}
+
+/// Every JSON body, asked or answered, is an object schema that names its fields (directly or
+/// as the items of an array), never a bare `{"type": "object"}`.
+#[tokio::test]
+async fn every_json_body_has_a_schema_that_names_its_fields() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served =
+        Served::start(&db.url, "127.0.0.1:9", TOKENS, &[("DOMAIN_SCHEDULER_API_MAX_DOMAINS", "75")]).await;
+    let document = document(&served).await;
+    let mut bodies = 0;
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let request = operation["requestBody"]["content"]["application/json"]["schema"].clone();
+            let responses = operation["responses"].as_object().unwrap();
+            let answers = responses.values().map(|r| r["content"]["application/json"]["schema"].clone());
+            for schema in std::iter::once(request).chain(answers).filter(|s| !s.is_null()) {
+                let mut schema = resolve(&document, &schema);
+                if schema["type"] == "array" {
+                    schema = resolve(&document, &schema["items"]);
+                }
+                let fields = schema["properties"].as_object().map_or(0, |p| p.len());
+                assert!(fields > 0, "{method} {path}: a body without named fields: {schema}");
+                bodies += 1;
+            }
+        }
+    }
+    assert!(bodies > 30, "only {bodies} JSON bodies documented");
+    let row = &document["components"]["schemas"]["Domain"];
+    for field in ["domain", "status", "title", "email_addresses", "tech_stack", "domain_metadata"] {
+        assert!(row["properties"].get(field).is_some(), "Domain has no {field}: {row}");
+    }
+    let submission = &document["components"]["schemas"]["SubmitDomains"]["properties"]["domains"];
+    assert_eq!((submission["minItems"].as_u64(), submission["maxItems"].as_u64()), (Some(1), Some(75)));
+    let error = &document["components"]["schemas"]["ErrorDetail"]["properties"];
+    assert!(error.get("rejected").is_some(), "the error body documents its `rejected` list: {error}");
+}
+
+/// A known route called with a method it does not have: 405, the `Allow` header and the JSON
+/// error, on every route.
+#[tokio::test]
+async fn a_method_a_route_does_not_have_gets_405_with_the_json_error() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    for (method, path, allowed) in [
+        (reqwest::Method::DELETE, "/api/v1/domains", "GET,HEAD,POST"),
+        (reqwest::Method::PUT, "/healthz", "GET,HEAD"),
+        (reqwest::Method::GET, "/api/v3/dev-tools/process-pending-domains", "POST"),
+    ] {
+        let request = reqwest::Client::new().request(method.clone(), served.url(path));
+        let response = request.bearer_auth("token-of-tenant-a").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let allow = response.headers()["allow"].to_str().unwrap().replace(' ', "");
+        let mut allow: Vec<&str> = allow.split(',').collect();
+        allow.sort_unstable();
+        assert_eq!(allow.join(","), allowed, "{method} {path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{method} {path}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(method.as_str()), "{body}");
+    }
+}
+
+/// A request target longer than any route needs: 414 and the JSON error.
+#[tokio::test]
+async fn a_request_target_too_long_gets_414_with_the_json_error() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    for path in [
+        format!("/api/v1/domains/{}.com", "a".repeat(9000)),
+        format!("/api/v1/domains?cursor={}", "b".repeat(20_000)),
+    ] {
+        let (status, body) = as_tenant_a(reqwest::Client::new().get(served.url(&path))).await;
+        assert_eq!(status, StatusCode::URI_TOO_LONG, "{body}");
+        assert_eq!(body["error"]["code"], "uri_too_long", "{body}");
+    }
+}
