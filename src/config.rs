@@ -19,6 +19,8 @@ use uuid::Uuid;
 /// The file read from the working directory when no `--config` is given (and it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "domain-scheduler.toml";
 const ENV_PREFIX: &str = "DOMAIN_SCHEDULER_";
+/// Settings whose values are never repeated in an error message.
+const SECRET_KEYS: &[&str] = &["api_tokens", "admin_tokens"];
 
 /// One documented setting: its key (toml key, flag `--key-with-dashes`), environment variable,
 /// default and what it accepts. The README table and the example file list the same settings.
@@ -122,6 +124,13 @@ pub const SETTINGS: &[SettingDoc] = &[
         default: "(none)",
         accepts: "comma-separated token=tenant_uuid pairs",
         meaning: "bearer tokens and the tenant each one acts for; with none the API refuses every call but health",
+    },
+    SettingDoc {
+        key: "admin_tokens",
+        env: "DOMAIN_SCHEDULER_ADMIN_TOKENS",
+        default: "(none)",
+        accepts: "comma-separated tokens of at least 8 characters, none of them also in api_tokens",
+        meaning: "operator tokens: an admin sees every tenant, and only an admin lists scheduler runs",
     },
     SettingDoc {
         key: "fetch_timeout_seconds",
@@ -250,6 +259,7 @@ pub struct Settings {
     pub retry_base: Duration,
     pub http_addr: SocketAddr,
     pub api_tokens: ApiTokens,
+    pub admin_tokens: AdminTokens,
     pub api_max_body_bytes: u64,
     pub api_max_domains: usize,
     pub fetch_timeout: Duration,
@@ -282,6 +292,7 @@ impl fmt::Debug for Settings {
             .field("lease", &self.lease)
             .field("http_addr", &self.http_addr)
             .field("api_tokens", &self.api_tokens)
+            .field("admin_tokens", &self.admin_tokens)
             .field("fetch_timeout", &self.fetch_timeout)
             .field("fetch_max_bytes", &self.fetch_max_bytes)
             .field("fetch_schemes", &self.fetch_schemes)
@@ -357,6 +368,30 @@ impl fmt::Debug for ApiTokens {
     }
 }
 
+/// Operator tokens: each sees every tenant. Debug output never shows a token.
+#[derive(Clone, Default)]
+pub struct AdminTokens(Vec<String>);
+
+impl AdminTokens {
+    /// Whether `presented` is one of the tokens, compared in constant time like
+    /// [`ApiTokens::tenant_of`].
+    pub fn contains(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let mut found = false;
+        for token in &self.0 {
+            let equal: bool = token.as_bytes().ct_eq(presented.as_bytes()).into();
+            found |= token.len() == presented.len() && equal;
+        }
+        found
+    }
+}
+
+impl fmt::Debug for AdminTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AdminTokens({} tokens)", self.0.len())
+    }
+}
+
 /// An invalid setting: which one, where its value came from, and what it accepts.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -364,6 +399,9 @@ pub enum ConfigError {
     Invalid { env: &'static str, source_name: String, value: String, accepts: String },
     #[error("configuration file {path}: {message}")]
     File { path: String, message: String },
+    /// Two settings that contradict each other; the message never quotes a secret.
+    #[error("invalid setting {env}: {message}")]
+    Conflict { env: &'static str, message: String },
 }
 
 /// Values given as command-line flags, keyed like the toml file (`batch_size`).
@@ -447,6 +485,7 @@ impl Loader<'_> {
                 .get("http_addr", socket_addr)?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8000))),
             api_tokens: self.get("api_tokens", api_tokens)?.unwrap_or_default(),
+            admin_tokens: self.admin_tokens()?,
             api_max_body_bytes: self.get("api_max_body_bytes", byte_size)?.unwrap_or(1024 * 1024),
             api_max_domains: self.get("api_max_domains", whole(1, 1_000_000))?.unwrap_or(10_000) as usize,
             fetch_timeout: self
@@ -489,9 +528,27 @@ impl Loader<'_> {
         parse(text.trim()).map(Some).ok_or_else(|| ConfigError::Invalid {
             env: doc.env,
             source_name: self.source_of(key),
-            value: text.clone(),
+            value: if SECRET_KEYS.contains(&key) { "(the value is secret)".to_owned() } else { text.clone() },
             accepts: doc.accepts.to_owned(),
         })
+    }
+
+    /// Admin tokens, refused when one of them is also a tenant's token: such a token would act
+    /// for one tenant in one place and for all of them in another.
+    fn admin_tokens(&self) -> Result<AdminTokens, ConfigError> {
+        let admins = self.get("admin_tokens", admin_tokens)?.unwrap_or_default();
+        let tenants = self.get("api_tokens", api_tokens)?.unwrap_or_default();
+        if let Some(position) = admins.0.iter().position(|token| tenants.tenant_of(token).is_some()) {
+            return Err(ConfigError::Conflict {
+                env: "DOMAIN_SCHEDULER_ADMIN_TOKENS",
+                message: format!(
+                    "token {} of {} is also in DOMAIN_SCHEDULER_API_TOKENS; a token is an admin's or one tenant's, never both",
+                    position + 1,
+                    admins.0.len()
+                ),
+            });
+        }
+        Ok(admins)
     }
 
     fn source_of(&self, key: &str) -> String {
@@ -609,6 +666,17 @@ fn api_tokens(s: &str) -> Option<ApiTokens> {
     Some(ApiTokens(tokens))
 }
 
+fn admin_tokens(s: &str) -> Option<AdminTokens> {
+    let mut tokens = Vec::new();
+    for token in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if token.len() < 8 || token.chars().any(char::is_whitespace) {
+            return None;
+        }
+        tokens.push(token.to_owned());
+    }
+    Some(AdminTokens(tokens))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -711,6 +779,36 @@ mod tests {
         assert_eq!(s.api_tokens.tenant_of("second-token"), Some(tenant.parse().unwrap()));
         assert_eq!(s.api_tokens.tenant_of("second-toke"), None);
         assert!(!format!("{s:?}").contains("first-token"));
+    }
+
+    #[test]
+    fn admin_tokens_are_recognised_and_never_printed() {
+        let s = load_env(&[("DOMAIN_SCHEDULER_ADMIN_TOKENS", "operator-one, operator-two")]).unwrap();
+        assert!(s.admin_tokens.contains("operator-two"));
+        assert!(!s.admin_tokens.contains("operator-tw"));
+        assert!(!format!("{s:?}").contains("operator-one"));
+    }
+
+    #[test]
+    fn a_short_admin_token_is_refused_without_being_echoed() {
+        let error = load_env(&[("DOMAIN_SCHEDULER_ADMIN_TOKENS", "opsecret")]).map(|_| ());
+        assert!(error.is_ok(), "8 characters is enough");
+        let error = load_env(&[("DOMAIN_SCHEDULER_ADMIN_TOKENS", "short1")]).err().unwrap().to_string();
+        assert!(error.contains("DOMAIN_SCHEDULER_ADMIN_TOKENS") && error.contains("at least 8"), "{error}");
+        assert!(!error.contains("short1"), "{error}");
+    }
+
+    #[test]
+    fn a_token_both_admin_and_tenant_is_refused_without_being_echoed() {
+        let error = load_env(&[
+            ("DOMAIN_SCHEDULER_ADMIN_TOKENS", "operator-one,shared-token"),
+            ("DOMAIN_SCHEDULER_API_TOKENS", "shared-token=6f1c2c1e-8c39-4a53-9d4e-2f6b2b5f9a10"),
+        ])
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(error.contains("DOMAIN_SCHEDULER_ADMIN_TOKENS") && error.contains("token 2 of 2"), "{error}");
+        assert!(!error.contains("shared-token"), "{error}");
     }
 
     #[test]

@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 const TENANT_A: &str = "0000000a-0000-4000-8000-00000000000a";
 const TENANT_B: &str = "0000000b-0000-4000-8000-00000000000b";
 const TOKENS: &str = "token-of-tenant-a=0000000a-0000-4000-8000-00000000000a,token-of-tenant-b=0000000b-0000-4000-8000-00000000000b";
+const ADMIN_TOKEN: &str = "token-of-the-operator";
+const ADMIN: (&str, &str) = ("DOMAIN_SCHEDULER_ADMIN_TOKENS", ADMIN_TOKEN);
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()
@@ -46,7 +48,7 @@ async fn a_submitted_batch_completes_with_every_domain_done(backend: Backend) {
     farm.add("shop-one.com", Site::Html(wordpress_page("shop-one.com")));
     farm.add("plain-site.org", Site::Html(plain_page("Plain")));
     farm.add("gone-site.com", Site::Status(404));
-    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[]).await;
+    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[ADMIN]).await;
 
     let request = client().post(served.url("/api/v1/domains")).json(
         &json!({"domains": ["https://www.Shop-One.com/", "plain-site.org", "gone-site.com", "not a domain"]}),
@@ -81,7 +83,7 @@ async fn a_submitted_batch_completes_with_every_domain_done(backend: Backend) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (status, runs) =
-            as_tenant(client().get(served.url("/api/v1/scheduler/runs?limit=5")), "token-of-tenant-a").await;
+            as_tenant(client().get(served.url("/api/v1/scheduler/runs?limit=5")), ADMIN_TOKEN).await;
         assert_eq!(status, StatusCode::OK);
         let claimed: u64 =
             runs.as_array().unwrap().iter().filter_map(|r| r["domains_claimed"].as_u64()).sum();
@@ -206,6 +208,48 @@ async fn a_tenant_never_sees_another_tenants_rows(backend: Backend) {
     let _ = (TENANT_A, TENANT_B);
 }
 
+/// Waits until the runs an admin sees account for `claimed` domains, and returns them.
+async fn runs_claiming(served: &Served, claimed: u64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, runs) = as_tenant(client().get(served.url("/api/v1/scheduler/runs")), ADMIN_TOKEN).await;
+        assert_eq!(status, StatusCode::OK, "{runs}");
+        let seen: u64 = runs.as_array().unwrap().iter().filter_map(|r| r["domains_claimed"].as_u64()).sum();
+        if seen >= claimed || Instant::now() > deadline {
+            return runs;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn scheduler_runs_are_an_admin_view_refused_to_tenant_tokens(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("tenant-a-site.com", Site::Html(plain_page("A")));
+    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[ADMIN]).await;
+    let (_, body) = submit(&served, "tenant-a-site.com").await;
+    wait_for_complete(&served, body["batch_id"].as_str().unwrap()).await;
+
+    let runs = runs_claiming(&served, 1).await;
+    let claimed: u64 = runs.as_array().unwrap().iter().filter_map(|r| r["domains_claimed"].as_u64()).sum();
+    assert_eq!(claimed, 1, "the admin sees the run of tenant A's domain: {runs}");
+
+    // Tenant B owns nothing; tenant A's own work is in the run, mixed with anyone else's.
+    for token in ["token-of-tenant-b", "token-of-tenant-a"] {
+        let (status, body) =
+            as_tenant(client().get(served.url("/api/v1/scheduler/runs?limit=5")), token).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("admin_only")));
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("every tenant") && message.contains("DOMAIN_SCHEDULER_ADMIN_TOKENS"),
+            "{message}"
+        );
+    }
+    let (status, body) =
+        as_tenant(client().get(served.url("/api/v1/scheduler/runs?limit=many")), ADMIN_TOKEN).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+}
+
 async fn the_old_clients_routes_still_work(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
     let farm = Farm::start().await;
@@ -258,7 +302,6 @@ async fn malformed_requests_get_a_status_and_a_json_error_naming_the_problem(bac
         (post(""), StatusCode::BAD_REQUEST, "invalid_json"),
         (client().post(served.url("/api/v1/domains")), StatusCode::BAD_REQUEST, "content_type"),
         (client().get(served.url("/api/v1/batches/not-a-uuid")), StatusCode::BAD_REQUEST, "UUID"),
-        (client().get(served.url("/api/v1/scheduler/runs?limit=many")), StatusCode::BAD_REQUEST, "limit"),
         (
             client().get(served.url("/api/v1/domains/not%20a%20domain")),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -363,6 +406,7 @@ on_both_backends!(
     every_route_but_health_needs_a_valid_token,
     a_tenant_never_sees_another_tenants_rows,
     the_old_clients_routes_still_work,
+    scheduler_runs_are_an_admin_view_refused_to_tenant_tokens,
     malformed_requests_get_a_status_and_a_json_error_naming_the_problem,
 );
 
@@ -393,6 +437,25 @@ async fn the_openapi_document_lists_every_route() {
             "{method} {path} missing from /openapi.json"
         );
     }
+    let forbidden = &paths["/api/v1/scheduler/runs"]["get"]["responses"]["403"];
+    assert!(forbidden["description"].as_str().unwrap_or("").contains("admin"), "{forbidden}");
+}
+
+#[test]
+fn a_token_that_is_both_an_admin_and_a_tenant_token_stops_start_up_unechoed() {
+    let workdir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}?mode=rwc", workdir.path().join("t.db").display());
+    let output = common::cli::command(&database_url, workdir.path())
+        .env("DOMAIN_SCHEDULER_API_TOKENS", TOKENS)
+        .env("DOMAIN_SCHEDULER_ADMIN_TOKENS", "token-of-tenant-b")
+        .env("DOMAIN_SCHEDULER_HTTP_ADDR", "127.0.0.1:0")
+        .arg("serve")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("DOMAIN_SCHEDULER_ADMIN_TOKENS"), "{stderr}");
+    assert!(!stderr.contains("token-of-tenant-b"), "the token is echoed: {stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

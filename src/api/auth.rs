@@ -1,5 +1,6 @@
-//! Bearer tokens: `Authorization: Bearer TOKEN` against `DOMAIN_SCHEDULER_API_TOKENS`, compared
-//! in constant time. A token acts for one tenant; it is never logged.
+//! Bearer tokens: `Authorization: Bearer TOKEN` against `DOMAIN_SCHEDULER_API_TOKENS` (a tenant
+//! each) and `DOMAIN_SCHEDULER_ADMIN_TOKENS` (operators, who see every tenant), compared in
+//! constant time. Tokens are never logged.
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
@@ -8,8 +9,76 @@ use uuid::Uuid;
 
 use super::ApiState;
 use super::errors::ApiError;
+use crate::config::Settings;
 
-/// The tenant the request acts for.
+/// Who is calling: an operator, or one tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A token of `DOMAIN_SCHEDULER_ADMIN_TOKENS`: sees every tenant.
+    Admin,
+    /// A token of `DOMAIN_SCHEDULER_API_TOKENS`: sees only this tenant.
+    Tenant(Uuid),
+}
+
+impl Caller {
+    /// The caller a token stands for, if it is known. Start-up refuses a token that is both an
+    /// admin's and a tenant's, so the order of the checks decides nothing.
+    pub fn of_token(settings: &Settings, token: &str) -> Option<Caller> {
+        if settings.admin_tokens.contains(token) {
+            return Some(Caller::Admin);
+        }
+        settings.api_tokens.tenant_of(token).map(Caller::Tenant)
+    }
+
+    /// The tenant a query is limited to: `None` (every tenant) for an admin.
+    pub fn tenant_filter(self) -> Option<Uuid> {
+        match self {
+            Caller::Admin => None,
+            Caller::Tenant(tenant) => Some(tenant),
+        }
+    }
+
+    /// Refuses a tenant where only an operator may look, saying why.
+    pub fn require_admin(self, why: &str) -> Result<(), ApiError> {
+        match self {
+            Caller::Admin => Ok(()),
+            Caller::Tenant(_) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "admin_only",
+                format!("{why}; ask for it with a token of DOMAIN_SCHEDULER_ADMIN_TOKENS"),
+            )),
+        }
+    }
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+/// The token of the request's `Authorization: Bearer TOKEN` header.
+fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(|| unauthorized("missing Authorization: Bearer TOKEN"))?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))
+}
+
+impl FromRequestParts<ApiState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Caller, ApiError> {
+        let token = bearer_token(parts)?;
+        Caller::of_token(&state.settings, token).ok_or_else(|| unauthorized("unknown token"))
+    }
+}
+
+/// The tenant the request acts for: routes that read or write one tenant's rows.
 #[derive(Clone, Copy, Debug)]
 pub struct Tenant(pub Uuid);
 
@@ -17,21 +86,13 @@ impl FromRequestParts<ApiState> for Tenant {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Tenant, ApiError> {
-        let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .ok_or_else(|| unauthorized("missing Authorization: Bearer TOKEN"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
-        state
-            .settings
-            .api_tokens
-            .tenant_of(token.trim())
-            .map(Tenant)
-            .ok_or_else(|| unauthorized("unknown token"))
+        match Caller::from_request_parts(parts, state).await? {
+            Caller::Tenant(tenant) => Ok(Tenant(tenant)),
+            Caller::Admin => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "tenant_only",
+                "this route acts for one tenant; an admin token has none, use that tenant's token",
+            )),
+        }
     }
 }

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::ApiState;
-use super::auth::Tenant;
+use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use crate::actors::{RunNowAnswer, SupervisorMsg};
 
@@ -53,12 +53,12 @@ pub async fn run_now(state: &ApiState) -> Result<(StatusCode, Json<RunStarted>),
     }
 }
 
-/// Start a scheduler run now.
+/// Start a scheduler run now (any token: the run claims whatever is due, of every tenant).
 #[utoipa::path(post, path = "/api/v1/scheduler/run", security(("bearer" = [])),
     responses((status = 202, body = RunStarted, description = "A run started"), (status = 200, body = RunStarted, description = "No domain was due (`nothing_due`)"), (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 409, body = ErrorBody, description = "Every run slot (`DOMAIN_SCHEDULER_MAX_INSTANCES`) is busy")))]
 pub async fn run(
     State(state): State<ApiState>,
-    Tenant(_tenant): Tenant,
+    _caller: Caller,
 ) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
     run_now(&state).await
 }
@@ -72,16 +72,25 @@ pub struct RunsQuery {
     pub limit: Option<u64>,
 }
 
-/// The most recent scheduler runs.
+/// Why runs are an operator's view.
+pub const RUNS_ARE_ADMIN_ONLY: &str = "scheduler runs are an admin view: one run claims the due domains of every tenant, so its figures mix tenants";
+
+/// The most recent scheduler runs (admin tokens only).
+///
+/// One run claims the due domains of every tenant, so its figures mix tenants: a tenant token
+/// gets 403 `admin_only`.
 #[utoipa::path(get, path = "/api/v1/scheduler/runs", params(RunsQuery), security(("bearer" = [])),
     responses((status = 200, body = Vec<super::rows::SchedulerRun>, description = "The most recent runs, newest first"), (status = 400, body = ErrorBody, description = "A malformed query"),
-               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"),
+               (status = 403, body = ErrorBody, description = "A tenant token: runs mix every tenant's work, only an admin token may list them"),
+               (status = 422, body = ErrorBody, description = "A value out of range"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn runs(
     State(state): State<ApiState>,
-    Tenant(_tenant): Tenant,
+    caller: Caller,
     query: Result<Query<RunsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<entity::scheduler_runs::Model>>, ApiError> {
+    caller.require_admin(RUNS_ARE_ADMIN_ONLY)?;
     let Query(query) = query?;
     let limit = query.limit.unwrap_or(20);
     if !(1..=500).contains(&limit) {
