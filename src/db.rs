@@ -12,52 +12,24 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
-use crate::config::Settings;
-
-/// Connection settings taken from [`Settings`], so tools and tests can connect without a whole
-/// configuration.
-#[derive(Clone, Debug)]
-pub struct DbOptions {
-    pub url: String,
-    pub max_connections: u32,
-    pub statement_timeout: Duration,
-}
-
-impl From<&Settings> for DbOptions {
-    fn from(settings: &Settings) -> Self {
-        DbOptions {
-            url: settings.database_url.clone(),
-            max_connections: settings.db_max_connections,
-            statement_timeout: settings.db_statement_timeout,
-        }
-    }
-}
-
-impl DbOptions {
-    pub fn new(url: impl Into<String>) -> Self {
-        DbOptions { url: url.into(), max_connections: 10, statement_timeout: Duration::from_secs(30) }
-    }
-
-    pub fn backend(&self) -> DbBackend {
-        if self.url.starts_with("sqlite:") { DbBackend::Sqlite } else { DbBackend::Postgres }
-    }
-}
+use crate::config::Backend;
+pub use crate::config::DatabaseSettings;
 
 /// Prepared statements kept per PostgreSQL connection; the least recently used is closed on
 /// the server when a new one needs its place. The service runs a few dozen distinct statements.
 pub const STATEMENT_CACHE: usize = 100;
 
 /// Opens a connection pool.
-pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
-    let mut connect = ConnectOptions::new(options.url.clone());
+pub async fn connect(options: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let mut connect = ConnectOptions::new(options.url.expose().to_owned());
     connect
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(options.statement_timeout);
-    match options.backend() {
-        DbBackend::Sqlite => {
+    match options.url.backend() {
+        Backend::Sqlite => {
             connect.max_connections(1).min_connections(1).map_sqlx_sqlite_opts(|opts| {
                 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                 opts.journal_mode(SqliteJournalMode::Wal)
@@ -66,7 +38,7 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
                     .foreign_keys(true)
             });
         }
-        _ => {
+        Backend::Postgres => {
             connect
                 .max_connections(options.max_connections)
                 .statement_timeout(options.statement_timeout)
@@ -81,6 +53,23 @@ pub async fn connect(options: &DbOptions) -> Result<DatabaseConnection, DbErr> {
         }
     }
     Database::connect(connect).await
+}
+
+/// Checks that a PostgreSQL server answers `options` within `deadline` with one plain
+/// connection, and gives the driver's own reason when it does not. SQLite needs no check.
+pub async fn check_reachable(options: &DatabaseSettings, deadline: Duration) -> Result<(), String> {
+    use sea_orm::sqlx::Connection as _;
+    if options.url.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    match tokio::time::timeout(deadline, sea_orm::sqlx::PgConnection::connect(options.url.expose())).await {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            Ok(())
+        }
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!("no answer within {} s", deadline.as_secs())),
+    }
 }
 
 /// Applies every pending migration.

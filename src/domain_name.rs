@@ -36,6 +36,11 @@ pub enum InvalidDomain {
     SingleLabel,
     #[error("invalid characters (letters, digits and inner hyphens only)")]
     InvalidCharacters,
+    /// A character no host can hold (a blank or a control character), at this place (counted in
+    /// characters from 1). It is refused, never deleted: a URL parser would drop a tab and join
+    /// the letters on either side into another name.
+    #[error("invalid characters: {} at character {position} cannot appear in a domain", describe_char(*character))]
+    ForbiddenCharacter { character: char, position: usize },
     #[error("not under a known public suffix")]
     UnknownSuffix,
     #[error("a public suffix itself, not a domain under it")]
@@ -51,7 +56,9 @@ impl InvalidDomain {
             InvalidDomain::IpAddress => "ip_address",
             InvalidDomain::Localhost => "localhost",
             InvalidDomain::SingleLabel => "single_label",
-            InvalidDomain::InvalidCharacters => "invalid_characters",
+            InvalidDomain::InvalidCharacters | InvalidDomain::ForbiddenCharacter { .. } => {
+                "invalid_characters"
+            }
             InvalidDomain::UnknownSuffix => "unknown_suffix",
             InvalidDomain::PublicSuffixOnly => "public_suffix_only",
         }
@@ -68,6 +75,7 @@ impl DomainName {
         if input.len() > MAX_INPUT_LEN {
             return Err(InvalidDomain::TooLong);
         }
+        check_characters(input)?;
         let host = host_of(input)?;
         let host = host.trim_end_matches('.');
         if host.is_empty() {
@@ -98,6 +106,31 @@ impl fmt::Display for DomainName {
 impl AsRef<str> for DomainName {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+/// Refuses a control character anywhere, and a blank where the host is (before the first `/`,
+/// `?` or `#` after the scheme): the URL parser would remove a tab or a line break silently.
+fn check_characters(input: &str) -> Result<(), InvalidDomain> {
+    let after_scheme = input.find("://").map_or(0, |at| at + 3);
+    let host_ends =
+        input[after_scheme..].find(['/', '?', '#', '\\']).map_or(input.len(), |at| after_scheme + at);
+    for (index, (at, character)) in input.char_indices().enumerate() {
+        let in_host = at >= after_scheme && at < host_ends;
+        if character.is_control() || (in_host && character.is_whitespace()) {
+            return Err(InvalidDomain::ForbiddenCharacter { character, position: index + 1 });
+        }
+    }
+    Ok(())
+}
+
+/// A character as a person reads it in a message: `a tab`, `a space`, or `U+00A0`.
+fn describe_char(character: char) -> String {
+    match character {
+        '\t' => "a tab".to_owned(),
+        ' ' => "a space".to_owned(),
+        '\n' | '\r' => "a line break".to_owned(),
+        other => format!("U+{:04X}", u32::from(other)),
     }
 }
 
@@ -220,7 +253,7 @@ mod tests {
         assert_eq!(err("localhost"), InvalidDomain::Localhost);
         assert_eq!(err("app.localhost"), InvalidDomain::Localhost);
         assert_eq!(err("intranet"), InvalidDomain::SingleLabel);
-        assert_eq!(err("exa mple.com"), InvalidDomain::InvalidCharacters);
+        assert_eq!(err("exa mple.com"), InvalidDomain::ForbiddenCharacter { character: ' ', position: 4 });
         assert_eq!(err("under_score.com"), InvalidDomain::InvalidCharacters);
         assert_eq!(err("-bad.com"), InvalidDomain::InvalidCharacters);
         assert_eq!(err(&format!("{}.com", "a".repeat(64))), InvalidDomain::TooLong);
@@ -228,6 +261,25 @@ mod tests {
         assert_eq!(err(&"a".repeat(5000)), InvalidDomain::TooLong);
         assert_eq!(err("example.notatld"), InvalidDomain::UnknownSuffix);
         assert_eq!(err("co.uk"), InvalidDomain::PublicSuffixOnly);
+    }
+
+    #[test]
+    fn a_blank_or_control_character_is_refused_with_its_place_never_deleted() {
+        assert_eq!(err("acme\tcorp.com"), InvalidDomain::ForbiddenCharacter { character: '\t', position: 5 });
+        assert_eq!(
+            err("https://acme\ncorp.com/"),
+            InvalidDomain::ForbiddenCharacter { character: '\n', position: 13 }
+        );
+        assert_eq!(
+            err("acme\u{a0}corp.com"),
+            InvalidDomain::ForbiddenCharacter { character: '\u{a0}', position: 5 }
+        );
+        assert_eq!(
+            err("acme\tcorp.com").to_string(),
+            "invalid characters: a tab at character 5 cannot appear in a domain"
+        );
+        assert_eq!(err("acme\tcorp.com").code(), "invalid_characters");
+        assert_eq!(ok("https://example.com/a page"), "example.com", "a blank in the path is not in the host");
     }
 
     #[test]
@@ -240,6 +292,19 @@ mod tests {
         #[test]
         fn any_input_is_parsed_or_refused_without_panic(input in ".{0,300}") {
             let _ = DomainName::parse(&input);
+        }
+
+        /// Whatever the input, the name is found in it as written (lower-cased, `www.` and the
+        /// trailing dot aside): standardisation never joins the characters of two labels or
+        /// words, and never makes up a name.
+        #[test]
+        fn a_name_is_always_found_whole_in_its_input(
+            input in "[a-zA-Z0-9.\\-\t\n\r /:@?#_]{0,30}(com|de|co\\.uk)?[a-z0-9.\t /]{0,10}"
+        ) {
+            if let Ok(name) = DomainName::parse(&input) {
+                let lowered = input.to_ascii_lowercase();
+                proptest::prop_assert!(lowered.contains(name.as_str()), "{input:?} gave {name}");
+            }
         }
 
         #[test]

@@ -27,6 +27,7 @@ pub mod fetch;
 pub mod limits;
 pub mod pressure;
 pub mod shutdown;
+pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod wake;

@@ -26,6 +26,17 @@ pub enum Shortage {
 }
 
 impl Shortage {
+    /// What a failed database call says ran short: this process's descriptors when the driver
+    /// could not open a socket or file for them, else the database itself.
+    pub fn of_database_error(error: &(dyn std::error::Error + 'static)) -> Shortage {
+        let text = error.to_string();
+        let local = crate::fetch::is_local_shortage(error)
+            || [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM]
+                .iter()
+                .any(|code| text.contains(&format!("(os error {code})")));
+        if local { Shortage::LocalResources } else { Shortage::Database }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Shortage::LocalResources => "this process is short of descriptors or buffers",
@@ -190,6 +201,15 @@ mod tests {
         pressure.relieved(Shortage::LocalResources);
         assert_eq!(pressure.pause(), None);
         assert_eq!(pressure.describe(), None, "quiet for a while and working again: over");
+    }
+
+    #[test]
+    fn a_database_call_that_found_no_descriptor_is_a_local_shortage() {
+        let refused = sea_orm::DbErr::Custom("connection refused".into());
+        assert_eq!(Shortage::of_database_error(&refused), Shortage::Database);
+        let no_descriptor =
+            sea_orm::DbErr::Custom(std::io::Error::from_raw_os_error(libc::EMFILE).to_string());
+        assert_eq!(Shortage::of_database_error(&no_descriptor), Shortage::LocalResources);
     }
 
     #[tokio::test(start_paused = true)]

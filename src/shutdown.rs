@@ -1,25 +1,34 @@
 //! The shutdown signal: SIGINT or SIGTERM, whichever comes first.
 
-/// Resolves when the process is asked to stop.
-pub async fn signal() {
-    let interrupt = tokio::signal::ctrl_c();
+use std::future::Future;
+
+/// Resolves when the process is asked to stop. The handlers are installed when this is
+/// called, not when it is first awaited, so a signal that arrives while the service is still
+/// starting is not lost (nor does it kill the process before its drain).
+pub fn signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

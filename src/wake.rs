@@ -9,17 +9,18 @@ use ractor::ActorRef;
 use sea_orm::sqlx::postgres::PgListener;
 
 use crate::actors::SupervisorMsg;
+use crate::config::{Backend, DatabaseUrl};
 
 pub const CHANNEL: &str = "domain_scheduler_work";
 
 /// Listens until the supervisor stops. Returns at once for SQLite URLs.
-pub async fn listen(database_url: String, supervisor: ActorRef<SupervisorMsg>) {
-    if !database_url.starts_with("postgres") {
+pub async fn listen(database_url: DatabaseUrl, supervisor: ActorRef<SupervisorMsg>) {
+    if database_url.backend() != Backend::Postgres {
         return;
     }
     let mut delay = Duration::from_millis(200);
     loop {
-        match PgListener::connect(&database_url).await {
+        match PgListener::connect(database_url.expose()).await {
             Ok(mut listener) => {
                 if let Err(error) = listener.listen(CHANNEL).await {
                     tracing::warn!(%error, "cannot listen for new work; the tick still finds it");

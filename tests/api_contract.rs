@@ -41,7 +41,7 @@ async fn a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its
     assert_eq!(
         body["error"]["rejected"],
         json!([
-            {"input": "not a domain", "error": "invalid characters (letters, digits and inner hyphens only)", "code": "invalid_characters"},
+            {"input": "not a domain", "error": "invalid characters: a space at character 4 cannot appear in a domain", "code": "invalid_characters"},
             {"input": "localhost", "error": "localhost is not a public domain", "code": "localhost"},
             {"input": "10.0.0.1", "error": "IP addresses are not domains", "code": "ip_address"},
         ])

@@ -142,12 +142,14 @@ async fn reset_puts_named_domains_or_a_whole_status_back_to_pending(backend: Bac
     assert_eq!((counts["pending"].as_u64(), counts["error"].as_u64()), (Some(3), Some(0)));
 
     let unknown = run(&test_db.url, &["reset", "unknown.com"], None);
-    assert_eq!(code(&unknown), 2);
+    assert_eq!(code(&unknown), 1, "an unknown domain is a runtime failure, as for show");
     assert!(stderr(&unknown).contains("unknown.com"), "{}", stderr(&unknown));
 }
 
 async fn bad_input_exits_2_and_unknown_rows_exit_1_with_a_reason(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
+    let out = run(&db.url, &["migrate"], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let out = run(&db.url, &["status", "not-a-uuid"], None);
     assert_eq!(code(&out), 2);
     let out = run(&db.url, &["show", "missing.com"], None);

@@ -29,12 +29,59 @@ fn extract_prints_one_json_object_per_page() {
     assert_eq!(lines[1]["title"], "Café");
 }
 
-#[test]
-fn extract_refuses_a_missing_file_with_exit_2() {
-    let out = Command::new(common::cli::BIN)
-        .args(["extract", "/no/such/page.html", "--domain", "example.com"])
-        .output()
+fn extract(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(common::cli::BIN)
+        .current_dir(dir)
+        .arg("extract")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn objects(out: &std::process::Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn a_missing_file_is_reported_and_the_others_still_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("home.html");
+    std::fs::write(&page, common::farm::plain_page("Still here")).unwrap();
+    let out =
+        extract(dir.path(), &["/no/such/page.html", page.to_str().unwrap(), "--domain", "example.com"], None);
+    assert_eq!(out.status.code(), Some(1), "exit 1 at the end");
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/page.html"));
+    let found = objects(&out);
+    assert_eq!(found.len(), 1, "the readable page still comes out");
+    assert_eq!(found[0]["title"], "Still here");
+    assert_eq!(found[0]["file"], page.to_str().unwrap(), "each object names its file");
+}
+
+#[test]
+fn the_page_address_resolves_relative_links_and_a_path_in_domain_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = r#"<html><head><title>Item</title><link rel="icon" href="icon.png"></head></html>"#;
+    let out = extract(dir.path(), &["-", "--url", "http://www.example.at/shop/item/"], Some(page));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let found = objects(&out);
+    assert_eq!(found[0]["favicon_url"], "http://www.example.at/shop/item/icon.png");
+    assert_eq!(found[0]["file"], "-", "standard input is named `-`");
+
+    let out = extract(dir.path(), &["-", "--domain", "https://example.at/shop/item/"], Some(page));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--url"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

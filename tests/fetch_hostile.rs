@@ -25,6 +25,7 @@ fn settings(farm: Option<&Farm>) -> FetchSettings {
         respect_robots: true,
         per_host_concurrency: 2,
         per_ip_concurrency: 8,
+        diagnostic_dir: None,
     }
 }
 

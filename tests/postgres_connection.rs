@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::db::{Backend, TestDb};
-use domain_scheduler::db::{DbOptions, STATEMENT_CACHE, connect, migrate};
+use domain_scheduler::db::{DatabaseSettings, STATEMENT_CACHE, connect, migrate};
 use entity::domains;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 
@@ -18,7 +18,7 @@ async fn scalar(db: &sea_orm::DatabaseConnection, sql: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_lived_connection_keeps_a_bounded_set_of_prepared_statements() {
     let Some(test_db) = TestDb::create(Backend::Postgres).await else { return };
-    let options = DbOptions { max_connections: 1, ..DbOptions::new(&test_db.url) };
+    let options = DatabaseSettings { max_connections: 1, ..test_db.settings() };
     let db = connect(&options).await.unwrap();
     migrate(&db).await.unwrap();
     // The same few statements again and again, as the service runs them for months.
@@ -36,8 +36,7 @@ async fn a_long_lived_connection_keeps_a_bounded_set_of_prepared_statements() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_connection_carries_the_configured_statement_timeout_and_plans_each_statement() {
     let Some(test_db) = TestDb::create(Backend::Postgres).await else { return };
-    let options =
-        DbOptions { statement_timeout: Duration::from_millis(1500), ..DbOptions::new(&test_db.url) };
+    let options = DatabaseSettings { statement_timeout: Duration::from_millis(1500), ..test_db.settings() };
     let db = connect(&options).await.unwrap();
     assert_eq!(scalar(&db, "SHOW statement_timeout").await, "1500ms");
     // Cached statements must not fall back to generic plans (see db.rs).

@@ -53,4 +53,44 @@ async fn sigterm_during_a_drain_exits_0_and_hands_back_every_lease(backend: Back
     assert_eq!(row["attempts"], 0, "a handed-back claim does not count as an attempt");
 }
 
-on_both_backends!(sigterm_during_a_drain_exits_0_and_hands_back_every_lease);
+/// While `serve` drains after SIGTERM it keeps answering: `/healthz` 200, `/readyz` 503, so an
+/// orchestrator sees the drain instead of a refused connection.
+async fn health_is_answered_while_serve_drains(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm.add("slow-site.com", Site::Slow(Duration::from_secs(30), plain_page("slow")));
+    assert_eq!(common::cli::run(&db.url, &["add", "slow-site.com"], None).status.code(), Some(0));
+    let served = common::server::Served::start(
+        &db.url,
+        &farm.connect_to(),
+        "",
+        &[("DOMAIN_SCHEDULER_SHUTDOWN_TIMEOUT_SECONDS", "3"), ("DOMAIN_SCHEDULER_INTERVAL_SECONDS", "1")],
+    )
+    .await;
+    common::wait::wait_until("the slow site to be fetched", Duration::from_secs(20), || async {
+        farm.requests("slow-site.com") > 0
+    })
+    .await;
+    served.signal("-TERM");
+    let client = reqwest::Client::new();
+    let mut seen_draining = false;
+    while served.is_running_now() {
+        let Ok(health) = client.get(served.url("/healthz")).send().await else { break };
+        assert_eq!(health.status(), 200);
+        if let Ok(ready) = client.get(served.url("/readyz")).send().await {
+            let status = ready.status();
+            let body = ready.text().await.unwrap_or_default();
+            if body.contains("draining") {
+                assert_eq!(status, 503);
+                seen_draining = true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen_draining, "/readyz said it was draining: {}", served.log());
+}
+
+on_both_backends!(
+    sigterm_during_a_drain_exits_0_and_hands_back_every_lease,
+    health_is_answered_while_serve_drains
+);

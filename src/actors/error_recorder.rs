@@ -86,7 +86,7 @@ impl Actor for ErrorRecorder {
                 })?;
             }
             (Err(error), msg) => {
-                state.args.pressure.report(Shortage::Database, &error.to_string());
+                state.args.pressure.report(Shortage::of_database_error(&error), &error.to_string());
                 let delay = state.retry_delay;
                 tracing::debug!(%error, retry_in_ms = delay.as_millis() as u64, "cannot record a failure; keeping it and retrying");
                 state.retry_delay = (state.retry_delay * 2).min(MAX_RETRY_DELAY);

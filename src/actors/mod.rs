@@ -24,7 +24,7 @@ use ractor::{Actor, ActorRef};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
-use crate::fetch::{FetchSettings, WebClient};
+use crate::fetch::WebClient;
 use crate::pressure::Pressure;
 use crate::store::failures::RetryPolicy;
 use crate::store::runs::RunMetrics;
@@ -54,26 +54,21 @@ pub fn instance_id() -> String {
 impl Pipeline {
     /// Starts the supervisor and its children.
     pub async fn start(settings: &Settings, db: DatabaseConnection, mode: Mode) -> anyhow::Result<Pipeline> {
-        let web =
-            WebClient::new(FetchSettings::from(settings)).map_err(|failure| anyhow::anyhow!("{failure}"))?;
+        let web = WebClient::new(settings.fetch.clone()).map_err(|failure| anyhow::anyhow!("{failure}"))?;
         let pressure = Pressure::default();
-        let (restarts, fatal) = RestartIntensity::new(settings.restart_max, settings.restart_window);
+        let (restarts, fatal) =
+            RestartIntensity::new(settings.scheduler.restart_max, settings.scheduler.restart_window);
         let reports = messages::RunReports::default();
         let args = SupervisorArgs {
             db,
             instance_id: instance_id(),
             mode,
-            interval: settings.interval,
-            batch_size: settings.batch_size,
-            max_instances: settings.max_instances,
-            lease: settings.lease,
-            policy: RetryPolicy { max_attempts: settings.max_attempts, base: settings.retry_base },
-            fetcher_pool_size: settings.fetcher_pool_size as usize,
+            scheduler: settings.scheduler.clone(),
+            policy: RetryPolicy::from(&settings.scheduler),
             web,
             pressure: pressure.clone(),
             restarts,
-            shutdown_timeout: settings.shutdown_timeout,
-            diagnostic_dir: settings.diagnostic_dir.clone(),
+            diagnostic_dir: settings.fetch.diagnostic_dir.clone(),
             reports: reports.clone(),
         };
         let (supervisor, join) =

@@ -93,7 +93,8 @@ async fn flush(
             if argument.as_deref() == Some("panic") {
                 panic!("fail point persister-entry");
             }
-            return retry_later(myself, state, "fail point persister-entry".into());
+            let error = sea_orm::DbErr::Custom("fail point persister-entry".into());
+            return retry_later(myself, state, &error);
         }
     }
     let spans: Vec<tracing::Span> = state
@@ -122,7 +123,7 @@ async fn flush(
             }
             Ok(())
         }
-        Err(error) => retry_later(myself, state, error.to_string()),
+        Err(error) => retry_later(myself, state, &error),
     }
 }
 
@@ -130,9 +131,9 @@ async fn flush(
 fn retry_later(
     myself: &ActorRef<PersisterMsg>,
     state: &mut PersisterState,
-    error: String,
+    error: &sea_orm::DbErr,
 ) -> Result<(), ActorProcessingErr> {
-    state.args.pressure.report(Shortage::Database, &error);
+    state.args.pressure.report(Shortage::of_database_error(error), &error.to_string());
     tracing::debug!(%error, rows = state.buffer.len(), retry_in_ms = state.retry_delay.as_millis() as u64, "cannot write results; keeping them and retrying");
     if !state.flush_scheduled {
         state.flush_scheduled = true;

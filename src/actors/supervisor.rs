@@ -23,6 +23,7 @@ use super::messages::{
 };
 use super::persister::{Persister, PersisterArgs};
 use super::restart::RestartIntensity;
+use crate::config::SchedulerSettings;
 use crate::pressure::{Pressure, Shortage};
 use crate::store::claims;
 use crate::store::failures::RetryPolicy;
@@ -45,16 +46,11 @@ pub struct SupervisorArgs {
     pub db: DatabaseConnection,
     pub instance_id: String,
     pub mode: Mode,
-    pub interval: Duration,
-    pub batch_size: u32,
-    pub max_instances: u32,
-    pub lease: Duration,
+    pub scheduler: SchedulerSettings,
     pub policy: RetryPolicy,
-    pub fetcher_pool_size: usize,
     pub web: crate::fetch::WebClient,
     pub pressure: Pressure,
     pub restarts: RestartIntensity,
-    pub shutdown_timeout: Duration,
     pub diagnostic_dir: Option<std::path::PathBuf>,
     pub reports: RunReports,
 }
@@ -116,8 +112,8 @@ impl Actor for Supervisor {
         let error_recorder = spawn_error_recorder(&myself, &args, 0).await?;
         let downstream = Downstream::new(persister, error_recorder);
         let pool = spawn_pool(&myself, &args, &downstream, 0).await?;
-        let timer =
-            (args.mode == Mode::Serve).then(|| myself.send_interval(args.interval, || SupervisorMsg::Tick));
+        let timer = (args.mode == Mode::Serve)
+            .then(|| myself.send_interval(args.scheduler.interval, || SupervisorMsg::Tick));
         myself.cast(SupervisorMsg::Tick)?;
         Ok(SupervisorState {
             args,
@@ -209,7 +205,9 @@ impl Actor for Supervisor {
                     state.complete_shutdown(&myself).await;
                 } else {
                     tracing::info!(runs = state.runs.len(), "stopping: letting in-flight domains finish");
-                    myself.send_after(state.args.shutdown_timeout, || SupervisorMsg::ShutdownDeadline);
+                    myself.send_after(state.args.scheduler.shutdown_timeout, || {
+                        SupervisorMsg::ShutdownDeadline
+                    });
                 }
             }
             SupervisorMsg::ShutdownDeadline => {
@@ -326,7 +324,7 @@ async fn spawn_pool(
     generation: u64,
 ) -> Result<ActorRef<FetcherPoolMsg>, ActorProcessingErr> {
     let pool_args = FetcherPoolArgs {
-        size: args.fetcher_pool_size,
+        size: args.scheduler.fetcher_pool_size as usize,
         web: args.web.clone(),
         pressure: args.pressure.clone(),
         downstream: downstream.clone(),
@@ -352,7 +350,7 @@ impl SupervisorState {
 
     /// `max_instances` runs are in flight.
     fn slots_full(&self) -> bool {
-        self.runs.len() >= self.args.max_instances as usize
+        self.runs.len() >= self.args.scheduler.max_instances as usize
     }
 
     /// Claims runs while slots are free and domains are due. During a shortage of the
@@ -399,7 +397,7 @@ impl SupervisorState {
     /// with a failure instead of waiting forever. `serve` waits as long as it takes.
     fn give_up_on_a_lasting_outage(&self) {
         let lasting = self.args.pressure.lasting(Shortage::Database).unwrap_or_default();
-        if self.args.mode != Mode::Serve && lasting > self.args.lease {
+        if self.args.mode != Mode::Serve && lasting > self.args.scheduler.lease {
             self.args.restarts.stop_service(format!(
                 "the database has been unreachable for {} s: {}",
                 lasting.as_secs(),
@@ -413,8 +411,8 @@ impl SupervisorState {
         let claimed = match claims::claim(
             &self.args.db,
             &self.args.instance_id,
-            self.args.batch_size.into(),
-            self.args.lease,
+            self.args.scheduler.batch_size.into(),
+            self.args.scheduler.lease,
         )
         .await
         {
@@ -423,11 +421,12 @@ impl SupervisorState {
                 claimed
             }
             Err(error) => {
-                self.args.pressure.report(Shortage::Database, &format!("cannot claim due domains: {error}"));
+                let shortage = Shortage::of_database_error(&error);
+                self.args.pressure.report(shortage, &format!("cannot claim due domains: {error}"));
                 return Claim::Failed;
             }
         };
-        self.backlog = claimed.len() as u32 >= self.args.batch_size;
+        self.backlog = claimed.len() as u32 >= self.args.scheduler.batch_size;
         if claimed.is_empty() {
             self.cause = None;
             return Claim::NothingDue;
@@ -476,7 +475,7 @@ impl SupervisorState {
         let stuck: Vec<Uuid> = self
             .runs
             .iter()
-            .filter(|(_, run)| run.started.elapsed() > self.args.lease + Duration::from_secs(5))
+            .filter(|(_, run)| run.started.elapsed() > self.args.scheduler.lease + Duration::from_secs(5))
             .map(|(id, _)| *id)
             .collect();
         for run_id in stuck {

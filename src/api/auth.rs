@@ -24,10 +24,10 @@ impl Caller {
     /// The caller a token stands for, if it is known. Start-up refuses a token that is both an
     /// admin's and a tenant's, so the order of the checks decides nothing.
     pub fn of_token(settings: &Settings, token: &str) -> Option<Caller> {
-        if settings.admin_tokens.contains(token) {
+        if settings.api.admin_tokens.contains(token) {
             return Some(Caller::Admin);
         }
-        settings.api_tokens.tenant_of(token).map(Caller::Tenant)
+        settings.api.tokens.tenant_of(token).map(Caller::Tenant)
     }
 
     /// The tenant a query is limited to: `None` (every tenant) for an admin.

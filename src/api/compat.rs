@@ -98,7 +98,7 @@ pub async fn status(
     path: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<ScanStatus>, ApiError> {
     let Path(job_id) = path?;
-    let progress = crate::store::batches::progress(&state.db, tenant, job_id)
+    let progress = crate::store::batches::progress(&state.db, Some(tenant), job_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no job {job_id}")))?;
     let rows = crate::store::batches::domains_of(&state.db, tenant, job_id, 1).await?;

@@ -80,7 +80,7 @@ pub async fn submit(
     Tenant(tenant): Tenant,
     ApiJson(request): ApiJson<SubmitDomains>,
 ) -> Result<(StatusCode, Json<Submitted>), ApiError> {
-    let max = state.settings.api_max_domains;
+    let max = state.settings.api.max_domains;
     if request.domains.len() > max {
         return Err(ApiError::unprocessable(format!(
             "domains: at most {max} per request, got {}",
@@ -160,7 +160,7 @@ pub async fn batch(
     path: Result<Path<Uuid>, PathRejection>,
 ) -> Result<Json<rows::Batch>, ApiError> {
     let Path(id) = path?;
-    let progress = store::batches::progress(&state.db, tenant, id).await?;
+    let progress = store::batches::progress(&state.db, Some(tenant), id).await?;
     progress.map(|batch| Json(batch.into())).ok_or_else(|| ApiError::not_found(format!("no batch {id}")))
 }
 
@@ -254,7 +254,7 @@ pub async fn retry(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<(StatusCode, Json<Retried>), ApiError> {
     let name = parse_name(path)?;
-    let outcome = store::domains::reset_names(&state.db, tenant, std::slice::from_ref(&name)).await?;
+    let outcome = store::domains::reset_names(&state.db, Some(tenant), std::slice::from_ref(&name)).await?;
     if !outcome.not_found.is_empty() {
         return Err(ApiError::not_found(format!("no domain {name}")));
     }

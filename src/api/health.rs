@@ -23,6 +23,9 @@ const READY_DB_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3)
     responses((status = 200, body = String, content_type = "text/plain", description = "`ready`"),
               (status = 503, body = String, content_type = "text/plain", description = "What is not ready: the database, the actors, or a shortage that paused claims")))]
 pub async fn readyz(State(state): State<ApiState>) -> (StatusCode, String) {
+    if state.draining.load(std::sync::atomic::Ordering::Acquire) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining: stopping after the work in flight".into());
+    }
     if !matches!(tokio::time::timeout(READY_DB_DEADLINE, state.db.ping()).await, Ok(Ok(()))) {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable".into());
     }

@@ -37,6 +37,8 @@ pub struct ApiState {
     pub metrics: Option<PrometheusHandle>,
     /// Shortages of the service's own, shown by `/readyz`.
     pub pressure: crate::pressure::Pressure,
+    /// Set while the service drains before it exits: `/readyz` answers 503.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ApiState {
@@ -70,7 +72,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The router with every route and `/openapi.json`.
 pub fn router(state: ApiState) -> axum::Router {
-    let body_limit = state.settings.api_max_body_bytes as usize;
+    let body_limit = state.settings.api.max_body_bytes as usize;
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -85,7 +87,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(compat::status))
         .routes(routes!(compat::process_pending))
         .split_for_parts();
-    domains::document_limits(&mut document, state.settings.api_max_domains);
+    domains::document_limits(&mut document, state.settings.api.max_domains);
     let document = Arc::new(document);
     router
         .route(

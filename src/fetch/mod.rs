@@ -31,43 +31,11 @@ pub use guard::is_public;
 pub use resolver::BlockedAddress;
 use resolver::GuardedResolver;
 
-use crate::config::{Scheme, Settings};
+pub use crate::config::FetchSettings;
 use crate::domain_name::DomainName;
 use crate::failure::{Failure, Kind, Stage};
 
 const MAX_REDIRECTS: usize = 10;
-
-#[derive(Clone, Debug)]
-pub struct FetchSettings {
-    pub timeout: Duration,
-    pub max_bytes: u64,
-    pub schemes: Vec<Scheme>,
-    pub connect_to: Option<String>,
-    pub allow_private_networks: bool,
-    pub user_agent: String,
-    /// Honour robots.txt for `user_agent`.
-    pub respect_robots: bool,
-    /// Most requests in flight to one host.
-    pub per_host_concurrency: usize,
-    /// Most requests in flight to one resolved address (the `connect_to` target counts as one).
-    pub per_ip_concurrency: usize,
-}
-
-impl From<&Settings> for FetchSettings {
-    fn from(settings: &Settings) -> Self {
-        FetchSettings {
-            timeout: settings.fetch_timeout,
-            max_bytes: settings.fetch_max_bytes,
-            schemes: settings.fetch_schemes.clone(),
-            connect_to: settings.fetch_connect_to.clone(),
-            allow_private_networks: settings.allow_private_networks,
-            user_agent: settings.user_agent.clone(),
-            respect_robots: settings.respect_robots,
-            per_host_concurrency: settings.per_host_concurrency,
-            per_ip_concurrency: settings.per_ip_concurrency,
-        }
-    }
-}
 
 /// A fetched HTML page.
 #[derive(Debug)]

@@ -75,15 +75,18 @@ fn tally(rows: Vec<(DomainStatus, i64)>) -> Result<StatusCounts, DbErr> {
     Ok(counts)
 }
 
-/// The progress of batch `id` of `tenant_id`, or `None` when the tenant has no such batch.
+/// The progress of batch `id` of `tenant_id` (of any tenant with `None`), or `None` when there
+/// is no such batch.
 pub async fn progress<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    tenant_id: Option<Uuid>,
     id: Uuid,
 ) -> Result<Option<BatchProgress>, DbErr> {
-    let Some(batch) =
-        batch_jobs::Entity::find_by_id(id).filter(batch_jobs::Column::TenantId.eq(tenant_id)).one(db).await?
-    else {
+    let mut query = batch_jobs::Entity::find_by_id(id);
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(batch_jobs::Column::TenantId.eq(tenant_id));
+    }
+    let Some(batch) = query.one(db).await? else {
         return Ok(None);
     };
     let rows = Entity::find()

@@ -5,7 +5,7 @@ use entity::domains::{self, ActiveModel, Column, Entity};
 use entity::metadata::{StringList, TechStack};
 use entity::{DomainStatus, batch_jobs};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
@@ -190,6 +190,14 @@ pub async fn find<C: ConnectionTrait>(
         .await
 }
 
+/// The rows of `name` in every tenant that has it.
+pub async fn find_in_every_tenant<C: ConnectionTrait>(
+    db: &C,
+    name: &DomainName,
+) -> Result<Vec<domains::Model>, DbErr> {
+    Entity::find().filter(Column::Domain.eq(name.as_str())).order_by_asc(Column::TenantId).all(db).await
+}
+
 /// What a reset did to each name it was given.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct ResetOutcome {
@@ -198,33 +206,38 @@ pub struct ResetOutcome {
     pub in_progress: Vec<String>,
 }
 
-/// Puts the named domains back to `pending` with attempts cleared; a domain being processed is
-/// left to its lease.
+/// Puts the named domains of `tenant_id` (of every tenant with `None`) back to `pending` with
+/// attempts cleared; a domain being processed is left to its lease.
 pub async fn reset_names<C: TransactionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    tenant_id: Option<Uuid>,
     names: &[DomainName],
 ) -> Result<ResetOutcome, DbErr> {
     let mut outcome = ResetOutcome::default();
     let txn = db.begin().await?;
     for chunk in names.chunks(CHUNK) {
-        let existing: Vec<(Uuid, String, DomainStatus)> = Entity::find()
+        let mut query = Entity::find()
             .select_only()
             .columns([Column::Id, Column::Domain, Column::Status])
-            .filter(Column::TenantId.eq(tenant_id))
-            .filter(Column::Domain.is_in(chunk.iter().map(DomainName::as_str)))
-            .into_tuple()
-            .all(&txn)
-            .await?;
+            .filter(Column::Domain.is_in(chunk.iter().map(DomainName::as_str)));
+        if let Some(tenant_id) = tenant_id {
+            query = query.filter(Column::TenantId.eq(tenant_id));
+        }
+        let existing: Vec<(Uuid, String, DomainStatus)> = query.into_tuple().all(&txn).await?;
         let mut ids = Vec::new();
         for name in chunk {
-            match existing.iter().find(|(_, n, _)| n == name.as_str()) {
-                None => outcome.not_found.push(name.to_string()),
-                Some((_, n, DomainStatus::Processing)) => outcome.in_progress.push(n.clone()),
-                Some((id, n, _)) => {
+            let mut found = false;
+            for (id, n, status) in existing.iter().filter(|(_, n, _)| n == name.as_str()) {
+                found = true;
+                if *status == DomainStatus::Processing {
+                    outcome.in_progress.push(n.clone());
+                } else {
                     ids.push(*id);
                     outcome.reset.push(n.clone());
                 }
+            }
+            if !found {
+                outcome.not_found.push(name.to_string());
             }
         }
         if !ids.is_empty() {
@@ -240,21 +253,21 @@ pub async fn reset_names<C: TransactionTrait>(
     Ok(outcome)
 }
 
-/// Puts every domain of the tenant in `status` back to `pending`; returns how many.
+/// Puts every domain of `tenant_id` (of every tenant with `None`) in `status` back to
+/// `pending`; returns how many.
 pub async fn reset_status<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
+    tenant_id: Option<Uuid>,
     status: DomainStatus,
 ) -> Result<u64, DbErr> {
     if status == DomainStatus::Processing {
         return Ok(0);
     }
-    let result = Entity::update_many()
-        .set(back_to_pending(None, None))
-        .filter(Column::TenantId.eq(tenant_id))
-        .filter(Column::Status.eq(status))
-        .exec(db)
-        .await?;
+    let mut update = Entity::update_many().set(back_to_pending(None, None)).filter(Column::Status.eq(status));
+    if let Some(tenant_id) = tenant_id {
+        update = update.filter(Column::TenantId.eq(tenant_id));
+    }
+    let result = update.exec(db).await?;
     Ok(result.rows_affected)
 }
 
@@ -267,7 +280,6 @@ pub async fn list<C: ConnectionTrait>(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<domains::Model>, DbErr> {
-    use sea_orm::QueryOrder;
     let mut query = Entity::find().filter(Column::TenantId.eq(tenant_id));
     if let Some(status) = status {
         query = query.filter(Column::Status.eq(status));

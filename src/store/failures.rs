@@ -33,6 +33,12 @@ pub struct RetryPolicy {
     pub base: Duration,
 }
 
+impl From<&crate::config::SchedulerSettings> for RetryPolicy {
+    fn from(scheduler: &crate::config::SchedulerSettings) -> RetryPolicy {
+        RetryPolicy { max_attempts: scheduler.max_attempts, base: scheduler.retry_base }
+    }
+}
+
 impl RetryPolicy {
     const MAX_DELAY: Duration = Duration::from_secs(6 * 3600);
 

@@ -48,11 +48,14 @@ impl TestDb {
         }
     }
 
+    /// The default connection settings for this database.
+    pub fn settings(&self) -> domain_scheduler::db::DatabaseSettings {
+        domain_scheduler::db::DatabaseSettings::for_url(&self.url).expect("a database URL")
+    }
+
     /// A connection to the test database, migrated.
     pub async fn connect(&self) -> DatabaseConnection {
-        let db = domain_scheduler::db::connect(&domain_scheduler::db::DbOptions::new(&self.url))
-            .await
-            .expect("connect to the test database");
+        let db = domain_scheduler::db::connect(&self.settings()).await.expect("connect to the test database");
         domain_scheduler::db::migrate(&db).await.expect("migrate the test database");
         db
     }

@@ -8,3 +8,4 @@ pub mod private_pg;
 pub mod scenario;
 pub mod server;
 pub mod tls;
+pub mod wait;

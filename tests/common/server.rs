@@ -55,6 +55,18 @@ impl Served {
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
+
+    /// Whether the process is still running, without reaping it.
+    pub fn is_running_now(&self) -> bool {
+        std::path::Path::new(&format!("/proc/{}/stat", self.child.id())).exists()
+            && std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+                .is_ok_and(|stat| !stat.contains(") Z "))
+    }
+
+    /// Sends the process a signal (`-TERM`, `-INT`).
+    pub fn signal(&self, signal: &str) {
+        std::process::Command::new("kill").args([signal, &self.child.id().to_string()]).status().unwrap();
+    }
 }
 
 impl Drop for Served {

@@ -1,0 +1,94 @@
+//! `status`, `show` and `reset`: reading and resetting domains. Without `--tenant` each acts
+//! across every tenant; a name several tenants have is shown only with `--tenant`.
+
+use std::process::ExitCode;
+
+use uuid::Uuid;
+
+use super::{BadInput, open, open_existing, parse_name};
+use crate::config::Settings;
+use crate::store;
+
+pub async fn status(
+    settings: &Settings,
+    batch_id: Option<Uuid>,
+    tenant: Option<Uuid>,
+) -> anyhow::Result<ExitCode> {
+    let db = open_existing(settings).await?;
+    let json = match batch_id {
+        None => serde_json::to_string_pretty(&store::batches::counts(&db, tenant).await?)?,
+        Some(id) => {
+            let Some(progress) = store::batches::progress(&db, tenant, id).await? else {
+                anyhow::bail!("batch {id} not found{}", in_tenant(tenant));
+            };
+            serde_json::to_string_pretty(&progress)?
+        }
+    };
+    println!("{json}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn show(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> anyhow::Result<ExitCode> {
+    let name = parse_name(domain)?;
+    let db = open_existing(settings).await?;
+    let row = match tenant {
+        Some(tenant_id) => store::domains::find(&db, tenant_id, &name).await?,
+        None => {
+            let mut rows = store::domains::find_in_every_tenant(&db, &name).await?;
+            if rows.len() > 1 {
+                let tenants: Vec<String> = rows.iter().map(|row| row.tenant_id.to_string()).collect();
+                return Err(BadInput(format!(
+                    "{name} belongs to {} tenants ({}): choose one with --tenant",
+                    rows.len(),
+                    tenants.join(", ")
+                ))
+                .into());
+            }
+            rows.pop()
+        }
+    };
+    let Some(row) = row else {
+        anyhow::bail!("{name} not found{}", in_tenant(tenant));
+    };
+    println!("{}", serde_json::to_string_pretty(&row)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn reset(
+    settings: &Settings,
+    domains: Vec<String>,
+    status: Option<entity::DomainStatus>,
+    tenant: Option<Uuid>,
+) -> anyhow::Result<ExitCode> {
+    match (status, domains.is_empty()) {
+        (Some(entity::DomainStatus::Processing), _) => Err(BadInput(
+            "--status processing cannot be reset: those domains are leased; they come back when the lease expires"
+                .into(),
+        )
+        .into()),
+        (Some(status), _) => {
+            let db = open(settings).await?;
+            let n = store::domains::reset_status(&db, tenant, status).await?;
+            eprintln!("{n} domains put back to pending");
+            Ok(ExitCode::SUCCESS)
+        }
+        (None, true) => Err(BadInput("name the domains to reset, or give --status error".into()).into()),
+        (None, false) => {
+            let names = domains.iter().map(|d| parse_name(d)).collect::<Result<Vec<_>, _>>()?;
+            let db = open(settings).await?;
+            let outcome = store::domains::reset_names(&db, tenant, &names).await?;
+            for name in &outcome.in_progress {
+                eprintln!("{name}: being processed now, left as it is");
+            }
+            eprintln!("{} domains put back to pending", outcome.reset.len());
+            if !outcome.not_found.is_empty() {
+                anyhow::bail!("not found{}: {}", in_tenant(tenant), outcome.not_found.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn in_tenant(tenant: Option<Uuid>) -> String {
+    tenant.map(|id| format!(" in tenant {id}")).unwrap_or_default()
+}

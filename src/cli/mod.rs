@@ -1,0 +1,181 @@
+//! The command line: clap commands, one file per larger command, each calling into the modules
+//! below it.
+//!
+//! Exit status: 0 on success, 1 on a runtime failure, 2 on bad input or bad configuration,
+//! always with a one-line message on stderr that names what was wrong. Without `--tenant`, the
+//! commands that read or reset domains act across every tenant; `add` writes to the command
+//! line's default tenant.
+
+mod add;
+mod domains;
+mod extract;
+mod migrate;
+mod run_once;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::config::{self, Backend, DatabaseSettings, SettingFlags, Settings};
+use crate::db;
+use crate::domain_name::DomainName;
+
+/// Bad input or configuration: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "domain-scheduler",
+    version,
+    about = "Keeps a database of web domains enriched with metadata from their home pages"
+)]
+pub struct Cli {
+    /// Configuration file (default: ./domain-scheduler.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingFlags,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service until SIGINT/SIGTERM: migrate, start the actors and the HTTP API, then
+    /// drain in-flight work and exit 0.
+    Serve,
+    /// One scheduler run through the same actors as `serve` (or runs until nothing is due with
+    /// --drain); prints each run's metrics as one JSON line.
+    RunOnce {
+        /// Keep running until nothing is due and nothing is in flight.
+        #[arg(long)]
+        drain: bool,
+    },
+    /// Run only the extraction on saved pages and print the metadata JSON, one line per file
+    /// (no database, no network).
+    Extract(extract::ExtractArgs),
+    /// Apply pending migrations and exit.
+    Migrate {
+        /// List the migrations and whether each is applied, without applying any.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Standardise and enqueue domains as one batch; print the batch id.
+    Add(add::AddArgs),
+    /// Counts of domains by status, or one batch's progress, as JSON.
+    Status {
+        batch_id: Option<Uuid>,
+        /// Only this tenant's domains (default: every tenant).
+        #[arg(long, value_name = "UUID")]
+        tenant: Option<Uuid>,
+    },
+    /// A domain's row as JSON.
+    Show {
+        domain: String,
+        /// The tenant that owns the domain (needed only when several tenants have it).
+        #[arg(long, value_name = "UUID")]
+        tenant: Option<Uuid>,
+    },
+    /// Put domains back to `pending` with attempts cleared.
+    Reset {
+        domains: Vec<String>,
+        /// Reset every domain in this status (`error`, `completed` or `pending`).
+        #[arg(long, value_name = "STATUS", conflicts_with = "domains")]
+        status: Option<entity::DomainStatus>,
+        /// Only this tenant's domains (default: every tenant).
+        #[arg(long, value_name = "UUID")]
+        tenant: Option<Uuid>,
+    },
+}
+
+/// Runs the parsed command line; returns the process exit status.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = config::load(cli.config.as_deref(), cli.settings.values(), None)
+        .map_err(|error| BadInput(error.to_string()))?;
+    let telemetry =
+        crate::telemetry::init(settings.telemetry.log_format).map_err(|error| BadInput(error.to_string()))?;
+    for name in &settings.unknown_variables {
+        tracing::warn!(variable = %name, "no setting reads {name}: a misspelt or removed setting?");
+    }
+    let result = match cli.command {
+        Command::Serve => serve::serve(&settings).await,
+        Command::RunOnce { drain } => run_once::run_once(&settings, drain).await,
+        Command::Extract(args) => extract::extract(&args),
+        Command::Migrate { status } => migrate::migrate(&settings, status).await,
+        Command::Add(args) => add::add(&settings, args).await,
+        Command::Status { batch_id, tenant } => domains::status(&settings, batch_id, tenant).await,
+        Command::Show { domain, tenant } => domains::show(&settings, &domain, tenant).await,
+        Command::Reset { domains, status, tenant } => {
+            domains::reset(&settings, domains, status, tenant).await
+        }
+    };
+    telemetry.shutdown().await;
+    result
+}
+
+/// Logs every setting as loaded, secrets hidden: what a service that runs for months was
+/// started with.
+fn log_effective_settings(settings: &Settings) {
+    for setting in &settings.effective {
+        tracing::info!(setting = setting.key, value = %setting.shown, source = setting.source.as_str(), "setting");
+    }
+}
+
+/// Resolves with the reason once the restart intensity stops the service.
+/// Never resolves when the pipeline ends normally (the sender is dropped with it).
+async fn fatal_reason(mut fatal: tokio::sync::watch::Receiver<Option<String>>) -> String {
+    match fatal.wait_for(Option::is_some).await {
+        Ok(reason) => reason.clone().unwrap_or_default(),
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// How long a command waits for a database that does not answer before it says so.
+const CONNECT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Connects, first checking within [`CONNECT_DEADLINE`] that the server answers: a pool would
+/// retry until its own timeout and then report only that it timed out.
+async fn connect(options: &DatabaseSettings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    db::check_reachable(options, CONNECT_DEADLINE)
+        .await
+        .map_err(|cause| anyhow::anyhow!("cannot connect to {}: {cause}", options.url))?;
+    db::connect(options).await.with_context(|| format!("cannot connect to {}", options.url))
+}
+
+/// Connects and brings the schema up to date: every command that writes starts here, so a new
+/// SQLite file works with no set-up step.
+async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = connect(&settings.database).await?;
+    db::migrate(&db).await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+/// [`open`] for commands that only read: they never create a SQLite file that does not exist.
+async fn open_existing(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    if let Some(path) = sqlite_file(settings)
+        && !path.exists()
+    {
+        anyhow::bail!("no database at {}: nothing has been added yet (`add` creates it)", path.display());
+    }
+    open(settings).await
+}
+
+/// The file of a SQLite URL (`sqlite://path?mode=rwc`), if it names one.
+fn sqlite_file(settings: &Settings) -> Option<PathBuf> {
+    if settings.database.url.backend() != Backend::Sqlite {
+        return None;
+    }
+    let rest = settings.database.url.expose().strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//").split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+fn parse_name(input: &str) -> Result<DomainName, BadInput> {
+    DomainName::parse(input).map_err(|reason| BadInput(format!("{input:?} is not a domain: {reason}")))
+}

@@ -1,0 +1,167 @@
+//! The settings, grouped by the component that takes them whole: the database, the fetcher,
+//! the scheduler, the API and telemetry. Values are valid by construction: only the settings
+//! table's parsers write them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::values::{AdminTokens, ApiTokens, DatabaseUrl, LogFormat, Scheme};
+
+/// The service's configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub fetch: FetchSettings,
+    pub scheduler: SchedulerSettings,
+    pub api: ApiSettings,
+    pub telemetry: TelemetrySettings,
+    /// Every setting's value as loaded, secrets hidden, with where it came from: what start-up
+    /// logs.
+    pub effective: Vec<EffectiveSetting>,
+    /// `DOMAIN_SCHEDULER_*` variables that no setting reads (a typo, or a setting that was
+    /// removed): start-up warns about them.
+    pub unknown_variables: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+    /// PostgreSQL's `statement_timeout`, and the wait for a pooled connection.
+    pub statement_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// The default connection settings for `url`; `None` when it is not a database URL.
+    pub fn for_url(url: &str) -> Option<DatabaseSettings> {
+        let mut settings = super::defaults().ok()?.database;
+        settings.url = DatabaseUrl::parse(url)?;
+        Some(settings)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FetchSettings {
+    /// Whole-request deadline of one fetch.
+    pub timeout: Duration,
+    /// Body cap, after decompression.
+    pub max_bytes: u64,
+    pub schemes: Vec<Scheme>,
+    pub connect_to: Option<String>,
+    pub allow_private_networks: bool,
+    pub user_agent: String,
+    /// Honour robots.txt for `user_agent`.
+    pub respect_robots: bool,
+    /// Most requests in flight to one host.
+    pub per_host_concurrency: usize,
+    /// Most requests in flight to one resolved address (the `connect_to` target counts as one).
+    pub per_ip_concurrency: usize,
+    /// Where the page and error of a failed extraction are saved.
+    pub diagnostic_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SchedulerSettings {
+    pub interval: Duration,
+    pub batch_size: u32,
+    pub max_instances: u32,
+    pub fetcher_pool_size: u32,
+    pub max_attempts: u32,
+    pub retry_base: Duration,
+    pub lease: Duration,
+    pub restart_max: u32,
+    pub restart_window: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiSettings {
+    pub http_addr: SocketAddr,
+    pub tokens: ApiTokens,
+    pub admin_tokens: AdminTokens,
+    pub max_body_bytes: u64,
+    pub max_domains: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct TelemetrySettings {
+    pub log_format: LogFormat,
+}
+
+/// Where a setting's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File,
+    Environment,
+    Flag,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::File => "file",
+            Source::Environment => "environment",
+            Source::Flag => "flag",
+        }
+    }
+}
+
+/// One setting as loaded.
+#[derive(Clone, Debug)]
+pub struct EffectiveSetting {
+    pub key: &'static str,
+    /// The value as given, `(hidden)` for a secret, `(none)` when unset.
+    pub shown: String,
+    pub source: Source,
+}
+
+impl Settings {
+    /// Every field at a placeholder that the settings table's defaults overwrite before anyone
+    /// reads it (a test checks that every default parses).
+    pub(super) fn placeholder() -> Settings {
+        Settings {
+            database: DatabaseSettings {
+                url: DatabaseUrl::placeholder(),
+                max_connections: 0,
+                statement_timeout: Duration::ZERO,
+            },
+            fetch: FetchSettings {
+                timeout: Duration::ZERO,
+                max_bytes: 0,
+                schemes: Vec::new(),
+                connect_to: None,
+                allow_private_networks: false,
+                user_agent: String::new(),
+                respect_robots: false,
+                per_host_concurrency: 0,
+                per_ip_concurrency: 0,
+                diagnostic_dir: None,
+            },
+            scheduler: SchedulerSettings {
+                interval: Duration::ZERO,
+                batch_size: 0,
+                max_instances: 0,
+                fetcher_pool_size: 0,
+                max_attempts: 0,
+                retry_base: Duration::ZERO,
+                lease: Duration::ZERO,
+                restart_max: 0,
+                restart_window: Duration::ZERO,
+                shutdown_timeout: Duration::ZERO,
+            },
+            api: ApiSettings {
+                http_addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                tokens: ApiTokens::default(),
+                admin_tokens: AdminTokens::default(),
+                max_body_bytes: 0,
+                max_domains: 0,
+            },
+            telemetry: TelemetrySettings { log_format: LogFormat::Pretty },
+            effective: Vec::new(),
+            unknown_variables: Vec::new(),
+        }
+    }
+}
