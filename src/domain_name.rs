@@ -91,6 +91,12 @@ impl DomainName {
         &self.0
     }
 
+    /// A name as the database holds it, unchecked: only to name a row whose name does not
+    /// parse in messages about it. Such a name is never fetched.
+    pub(crate) fn as_stored(text: String) -> DomainName {
+        DomainName(text)
+    }
+
     /// The home page URL for `scheme` (`https://example.com/`).
     pub fn home_page(&self, scheme: &str) -> String {
         format!("{scheme}://{}/", self.0)

@@ -17,6 +17,7 @@
 
 pub mod actors;
 pub mod api;
+pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -30,4 +31,3 @@ pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
-pub mod wake;

@@ -38,15 +38,18 @@ pub async fn start(settings: &Settings, db: DatabaseConnection) -> anyhow::Resul
     let pipeline = Pipeline::start(settings, db.clone(), Mode::Serve).await?;
     let draining = Arc::new(AtomicBool::new(false));
     let state = crate::api::ApiState {
-        db,
+        db: db.clone(),
         settings: Arc::new(settings.clone()),
         supervisor: Some(pipeline.supervisor.clone()),
         metrics: crate::api::install_metrics(),
         pressure: pipeline.pressure.clone(),
         draining: draining.clone(),
     };
-    let wake_listener =
-        tokio::spawn(crate::wake::listen(settings.database.url.clone(), pipeline.supervisor.clone()));
+    let wake_listener = tokio::spawn(crate::actors::supervisor::wake::listen(
+        settings.database.url.clone(),
+        db.clone(),
+        pipeline.supervisor.clone(),
+    ));
     let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
     let api = tokio::spawn(crate::api::serve(listener, state, async move {
         let _ = api_stopped.await;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use common::db::{Backend, TestDb};
 use domain_scheduler::domain_name::DomainName;
 use domain_scheduler::failure::{Failure, Kind, Stage};
-use domain_scheduler::store::failures::{self, FailedAttempt, FailureOutcome, RetryPolicy};
+use domain_scheduler::store::Outcome;
+use domain_scheduler::store::failures::{self, FailedAttempt, RetryPolicy};
 use domain_scheduler::store::{self, EnqueueRequest, claims};
 use entity::{DomainStatus, domain_errors};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -111,7 +112,7 @@ async fn a_failure_is_retried_with_backoff_until_attempts_are_spent(backend: Bac
     let row = claims::claim(&db, "a", 1, LEASE).await.unwrap().remove(0);
     let attempt =
         FailedAttempt { domain_id: row.id, run_id: None, attempts: row.attempts, failure: &timeout };
-    assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), FailureOutcome::Retried);
+    assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), Outcome::Retried);
     let stored = entity::Domain::find_by_id(row.id).one(&db).await.unwrap().unwrap();
     assert_eq!(stored.status, DomainStatus::Pending);
     assert!(
@@ -132,7 +133,7 @@ async fn a_failure_is_retried_with_backoff_until_attempts_are_spent(backend: Bac
     assert_eq!(row.attempts, 2);
     let attempt =
         FailedAttempt { domain_id: row.id, run_id: None, attempts: row.attempts, failure: &timeout };
-    assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), FailureOutcome::Failed);
+    assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), Outcome::Failed);
     let errors = domain_errors::Entity::find()
         .filter(domain_errors::Column::DomainId.eq(row.id))
         .all(&db)
@@ -149,12 +150,9 @@ async fn a_permanent_failure_ends_in_error_at_once_and_a_lost_lease_writes_nothi
     let rows = claims::claim(&db, "a", 2, LEASE).await.unwrap();
     let not_found = Failure::http_status(404);
     let attempt = FailedAttempt { domain_id: rows[0].id, run_id: None, attempts: 1, failure: &not_found };
-    assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), FailureOutcome::Failed);
+    assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), Outcome::Failed);
     let attempt = FailedAttempt { domain_id: rows[1].id, run_id: None, attempts: 1, failure: &not_found };
-    assert_eq!(
-        failures::record(&db, "someone-else", policy, attempt).await.unwrap(),
-        FailureOutcome::LeaseLost
-    );
+    assert_eq!(failures::record(&db, "someone-else", policy, attempt).await.unwrap(), Outcome::Skipped);
     let counts = store::batches::counts(&db, None).await.unwrap();
     assert_eq!((counts.error, counts.processing), (1, 1));
 }

@@ -9,12 +9,14 @@ use sea_orm::DatabaseConnection;
 use tracing::Instrument;
 
 use super::messages::{ErrorRecorderMsg, Outcome, SupervisorMsg, WorkItem};
+use crate::backoff::Backoff;
 use crate::failure::Failure;
 use crate::pressure::{Pressure, Shortage};
 use crate::store::claims;
-use crate::store::failures::{self, FailedAttempt, FailureOutcome, RetryPolicy};
+use crate::store::failures::{self, FailedAttempt, RetryPolicy};
 
-const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
+/// Retries of a write the database refused: 0.1 s, doubling, at most 10 s.
+const RETRIES: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
 /// A handed-back domain is due again after this, when no longer pause is going on.
 const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 
@@ -30,7 +32,7 @@ pub struct ErrorRecorderArgs {
 
 pub struct ErrorRecorderState {
     args: ErrorRecorderArgs,
-    retry_delay: Duration,
+    retries: Backoff,
 }
 
 impl Actor for ErrorRecorder {
@@ -43,7 +45,7 @@ impl Actor for ErrorRecorder {
         _myself: ActorRef<Self::Msg>,
         args: ErrorRecorderArgs,
     ) -> Result<ErrorRecorderState, ActorProcessingErr> {
-        Ok(ErrorRecorderState { args, retry_delay: Duration::from_millis(100) })
+        Ok(ErrorRecorderState { args, retries: RETRIES })
     }
 
     async fn handle(
@@ -71,7 +73,7 @@ impl Actor for ErrorRecorder {
                 ErrorRecorderMsg::Record { item, failure } | ErrorRecorderMsg::HandBack { item, failure },
             ) => {
                 state.args.pressure.relieved(Shortage::Database);
-                state.retry_delay = Duration::from_millis(100);
+                state.retries.reset();
                 let outcome = outcome.unwrap_or(Outcome::Skipped);
                 if outcome == Outcome::Deferred {
                     tracing::debug!(parent: &item.span, domain = %item.domain, %failure, "domain handed back uncharged");
@@ -87,9 +89,8 @@ impl Actor for ErrorRecorder {
             }
             (Err(error), msg) => {
                 state.args.pressure.report(Shortage::of_database_error(&error), &error.to_string());
-                let delay = state.retry_delay;
+                let delay = state.retries.next_delay();
                 tracing::debug!(%error, retry_in_ms = delay.as_millis() as u64, "cannot record a failure; keeping it and retrying");
-                state.retry_delay = (state.retry_delay * 2).min(MAX_RETRY_DELAY);
                 myself.send_after(delay, move || msg);
             }
         }
@@ -112,8 +113,7 @@ fn fail_point_entry(
     if argument.as_deref() == Some("panic") {
         panic!("fail point error-recorder-entry");
     }
-    let delay = state.retry_delay;
-    state.retry_delay = (state.retry_delay * 2).min(MAX_RETRY_DELAY);
+    let delay = state.retries.next_delay();
     myself.send_after(delay, move || msg);
     None
 }
@@ -130,14 +130,9 @@ async fn record(
         attempts: item.attempts,
         failure,
     };
-    let decision = failures::record(&state.args.db, &state.args.instance_id, state.args.policy, attempt)
+    failures::record(&state.args.db, &state.args.instance_id, state.args.policy, attempt)
         .instrument(span)
-        .await?;
-    Ok(match decision {
-        FailureOutcome::Retried => Outcome::Retried,
-        FailureOutcome::Failed => Outcome::Failed,
-        FailureOutcome::LeaseLost => Outcome::Skipped,
-    })
+        .await
 }
 
 async fn hand_back(state: &ErrorRecorderState, item: &WorkItem) -> Result<Outcome, sea_orm::DbErr> {

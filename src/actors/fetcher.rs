@@ -8,7 +8,6 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tracing::Instrument;
 
 use super::messages::{Downstream, ErrorRecorderMsg, FetcherMsg, FetcherPoolMsg, PersisterMsg, WorkItem};
-use crate::domain_name::DomainName;
 use crate::extract::{self, Page};
 use crate::failure::{Failure, Kind, Stage};
 use crate::fetch::{FetchedPage, WebClient};
@@ -46,7 +45,7 @@ impl Actor for Fetcher {
     ) -> Result<(), ActorProcessingErr> {
         let FetcherMsg::Process(item) = msg;
         #[cfg(feature = "failpoints")]
-        fail_point_entry(&item.domain);
+        fail_point_entry(item.domain.as_str());
         let result = process(state, &item).await;
         match result {
             Err(failure) if failure.is_local() => {
@@ -83,14 +82,12 @@ fn fail_point_entry(domain: &str) {
 }
 
 async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadata, Failure> {
-    let name = DomainName::parse(&item.domain).map_err(|reason| {
-        Failure::new(Stage::Fetch, Kind::InvalidDomain, format!("{:?}: {reason}", item.domain)).permanent()
-    })?;
+    let name = &item.domain;
     // The visit's connections close when it ends, at the end of this function.
     let visit = state.web.visit()?;
     let started = Instant::now();
     let fetch_span = tracing::info_span!(parent: &item.span, "fetch", url = %name.home_page("https"), http.status = tracing::field::Empty, bytes = tracing::field::Empty);
-    let page = visit.home_page(&name).instrument(fetch_span.clone()).await;
+    let page = visit.home_page(name).instrument(fetch_span.clone()).await;
     let fetch_seconds = started.elapsed().as_secs_f64();
     metrics::histogram!("domain_scheduler_fetch_duration_seconds").record(fetch_seconds);
     let page = page?;
@@ -158,7 +155,7 @@ async fn extract_off_runtime(
                 .unwrap_or_else(|| "panic".into());
             let failure = Failure::new(Stage::Extract, Kind::Parse, format!("extraction failed: {reason}"));
             if let Some(dir) = &state.diagnostic_dir {
-                save_diagnostic(dir, &item.domain, &page.html, &failure);
+                save_diagnostic(dir, item.domain.as_str(), &page.html, &failure);
             }
             Err(failure)
         }

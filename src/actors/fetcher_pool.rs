@@ -1,6 +1,10 @@
 //! The fetcher pool: `fetcher_pool_size` fetchers, one domain each at a time, fed from a queue
 //! whose length is bounded by the claims (a claim happens only when a run slot is free).
 //!
+//! Not ractor's factory: a fetcher that dies must give up the very domain it held, so the pool
+//! keeps which domain each fetcher holds and hands it to the error recorder; the factory
+//! replaces a dead worker without saying which job it took with it.
+//!
 //! It supervises its fetchers: a fetcher that dies is replaced, and the domain it held goes to
 //! the error recorder as an `actor/panic` failure, so it is retried and never lost.
 

@@ -14,7 +14,7 @@ pub struct WorkItem {
     pub run_id: Uuid,
     pub domain_id: Uuid,
     /// The standardised name as stored.
-    pub domain: String,
+    pub domain: crate::domain_name::DomainName,
     /// Attempts counted so far, this one included.
     pub attempts: i32,
     /// Pages the fetcher may visit (home page plus contact pages).
@@ -23,33 +23,7 @@ pub struct WorkItem {
     pub span: tracing::Span,
 }
 
-/// How one domain's attempt ended, reported to the supervisor's run bookkeeping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Written as `completed`.
-    Completed,
-    /// Failed and re-queued with a backoff.
-    Retried,
-    /// Failed for good: `error`.
-    Failed,
-    /// Not written: the lease had moved on (another instance or a shutdown took it back).
-    Skipped,
-    /// Handed back uncharged: this process ran short of its own resources before finishing it.
-    Deferred,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::Retried => "retried",
-            Outcome::Failed => "failed",
-            Outcome::Skipped => "skipped",
-            Outcome::Deferred => "deferred",
-        }
-    }
-}
+pub use crate::store::Outcome;
 
 /// Messages of the [`super::supervisor::Supervisor`].
 pub enum SupervisorMsg {

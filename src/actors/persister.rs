@@ -7,15 +7,17 @@ use std::time::Duration;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use sea_orm::DatabaseConnection;
 
-use super::messages::{Outcome, PersisterMsg, SupervisorMsg, WorkItem};
+use super::messages::{PersisterMsg, SupervisorMsg, WorkItem};
+use crate::backoff::Backoff;
 use crate::pressure::{Pressure, Shortage};
-use crate::store::results::{self, WriteOutcome};
+use crate::store::results;
 
 /// A group is written as soon as it has this many rows...
 const MAX_GROUP: usize = 256;
 /// ...or this long after its first row arrived.
 const GROUP_DELAY: Duration = Duration::from_millis(20);
-const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
+/// Retries of a write the database refused: 0.1 s, doubling, at most 10 s.
+const RETRIES: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
 
 pub struct Persister;
 
@@ -30,7 +32,7 @@ pub struct PersisterState {
     args: PersisterArgs,
     buffer: Vec<(WorkItem, Box<entity::Metadata>)>,
     flush_scheduled: bool,
-    retry_delay: Duration,
+    retries: Backoff,
 }
 
 impl Actor for Persister {
@@ -43,12 +45,7 @@ impl Actor for Persister {
         _myself: ActorRef<Self::Msg>,
         args: PersisterArgs,
     ) -> Result<PersisterState, ActorProcessingErr> {
-        Ok(PersisterState {
-            args,
-            buffer: Vec::new(),
-            flush_scheduled: false,
-            retry_delay: Duration::from_millis(100),
-        })
+        Ok(PersisterState { args, buffer: Vec::new(), flush_scheduled: false, retries: RETRIES })
     }
 
     async fn handle(
@@ -108,12 +105,8 @@ async fn flush(
         Ok(outcomes) => {
             drop(spans);
             state.args.pressure.relieved(Shortage::Database);
-            state.retry_delay = Duration::from_millis(100);
-            for ((item, _), written) in state.buffer.drain(..).zip(outcomes) {
-                let outcome = match written {
-                    WriteOutcome::Written => Outcome::Completed,
-                    WriteOutcome::LeaseLost => Outcome::Skipped,
-                };
+            state.retries.reset();
+            for ((item, _), outcome) in state.buffer.drain(..).zip(outcomes) {
                 item.span.record("outcome", outcome.as_str());
                 state.args.supervisor.cast(SupervisorMsg::Done {
                     run_id: item.run_id,
@@ -134,11 +127,11 @@ fn retry_later(
     error: &sea_orm::DbErr,
 ) -> Result<(), ActorProcessingErr> {
     state.args.pressure.report(Shortage::of_database_error(error), &error.to_string());
-    tracing::debug!(%error, rows = state.buffer.len(), retry_in_ms = state.retry_delay.as_millis() as u64, "cannot write results; keeping them and retrying");
+    let delay = state.retries.next_delay();
+    tracing::debug!(%error, rows = state.buffer.len(), retry_in_ms = delay.as_millis() as u64, "cannot write results; keeping them and retrying");
     if !state.flush_scheduled {
         state.flush_scheduled = true;
-        myself.send_after(state.retry_delay, || PersisterMsg::Flush);
+        myself.send_after(delay, || PersisterMsg::Flush);
     }
-    state.retry_delay = (state.retry_delay * 2).min(MAX_RETRY_DELAY);
     Ok(())
 }

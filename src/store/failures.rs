@@ -12,19 +12,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::Outcome;
 use crate::failure::Failure;
-
-/// What became of a domain after a failure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureOutcome {
-    /// Back to `pending`, due again after a backoff.
-    Retried,
-    /// Attempts spent or a permanent failure: `error`.
-    Failed,
-    /// The lease had moved to another instance: nothing written.
-    LeaseLost,
-}
 
 /// The retry policy.
 #[derive(Clone, Copy, Debug)]
@@ -62,13 +51,14 @@ pub struct FailedAttempt<'a> {
 }
 
 /// Writes the failure and the decision in one transaction, if `instance_id` still holds the
-/// domain's lease.
+/// domain's lease: [`Outcome::Retried`], [`Outcome::Failed`], or [`Outcome::Skipped`] when the
+/// lease had moved on and nothing was written.
 pub async fn record<C: TransactionTrait>(
     db: &C,
     instance_id: &str,
     policy: RetryPolicy,
     attempt: FailedAttempt<'_>,
-) -> Result<FailureOutcome, DbErr> {
+) -> Result<Outcome, DbErr> {
     let now = Utc::now();
     let give_up = attempt.failure.permanent || attempt.attempts.max(0) as u32 >= policy.max_attempts;
     let mut update = ActiveModel {
@@ -96,7 +86,7 @@ pub async fn record<C: TransactionTrait>(
         .await?;
     if result.rows_affected == 0 {
         txn.rollback().await?;
-        return Ok(FailureOutcome::LeaseLost);
+        return Ok(Outcome::Skipped);
     }
     let error = domain_errors::ActiveModel {
         domain_id: Set(attempt.domain_id),
@@ -110,7 +100,7 @@ pub async fn record<C: TransactionTrait>(
     };
     domain_errors::Entity::insert(error).exec_without_returning(&txn).await?;
     txn.commit().await?;
-    Ok(if give_up { FailureOutcome::Failed } else { FailureOutcome::Retried })
+    Ok(if give_up { Outcome::Failed } else { Outcome::Retried })
 }
 
 /// At most `max` bytes of `text`, cut on a character boundary.

@@ -5,11 +5,13 @@ pub mod batches;
 pub mod claims;
 pub mod domains;
 pub mod failures;
+pub mod outcome;
 pub mod results;
 pub mod runs;
 
 pub use batches::{BatchProgress, BatchState, StatusCounts};
 pub use domains::{EnqueueOutcome, EnqueueRequest};
+pub use outcome::Outcome;
 
 /// The tenant of the command line when `--tenant` is not given.
 pub const DEFAULT_TENANT: uuid::Uuid = uuid::Uuid::nil();

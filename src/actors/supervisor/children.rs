@@ -1,0 +1,133 @@
+//! The supervisor's children, named by [`Child`], and how each is started again after a
+//! failure. A restarted persister or error recorder gets a new address, which [`Downstream`]
+//! hands to every sender.
+
+use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
+
+use super::SupervisorArgs;
+use crate::actors::error_recorder::{ErrorRecorder, ErrorRecorderArgs};
+use crate::actors::fetcher_pool::{FetcherPool, FetcherPoolArgs};
+use crate::actors::messages::{Downstream, ErrorRecorderMsg, FetcherPoolMsg, PersisterMsg, SupervisorMsg};
+use crate::actors::persister::{Persister, PersisterArgs};
+
+/// A child of the supervisor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Child {
+    FetcherPool,
+    Persister,
+    ErrorRecorder,
+}
+
+impl Child {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Child::FetcherPool => "fetcher_pool",
+            Child::Persister => "persister",
+            Child::ErrorRecorder => "error_recorder",
+        }
+    }
+}
+
+/// The running children.
+pub struct Children {
+    pub pool: ActorRef<FetcherPoolMsg>,
+    pub downstream: Downstream,
+}
+
+impl Children {
+    /// Starts the persister and the error recorder, then the pool that sends to them.
+    pub async fn start(
+        myself: &ActorRef<SupervisorMsg>,
+        args: &SupervisorArgs,
+    ) -> Result<Children, ActorProcessingErr> {
+        let downstream =
+            Downstream::new(persister(myself, args, 0).await?, error_recorder(myself, args, 0).await?);
+        let pool = pool(myself, args, &downstream, 0).await?;
+        Ok(Children { pool, downstream })
+    }
+
+    /// Which child `cell` is, if it is one.
+    pub fn identify(&self, cell: &ActorCell) -> Option<Child> {
+        let id = cell.get_id();
+        if id == self.pool.get_id() {
+            Some(Child::FetcherPool)
+        } else if id == self.downstream.persister().get_id() {
+            Some(Child::Persister)
+        } else if id == self.downstream.error_recorder().get_id() {
+            Some(Child::ErrorRecorder)
+        } else {
+            None
+        }
+    }
+
+    /// Starts `child` again under a new name (the failed actor's may not be free yet).
+    pub async fn restart(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+        args: &SupervisorArgs,
+        child: Child,
+        generation: u64,
+    ) -> Result<(), ActorProcessingErr> {
+        match child {
+            Child::Persister => self.downstream.set_persister(persister(myself, args, generation).await?),
+            Child::ErrorRecorder => {
+                self.downstream.set_error_recorder(error_recorder(myself, args, generation).await?)
+            }
+            Child::FetcherPool => self.pool = pool(myself, args, &self.downstream, generation).await?,
+        }
+        Ok(())
+    }
+}
+
+fn name(child: Child, generation: u64) -> Option<String> {
+    Some(format!("{}-{generation}", child.as_str()))
+}
+
+async fn persister(
+    myself: &ActorRef<SupervisorMsg>,
+    args: &SupervisorArgs,
+    generation: u64,
+) -> Result<ActorRef<PersisterMsg>, ActorProcessingErr> {
+    let persister = PersisterArgs {
+        db: args.db.clone(),
+        instance_id: args.instance_id.clone(),
+        supervisor: myself.clone(),
+        pressure: args.pressure.clone(),
+    };
+    let name = name(Child::Persister, generation);
+    Ok(Actor::spawn_linked(name, Persister, persister, myself.get_cell()).await?.0)
+}
+
+async fn error_recorder(
+    myself: &ActorRef<SupervisorMsg>,
+    args: &SupervisorArgs,
+    generation: u64,
+) -> Result<ActorRef<ErrorRecorderMsg>, ActorProcessingErr> {
+    let recorder = ErrorRecorderArgs {
+        db: args.db.clone(),
+        instance_id: args.instance_id.clone(),
+        policy: args.policy,
+        supervisor: myself.clone(),
+        pressure: args.pressure.clone(),
+    };
+    let name = name(Child::ErrorRecorder, generation);
+    Ok(Actor::spawn_linked(name, ErrorRecorder, recorder, myself.get_cell()).await?.0)
+}
+
+async fn pool(
+    myself: &ActorRef<SupervisorMsg>,
+    args: &SupervisorArgs,
+    downstream: &Downstream,
+    generation: u64,
+) -> Result<ActorRef<FetcherPoolMsg>, ActorProcessingErr> {
+    let pool = FetcherPoolArgs {
+        size: args.scheduler.fetcher_pool_size as usize,
+        web: args.web.clone(),
+        pressure: args.pressure.clone(),
+        downstream: downstream.clone(),
+        restarts: args.restarts.clone(),
+        diagnostic_dir: args.diagnostic_dir.clone(),
+    };
+    let name = name(Child::FetcherPool, generation);
+    Ok(Actor::spawn_linked(name, FetcherPool, pool, myself.get_cell()).await?.0)
+}

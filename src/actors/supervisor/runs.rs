@@ -1,0 +1,165 @@
+//! The bookkeeping of runs in flight: which domains each still waits for, how each ended, and
+//! the run's metrics once the last one reports. No I/O: the supervisor writes what it returns.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+// tokio's clock, so tests can move time by hand; the same as the system clock otherwise.
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use crate::store::Outcome;
+use crate::store::runs::RunMetrics;
+
+/// One run in flight.
+pub struct Run {
+    pub span: tracing::Span,
+    started: Instant,
+    started_at: DateTime<Utc>,
+    claimed: u32,
+    remaining: HashSet<Uuid>,
+    tally: HashMap<Outcome, u32>,
+}
+
+/// A run whose domains have all reported (or that was closed): its figures and its span.
+pub struct FinishedRun {
+    pub metrics: RunMetrics,
+    pub span: tracing::Span,
+}
+
+/// The runs in flight of one instance.
+#[derive(Default)]
+pub struct RunBook {
+    runs: HashMap<Uuid, Run>,
+}
+
+impl RunBook {
+    /// Opens a run for the claimed `domains`.
+    pub fn open(&mut self, run_id: Uuid, span: tracing::Span, domains: impl IntoIterator<Item = Uuid>) {
+        let remaining: HashSet<Uuid> = domains.into_iter().collect();
+        let run = Run {
+            span,
+            started: Instant::now(),
+            started_at: Utc::now(),
+            claimed: remaining.len() as u32,
+            remaining,
+            tally: HashMap::new(),
+        };
+        self.runs.insert(run_id, run);
+    }
+
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// Domains claimed and not yet reported, over every run.
+    pub fn held(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.runs.values().flat_map(|run| run.remaining.iter().copied())
+    }
+
+    /// Counts `domain`'s outcome; returns true when that was the run's last domain. A domain
+    /// reported twice, or of a run no longer in flight, counts nothing.
+    pub fn report(&mut self, run_id: Uuid, domain: Uuid, outcome: Outcome) -> bool {
+        let Some(run) = self.runs.get_mut(&run_id) else { return false };
+        if run.remaining.remove(&domain) {
+            *run.tally.entry(outcome).or_default() += 1;
+        }
+        run.remaining.is_empty()
+    }
+
+    /// Runs open longer than `limit`: their domains' actors died with them, and the domains
+    /// come back through lease expiry.
+    pub fn outlived(&self, limit: Duration) -> Vec<Uuid> {
+        self.runs.iter().filter(|(_, run)| run.started.elapsed() > limit).map(|(id, _)| *id).collect()
+    }
+
+    /// Closes a run: its figures, with the domains that never reported counted as skipped.
+    pub fn close(&mut self, run_id: Uuid, instance_id: &str) -> Option<FinishedRun> {
+        let run = self.runs.remove(&run_id)?;
+        let count = |outcome| run.tally.get(&outcome).copied().unwrap_or(0);
+        let successful = count(Outcome::Completed);
+        let failed = count(Outcome::Failed);
+        let retried = count(Outcome::Retried);
+        let skipped = count(Outcome::Skipped) + count(Outcome::Deferred) + run.remaining.len() as u32;
+        let processed = successful + failed + retried;
+        let metrics = RunMetrics {
+            run_id,
+            instance_id: instance_id.to_owned(),
+            started_at: run.started_at,
+            finished_at: Utc::now(),
+            duration_seconds: run.started.elapsed().as_secs_f64(),
+            domains_claimed: run.claimed,
+            domains_processed: processed,
+            domains_successful: successful,
+            domains_failed: failed,
+            domains_retried: retried,
+            domains_skipped: skipped,
+            success_rate: if processed == 0 { 0.0 } else { f64::from(successful) / f64::from(processed) },
+        };
+        Some(FinishedRun { metrics, span: run.span })
+    }
+
+    pub fn ids(&self) -> Vec<Uuid> {
+        self.runs.keys().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: usize) -> Vec<Uuid> {
+        (0..n).map(|_| Uuid::new_v4()).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_finishes_with_its_last_domain_and_counts_each_outcome() {
+        let mut book = RunBook::default();
+        let run = Uuid::new_v4();
+        let domains = ids(5);
+        book.open(run, tracing::Span::none(), domains.clone());
+        tokio::time::advance(Duration::from_secs(3)).await;
+        let outcomes =
+            [Outcome::Completed, Outcome::Completed, Outcome::Retried, Outcome::Failed, Outcome::Deferred];
+        for (i, (domain, outcome)) in domains.iter().zip(outcomes).enumerate() {
+            assert_eq!(book.report(run, *domain, outcome), i == 4, "finished only with the last domain");
+        }
+        let metrics = book.close(run, "instance-a").unwrap().metrics;
+        assert_eq!((metrics.domains_claimed, metrics.domains_processed), (5, 4));
+        assert_eq!((metrics.domains_successful, metrics.domains_retried, metrics.domains_failed), (2, 1, 1));
+        assert_eq!(metrics.domains_skipped, 1, "a deferred domain was not processed");
+        assert_eq!(metrics.success_rate, 0.5);
+        assert_eq!(metrics.duration_seconds, 3.0, "the run's own clock");
+        assert!(book.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_domain_reported_twice_or_of_another_run_counts_once() {
+        let mut book = RunBook::default();
+        let run = Uuid::new_v4();
+        let domains = ids(2);
+        book.open(run, tracing::Span::none(), domains.clone());
+        assert!(!book.report(run, domains[0], Outcome::Completed));
+        assert!(!book.report(run, domains[0], Outcome::Failed), "the second report changes nothing");
+        assert!(!book.report(Uuid::new_v4(), domains[1], Outcome::Completed), "an unknown run");
+        let metrics = book.close(run, "a").unwrap().metrics;
+        assert_eq!((metrics.domains_successful, metrics.domains_failed, metrics.domains_skipped), (1, 0, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_runs_older_than_the_limit_have_outlived_it() {
+        let mut book = RunBook::default();
+        let old = Uuid::new_v4();
+        book.open(old, tracing::Span::none(), ids(1));
+        tokio::time::advance(Duration::from_secs(301)).await;
+        let young = Uuid::new_v4();
+        book.open(young, tracing::Span::none(), ids(1));
+        assert_eq!(book.outlived(Duration::from_secs(300)), vec![old]);
+        assert_eq!(book.held().count(), 2);
+    }
+}
