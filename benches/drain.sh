@@ -94,18 +94,47 @@ for i in $(seq 0 $((domains - 1))); do echo "site-$i.bench-farm.com"; done > "$l
 # CPU seconds (user+sys) a live process has used so far.
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 
-# Samples the service's open descriptors and RSS once a second until it exits.
+# Domains completed so far in the run's database.
+completed_now() {
+  if [[ "$db_kind" == postgres ]]; then
+    psql "$DATABASE_URL" -qAtc "SELECT count(*) FROM domains WHERE status = 'completed'" 2>/dev/null || echo ""
+  else
+    "$bin" status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("completed", 0))' 2>/dev/null || echo ""
+  fi
+}
+
+# Samples the service's open descriptors, RSS and completed domains once a second until it exits.
 sample() {
-  local pid=$1 csv=$2 start now fds rss
+  local pid=$1 csv=$2 start now fds rss done
   start=$(date +%s.%N)
-  echo "seconds,open_descriptors,rss_mib" > "$csv"
+  echo "seconds,open_descriptors,rss_mib,completed" > "$csv"
   while [[ -d /proc/$pid ]]; do
     fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
     rss=$(awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status" 2>/dev/null || true)
+    done=$(completed_now)
     now=$(date +%s.%N)
-    [[ -n "$rss" ]] && printf '%.1f,%s,%s\n' "$(echo "$now - $start" | bc)" "$fds" "$rss" >> "$csv"
+    [[ -n "$rss" ]] && printf '%.1f,%s,%s,%s\n' "$(echo "$now - $start" | bc)" "$fds" "$rss" "$done" >> "$csv"
     sleep 1
   done
+}
+
+# Seconds until 90 % of the domains were done, from a CSV of (seconds, ..., completed): the rate
+# without the tail of the slowest pages, which on the slow farm is most of a run.
+t90_of() {
+  python3 - "$1" "$domains" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r.get("completed")]
+goal, last = 0.9 * int(sys.argv[2]), (0.0, 0)
+for r in rows:
+    t, n = float(r["seconds"]), int(r["completed"])
+    if n >= goal:
+        t0, n0 = last
+        print(f"{t0 + (goal - n0) / max(n - n0, 1) * (t - t0):.2f}")
+        break
+    last = (t, n)
+else:
+    print("")
+PY
 }
 
 export RUST_LOG="${RUST_LOG:-warn}" DOMAIN_SCHEDULER_FETCH_CONNECT_TO="127.0.0.1:$port" DOMAIN_SCHEDULER_FETCH_SCHEMES=http
@@ -140,8 +169,13 @@ for run in $(seq 1 "$runs"); do
   completed=$(echo "$counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("completed", 0))')
   errors=$(echo "$counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("error", 0))')
   max_fds=$(tail -n +2 "$out/samples-$run.csv" | cut -d, -f2 | sort -n | tail -1)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$completed" "$errors" "$elapsed" "$user" "$sys" "$rss_kb" "${max_fds:-0}" "$farm_cpu" >> "$results"
-  say "run $run: $completed completed, $errors error, ${elapsed} s, user $user s, sys $sys s, peak RSS $((rss_kb / 1024)) MiB, most descriptors ${max_fds:-?}, farm CPU $farm_cpu s; samples in $out/samples-$run.csv"
+  t90=$(t90_of "$out/samples-$run.csv")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$completed" "$errors" "$elapsed" "$user" "$sys" "$rss_kb" "${max_fds:-0}" "$farm_cpu" "${t90:--}" >> "$results"
+  if ((errors > 0)) && [[ "$db_kind" == postgres ]]; then
+    say "  errors by stage and kind (first message of each):"
+    psql "$DATABASE_URL" -qAtF ' | ' -c "SELECT stage, kind, count(*), left(min(message), 160) FROM domain_errors GROUP BY 1, 2 ORDER BY 3 DESC" | sed 's/^/    /' | tee -a "$report"
+  fi
+  say "run $run: $completed completed, $errors error, ${elapsed} s (90 % in ${t90:-?} s), user $user s, sys $sys s, peak RSS $((rss_kb / 1024)) MiB, most descriptors ${max_fds:-?}, farm CPU $farm_cpu s; samples in $out/samples-$run.csv"
   if [[ "$db_kind" == postgres ]]; then
     psql "$admin" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null; dbname=
   fi
@@ -159,11 +193,18 @@ if [[ "$curl_mode" == on ]]; then
   for i in $(seq 0 $((domains - 1))); do printf 'url = "http://site-%d.bench-farm.com/"\noutput = "/dev/null"\n' "$i"; done > "$config"
   for run in $(seq 1 "$runs"); do
     start=$(date +%s.%N)
+    # One line per finished transfer, stamped as it arrives, for the time to 90 %.
     curl --silent --no-progress-meter --compressed --parallel --parallel-immediate --parallel-max "$parallel" \
-      --connect-to "::127.0.0.1:$port" -K "$config" 2>"$out/curl-$run.log" || true
+      --connect-to "::127.0.0.1:$port" -K "$config" -w '%{http_code}\n' 2>"$out/curl-$run.log" \
+      | python3 -u -c 'import sys, time
+start = time.monotonic()
+print("seconds,completed")
+for n, _ in enumerate(sys.stdin, 1):
+    print(f"{time.monotonic() - start:.3f},{n}")' > "$out/curl-$run.csv" || true
     rate=$(echo "$domains / ($(date +%s.%N) - $start)" | bc -l)
-    curl_rate="$curl_rate $rate"
-    say "curl run $run: --parallel-max $parallel, $(printf '%.0f' "$rate") pages/s"
+    t90=$(t90_of "$out/curl-$run.csv")
+    curl_rate="$curl_rate $rate:${t90:--}"
+    say "curl run $run: --parallel-max $parallel, $(printf '%.0f' "$rate") pages/s, 90 % of pages in ${t90:-?} s"
   done
 fi
 
@@ -171,19 +212,25 @@ python3 - "$results" "$parse_ms" "$curl_rate" <<'PY' | tee -a "$report"
 import statistics, sys
 rows = [line.split("\t") for line in open(sys.argv[1]) if line.strip()]
 parse_ms = float(sys.argv[2] or "nan")
-curl = [float(x) for x in sys.argv[3].split()]
+curl = [x.split(":") for x in sys.argv[3].split()]
+domains = int(rows[0][1]) + int(rows[0][2]) if rows else 0
 def stat(values, fmt):
     values = sorted(values)
     return f"{fmt.format(statistics.median(values))} ({fmt.format(values[0])}-{fmt.format(values[-1])})"
 rate = [int(r[1]) / float(r[3]) for r in rows]
 cpu = [(float(r[4]) + float(r[5])) / max(int(r[1]), 1) * 1000 for r in rows]
 print(f"runs: {len(rows)}, completed {stat([int(r[1]) for r in rows], '{:.0f}')}, error {stat([int(r[2]) for r in rows], '{:.0f}')}")
-print(f"domains/s: {stat(rate, '{:.0f}')}")
+rate90 = [0.9 * domains / float(r[9]) for r in rows if r[9] not in ("-", "")]
+print(f"domains/s: {stat(rate, '{:.0f}')}" + (f"; until 90 % done: {stat(rate90, '{:.0f}')}" if rate90 else ""))
 print(f"service CPU per domain: {stat(cpu, '{:.2f}')} ms")
 print(f"bare parse CPU per page: {parse_ms:.2f} ms; CPU per domain / parse: {stat([c / parse_ms for c in cpu], '{:.2f}')}")
 print(f"peak RSS: {stat([int(r[6]) / 1024 for r in rows], '{:.0f}')} MiB; most open descriptors: {stat([int(r[7]) for r in rows], '{:.0f}')}")
 print(f"farm CPU per domain: {stat([float(r[8]) / max(int(r[1]), 1) * 1000 for r in rows], '{:.3f}')} ms")
 if curl:
-    print(f"curl pages/s: {stat(curl, '{:.0f}')}; service / curl: {statistics.median(rate) / statistics.median(curl):.2f}")
+    whole = [float(c[0]) for c in curl]
+    print(f"curl pages/s: {stat(whole, '{:.0f}')}; service / curl: {statistics.median(rate) / statistics.median(whole):.2f}")
+    curl90 = [0.9 * domains / float(c[1]) for c in curl if c[1] != "-"]
+    if curl90 and rate90:
+        print(f"until 90 % done, curl pages/s: {stat(curl90, '{:.0f}')}; service / curl: {statistics.median(rate90) / statistics.median(curl90):.2f}")
 PY
 echo "report: $report"
