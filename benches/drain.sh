@@ -18,6 +18,8 @@
 #                              size (CURL; default on for the slow farm)
 #   --out DIR                  where the report and CSVs go (OUT; default target/bench-drain/...)
 #   --no-build                 use the binaries already built (NO_BUILD=1)
+# PROFILE_CMD wraps each drain, for example PROFILE_CMD="perf record -g -o perf.data --" (the
+# profiler follows /usr/bin/time down to the service).
 # Farm settings FARM_SEED, FARM_POOL, FARM_CORPUS_SHARE and FARM_CORPUS are read by both
 # examples (see examples/site_farm/mod.rs). POOL_SIZE, BATCH_SIZE and MAX_INSTANCES are kept as
 # short names for the DOMAIN_SCHEDULER_* settings.
@@ -118,15 +120,17 @@ sample() {
   done
 }
 
-# Seconds until 90 % of the domains were done, from a CSV of (seconds, ..., completed): the rate
-# without the tail of the slowest pages, which on the slow farm is most of a run.
+# Seconds until 90 % of the domains were done, from a CSV of (seconds, ..., completed) and
+# optionally the end (seconds, completed): the rate without the tail of the slowest pages, which
+# on the slow farm is most of a run.
 t90_of() {
-  python3 - "$1" "$domains" <<'PY'
+  python3 - "$domains" "$@" <<'PY'
 import csv, sys
-rows = [r for r in csv.DictReader(open(sys.argv[1])) if r.get("completed")]
-goal, last = 0.9 * int(sys.argv[2]), (0.0, 0)
-for r in rows:
-    t, n = float(r["seconds"]), int(r["completed"])
+points = [(float(r["seconds"]), int(r["completed"])) for r in csv.DictReader(open(sys.argv[2])) if r.get("completed")]
+if len(sys.argv) > 4:
+    points.append((float(sys.argv[3]), int(sys.argv[4])))
+goal, last = 0.9 * int(sys.argv[1]), (0.0, 0)
+for t, n in points:
     if n >= goal:
         t0, n0 = last
         print(f"{t0 + (goal - n0) / max(n - n0, 1) * (t - t0):.2f}")
@@ -154,7 +158,7 @@ for run in $(seq 1 "$runs"); do
   pidfile="$out/service-$run.pid"
   # time -> bash -> exec: the service keeps the PID written to the file, and /usr/bin/time reports
   # the rusage of that one process.
-  /usr/bin/time -f "%e %U %S %M" -o "$out/time-$run.txt" \
+  ${PROFILE_CMD:-} /usr/bin/time -f "%e %U %S %M" -o "$out/time-$run.txt" \
     bash -c "${nofile:+ulimit -n $nofile && }echo \$\$ > '$pidfile' && exec '$bin' run-once --drain" \
     > "$out/metrics-$run.jsonl" 2> "$out/service-$run.log" &
   timer=$!
@@ -169,7 +173,7 @@ for run in $(seq 1 "$runs"); do
   completed=$(echo "$counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("completed", 0))')
   errors=$(echo "$counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("error", 0))')
   max_fds=$(tail -n +2 "$out/samples-$run.csv" | cut -d, -f2 | sort -n | tail -1)
-  t90=$(t90_of "$out/samples-$run.csv")
+  t90=$(t90_of "$out/samples-$run.csv" "$elapsed" "$completed")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$completed" "$errors" "$elapsed" "$user" "$sys" "$rss_kb" "${max_fds:-0}" "$farm_cpu" "${t90:--}" >> "$results"
   if ((errors > 0)) && [[ "$db_kind" == postgres ]]; then
     say "  errors by stage and kind (first message of each):"
@@ -210,7 +214,7 @@ fi
 
 python3 - "$results" "$parse_ms" "$curl_rate" <<'PY' | tee -a "$report"
 import statistics, sys
-rows = [line.split("\t") for line in open(sys.argv[1]) if line.strip()]
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
 parse_ms = float(sys.argv[2] or "nan")
 curl = [x.split(":") for x in sys.argv[3].split()]
 domains = int(rows[0][1]) + int(rows[0][2]) if rows else 0
