@@ -209,7 +209,7 @@ for n, _ in enumerate(sys.stdin, 1):
     rate=$(echo "$domains / ($(date +%s.%N) - $start)" | bc -l)
     t90=$(t90_of "$out/curl-$run.csv")
     curl_rate="$curl_rate $rate:${t90:--}"
-    say "curl run $run: --parallel-max $parallel, $(printf '%.0f' "$rate") pages/s, 90 % of pages in ${t90:-?} s"
+    say "curl run $run: --parallel-max $parallel, $(printf '%.1f' "$rate") pages/s, 90 % of pages in ${t90:-?} s"
   done
 fi
 
@@ -221,21 +221,23 @@ curl = [x.split(":") for x in sys.argv[3].split()]
 domains = int(rows[0][1]) + int(rows[0][2]) if rows else 0
 def stat(values, fmt):
     values = sorted(values)
+    if fmt == "rate":  # whole numbers, but tenths for the few domains/s of a slow drain
+        fmt = "{:.1f}" if values[-1] < 20 else "{:.0f}"
     return f"{fmt.format(statistics.median(values))} ({fmt.format(values[0])}-{fmt.format(values[-1])})"
 rate = [int(r[1]) / float(r[3]) for r in rows]
 cpu = [(float(r[4]) + float(r[5])) / max(int(r[1]), 1) * 1000 for r in rows]
 print(f"runs: {len(rows)}, completed {stat([int(r[1]) for r in rows], '{:.0f}')}, error {stat([int(r[2]) for r in rows], '{:.0f}')}")
 rate90 = [0.9 * domains / float(r[9]) for r in rows if r[9] not in ("-", "")]
-print(f"domains/s: {stat(rate, '{:.0f}')}" + (f"; until 90 % done: {stat(rate90, '{:.0f}')}" if rate90 else ""))
+print(f"domains/s: {stat(rate, 'rate')}" + (f"; until 90 % done: {stat(rate90, 'rate')}" if rate90 else ""))
 print(f"service CPU per domain: {stat(cpu, '{:.2f}')} ms")
 print(f"bare parse CPU per page: {parse_ms:.2f} ms; CPU per domain / parse: {stat([c / parse_ms for c in cpu], '{:.2f}')}")
 print(f"peak RSS: {stat([int(r[6]) / 1024 for r in rows], '{:.0f}')} MiB; most open descriptors: {stat([int(r[7]) for r in rows], '{:.0f}')}")
 print(f"farm CPU per domain: {stat([float(r[8]) / max(int(r[1]), 1) * 1000 for r in rows], '{:.3f}')} ms")
 if curl:
     whole = [float(c[0]) for c in curl]
-    print(f"curl pages/s: {stat(whole, '{:.0f}')}; service / curl: {statistics.median(rate) / statistics.median(whole):.2f}")
+    print(f"curl pages/s: {stat(whole, 'rate')}; service / curl: {statistics.median(rate) / statistics.median(whole):.2f}")
     curl90 = [0.9 * domains / float(c[1]) for c in curl if c[1] != "-"]
     if curl90 and rate90:
-        print(f"until 90 % done, curl pages/s: {stat(curl90, '{:.0f}')}; service / curl: {statistics.median(rate90) / statistics.median(curl90):.2f}")
+        print(f"until 90 % done, curl pages/s: {stat(curl90, 'rate')}; service / curl: {statistics.median(rate90) / statistics.median(curl90):.2f}")
 PY
 echo "report: $report"
