@@ -128,9 +128,11 @@ t90_of() {
 import csv, sys
 points = [(float(r["seconds"]), int(r["completed"])) for r in csv.DictReader(open(sys.argv[2])) if r.get("completed")]
 if len(sys.argv) > 4:
-    points.append((float(sys.argv[3]), int(sys.argv[4])))
+    end = float(sys.argv[3])
+    # The sampler's clock starts a moment after the run's: no sample counts past the end.
+    points = [(min(t, end), n) for t, n in points] + [(end, int(sys.argv[4]))]
 goal, last = 0.9 * int(sys.argv[1]), (0.0, 0)
-for t, n in points:
+for t, n in sorted(points):
     if n >= goal:
         t0, n0 = last
         print(f"{t0 + (goal - n0) / max(n - n0, 1) * (t - t0):.2f}")
