@@ -1,46 +1,245 @@
 #!/usr/bin/env bash
-# Times `run-once --drain` over generated home pages (about 50 KB each, gzip-compressed, served
-# from memory by examples/bench_farm.rs) against PostgreSQL: domains per second, CPU seconds and
-# peak RSS of the service process.
+# Drain benchmark: times `run-once --drain` of DOMAINS domains served by the local site farm
+# (examples/bench_farm.rs) and reports, per run: domains/s, service CPU per domain (user+sys of
+# the service process alone), that CPU divided by a bare `scraper::Html::parse_document` of the
+# same pages measured in the same invocation (examples/bench_parse.rs), peak RSS, the farm's own
+# CPU, and a once-a-second CSV of the service's open descriptors and RSS.
 #
-# Usage: benches/drain.sh [PAGES] [POSTGRES_ADMIN_URL]
+# Usage: benches/drain.sh [options] [DOMAINS] [POSTGRES_ADMIN_URL]
+#   --farm varied|slow|lorem   what the farm serves (FARM_MODE; default varied)
+#   --domains N                domains to add and drain (DOMAINS; default 2000)
+#   --runs N                   repeat the drain N times, each on a fresh database (RUNS; default 3)
+#   --set NAME=VALUE           pass DOMAIN_SCHEDULER_NAME=VALUE to the service (repeatable); any
+#                              DOMAIN_SCHEDULER_* already in the environment passes through too
+#   --db postgres|sqlite       the database (DB; default postgres on POSTGRES_ADMIN_URL)
+#   --ulimit N                 run the service under `ulimit -n N`, soft and hard (ULIMIT_NOFILE)
+#   --max-pages N              `add --max-pages N` (home page plus up to N-1 contact pages)
+#   --curl / --no-curl         also time curl --parallel through the farm at the service's pool
+#                              size (CURL; default on for the slow farm)
+#   --out DIR                  where the report and CSVs go (OUT; default target/bench-drain/...)
+#   --no-build                 use the binaries already built (NO_BUILD=1)
+# PROFILE_CMD wraps each drain, for example PROFILE_CMD="perf record -g -o perf.data --" (the
+# profiler follows /usr/bin/time down to the service).
+# Farm settings FARM_SEED, FARM_POOL, FARM_CORPUS_SHARE and FARM_CORPUS are read by both
+# examples (see examples/site_farm/mod.rs). POOL_SIZE, BATCH_SIZE and MAX_INSTANCES are kept as
+# short names for the DOMAIN_SCHEDULER_* settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pages="${1:-2000}"
-admin="${2:-postgres://postgres@127.0.0.1:5432/test}"
-port=18931
+
+farm_mode="${FARM_MODE:-varied}" domains="${DOMAINS:-2000}" runs="${RUNS:-3}" db_kind="${DB:-postgres}"
+admin="${POSTGRES_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}" nofile="${ULIMIT_NOFILE:-}"
+max_pages="${MAX_PAGES:-}" curl_mode="${CURL:-auto}" out="${OUT:-}" no_build="${NO_BUILD:-0}"
+[[ -n "${POOL_SIZE:-}" ]] && export DOMAIN_SCHEDULER_FETCHER_POOL_SIZE="$POOL_SIZE"
+[[ -n "${BATCH_SIZE:-}" ]] && export DOMAIN_SCHEDULER_BATCH_SIZE="$BATCH_SIZE"
+[[ -n "${MAX_INSTANCES:-}" ]] && export DOMAIN_SCHEDULER_MAX_INSTANCES="$MAX_INSTANCES"
+positional=()
+while (($#)); do
+  case "$1" in
+    --farm) farm_mode="$2"; shift ;;
+    --domains) domains="$2"; shift ;;
+    --runs) runs="$2"; shift ;;
+    --set) export "DOMAIN_SCHEDULER_${2%%=*}=${2#*=}"; shift ;;
+    --db) db_kind="$2"; shift ;;
+    --ulimit) nofile="$2"; shift ;;
+    --max-pages) max_pages="$2"; shift ;;
+    --curl) curl_mode=on ;;
+    --no-curl) curl_mode=off ;;
+    --out) out="$2"; shift ;;
+    --no-build) no_build=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+    -*) echo "drain.sh: unknown option $1" >&2; exit 2 ;;
+    *) positional+=("$1") ;;
+  esac
+  shift
+done
+((${#positional[@]} > 0)) && domains="${positional[0]}"
+((${#positional[@]} > 1)) && admin="${positional[1]}"
+case "$farm_mode" in varied|slow|lorem) ;; *) echo "drain.sh: --farm varied, slow or lorem" >&2; exit 2 ;; esac
+case "$db_kind" in postgres|sqlite) ;; *) echo "drain.sh: --db postgres or sqlite" >&2; exit 2 ;; esac
+# Every farm site is on one address, where real sites are spread over many: lift the service's
+# per-address bound unless the caller sets it, or it alone would cap the fetches in flight.
+export DOMAIN_SCHEDULER_PER_IP_CONCURRENCY="${DOMAIN_SCHEDULER_PER_IP_CONCURRENCY:-1024}"
+[[ "$curl_mode" == auto ]] && { [[ "$farm_mode" == slow ]] && curl_mode=on || curl_mode=off; }
+export FARM_MODE="$farm_mode"
+
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ds-target}"
-
-cargo build --release --quiet --bin domain-scheduler --example bench_farm
+if [[ "$no_build" != 1 ]]; then
+  cargo build --release --quiet --bin domain-scheduler --example bench_farm --example bench_parse
+fi
 bin="$CARGO_TARGET_DIR/release/domain-scheduler"
+examples="$CARGO_TARGET_DIR/release/examples"
+out="${out:-$CARGO_TARGET_DIR/bench-drain/$(date +%Y%m%d-%H%M%S)-$farm_mode-$domains}"
+mkdir -p "$out"
+report="$out/report.txt"
+settings=$(env | grep '^DOMAIN_SCHEDULER_' | grep -v -e '^DOMAIN_SCHEDULER_FETCH_CONNECT_TO=' -e '^DOMAIN_SCHEDULER_FETCH_SCHEMES=' \
+  -e '^DOMAIN_SCHEDULER_PER_IP_CONCURRENCY=1024$' | sort | tr '\n' ' ' || true)
+say() { echo "$*" | tee -a "$report"; }
 
-"$CARGO_TARGET_DIR/release/examples/bench_farm" "$port" "$pages" &
+port=$((18931 + RANDOM % 500))
+cleanup() {
+  [[ -n "${farm:-}" ]] && kill "$farm" 2>/dev/null || true
+  [[ -n "${dbname:-}" && "$db_kind" == postgres ]] && psql "$admin" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+say "drain benchmark: farm $farm_mode, $domains domains, $runs run(s), database $db_kind, commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+changes'), $(nproc) cores"
+say "service settings: ${settings:-none (defaults)} (per-address bound lifted to 1024 unless set)${nofile:+; ulimit -n $nofile}${max_pages:+; add --max-pages $max_pages}"
+
+"$examples/bench_farm" "$port" "$domains" 2>"$out/farm.log" &
 farm=$!
-trap 'kill $farm 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+say "$(head -1 "$out/farm.log")"
 
-db="bench_drain_$$"
-psql "$admin" -qc "CREATE DATABASE $db" >/dev/null
-url="${admin%/*}/$db"
-trap 'kill $farm 2>/dev/null || true; psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null' EXIT
+list="$out/domains.txt"
+for i in $(seq 0 $((domains - 1))); do echo "site-$i.bench-farm.com"; done > "$list"
 
-list=$(mktemp)
-for i in $(seq 0 $((pages - 1))); do echo "site-$i.bench-farm.com"; done > "$list"
-DATABASE_URL="$url" "$bin" add --file "$list" >/dev/null 2>&1
+# CPU seconds (user+sys) a live process has used so far.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 
-export DATABASE_URL="$url" RUST_LOG=warn \
-  DOMAIN_SCHEDULER_FETCH_CONNECT_TO="127.0.0.1:$port" DOMAIN_SCHEDULER_FETCH_SCHEMES=http \
-  DOMAIN_SCHEDULER_BATCH_SIZE="${BATCH_SIZE:-500}" DOMAIN_SCHEDULER_FETCHER_POOL_SIZE="${POOL_SIZE:-16}" \
-  DOMAIN_SCHEDULER_MAX_INSTANCES="${MAX_INSTANCES:-2}"
-report=$(mktemp)
-${PROFILE_CMD:-} /usr/bin/time -f "%e %U %S %M" -o "$report" "$bin" run-once --drain >/dev/null
-read -r elapsed user sys rss_kb < "$report"
-completed=$("$bin" status | python3 -c 'import json,sys; print(json.load(sys.stdin)["completed"])')
-python3 - "$pages" "$completed" "$elapsed" "$user" "$sys" "$rss_kb" <<'PY'
-import sys
-pages, done, elapsed, user, sys_, rss = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:])
-print(f"domains: {pages}, completed: {done}")
-print(f"wall: {elapsed:.2f} s, domains/s: {done / elapsed:.0f}")
-print(f"CPU: {user + sys_:.2f} s (user {user:.2f}, sys {sys_:.2f}), CPU per domain: {(user + sys_) / max(done, 1) * 1000:.2f} ms")
-print(f"peak RSS: {rss / 1024:.0f} MiB")
+# Domains completed so far in the run's database.
+completed_now() {
+  if [[ "$db_kind" == postgres ]]; then
+    psql "$DATABASE_URL" -qAtc "SELECT count(*) FROM domains WHERE status = 'completed'" 2>/dev/null || echo ""
+  else
+    "$bin" status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("completed", 0))' 2>/dev/null || echo ""
+  fi
+}
+
+# Samples the service's open descriptors, RSS and completed domains once a second until it exits.
+sample() {
+  local pid=$1 csv=$2 start now fds rss done
+  start=$(date +%s.%N)
+  echo "seconds,open_descriptors,rss_mib,completed" > "$csv"
+  while [[ -d /proc/$pid ]]; do
+    fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+    rss=$(awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status" 2>/dev/null || true)
+    done=$(completed_now)
+    now=$(date +%s.%N)
+    [[ -n "$rss" ]] && printf '%.1f,%s,%s,%s\n' "$(echo "$now - $start" | bc)" "$fds" "$rss" "$done" >> "$csv"
+    sleep 1
+  done
+}
+
+# Seconds until 90 % of the domains were done, from a CSV of (seconds, ..., completed) and
+# optionally the end (seconds, completed): the rate without the tail of the slowest pages, which
+# on the slow farm is most of a run.
+t90_of() {
+  python3 - "$domains" "$@" <<'PY'
+import csv, sys
+points = [(float(r["seconds"]), int(r["completed"])) for r in csv.DictReader(open(sys.argv[2])) if r.get("completed")]
+if len(sys.argv) > 4:
+    end = float(sys.argv[3])
+    # The sampler's clock starts a moment after the run's: no sample counts past the end.
+    points = [(min(t, end), n) for t, n in points] + [(end, int(sys.argv[4]))]
+goal, last = 0.9 * int(sys.argv[1]), (0.0, 0)
+for t, n in sorted(points):
+    if n >= goal:
+        t0, n0 = last
+        print(f"{t0 + (goal - n0) / max(n - n0, 1) * (t - t0):.2f}")
+        break
+    last = (t, n)
+else:
+    print("")
 PY
+}
+
+export RUST_LOG="${RUST_LOG:-warn}" DOMAIN_SCHEDULER_FETCH_CONNECT_TO="127.0.0.1:$port" DOMAIN_SCHEDULER_FETCH_SCHEMES=http
+results="$out/runs.tsv"
+: > "$results"
+for run in $(seq 1 "$runs"); do
+  if [[ "$db_kind" == postgres ]]; then
+    dbname="bench_drain_$$_$run"
+    psql "$admin" -qc "CREATE DATABASE $dbname" >/dev/null
+    export DATABASE_URL="${admin%/*}/$dbname"
+  else
+    rm -f "$out/bench.db"*
+    export DATABASE_URL="sqlite://$out/bench.db?mode=rwc"
+  fi
+  "$bin" add --file "$list" ${max_pages:+--max-pages "$max_pages"} >/dev/null 2>"$out/add-$run.log"
+  farm_before=$(cpu_of "$farm")
+  pidfile="$out/service-$run.pid"
+  # time -> bash -> exec: the service keeps the PID written to the file, and /usr/bin/time reports
+  # the rusage of that one process.
+  ${PROFILE_CMD:-} /usr/bin/time -f "%e %U %S %M" -o "$out/time-$run.txt" \
+    bash -c "${nofile:+ulimit -n $nofile && }echo \$\$ > '$pidfile' && exec '$bin' run-once --drain" \
+    > "$out/metrics-$run.jsonl" 2> "$out/service-$run.log" &
+  timer=$!
+  for _ in $(seq 1 100); do [[ -s "$pidfile" ]] && break; sleep 0.01; done
+  sample "$(cat "$pidfile")" "$out/samples-$run.csv" &
+  sampler=$!
+  wait "$timer" || true
+  wait "$sampler" || true
+  farm_cpu=$(echo "$(cpu_of "$farm") - $farm_before" | bc)
+  read -r elapsed user sys rss_kb < <(tail -1 "$out/time-$run.txt")
+  counts=$("$bin" status 2>/dev/null || echo '{}')
+  completed=$(echo "$counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("completed", 0))')
+  errors=$(echo "$counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("error", 0))')
+  max_fds=$(tail -n +2 "$out/samples-$run.csv" | cut -d, -f2 | sort -n | tail -1)
+  t90=$(t90_of "$out/samples-$run.csv" "$elapsed" "$completed")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$completed" "$errors" "$elapsed" "$user" "$sys" "$rss_kb" "${max_fds:-0}" "$farm_cpu" "${t90:--}" >> "$results"
+  if ((errors > 0)) && [[ "$db_kind" == postgres ]]; then
+    say "  errors by stage and kind (first message of each):"
+    psql "$DATABASE_URL" -qAtF ' | ' -c "SELECT stage, kind, count(*), left(min(message), 160) FROM domain_errors GROUP BY 1, 2 ORDER BY 3 DESC" | sed 's/^/    /' | tee -a "$report"
+  fi
+  say "run $run: $completed completed, $errors error, ${elapsed} s (90 % in ${t90:-?} s), user $user s, sys $sys s, peak RSS $((rss_kb / 1024)) MiB, most descriptors ${max_fds:-?}, farm CPU $farm_cpu s; samples in $out/samples-$run.csv"
+  if [[ "$db_kind" == postgres ]]; then
+    psql "$admin" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null; dbname=
+  fi
+done
+
+# The yardstick: a bare parse of the same pages, in the same invocation.
+"$examples/bench_parse" "$domains" > "$out/parse.txt" 2>/dev/null
+parse_ms=$(awk '/^PARSE_CPU_MS_PER_PAGE/ {print $2}' "$out/parse.txt")
+say "$(tail -1 "$out/parse.txt")"
+
+curl_rate=""
+if [[ "$curl_mode" == on ]]; then
+  parallel="${CURL_PARALLEL:-${DOMAIN_SCHEDULER_FETCHER_POOL_SIZE:-8}}"
+  config="$out/curl.conf"
+  for i in $(seq 0 $((domains - 1))); do printf 'url = "http://site-%d.bench-farm.com/"\noutput = "/dev/null"\n' "$i"; done > "$config"
+  for run in $(seq 1 "$runs"); do
+    start=$(date +%s.%N)
+    # One line per finished transfer, stamped as it arrives, for the time to 90 %: written to
+    # stderr, which curl does not buffer (its stdout to a pipe it does, to the end of the run).
+    curl --silent --no-progress-meter --compressed --parallel --parallel-immediate --parallel-max "$parallel" \
+      --connect-to "::127.0.0.1:$port" -K "$config" -w '%{stderr}%{http_code}\n' 2>&1 >/dev/null \
+      | python3 -u -c 'import sys, time
+start = time.monotonic()
+print("seconds,completed")
+for n, _ in enumerate(sys.stdin, 1):
+    print(f"{time.monotonic() - start:.3f},{n}")' > "$out/curl-$run.csv" || true
+    rate=$(echo "$domains / ($(date +%s.%N) - $start)" | bc -l)
+    t90=$(t90_of "$out/curl-$run.csv")
+    curl_rate="$curl_rate $rate:${t90:--}"
+    say "curl run $run: --parallel-max $parallel, $(printf '%.1f' "$rate") pages/s, 90 % of pages in ${t90:-?} s"
+  done
+fi
+
+python3 - "$results" "$parse_ms" "$curl_rate" <<'PY' | tee -a "$report"
+import statistics, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+parse_ms = float(sys.argv[2] or "nan")
+curl = [x.split(":") for x in sys.argv[3].split()]
+domains = int(rows[0][1]) + int(rows[0][2]) if rows else 0
+def stat(values, fmt):
+    values = sorted(values)
+    if fmt == "rate":  # whole numbers, but tenths for the few domains/s of a slow drain
+        fmt = "{:.1f}" if values[-1] < 20 else "{:.0f}"
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(values[0])}-{fmt.format(values[-1])})"
+rate = [int(r[1]) / float(r[3]) for r in rows]
+cpu = [(float(r[4]) + float(r[5])) / max(int(r[1]), 1) * 1000 for r in rows]
+print(f"runs: {len(rows)}, completed {stat([int(r[1]) for r in rows], '{:.0f}')}, error {stat([int(r[2]) for r in rows], '{:.0f}')}")
+rate90 = [0.9 * domains / float(r[9]) for r in rows if r[9] not in ("-", "")]
+print(f"domains/s: {stat(rate, 'rate')}" + (f"; until 90 % done: {stat(rate90, 'rate')}" if rate90 else ""))
+print(f"service CPU per domain: {stat(cpu, '{:.2f}')} ms")
+print(f"bare parse CPU per page: {parse_ms:.2f} ms; CPU per domain / parse: {stat([c / parse_ms for c in cpu], '{:.2f}')}")
+print(f"peak RSS: {stat([int(r[6]) / 1024 for r in rows], '{:.0f}')} MiB; most open descriptors: {stat([int(r[7]) for r in rows], '{:.0f}')}")
+print(f"farm CPU per domain: {stat([float(r[8]) / max(int(r[1]), 1) * 1000 for r in rows], '{:.3f}')} ms")
+if curl:
+    whole = [float(c[0]) for c in curl]
+    print(f"curl pages/s: {stat(whole, 'rate')}; service / curl: {statistics.median(rate) / statistics.median(whole):.2f}")
+    curl90 = [0.9 * domains / float(c[1]) for c in curl if c[1] != "-"]
+    if curl90 and rate90:
+        print(f"until 90 % done, curl pages/s: {stat(curl90, 'rate')}; service / curl: {statistics.median(rate90) / statistics.median(curl90):.2f}")
+PY
+echo "report: $report"

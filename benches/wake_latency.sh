@@ -15,7 +15,7 @@ cargo build --release --quiet --bin domain-scheduler --example bench_farm
 bin="$CARGO_TARGET_DIR/release/domain-scheduler"
 
 hits=$(mktemp)
-BENCH_FARM_LOG_HITS=1 "$CARGO_TARGET_DIR/release/examples/bench_farm" "$farm_port" "$samples" > "$hits" 2>/dev/null &
+FARM_MODE=lorem BENCH_FARM_LOG_HITS=1 "$CARGO_TARGET_DIR/release/examples/bench_farm" "$farm_port" "$samples" > "$hits" 2>/dev/null &
 farm=$!
 db="bench_wake_$$"
 psql "$admin" -qc "CREATE DATABASE $db" >/dev/null
