@@ -329,18 +329,15 @@ async fn malformed_requests_get_a_status_and_a_json_error_naming_the_problem(bac
     assert_eq!(body["error"]["code"], "body_too_large");
 }
 
-/// A quick site and a slow one (4 s), and the service with its one run slot (the default).
-async fn quick_and_slow_sites(db: &TestDb) -> (Farm, Served) {
+/// A quick site and two slow ones (4 s), and the service with its one run slot (the default)
+/// and `extra` settings.
+async fn quick_and_slow_sites(db: &TestDb, extra: &[(&str, &str)]) -> (Farm, Served) {
     let farm = Farm::start().await;
     farm.add("quick-site.com", Site::Html(plain_page("Quick")));
     farm.add("slow-site.com", Site::Slow(Duration::from_secs(4), plain_page("Slow")));
-    let served = Served::start(
-        &db.url,
-        &farm.connect_to(),
-        TOKENS,
-        &[("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "10")],
-    )
-    .await;
+    farm.add("slow-site-2.com", Site::Slow(Duration::from_secs(4), plain_page("Slow too")));
+    let settings = [&[("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "10")], extra].concat();
+    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &settings).await;
     (farm, served)
 }
 
@@ -355,7 +352,11 @@ async fn submit(served: &Served, domain: &str) -> (StatusCode, Value) {
 
 async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
-    let (farm, served) = quick_and_slow_sites(&db).await;
+    let (farm, served) = quick_and_slow_sites(
+        &db,
+        &[("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "1"), ("DOMAIN_SCHEDULER_BATCH_SIZE", "1")],
+    )
+    .await;
     let a = "token-of-tenant-a";
     let (_, body) = submit(&served, "quick-site.com").await;
     wait_for_complete(&served, body["batch_id"].as_str().unwrap()).await;
@@ -370,8 +371,15 @@ async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(bac
         "the retried domain is fetched again at once"
     );
 
-    // One run slot (the default), held by a slow site: a run now is refused.
-    let (status, _) = submit(&served, "slow-site.com").await;
+    // One run slot (the default), held by a run that is still claiming: with one fetcher and
+    // claims of one domain, two slow sites fill the pool while more may be due.
+    let (status, _) = as_tenant(
+        client()
+            .post(served.url("/api/v1/domains"))
+            .json(&json!({"domains": ["slow-site.com", "slow-site-2.com"]})),
+        a,
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     farm.wait_for_requests("slow-site.com", 1).await;
     let (status, body) = as_tenant(client().post(served.url("/api/v1/scheduler/run")), a).await;
@@ -386,7 +394,7 @@ async fn steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy(bac
 /// claimed as soon as the run ends, not at the next tick.
 async fn a_domain_submitted_while_every_slot_is_busy_is_fetched_when_one_frees(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
-    let (farm, served) = quick_and_slow_sites(&db).await;
+    let (farm, served) = quick_and_slow_sites(&db, &[]).await;
     let (status, _) = submit(&served, "slow-site.com").await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(farm.wait_for_requests("slow-site.com", 1).await, 1, "the slow site holds the only run slot");

@@ -57,17 +57,26 @@ async fn insert_pending(db: &TestDb, name: &str, due_in: Duration) {
 async fn processing_pending_domains_while_every_slot_is_busy_claims_them_when_the_run_ends(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
     let farm = Farm::start().await;
-    farm.add("slow-site.com", Site::Slow(Duration::from_secs(5), plain_page("Slow")));
+    farm.add("slow-site.com", Site::Slow(Duration::from_secs(3), plain_page("Slow")));
+    farm.add("slow-site-2.com", Site::Slow(Duration::from_secs(3), plain_page("Slow too")));
     farm.add("due-later.com", Site::Html(plain_page("Due later")));
+    // One fetcher and claims of one domain: two slow sites fill the pool while the run that
+    // claimed them is still claiming, so it holds the only run slot.
     let served = Served::start(
         &db.url,
         &farm.connect_to(),
         TOKENS,
-        &[("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "15"), ("DOMAIN_SCHEDULER_MAX_INSTANCES", "1")],
+        &[
+            ("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "15"),
+            ("DOMAIN_SCHEDULER_MAX_INSTANCES", "1"),
+            ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "1"),
+            ("DOMAIN_SCHEDULER_BATCH_SIZE", "1"),
+        ],
     )
     .await;
-    // Both rows are written before they are due, so no announcement can start their run.
+    // The rows are written before they are due, so no announcement can start their run.
     insert_pending(&db, "slow-site.com", Duration::from_secs(1)).await;
+    insert_pending(&db, "slow-site-2.com", Duration::from_secs(1)).await;
     insert_pending(&db, "due-later.com", Duration::from_secs(3)).await;
     let trigger = || reqwest::Client::new().post(served.url("/api/v3/dev-tools/process-pending-domains"));
 
@@ -92,13 +101,15 @@ async fn processing_pending_domains_while_every_slot_is_busy_claims_them_when_th
 
     let (status, body) = as_tenant_a(trigger()).await;
     assert_eq!((status, body["status"].as_str()), (StatusCode::ACCEPTED, Some("queued")), "{body}");
-    assert!(body["message"].as_str().unwrap().contains("when the current run ends"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("as the current run's fetchers free up"), "{body}");
 
-    assert_eq!(
-        farm.wait_for_requests("due-later.com", 1).await,
-        1,
-        "the pending domain is claimed when the slow run ends, not at the next tick"
-    );
+    // Behind the two slow sites on the one fetcher: give it their time and more.
+    common::wait::wait_until(
+        "the pending domain to be claimed when a fetcher frees up, not at the next tick",
+        Duration::from_secs(30),
+        || async { farm.requests("due-later.com") == 1 },
+    )
+    .await;
 }
 
 /// A scan whose `base_url` is not a domain is refused with the documented error, listing the

@@ -241,12 +241,10 @@ fn serve_starts_on_a_new_sqlite_file_with_no_settings_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let database = dir.path().join("domain-scheduler.db");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !database.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    common::wait::wait_until_blocking("serve to listen", std::time::Duration::from_secs(30), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
     assert!(database.exists(), "serve creates the default SQLite file in the working folder");
-    std::thread::sleep(std::time::Duration::from_millis(500));
     std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));

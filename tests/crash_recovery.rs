@@ -69,7 +69,10 @@ async fn ten_sigkills_during_a_drain_lose_nothing_and_explain_every_retry(backen
     }
 
     // Leases of the last process expire; one drain then finishes the work.
-    tokio::time::sleep(Duration::from_millis(2200)).await;
+    common::wait::wait_until("the killed process's leases to expire", Duration::from_secs(10), || {
+        db.leases_expired()
+    })
+    .await;
     let started = Instant::now();
     let status = drain(&db, &farm, workdir.path()).status().unwrap();
     assert_eq!(status.code(), Some(0));

@@ -141,7 +141,7 @@ pub struct ProcessPendingAnswer {
 /// /api/v1/scheduler/run`, a request while every run slot is busy is not refused: the pending
 /// domains are claimed as soon as the current run ends.
 #[utoipa::path(post, path = "/api/v3/dev-tools/process-pending-domains", security(("bearer" = [])),
-    responses((status = 202, body = ProcessPendingAnswer, description = "A run started (`started`), or every run slot is busy and the pending domains are claimed when the current run ends (`queued`)"),
+    responses((status = 202, body = ProcessPendingAnswer, description = "A run started (`started`), or every run slot is busy and the pending domains are claimed as its fetchers free up (`queued`)"),
                (status = 200, body = ProcessPendingAnswer, description = "No domain was due (`nothing_due`)"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 503, body = ErrorBody, description = "The scheduler is not running")))]
 pub async fn process_pending(
@@ -168,7 +168,7 @@ pub async fn process_pending(
                 run_id: None,
                 status: PendingProcessing::Queued,
                 message:
-                    "every run slot is busy: the pending domains will be claimed when the current run ends"
+                    "every run slot is busy: the pending domains will be claimed as the current run's fetchers free up"
                         .into(),
             }
         }

@@ -53,6 +53,20 @@ impl TestDb {
         domain_scheduler::db::DatabaseSettings::for_url(&self.url).expect("a database URL")
     }
 
+    /// Whether every lease on the database has expired (no `processing` row is still held).
+    pub async fn leases_expired(&self) -> bool {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let db = self.connect().await;
+        let held = entity::domains::Entity::find()
+            .filter(entity::domains::Column::Status.eq(entity::DomainStatus::Processing))
+            .filter(entity::domains::Column::LockedUntil.gte(chrono::Utc::now()))
+            .all(&db)
+            .await
+            .expect("read the leases");
+        let _ = db.close().await;
+        held.is_empty()
+    }
+
     /// A connection to the test database, migrated.
     pub async fn connect(&self) -> DatabaseConnection {
         let db = domain_scheduler::db::connect(&self.settings()).await.expect("connect to the test database");

@@ -28,7 +28,7 @@ use crate::pressure::Pressure;
 use crate::store::claims;
 use crate::store::failures::RetryPolicy;
 use children::Children;
-use policy::ClaimPolicy;
+use policy::{ClaimPolicy, Next};
 use runs::RunBook;
 use work::Claim;
 
@@ -86,7 +86,14 @@ impl Actor for Supervisor {
         let timer = (args.mode == Mode::Serve)
             .then(|| myself.send_interval(args.scheduler.interval, || SupervisorMsg::Tick));
         myself.cast(SupervisorMsg::Tick)?;
-        let claims = ClaimPolicy::new(args.mode, args.scheduler.max_instances, args.scheduler.batch_size);
+        let scheduler = &args.scheduler;
+        let claims = ClaimPolicy::new(
+            args.mode,
+            scheduler.max_instances,
+            scheduler.batch_size,
+            scheduler.fetcher_pool_size,
+            scheduler.interval,
+        );
         Ok(SupervisorState {
             args,
             children,
@@ -128,7 +135,7 @@ impl Actor for Supervisor {
                     state.cause = Some(cause);
                 }
                 state.close_outlived_runs().await;
-                state.claims.announced(state.runs.len());
+                state.claims.announced();
                 state.claim_while_free(&myself).await?;
             }
             SupervisorMsg::RunNow(cause, reply) => {
@@ -138,10 +145,8 @@ impl Actor for Supervisor {
             SupervisorMsg::Done { run_id, domain_id, outcome } => {
                 metrics::counter!("domain_scheduler_domains_processed_total", "outcome" => outcome.as_str())
                     .increment(1);
-                if state.runs.report(run_id, domain_id, outcome) {
-                    state.close_run(run_id).await;
-                    state.after_run(&myself).await?;
-                }
+                let finished = state.runs.report(run_id, domain_id, outcome).then_some(run_id);
+                state.after_report(&myself, finished).await?;
             }
             SupervisorMsg::Shutdown(reply) => {
                 if let Some(timer) = state.timer.take() {
@@ -205,14 +210,16 @@ impl Actor for Supervisor {
 impl SupervisorState {
     /// The answer to a request for a run now.
     async fn run_now(&mut self) -> RunNowAnswer {
-        if self.claims.is_stopping() || self.claims.slots_full(self.runs.len()) {
+        let in_flight = self.in_flight();
+        if self.claims.slots_full(in_flight.claiming_runs) {
             return RunNowAnswer::AtCapacity;
         }
         if self.args.pressure.pause().is_some() {
             return RunNowAnswer::Paused(self.args.pressure.describe().unwrap_or_default());
         }
-        match self.claim_one().await {
-            Claim::Started(run_id) => RunNowAnswer::Started(run_id),
+        let Next::Open(size) = self.claims.next(in_flight) else { return RunNowAnswer::AtCapacity };
+        match self.claim_into(None, size).await {
+            Claim::Claimed { run_id, .. } => RunNowAnswer::Started(run_id),
             Claim::NothingDue => RunNowAnswer::NothingDue,
             Claim::Failed => RunNowAnswer::Paused(self.args.pressure.describe().unwrap_or_default()),
         }

@@ -1,10 +1,18 @@
-//! When the supervisor claims: the claim policy, apart from the actor so it can be tested
-//! without one. No I/O, no clock.
+//! When the supervisor claims, and how much: the claim policy, apart from the actor so it can
+//! be tested without one. No I/O, no clock: the caller says what is in flight.
 //!
-//! A claim happens while a run slot is free (`max_instances`) and the mode allows: at each
-//! tick, when new work is announced, and at once when a run ends behind a full claim (a
-//! backlog) or after work was announced while every slot was busy, so neither waits for the
-//! next tick.
+//! Fetchers must never wait for a run's slowest page while domains are due. So a run keeps
+//! claiming as fetchers free up: it holds up to two domains per fetcher (one being fetched,
+//! one waiting), and claims again whenever there is room for a worthwhile claim. Each claim
+//! takes at most `batch_size` domains. A run stops claiming when a claim finds fewer domains
+//! than it asked for (nothing more is due), or once it has claimed for an interval, so runs
+//! stay bounded and each gets its row and metrics line; the next run then takes over at once.
+//! `max_instances` bounds the runs claiming at once; a run that has stopped claiming only waits
+//! for its last domains and no longer holds a slot. `run-once` claims once.
+
+use std::time::Duration;
+
+use uuid::Uuid;
 
 use super::Mode;
 
@@ -13,74 +21,123 @@ pub struct ClaimPolicy {
     mode: Mode,
     max_instances: usize,
     batch_size: usize,
+    pool_size: usize,
+    /// How long a run claims before the next one takes over.
+    run_length: Duration,
     runs_started: u64,
-    /// The last claim came back full: more is probably due.
-    backlog: bool,
-    /// New work was announced while every run slot was busy.
-    announced_while_busy: bool,
+    /// New work was announced and not yet looked for (the pool was full).
+    announced: bool,
     stopping: bool,
 }
 
-/// What to do once a run has finished.
+/// What is in flight, as the policy needs to see it.
+#[derive(Clone, Copy, Debug)]
+pub struct InFlight {
+    /// Domains claimed and not yet reported.
+    pub held: usize,
+    /// The claiming run, and how long it has run.
+    pub claiming: Option<(Uuid, Duration)>,
+    pub claiming_runs: usize,
+}
+
+/// What to do now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AfterRun {
-    /// Claim again now.
-    ClaimNow,
-    /// Wait for the next tick or announcement.
+pub enum Next {
+    /// Claim up to this many domains into the claiming run.
+    Refill(Uuid, usize),
+    /// The claiming run has claimed long enough: it stops claiming.
+    Retire(Uuid),
+    /// Open a new run with a claim of up to this many domains.
+    Open(usize),
+    /// Claim nothing now.
     Wait,
-    /// The mode's work is done: stop.
-    Stop,
 }
 
 impl ClaimPolicy {
-    pub fn new(mode: Mode, max_instances: u32, batch_size: u32) -> ClaimPolicy {
+    pub fn new(
+        mode: Mode,
+        max_instances: u32,
+        batch_size: u32,
+        pool_size: u32,
+        run_length: Duration,
+    ) -> ClaimPolicy {
         ClaimPolicy {
             mode,
             max_instances: max_instances as usize,
             batch_size: batch_size as usize,
+            pool_size: pool_size.max(1) as usize,
+            run_length,
             runs_started: 0,
-            backlog: false,
-            announced_while_busy: false,
+            announced: false,
             stopping: false,
         }
     }
 
-    /// Every slot holds a run in flight.
-    pub fn slots_full(&self, open_runs: usize) -> bool {
-        open_runs >= self.max_instances
+    /// The smallest claim worth a round trip to the database: a fetcher's worth of work when
+    /// the pool is small, more when it is large.
+    fn worthwhile(&self) -> usize {
+        self.batch_size.min(self.pool_size).max(1)
     }
 
-    /// A claim may start now.
-    pub fn may_claim(&self, open_runs: usize) -> bool {
-        let once_done = self.mode == Mode::Once && self.runs_started > 0;
-        !(self.stopping || self.slots_full(open_runs) || once_done)
-    }
-
-    /// Records a claim of `count` domains (a run starts when `count > 0`).
-    pub fn claimed(&mut self, count: usize) {
-        self.backlog = count >= self.batch_size;
-        if count > 0 {
-            self.runs_started += 1;
+    /// What to claim now.
+    pub fn next(&self, in_flight: InFlight) -> Next {
+        if self.stopping {
+            return Next::Wait;
+        }
+        if let Some((run, age)) = in_flight.claiming
+            && (self.mode == Mode::Once || age >= self.run_length)
+        {
+            return Next::Retire(run);
+        }
+        // `run-once` claims one run of `batch_size`, as it always has.
+        let room = match self.mode {
+            Mode::Once => self.batch_size,
+            _ => (self.pool_size * 2).saturating_sub(in_flight.held),
+        };
+        if room < self.worthwhile() {
+            return Next::Wait;
+        }
+        let size = self.batch_size.min(room);
+        match in_flight.claiming {
+            Some((run, _)) => Next::Refill(run, size),
+            None if self.mode == Mode::Once && self.runs_started > 0 => Next::Wait,
+            None if in_flight.claiming_runs >= self.max_instances => Next::Wait,
+            None => Next::Open(size),
         }
     }
 
-    /// New work was announced: with every slot busy, claim when one frees.
-    pub fn announced(&mut self, open_runs: usize) {
-        self.announced_while_busy |= !self.stopping && self.slots_full(open_runs);
+    /// Every slot holds a claiming run: a new run cannot open.
+    pub fn slots_full(&self, claiming_runs: usize) -> bool {
+        self.stopping || claiming_runs >= self.max_instances
     }
 
-    /// A run has ended, `open_runs` are left.
-    pub fn after_run(&mut self, open_runs: usize) -> AfterRun {
-        match self.mode {
-            Mode::Once if open_runs == 0 => AfterRun::Stop,
-            Mode::Once => AfterRun::Wait,
-            Mode::Drain => AfterRun::ClaimNow,
-            Mode::Serve if self.backlog || self.announced_while_busy => {
-                self.announced_while_busy = false;
-                AfterRun::ClaimNow
-            }
-            Mode::Serve => AfterRun::Wait,
-        }
+    /// Records that a run was opened.
+    pub fn opened(&mut self) {
+        self.runs_started += 1;
+        self.announced = false;
+    }
+
+    /// Records that a claim took `took` of the `asked` domains; true when the run should stop
+    /// claiming (nothing more is due).
+    pub fn claimed(&mut self, asked: usize, took: usize) -> bool {
+        self.announced = false;
+        took < asked
+    }
+
+    /// New work was announced: look for it as soon as the pool has room.
+    pub fn announced(&mut self) {
+        self.announced = !self.stopping;
+    }
+
+    /// Whether a fetcher freeing up is a reason to look for work: a run is claiming, or work
+    /// was announced while the pool was full.
+    pub fn look_when_room(&self, in_flight: InFlight) -> bool {
+        !self.stopping && (in_flight.claiming.is_some() || self.announced)
+    }
+
+    /// A run has closed and `open_runs` are left: whether the mode's work is done.
+    pub fn done_after_run(&self, open_runs: usize) -> bool {
+        self.mode == Mode::Once && open_runs == 0
     }
 
     /// Nothing was claimed and nothing is in flight: `run-once` is done.
@@ -92,63 +149,89 @@ impl ClaimPolicy {
     pub fn stop(&mut self) {
         self.stopping = true;
     }
-
-    pub fn is_stopping(&self) -> bool {
-        self.stopping
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn once_claims_one_run_and_stops_when_it_ends() {
-        let mut policy = ClaimPolicy::new(Mode::Once, 4, 10);
-        assert!(policy.may_claim(0));
-        policy.claimed(10);
-        assert!(!policy.may_claim(1), "one run only, even with free slots");
-        assert_eq!(policy.after_run(0), AfterRun::Stop);
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn idle() -> InFlight {
+        InFlight { held: 0, claiming: None, claiming_runs: 0 }
+    }
+
+    fn claiming(run: Uuid, held: usize, age: Duration) -> InFlight {
+        InFlight { held, claiming: Some((run, age)), claiming_runs: 1 }
     }
 
     #[test]
-    fn drain_claims_again_after_every_run_and_stops_when_nothing_is_left() {
-        let mut policy = ClaimPolicy::new(Mode::Drain, 1, 10);
-        policy.claimed(3);
-        assert_eq!(policy.after_run(0), AfterRun::ClaimNow, "even after a partial claim");
-        policy.claimed(0);
+    fn a_claim_takes_at_most_batch_size_and_at_most_the_room_of_the_pool() {
+        let policy = ClaimPolicy::new(Mode::Serve, 1, 100, 16, MINUTE);
+        assert_eq!(policy.next(idle()), Next::Open(32), "two per fetcher, below the batch size");
+        let policy = ClaimPolicy::new(Mode::Serve, 1, 10, 16, MINUTE);
+        assert_eq!(policy.next(idle()), Next::Open(10), "the batch size is the largest claim");
+    }
+
+    #[test]
+    fn a_claiming_run_refills_as_fetchers_free_up() {
+        let policy = ClaimPolicy::new(Mode::Serve, 1, 100, 16, MINUTE);
+        let run = Uuid::new_v4();
+        assert_eq!(policy.next(claiming(run, 32, Duration::ZERO)), Next::Wait, "the pool is full");
+        assert_eq!(policy.next(claiming(run, 20, Duration::ZERO)), Next::Wait, "not yet a worthwhile claim");
+        assert_eq!(policy.next(claiming(run, 16, Duration::ZERO)), Next::Refill(run, 16));
+        assert!(policy.look_when_room(claiming(run, 16, Duration::ZERO)));
+    }
+
+    #[test]
+    fn a_run_stops_claiming_when_nothing_more_is_due_or_after_an_interval() {
+        let mut policy = ClaimPolicy::new(Mode::Serve, 1, 100, 16, MINUTE);
+        assert!(policy.claimed(32, 7), "a short claim: nothing more is due");
+        assert!(!policy.claimed(32, 32));
+        let run = Uuid::new_v4();
+        assert_eq!(policy.next(claiming(run, 3, MINUTE)), Next::Retire(run));
+        let retired = InFlight { held: 3, claiming: None, claiming_runs: 0 };
+        assert_eq!(policy.next(retired), Next::Open(29), "the next run takes over at once");
+    }
+
+    #[test]
+    fn a_run_that_stopped_claiming_holds_no_slot() {
+        let policy = ClaimPolicy::new(Mode::Serve, 1, 100, 16, MINUTE);
+        let straggler_only = InFlight { held: 1, claiming: None, claiming_runs: 0 };
+        assert_eq!(policy.next(straggler_only), Next::Open(31), "fetchers do not wait for its slowest page");
+        assert!(policy.slots_full(1));
+    }
+
+    #[test]
+    fn once_claims_one_run_that_never_refills() {
+        let mut policy = ClaimPolicy::new(Mode::Once, 4, 50, 16, MINUTE);
+        assert_eq!(policy.next(idle()), Next::Open(50), "one run of the batch size, whatever the pool");
+        policy.opened();
+        let run = Uuid::new_v4();
+        assert_eq!(policy.next(claiming(run, 50, Duration::ZERO)), Next::Retire(run));
+        assert_eq!(policy.next(InFlight { held: 50, claiming: None, claiming_runs: 0 }), Next::Wait);
+        assert!(policy.done_after_run(0));
+    }
+
+    #[test]
+    fn work_announced_while_the_pool_is_full_is_looked_for_when_it_has_room() {
+        let mut policy = ClaimPolicy::new(Mode::Serve, 1, 100, 4, MINUTE);
+        let full = InFlight { held: 8, claiming: None, claiming_runs: 0 };
+        assert!(!policy.look_when_room(full));
+        policy.announced();
+        assert_eq!(policy.next(full), Next::Wait);
+        assert!(policy.look_when_room(full));
+        policy.opened();
+        assert!(!policy.look_when_room(InFlight { held: 4, claiming: None, claiming_runs: 0 }), "once");
+    }
+
+    #[test]
+    fn nothing_is_claimed_while_stopping_and_drain_ends_with_nothing_in_flight() {
+        let mut policy = ClaimPolicy::new(Mode::Drain, 2, 10, 4, MINUTE);
         assert!(policy.nothing_left(0));
-        assert!(!policy.nothing_left(1), "not while a run is in flight");
-    }
-
-    #[test]
-    fn serve_claims_again_at_once_only_behind_a_backlog() {
-        let mut policy = ClaimPolicy::new(Mode::Serve, 1, 10);
-        policy.claimed(10);
-        assert_eq!(policy.after_run(0), AfterRun::ClaimNow, "a full claim: more is due");
-        policy.claimed(4);
-        assert_eq!(policy.after_run(0), AfterRun::Wait, "a partial claim: wait for the tick");
-        assert!(!policy.nothing_left(0), "serve never stops by itself");
-    }
-
-    #[test]
-    fn work_announced_while_every_slot_is_busy_is_claimed_when_one_frees() {
-        let mut policy = ClaimPolicy::new(Mode::Serve, 2, 10);
-        policy.claimed(3);
-        policy.announced(1);
-        assert_eq!(policy.after_run(0), AfterRun::Wait, "a slot was free: the announcement was served");
-        policy.announced(2);
-        assert!(!policy.may_claim(2));
-        assert_eq!(policy.after_run(1), AfterRun::ClaimNow);
-        assert_eq!(policy.after_run(0), AfterRun::Wait, "once");
-    }
-
-    #[test]
-    fn nothing_is_claimed_while_stopping() {
-        let mut policy = ClaimPolicy::new(Mode::Serve, 2, 10);
+        assert!(!policy.nothing_left(1));
         policy.stop();
-        assert!(!policy.may_claim(0));
-        policy.announced(2);
-        assert!(policy.is_stopping());
+        assert_eq!(policy.next(idle()), Next::Wait);
+        assert!(policy.slots_full(0));
     }
 }

@@ -1,5 +1,7 @@
 //! The bookkeeping of runs in flight: which domains each still waits for, how each ended, and
-//! the run's metrics once the last one reports. No I/O: the supervisor writes what it returns.
+//! the run's metrics once the last one reports. A run is *claiming* while it may still take
+//! more domains as fetchers free up; once it stops claiming it only waits for its last domains.
+//! No I/O: the supervisor writes what it returns.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -18,6 +20,7 @@ pub struct Run {
     started: Instant,
     started_at: DateTime<Utc>,
     claimed: u32,
+    claiming: bool,
     remaining: HashSet<Uuid>,
     tally: HashMap<Outcome, u32>,
 }
@@ -32,21 +35,71 @@ pub struct FinishedRun {
 #[derive(Default)]
 pub struct RunBook {
     runs: HashMap<Uuid, Run>,
+    /// Domains claimed and not yet reported, over every run.
+    held: usize,
 }
 
 impl RunBook {
-    /// Opens a run for the claimed `domains`.
+    /// Opens a claiming run for the claimed `domains`.
     pub fn open(&mut self, run_id: Uuid, span: tracing::Span, domains: impl IntoIterator<Item = Uuid>) {
-        let remaining: HashSet<Uuid> = domains.into_iter().collect();
         let run = Run {
             span,
             started: Instant::now(),
             started_at: Utc::now(),
-            claimed: remaining.len() as u32,
-            remaining,
+            claimed: 0,
+            claiming: true,
+            remaining: HashSet::new(),
             tally: HashMap::new(),
         };
         self.runs.insert(run_id, run);
+        self.add(run_id, domains);
+    }
+
+    /// Adds the domains of a further claim to a run.
+    pub fn add(&mut self, run_id: Uuid, domains: impl IntoIterator<Item = Uuid>) {
+        let Some(run) = self.runs.get_mut(&run_id) else { return };
+        for domain in domains {
+            if run.remaining.insert(domain) {
+                run.claimed += 1;
+                self.held += 1;
+            }
+        }
+    }
+
+    /// The run that is claiming, with how long it has run; the oldest when there are several.
+    pub fn claiming(&self) -> Option<(Uuid, Duration)> {
+        self.runs
+            .iter()
+            .filter(|(_, run)| run.claiming)
+            .max_by_key(|(_, run)| run.started.elapsed())
+            .map(|(id, run)| (*id, run.started.elapsed()))
+    }
+
+    /// The span of run `run_id` (a disabled span for an unknown run).
+    pub fn span(&self, run_id: Uuid) -> tracing::Span {
+        self.runs.get(&run_id).map(|run| run.span.clone()).unwrap_or_else(tracing::Span::none)
+    }
+
+    /// How many runs are claiming.
+    pub fn claiming_runs(&self) -> usize {
+        self.runs.values().filter(|run| run.claiming).count()
+    }
+
+    /// The run takes no more domains; returns true when it has none left to wait for (it can
+    /// be closed).
+    pub fn stop_claiming(&mut self, run_id: Uuid) -> bool {
+        match self.runs.get_mut(&run_id) {
+            Some(run) => {
+                run.claiming = false;
+                run.remaining.is_empty()
+            }
+            None => false,
+        }
+    }
+
+    /// Domains claimed and not yet reported, over every run.
+    pub fn held_count(&self) -> usize {
+        self.held
     }
 
     pub fn len(&self) -> usize {
@@ -62,14 +115,16 @@ impl RunBook {
         self.runs.values().flat_map(|run| run.remaining.iter().copied())
     }
 
-    /// Counts `domain`'s outcome; returns true when that was the run's last domain. A domain
-    /// reported twice, or of a run no longer in flight, counts nothing.
+    /// Counts `domain`'s outcome; returns true when that was the last domain of a run that no
+    /// longer claims (the run can be closed). A domain reported twice, or of a run no longer in
+    /// flight, counts nothing.
     pub fn report(&mut self, run_id: Uuid, domain: Uuid, outcome: Outcome) -> bool {
         let Some(run) = self.runs.get_mut(&run_id) else { return false };
         if run.remaining.remove(&domain) {
+            self.held -= 1;
             *run.tally.entry(outcome).or_default() += 1;
         }
-        run.remaining.is_empty()
+        run.remaining.is_empty() && !run.claiming
     }
 
     /// Runs open longer than `limit`: their domains' actors died with them, and the domains
@@ -81,6 +136,7 @@ impl RunBook {
     /// Closes a run: its figures, with the domains that never reported counted as skipped.
     pub fn close(&mut self, run_id: Uuid, instance_id: &str) -> Option<FinishedRun> {
         let run = self.runs.remove(&run_id)?;
+        self.held -= run.remaining.len();
         let count = |outcome| run.tally.get(&outcome).copied().unwrap_or(0);
         let successful = count(Outcome::Completed);
         let failed = count(Outcome::Failed);
@@ -122,7 +178,10 @@ mod tests {
         let mut book = RunBook::default();
         let run = Uuid::new_v4();
         let domains = ids(5);
-        book.open(run, tracing::Span::none(), domains.clone());
+        book.open(run, tracing::Span::none(), domains[..3].to_vec());
+        book.add(run, domains[3..].to_vec());
+        assert_eq!(book.held_count(), 5);
+        assert!(!book.stop_claiming(run), "domains are still out");
         tokio::time::advance(Duration::from_secs(3)).await;
         let outcomes =
             [Outcome::Completed, Outcome::Completed, Outcome::Retried, Outcome::Failed, Outcome::Deferred];
@@ -136,6 +195,7 @@ mod tests {
         assert_eq!(metrics.success_rate, 0.5);
         assert_eq!(metrics.duration_seconds, 3.0, "the run's own clock");
         assert!(book.is_empty());
+        assert_eq!(book.held_count(), 0);
     }
 
     #[tokio::test(start_paused = true)]
@@ -144,11 +204,25 @@ mod tests {
         let run = Uuid::new_v4();
         let domains = ids(2);
         book.open(run, tracing::Span::none(), domains.clone());
+        book.stop_claiming(run);
         assert!(!book.report(run, domains[0], Outcome::Completed));
         assert!(!book.report(run, domains[0], Outcome::Failed), "the second report changes nothing");
         assert!(!book.report(Uuid::new_v4(), domains[1], Outcome::Completed), "an unknown run");
         let metrics = book.close(run, "a").unwrap().metrics;
         assert_eq!((metrics.domains_successful, metrics.domains_failed, metrics.domains_skipped), (1, 0, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_claiming_run_is_not_finished_by_its_last_domain() {
+        let mut book = RunBook::default();
+        let run = Uuid::new_v4();
+        let domains = ids(1);
+        book.open(run, tracing::Span::none(), domains.clone());
+        assert!(!book.report(run, domains[0], Outcome::Completed), "it may still take more");
+        assert_eq!(book.claiming().map(|(id, _)| id), Some(run));
+        assert!(book.stop_claiming(run), "nothing left to wait for: close it");
+        assert_eq!(book.claiming(), None);
+        assert_eq!(book.claiming_runs(), 0);
     }
 
     #[tokio::test(start_paused = true)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use ractor::{ActorProcessingErr, ActorRef};
 use uuid::Uuid;
 
-use super::policy::AfterRun;
+use super::policy::{InFlight, Next};
 use super::{Mode, SupervisorState};
 use crate::actors::messages::{ErrorRecorderMsg, FetcherPoolMsg, PersisterMsg, SupervisorMsg, WorkItem};
 use crate::domain_name::DomainName;
@@ -16,15 +16,28 @@ use crate::store::{claims, runs};
 
 /// What a claim found.
 pub enum Claim {
-    Started(Uuid),
+    /// Domains were claimed into this run; `more_due` when the claim came back full.
+    Claimed {
+        run_id: Uuid,
+        more_due: bool,
+    },
     NothingDue,
     /// The database refused: nothing was claimed, and the pressure says for how long to wait.
     Failed,
 }
 
 impl SupervisorState {
-    /// Claims runs while slots are free and domains are due. During a shortage of the
-    /// service's own, it claims nothing and looks again when the pause ends.
+    pub(super) fn in_flight(&self) -> InFlight {
+        InFlight {
+            held: self.runs.held_count(),
+            claiming: self.runs.claiming(),
+            claiming_runs: self.runs.claiming_runs(),
+        }
+    }
+
+    /// Claims as the policy says: refills the claiming run, or opens a new one, until the pool
+    /// is full or nothing more is due. During a shortage of the service's own, it claims
+    /// nothing and looks again when the pause ends.
     pub(super) async fn claim_while_free(
         &mut self,
         myself: &ActorRef<SupervisorMsg>,
@@ -33,17 +46,27 @@ impl SupervisorState {
             self.wake_after(myself, wait);
             return Ok(());
         }
-        if self.claims.may_claim(self.runs.len()) {
-            match claims::recover_expired(&self.args.db, self.args.policy.max_attempts).await {
-                Ok(0) => {}
-                Ok(recovered) => tracing::info!(recovered, "took back domains whose lease expired"),
-                Err(error) => tracing::debug!(%error, "cannot look for expired leases"),
+        let mut recovered = false;
+        loop {
+            let next = self.claims.next(self.in_flight());
+            // Leases that expired are taken back before a run opens, not at every refill: a
+            // refill happens while this instance's own domains are in flight.
+            if matches!(next, Next::Open(_)) && !recovered {
+                recovered = true;
+                self.recover_expired().await;
             }
-        }
-        while self.claims.may_claim(self.runs.len()) {
-            match self.claim_one().await {
-                Claim::Started(_) => {}
-                Claim::NothingDue => break,
+            let claim = match next {
+                Next::Wait => break,
+                Next::Retire(run_id) => {
+                    self.stop_claiming(run_id).await;
+                    continue;
+                }
+                Next::Refill(run_id, size) => self.claim_into(Some(run_id), size).await,
+                Next::Open(size) => self.claim_into(None, size).await,
+            };
+            match claim {
+                Claim::Claimed { more_due: true, .. } => {}
+                Claim::Claimed { more_due: false, .. } | Claim::NothingDue => break,
                 Claim::Failed => {
                     self.give_up_on_a_lasting_outage();
                     let wait = self.args.pressure.pause().unwrap_or(Duration::from_secs(1));
@@ -56,6 +79,21 @@ impl SupervisorState {
             myself.stop(Some("nothing left to do".into()));
         }
         Ok(())
+    }
+
+    async fn recover_expired(&mut self) {
+        match claims::recover_expired(&self.args.db, self.args.policy.max_attempts).await {
+            Ok(0) => {}
+            Ok(recovered) => tracing::info!(recovered, "took back domains whose lease expired"),
+            Err(error) => tracing::debug!(%error, "cannot look for expired leases"),
+        }
+    }
+
+    /// The run takes no more domains; it is closed if none is left out.
+    pub(super) async fn stop_claiming(&mut self, run_id: Uuid) {
+        if self.runs.stop_claiming(run_id) {
+            self.close_run(run_id).await;
+        }
     }
 
     /// `run-once` has no one to wait for: after a lease's length of database outage it stops
@@ -71,15 +109,11 @@ impl SupervisorState {
         }
     }
 
-    /// Claims one batch and starts its run.
-    pub(super) async fn claim_one(&mut self) -> Claim {
-        let scheduler = &self.args.scheduler;
-        let claimed = claims::claim(
-            &self.args.db,
-            &self.args.instance_id,
-            scheduler.batch_size.into(),
-            scheduler.lease,
-        );
+    /// Claims up to `size` due domains into run `into`, or into a new run, and hands them to
+    /// the fetcher pool. A claim that comes back short ends the run's claiming.
+    pub(super) async fn claim_into(&mut self, into: Option<Uuid>, size: usize) -> Claim {
+        let claimed =
+            claims::claim(&self.args.db, &self.args.instance_id, size as u64, self.args.scheduler.lease);
         let claimed = match claimed.await {
             Ok(claimed) => {
                 self.args.pressure.relieved(Shortage::Database);
@@ -91,47 +125,64 @@ impl SupervisorState {
                 return Claim::Failed;
             }
         };
-        self.claims.claimed(claimed.len());
-        if claimed.is_empty() {
-            self.cause = None;
-            return Claim::NothingDue;
-        }
-        let run_id = Uuid::new_v4();
-        let span = tracing::info_span!(parent: None, "scheduler.run", run.id = %run_id, claimed = claimed.len(), instance = %self.args.instance_id);
-        if let Some(cause) = self.cause.take() {
-            span.follows_from(&cause);
-        }
-        self.runs.open(run_id, span.clone(), claimed.iter().map(|row| row.id));
-        for row in claimed {
-            let item_span = tracing::info_span!(parent: &span, "domain.process", domain = %row.domain, domain.id = %row.id, attempt = row.attempts, outcome = tracing::field::Empty);
-            // A row another program inserted may hold a name `add` would refuse: it is recorded
-            // as such and never fetched.
-            let parsed = DomainName::parse(&row.domain);
-            let item = WorkItem {
-                run_id,
-                domain_id: row.id,
-                domain: parsed.clone().unwrap_or_else(|_| DomainName::as_stored(row.domain.clone())),
-                attempts: row.attempts,
-                max_pages: row.max_pages,
-                span: item_span,
-            };
-            let sent = match parsed {
-                Ok(_) => self.children.pool.cast(FetcherPoolMsg::Process(item)).map_err(|e| e.to_string()),
-                Err(reason) => {
-                    let failure = Failure::new(
-                        Stage::Fetch,
-                        Kind::InvalidDomain,
-                        format!("{:?}: {reason}", row.domain),
-                    );
-                    let record = ErrorRecorderMsg::Record { item, failure: failure.permanent() };
-                    self.children.downstream.error_recorder().cast(record).map_err(|e| e.to_string())
-                }
-            };
-            if let Err(error) = sent {
-                tracing::warn!(%error, "an actor is unavailable; the domain comes back when its lease expires");
+        let short = self.claims.claimed(size, claimed.len());
+        tracing::debug!(asked = size, claimed = claimed.len(), refill = into.is_some(), "claimed");
+        let run_id = match into {
+            Some(run_id) => {
+                self.runs.add(run_id, claimed.iter().map(|row| row.id));
+                run_id
             }
+            None if claimed.is_empty() => {
+                self.cause = None;
+                return Claim::NothingDue;
+            }
+            None => {
+                let run_id = Uuid::new_v4();
+                let span = tracing::info_span!(parent: None, "scheduler.run", run.id = %run_id, claimed = tracing::field::Empty, instance = %self.args.instance_id);
+                if let Some(cause) = self.cause.take() {
+                    span.follows_from(&cause);
+                }
+                self.runs.open(run_id, span, claimed.iter().map(|row| row.id));
+                self.claims.opened();
+                run_id
+            }
+        };
+        let span = self.runs.span(run_id);
+        for row in claimed {
+            self.dispatch(run_id, &span, row);
         }
-        Claim::Started(run_id)
+        if short {
+            self.stop_claiming(run_id).await;
+        }
+        Claim::Claimed { run_id, more_due: !short }
+    }
+
+    /// Hands one claimed row to the fetcher pool as a work item of run `run_id`.
+    fn dispatch(&self, run_id: Uuid, run_span: &tracing::Span, row: entity::domains::Model) {
+        let item_span = tracing::info_span!(parent: run_span, "domain.process", domain = %row.domain, domain.id = %row.id, attempt = row.attempts, outcome = tracing::field::Empty);
+        // A row another program inserted may hold a name `add` would refuse: it is recorded as
+        // such and never fetched.
+        let parsed = DomainName::parse(&row.domain);
+        let item = WorkItem {
+            run_id,
+            domain_id: row.id,
+            domain: parsed.clone().unwrap_or_else(|_| DomainName::as_stored(row.domain.clone())),
+            attempts: row.attempts,
+            max_pages: row.max_pages,
+            span: item_span,
+        };
+        let sent = match parsed {
+            Ok(_) => self.children.pool.cast(FetcherPoolMsg::Process(item)).map_err(|e| e.to_string()),
+            Err(reason) => {
+                let failure =
+                    Failure::new(Stage::Fetch, Kind::InvalidDomain, format!("{:?}: {reason}", row.domain));
+                let record = ErrorRecorderMsg::Record { item, failure: failure.permanent() };
+                self.children.downstream.error_recorder().cast(record).map_err(|e| e.to_string())
+            }
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, "an actor is unavailable; the domain comes back when its lease expires");
+        }
     }
 
     /// A run whose domains have not all reported within a lease (their actor died with them)
@@ -146,6 +197,7 @@ impl SupervisorState {
     /// Writes the run's row and metrics line.
     pub(super) async fn close_run(&mut self, run_id: Uuid) {
         let Some(finished) = self.runs.close(run_id, &self.args.instance_id) else { return };
+        finished.span.record("claimed", finished.metrics.domains_claimed);
         if let Err(error) = runs::insert(&self.args.db, &finished.metrics).await {
             tracing::warn!(%error, %run_id, "cannot write the scheduler_runs row");
         }
@@ -154,21 +206,29 @@ impl SupervisorState {
         self.args.reports.lock().unwrap_or_else(|p| p.into_inner()).push(finished.metrics);
     }
 
-    /// After a run: claim again at once behind a backlog, or stop when the mode says so.
-    pub(super) async fn after_run(
+    /// A domain has reported: close its run if it was the last, then claim again if the pool
+    /// has room and there is reason to (a claiming run, announced work, or a drain).
+    pub(super) async fn after_report(
         &mut self,
         myself: &ActorRef<SupervisorMsg>,
+        run_finished: Option<Uuid>,
     ) -> Result<(), ActorProcessingErr> {
+        if let Some(run_id) = run_finished {
+            self.close_run(run_id).await;
+            if self.claims.done_after_run(self.runs.len()) {
+                myself.stop(Some("run finished".into()));
+                return Ok(());
+            }
+        }
         if self.stopping.is_some() {
             if self.runs.is_empty() {
                 self.complete_shutdown(myself).await;
             }
             return Ok(());
         }
-        match self.claims.after_run(self.runs.len()) {
-            AfterRun::Stop => myself.stop(Some("run finished".into())),
-            AfterRun::ClaimNow => myself.cast(SupervisorMsg::Wake)?,
-            AfterRun::Wait => {}
+        let drained = self.args.mode == Mode::Drain && self.runs.is_empty();
+        if self.claims.look_when_room(self.in_flight()) || drained {
+            self.claim_while_free(myself).await?;
         }
         Ok(())
     }
