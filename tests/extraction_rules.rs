@@ -51,6 +51,24 @@ fn an_upper_case_shortcut_icon_is_the_favicon_and_mask_icon_is_not() {
 }
 
 #[test]
+fn an_icon_link_with_an_empty_href_is_skipped_for_the_next_icon() {
+    // A theme's favicon option left empty, then WordPress's own site icon links.
+    for empty in ["", "   "] {
+        let page = format!(
+            r#"<head><link rel="shortcut icon" href="{empty}" type="image/x-icon" />
+            <link rel="apple-touch-icon" href="https://example.org/wp-content/uploads/2023/05/cropped-icon-180x180.png" />
+            <link rel="icon" href="https://example.org/wp-content/uploads/2023/05/cropped-icon-32x32.png" sizes="32x32" />
+            <link rel="icon" href="https://example.org/wp-content/uploads/2023/05/cropped-icon-192x192.png" sizes="192x192" /></head>"#
+        );
+        assert_eq!(
+            run("https://example.org/", &page).favicon_url.as_deref(),
+            Some("https://example.org/wp-content/uploads/2023/05/cropped-icon-32x32.png"),
+            "href={empty:?}"
+        );
+    }
+}
+
+#[test]
 fn the_logo_comes_from_the_organisation_even_inside_a_graph() {
     let page = r#"<script type="application/ld+json">{"@graph":[{"@type":"WebSite"},{"@type":"Organization","logo":{"@type":"ImageObject","contentUrl":"/img/logo.svg"}}]}</script>
         <header><img class="site-logo" src="/other.png"></header>"#;

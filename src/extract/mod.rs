@@ -432,13 +432,15 @@ fn canonical(document: &Document<'_>) -> Option<String> {
 }
 
 fn favicon(document: &Document<'_>) -> Option<String> {
+    // A link whose href resolves to nothing (empty, blank, `data:`) is passed over: a theme's
+    // empty favicon option must not hide the site icon links after it.
     let link_with = |wanted: &str| {
         document
             .elements
             .links
             .iter()
-            .find(|l| rel_tokens(l).iter().any(|t| t == wanted))
-            .and_then(|l| document.resolve(attr(l.value(), "href")?))
+            .filter(|l| rel_tokens(l).iter().any(|t| t == wanted))
+            .find_map(|l| document.resolve(attr(l.value(), "href")?))
     };
     link_with("icon").or_else(|| link_with("apple-touch-icon")).or_else(|| document.resolve("/favicon.ico"))
 }
