@@ -8,15 +8,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// Spans of `text` that look like a phone number: a `+`, `(` or digit, then digits and the
-/// usual separators (space, no-break space, `.`, `-`, `/`, parentheses), ending in a digit. A
-/// plain byte scan: the page's whole visible text goes through it.
+/// usual separators (see [`separator_width`]), ending in a digit. A plain byte scan: the page's
+/// whole visible text goes through it.
 fn candidates(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
-    let separator = |i: usize| match bytes[i] {
-        b' ' | b'.' | b'-' | b'/' | b'(' | b')' => Some(1),
-        0xC2 if bytes.get(i + 1) == Some(&0xA0) => Some(2),
-        _ => None,
-    };
+    let separator = |i: usize| separator_width(bytes, i);
     let mut spans = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
@@ -50,6 +46,35 @@ fn candidates(text: &str) -> Vec<(usize, usize)> {
         i = j.max(i + 1);
     }
     spans
+}
+
+/// The length in bytes of the separator at `bytes[at]`, if one is there: space, `.`, `-`, `/`,
+/// parentheses, and the characters that look like a space or a hyphen (no-break space U+00A0,
+/// narrow no-break space U+202F, hyphen U+2010, non-breaking hyphen U+2011, figure dash U+2012,
+/// en dash U+2013), which word processors and page builders put between digit groups.
+fn separator_width(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes[at] {
+        b' ' | b'.' | b'-' | b'/' | b'(' | b')' => Some(1),
+        0xC2 if bytes.get(at + 1) == Some(&0xA0) => Some(2),
+        0xE2 if bytes.get(at + 1) == Some(&0x80) && matches!(bytes.get(at + 2), Some(0x90..=0x93 | 0xAF)) => {
+            Some(3)
+        }
+        _ => None,
+    }
+}
+
+/// `raw` with the separators that look like a space or a hyphen written as one, which the
+/// number parser reads (it knows the hyphens, not the narrow no-break space).
+fn plain_separators(raw: &str) -> std::borrow::Cow<'_, str> {
+    let looks_like = |c: char| match c {
+        '\u{a0}' | '\u{202f}' => Some(' '),
+        '\u{2010}'..='\u{2013}' => Some('-'),
+        _ => None,
+    };
+    if raw.is_ascii() || !raw.chars().any(|c| looks_like(c).is_some()) {
+        return raw.into();
+    }
+    raw.chars().map(|c| looks_like(c).unwrap_or(c)).collect::<String>().into()
 }
 
 /// The first index from `from` of a digit, `+` or `(`, or `bytes.len()`. Most of a page's text
@@ -108,11 +133,12 @@ impl Reader {
 
     /// `raw` as a valid number in E.164, if it is one.
     pub fn read(&mut self, raw: &str) -> Option<String> {
-        let key = same_number_key(raw);
+        let raw = plain_separators(raw);
+        let key = same_number_key(&raw);
         if let Some(known) = self.by_text.get(key.as_ref()) {
             return known.clone();
         }
-        let read = self.read_afresh(raw);
+        let read = self.read_afresh(&raw);
         self.by_text.insert(key.into_owned(), read.clone());
         read
     }
@@ -177,10 +203,10 @@ fn is_price(before: &str, after: &str) -> bool {
 
 /// What `phonenumber::parse` reads the same whatever the spacing: `+44 20 7946 0000`,
 /// `+44-20-7946-0000` and `+442079460000` are one number, parsed once. Only for text made of
-/// digits, `+`, parentheses and the separators the parser drops (space, no-break space, `.`,
-/// `-`, `/`); other text (letters, an extension) is its own key.
+/// digits, `+`, parentheses and the separators the parser drops (space, `.`, `-`, `/`, after
+/// [`plain_separators`]); other text (letters, an extension) is its own key.
 fn same_number_key(raw: &str) -> std::borrow::Cow<'_, str> {
-    let separator = |c: char| matches!(c, ' ' | '\u{a0}' | '.' | '-' | '/');
+    let separator = |c: char| matches!(c, ' ' | '.' | '-' | '/');
     let plain = raw.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')') || separator(c));
     if plain && raw.contains(separator) {
         raw.chars().filter(|&c| !separator(c)).collect()
