@@ -19,10 +19,11 @@ const NOT_EMAIL_ENDINGS: [&str; 10] =
 const PLACEHOLDER_DOMAINS: [&str; 5] =
     ["example.com", "example.org", "example.net", "domain.com", "email.com"];
 
-pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
+pub(super) fn fill(document: &Document<'_>, options: &super::ExtractOptions, metadata: &mut Metadata) {
     let mut emails = Vec::new();
     let mut phones = Vec::new();
-    let mut phone_reader = super::phones::Reader::new(default_region(document));
+    let region = page_region(document).or(options.default_phone_region);
+    let mut phone_reader = super::phones::Reader::new(region);
     for anchor in &document.elements.anchors {
         let Some(href) = super::attr(anchor.value(), "href") else { continue };
         let href = href.trim();
@@ -110,9 +111,9 @@ fn after_cloudflare_path(href: &str) -> Option<&str> {
     Some(CLOUDFLARE_PATH_FINDER.find(rest.as_bytes()).map_or(rest, |end| &rest[..end]))
 }
 
-/// The region for numbers written without `+CC`: the page's language region, else the
+/// The region the page names for numbers written without `+CC`: its language region, else its
 /// country-code top-level domain.
-fn default_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
+fn page_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
     let from_tag = |tag: &str| {
         let region = tag.split(['-', '_']).nth(1)?.to_ascii_uppercase();
         region.parse::<phonenumber::country::Id>().ok()

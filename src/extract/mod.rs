@@ -328,14 +328,46 @@ fn inside_svg(element: &ElementRef<'_>) -> bool {
     element.ancestors().filter_map(ElementRef::wrap).any(|a| a.value().name().eq_ignore_ascii_case("svg"))
 }
 
-/// Runs every rule chain over one parse of the page.
+/// What the user knows that a page may not say. The default reads every page on its own
+/// evidence alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExtractOptions {
+    /// The region of phone numbers written without `+CC` on a page that names no region of its
+    /// own (by its `lang` or `og:locale` region or its country-code domain, which win over this);
+    /// docs/extraction.md gives the whole order.
+    pub default_phone_region: Option<phonenumber::country::Id>,
+}
+
+/// `code` as a region whose phone numbers can be read: an ISO 3166-1 alpha-2 code in any case,
+/// surrounding spaces ignored (`UK` is read as `GB`, as its domains are). `None` for a code that
+/// names no region of the phone number metadata.
+pub fn phone_region(code: &str) -> Option<phonenumber::country::Id> {
+    let code = code.trim().to_ascii_uppercase();
+    let code = if code == "UK" { "GB".to_owned() } else { code };
+    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    phonenumber::metadata::DATABASE.by_id(code.as_str())?;
+    code.parse().ok()
+}
+
+/// Runs every rule chain over one parse of the page, with the default options.
 pub fn extract(page: &Page<'_>) -> Metadata {
-    extract_with_contact_links(page, 0).0
+    extract_with_options(page, &ExtractOptions::default(), 0).0
 }
 
 /// [`extract`], plus up to `limit` same-site links to contact, about, imprint or legal pages,
 /// best first, read from the same parse (the fetcher follows them when `max_pages` allows).
 pub fn extract_with_contact_links(page: &Page<'_>, limit: usize) -> (Metadata, Vec<Url>) {
+    extract_with_options(page, &ExtractOptions::default(), limit)
+}
+
+/// [`extract_with_contact_links`] with `options`.
+pub fn extract_with_options(
+    page: &Page<'_>,
+    options: &ExtractOptions,
+    contact_links: usize,
+) -> (Metadata, Vec<Url>) {
     let html = Html::parse_document(within_depth(page.html));
     let mut document = Document::parse(page, &html);
     let organization = organization(&document);
@@ -348,9 +380,9 @@ pub fn extract_with_contact_links(page: &Page<'_>, limit: usize) -> (Metadata, V
         logo_url: logo(&document, organization.as_ref()),
         ..Metadata::default()
     };
-    contacts::fill(&document, &mut metadata);
+    contacts::fill(&document, options, &mut metadata);
     tech::fill(&document, &mut metadata);
-    let links = contacts::contact_links(&document, page.url, limit);
+    let links = contacts::contact_links(&document, page.url, contact_links);
     metadata.domain_metadata = domain_metadata(std::mem::take(&mut document.meta), organization);
     (metadata, links)
 }
