@@ -14,6 +14,65 @@ fn phones_with(url: &str, html: &str, options: &ExtractOptions) -> Vec<String> {
     extract_with_options(&Page { html, headers: &headers, url: &url }, options, 0).0.phone_numbers
 }
 
+/// A small business's page as a page builder writes it: the number in the header, the address
+/// block of the footer (the post code on the line above the number), a second office and a
+/// number written with its country code.
+fn landscaping_page(html_tag: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>{html_tag}<head><meta charset="UTF-8"><title>Desert Bloom Landscaping | Phoenix, AZ</title></head>
+<body class="home page-template-default"><header class="site-header"><div class="header-cta">Call us: (602) 808-2378</div></header>
+<main><h1>Landscaping in Phoenix</h1><p>Serving the Valley since 2009. Free estimates on projects over $1,500.</p></main>
+<footer class="site-footer"><div class="footer-widget"><h4 class="widget-title">Contact</h4>
+<p>1234 N Central Ave, Suite 200<br>Phoenix, AZ 85004<br>(602) 808-2378</p>
+<p>Las Vegas office: 702.670.8287</p><p>Chicago: +1 312-513-1139</p></div>
+<p class="copyright">&copy; 2009&ndash;2024 Desert Bloom Landscaping LLC</p></footer></body></html>"#
+    )
+}
+
+#[test]
+fn north_american_numbers_on_an_english_page_without_a_region_are_read() {
+    for html_tag in [r#"<html lang="en">"#, "<html>"] {
+        assert_eq!(
+            phones("https://desertbloomlandscaping.com/", &landscaping_page(html_tag)),
+            vec!["+16028082378", "+17026708287", "+13125131139"],
+            "{html_tag}"
+        );
+    }
+}
+
+#[test]
+fn a_north_american_tel_link_on_an_english_page_without_a_region_is_read() {
+    for href in ["tel:602-296-2822", "tel:6022962822", "tel:1-602-296-2822", "tel:(602)%20296-2822"] {
+        let page = format!(
+            r#"<html lang="en"><body><div class="elementor-widget-button"><a href="{href}" class="elementor-button-link elementor-button elementor-size-sm" role="button">
+            <span class="elementor-button-text">Call Now</span></a></div></body></html>"#
+        );
+        assert_eq!(phones("https://azpoolpros.com/", &page), vec!["+16022962822"], "{href}");
+    }
+}
+
+#[test]
+fn north_american_numbers_are_not_inferred_on_a_page_in_another_language() {
+    for html_tag in [r#"<html lang="es">"#, r#"<html lang="fr">"#] {
+        let page = landscaping_page(html_tag);
+        assert_eq!(phones("https://desertbloomlandscaping.com/", &page), vec!["+13125131139"], "{html_tag}");
+    }
+}
+
+#[test]
+fn north_american_numbers_on_lines_of_their_own_are_each_read() {
+    for html_tag in [r#"<html lang="en">"#, r#"<html lang="en-US">"#] {
+        let page = format!(
+            r#"{html_tag}<body><footer><div class="footer-widget"><p>Suite 2<br>(602) 808-2378<br>(602) 808-2380<br>1-800-826-4766</p></div></footer></body></html>"#
+        );
+        assert_eq!(
+            phones("https://desertbloomlandscaping.com/", &page),
+            vec!["+16028082378", "+16028082380", "+18008264766"],
+            "{html_tag}"
+        );
+    }
+}
+
 #[test]
 fn dashes_and_no_break_spaces_between_digit_groups_are_separators() {
     let page = "<html lang=\"en-US\"><body><div class=\"elementor-widget-icon-list\"><ul class=\"elementor-icon-list-items\">\
@@ -67,4 +126,37 @@ fn extract_reads_with_the_default_options() {
     let html = r#"<html lang="en"><body><p>Call 020 7946 0000 or +1 312-513-1139</p></body></html>"#;
     let page = Page { html, headers: &headers, url: &url };
     assert_eq!(extract(&page), extract_with_options(&page, &ExtractOptions::default(), 0).0);
+}
+
+/// Digits on English pages that have the North American shape, or come close, and are not
+/// phone numbers.
+#[test]
+fn north_american_look_alikes_are_not_phone_numbers() {
+    let traps = [
+        ("order number", "Order #602-808-2378 has shipped."),
+        ("order number, spelled out", "Your order number: 602-808-2378"),
+        ("invoice", "Invoice No. 702.670.8287"),
+        ("ISBN-13", "ISBN 978-1-4028-9462-6"),
+        ("ISBN-10", "ISBN 0-306-40615-2"),
+        ("SKU", "SKU: 602-808-2378"),
+        ("ZIP+4", "Phoenix, AZ 85004-1234"),
+        ("dotted date", "Updated 2024.01.15"),
+        ("US date", "Posted 01-15-2024"),
+        ("version", "Requires WordPress 6.4.2, tested up to 6.5.10"),
+        ("coordinates", "33.448376, -112.074036"),
+        ("price", "Now only $602.808.2378"),
+        ("EIN", "EIN: 86-1234567"),
+        ("year range", "© 2009-2024"),
+        ("IP address", "Server 192.168.100.200"),
+        ("part of a longer number", "Tracking 1Z 602-808-2378-44"),
+        ("fax stays out", "Fax: (602) 808-2379"),
+    ];
+    for (label, text) in traps {
+        let page = format!(r#"<html lang="en"><body><p>{text}</p></body></html>"#);
+        assert_eq!(
+            phones("https://desertbloomlandscaping.com/", &page),
+            Vec::<String>::new(),
+            "{label}: {text}"
+        );
+    }
 }

@@ -22,8 +22,7 @@ const PLACEHOLDER_DOMAINS: [&str; 5] =
 pub(super) fn fill(document: &Document<'_>, options: &super::ExtractOptions, metadata: &mut Metadata) {
     let mut emails = Vec::new();
     let mut phones = Vec::new();
-    let region = page_region(document).or(options.default_phone_region);
-    let mut phone_reader = super::phones::Reader::new(region);
+    let mut phone_reader = super::phones::Reader::new(national_numbers(document, options, metadata));
     for anchor in &document.elements.anchors {
         let Some(href) = super::attr(anchor.value(), "href") else { continue };
         let href = href.trim();
@@ -109,6 +108,24 @@ fn after_cloudflare_path(href: &str) -> Option<&str> {
     let start = CLOUDFLARE_PATH_FINDER.find(href.as_bytes())? + CLOUDFLARE_PATH.len();
     let rest = &href[start..];
     Some(CLOUDFLARE_PATH_FINDER.find(rest.as_bytes()).map_or(rest, |end| &rest[..end]))
+}
+
+/// How numbers written without `+CC` are read: in the page's region, else in the default
+/// region, else, on a page in English or in no stated language, as North American numbers when
+/// written the North American way (docs/extraction.md).
+fn national_numbers(
+    document: &Document<'_>,
+    options: &super::ExtractOptions,
+    metadata: &Metadata,
+) -> super::phones::National {
+    use super::phones::National;
+    match page_region(document).or(options.default_phone_region) {
+        Some(region) => National::In(region),
+        None if metadata.language.as_deref().is_none_or(|language| language == "en") => {
+            National::NorthAmerican
+        }
+        None => National::Unread,
+    }
 }
 
 /// The region the page names for numbers written without `+CC`: its language region, else its

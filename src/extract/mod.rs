@@ -5,6 +5,7 @@
 //! first match wins.
 
 mod contacts;
+mod north_american;
 mod obfuscation;
 mod phone_validity;
 mod phones;

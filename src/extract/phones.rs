@@ -7,10 +7,21 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// A span of text that looks like a phone number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    /// The first bytes of a run of digits and separators too long to be one number (several
+    /// numbers on lines of their own): not read as it stands, but searched for North American
+    /// numbers.
+    cut: bool,
+}
+
 /// Spans of `text` that look like a phone number: a `+`, `(` or digit, then digits and the
-/// usual separators (see [`separator_width`]), ending in a digit. A plain byte scan: the page's
-/// whole visible text goes through it.
-fn candidates(text: &str) -> Vec<(usize, usize)> {
+/// usual separators (see [`separator_width`]), ending in a digit, at most 25 bytes. A plain
+/// byte scan: the page's whole visible text goes through it.
+fn candidates(text: &str) -> Vec<Candidate> {
     let bytes = text.as_bytes();
     let separator = |i: usize| separator_width(bytes, i);
     let mut spans = Vec::new();
@@ -41,7 +52,9 @@ fn candidates(text: &str) -> Vec<(usize, usize)> {
             }
         }
         if end > start && end - start >= 7 && !bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
-            spans.push((start, end));
+            spans.push(Candidate { start, end, cut: false });
+        } else if j - start > 24 && bytes.get(end).is_some_and(u8::is_ascii_digit) {
+            spans.push(Candidate { start, end, cut: true });
         }
         i = j.max(i + 1);
     }
@@ -95,9 +108,11 @@ fn next_possible_start(bytes: &[u8], from: usize) -> usize {
 }
 
 /// Labels of identifiers that are digits but never phone numbers, looked for just before a
-/// candidate; a VAT number may carry its country's two letters between label and digits.
+/// candidate; a VAT number may carry its country's two letters between label and digits. The
+/// English labels of product codes and of order, invoice, case and similar numbers keep out the
+/// North American look-alikes (`Order #602-808-2378`).
 static IDENTIFIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(siret|siren|rcs|tva|vat|p\.?\s?iva|partita\s+iva|kvk|hrb|hra|iban|bic|btw|ust|steuer|nif|cif|abn|ein|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|c\.?f\.?|ust-?id(nr)?\.?)\W{0,12}$|(tva|vat|btw|ust-?id(nr)?\.?|nif|cif)\W{0,12}[a-z]{2}\W{0,3}$")
+    Regex::new(r"(?i)(siret|siren|rcs|tva|vat|p\.?\s?iva|partita\s+iva|kvk|hrb|hra|iban|bic|btw|ust|steuer|nif|cif|abn|ein|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|c\.?f\.?|ust-?id(nr)?\.?|\b(isbn(-?1[03])?|issn|sku|upc|ean|gtin|mpn|(order|invoice|tracking|confirmation|reference|ref|case|ticket|item|part|model|serial|policy|claim|licen[cs]e|lic|permit)\.?\s*(no|nr|number|num|id|#)))\W{0,12}$|(tva|vat|btw|ust-?id(nr)?\.?|nif|cif)\W{0,12}[a-z]{2}\W{0,3}$")
         .unwrap_or_else(|_| unreachable!())
 });
 static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -115,23 +130,38 @@ static PARSE_CACHE_FOR_EVERY_REGION: LazyLock<()> = LazyLock::new(|| {
     cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).set_capacity(1_000);
 });
 
+/// How a page's numbers written without `+CC` are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum National {
+    /// In this region: the page's own, else the user's default. In a region that dials +1, a
+    /// number of North American shape is also found beside other digits (a post code before it,
+    /// another number after it).
+    In(phonenumber::country::Id),
+    /// As North American numbers, when written the North American way (see
+    /// [`super::north_american`]): a page in English, or in no stated language, that names no
+    /// region.
+    NorthAmerican,
+    /// Not at all.
+    Unread,
+}
+
 /// Reads the phone numbers of one page. A page often writes the same number several times (the
 /// header, the footer, a `tel:` link beside its text) and `phonenumber` takes tens of
 /// microseconds a number, so each text read, and each number validated, is remembered.
 pub(super) struct Reader {
-    region: Option<phonenumber::country::Id>,
+    national: National,
     by_text: HashMap<String, Option<String>>,
     by_number: HashMap<phonenumber::PhoneNumber, Option<String>>,
 }
 
 impl Reader {
-    /// Numbers written without `+CC` are read in `region`.
-    pub fn new(region: Option<phonenumber::country::Id>) -> Reader {
+    pub fn new(national: National) -> Reader {
         LazyLock::force(&PARSE_CACHE_FOR_EVERY_REGION);
-        Reader { region, by_text: HashMap::new(), by_number: HashMap::new() }
+        Reader { national, by_text: HashMap::new(), by_number: HashMap::new() }
     }
 
-    /// `raw` as a valid number in E.164, if it is one.
+    /// `raw`, which the page says is a phone number (a `tel:` link, a JSON-LD `telephone`), as a
+    /// valid number in E.164, if it is one.
     pub fn read(&mut self, raw: &str) -> Option<String> {
         let raw = plain_separators(raw);
         let key = same_number_key(&raw);
@@ -148,7 +178,14 @@ impl Reader {
         if !(6..=15).contains(&digits) {
             return None;
         }
-        let number = phonenumber::parse(self.region, raw.trim()).ok()?;
+        let region = match self.national {
+            National::In(region) => Some(region),
+            National::NorthAmerican if super::north_american::has_its_digits(raw) => {
+                Some(phonenumber::country::Id::US)
+            }
+            National::NorthAmerican | National::Unread => None,
+        };
+        let number = phonenumber::parse(region, raw.trim()).ok()?;
         if let Some(known) = self.by_number.get(&number) {
             return known.clone();
         }
@@ -157,36 +194,88 @@ impl Reader {
         valid
     }
 
+    /// Whether numbers of North American shape are looked for in the text.
+    fn looks_for_north_american_shapes(&self) -> bool {
+        match self.national {
+            National::In(region) => super::north_american::dials_plus_one(region),
+            National::NorthAmerican => true,
+            National::Unread => false,
+        }
+    }
+
     /// Phone numbers found in `text`, E.164, in order.
     pub fn in_text(&mut self, text: &str) -> Vec<String> {
         let mut found = Vec::new();
-        for (start, end) in candidates(text) {
+        let shapes = self.looks_for_north_american_shapes();
+        // Each run of digits and separators is searched for shapes once, from its first span.
+        let mut shapes_searched_to = 0;
+        for Candidate { start, end, cut } in candidates(text) {
             let raw = text[start..end].trim();
             let digits = raw.bytes().filter(u8::is_ascii_digit).count();
-            if !(8..=15).contains(&digits) || DATE_OR_RANGE.is_match(raw) {
-                continue;
-            }
-            let before = &text[..start];
-            let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
-            if IDENTIFIER_LABEL.is_match(before) {
-                continue;
-            }
-            if is_price(before, &text[end..]) {
+            let whole_fits = !cut && (8..=15).contains(&digits);
+            if (!whole_fits && !shapes)
+                || DATE_OR_RANGE.is_match(raw)
+                || is_labelled_or_priced(text, start, end)
+            {
                 continue;
             }
             // Written without a country code, a number must use its country's national form.
             let international = raw.starts_with('+') || raw.starts_with("00");
-            if !international && self.region.is_none() {
+            let whole = if whole_fits && (international || matches!(self.national, National::In(_))) {
+                self.read(raw)
+            } else {
+                None
+            };
+            if let Some(number) = whole {
+                push_unique(&mut found, number);
                 continue;
             }
-            if let Some(number) = self.read(raw)
-                && !found.contains(&number)
-            {
-                found.push(number);
+            if shapes && start >= shapes_searched_to {
+                let run_end = run_end(text.as_bytes(), start);
+                shapes_searched_to = run_end;
+                for (from, to) in super::north_american::shaped(&text[start..run_end]) {
+                    let (from, to) = (start + from, start + to);
+                    if from > start && is_labelled_or_priced(text, from, to) {
+                        continue;
+                    }
+                    if let Some(number) = self.read(&text[from..to]) {
+                        push_unique(&mut found, number);
+                    }
+                }
             }
         }
         found
     }
+}
+
+fn push_unique(found: &mut Vec<String>, number: String) {
+    if !found.contains(&number) {
+        found.push(number);
+    }
+}
+
+/// The end of the last digit of the run of digits and separators that starts at `start`, at
+/// most 64 bytes on (room for three numbers on lines of their own).
+fn run_end(bytes: &[u8], start: usize) -> usize {
+    let (mut at, mut end) = (start, start);
+    while at < bytes.len() && at - start < 64 {
+        if bytes[at].is_ascii_digit() {
+            at += 1;
+            end = at;
+        } else if let Some(width) = separator_width(bytes, at) {
+            at += width;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Whether the digits at `start..end` follow an identifier's label or stand beside a currency.
+fn is_labelled_or_priced(text: &str, start: usize, end: usize) -> bool {
+    let before = &text[..start];
+    let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
+    IDENTIFIER_LABEL.is_match(before) || is_price(before, &text[end..])
 }
 
 /// Whether a currency is written right after the digits (its first five characters, spaces
@@ -219,7 +308,7 @@ fn same_number_key(raw: &str) -> std::borrow::Cow<'_, str> {
 /// `region`.
 #[cfg(test)]
 pub fn in_text(text: &str, region: Option<phonenumber::country::Id>) -> Vec<String> {
-    Reader::new(region).in_text(text)
+    Reader::new(region.map_or(National::Unread, National::In)).in_text(text)
 }
 
 #[cfg(test)]
@@ -241,7 +330,7 @@ mod tests {
 
     #[test]
     fn spellings_of_one_number_are_parsed_once_and_read_the_same() {
-        let mut reader = Reader::new(Some(Id::GB));
+        let mut reader = Reader::new(National::In(Id::GB));
         for spelling in [
             "+44 20 7946 0000",
             "+44-20-7946-0000",
