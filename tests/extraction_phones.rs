@@ -89,6 +89,40 @@ fn dashes_and_no_break_spaces_between_digit_groups_are_separators() {
     assert_eq!(phones("https://bistrot-dupont.com/", french), vec!["+33142685300"], "narrow no-break spaces");
 }
 
+/// The `@graph` Yoast's local plugin writes, with a business subtype, a contact point, a fax
+/// number and the author.
+const YOAST_GRAPH: &str = r#"<script type="application/ld+json" class="yoast-schema-graph">{"@context":"https://schema.org","@graph":[
+    {"@type":"WebPage","@id":"https://acmeplumbing.com/","url":"https://acmeplumbing.com/","name":"Acme Plumbing"},
+    {"@type":["Organization","Place","Plumber"],"@id":"https://acmeplumbing.com/#organization","name":"Acme Plumbing",
+     "telephone":"+17025695975","faxNumber":"+17025695976",
+     "contactPoint":{"@type":"ContactPoint","telephone":"+1-800-826-4766","contactType":"customer service"},
+     "address":{"@type":"PostalAddress","streetAddress":"4570 W Post Rd","addressLocality":"Las Vegas","postalCode":"89118"}},
+    {"@type":"Person","@id":"https://acmeplumbing.com/#/schema/person/1","name":"admin","telephone":"+17025551234"}]}</script>"#;
+
+#[test]
+fn the_telephone_of_a_json_ld_organisation_is_read() {
+    let page =
+        format!(r#"<html lang="en-US"><head>{YOAST_GRAPH}</head><body><p>Open 24/7</p></body></html>"#);
+    assert_eq!(phones("https://acmeplumbing.com/", &page), vec!["+17025695975", "+18008264766"]);
+}
+
+#[test]
+fn a_json_ld_telephone_list_without_country_code_is_read_like_a_tel_link() {
+    // Rank Math's local business block: a subtype, several numbers, written nationally.
+    let page = r#"<html lang="en"><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+        {"@type":"Dentist","@id":"https://mintcitydental.com/#organization","name":"Mint City Dental",
+         "telephone":["(704) 882-6302","704-882-6310"]}]}</script></head><body></body></html>"#;
+    assert_eq!(phones("https://mintcitydental.com/", page), vec!["+17048826302", "+17048826310"]);
+}
+
+#[test]
+fn a_number_already_in_the_text_is_not_repeated_from_json_ld() {
+    let page = format!(
+        r#"<html lang="en-US"><head>{YOAST_GRAPH}</head><body><footer><a href="tel:+17025695975">(702) 569-5975</a></footer></body></html>"#
+    );
+    assert_eq!(phones("https://acmeplumbing.com/", &page), vec!["+17025695975", "+18008264766"]);
+}
+
 #[test]
 fn the_default_region_reads_national_numbers_of_pages_that_give_none() {
     let options = ExtractOptions { default_phone_region: phone_region("gb") };

@@ -19,7 +19,12 @@ const NOT_EMAIL_ENDINGS: [&str; 10] =
 const PLACEHOLDER_DOMAINS: [&str; 5] =
     ["example.com", "example.org", "example.net", "domain.com", "email.com"];
 
-pub(super) fn fill(document: &Document<'_>, options: &super::ExtractOptions, metadata: &mut Metadata) {
+pub(super) fn fill(
+    document: &Document<'_>,
+    json_ld: &[serde_json::Value],
+    options: &super::ExtractOptions,
+    metadata: &mut Metadata,
+) {
     let mut emails = Vec::new();
     let mut phones = Vec::new();
     let mut phone_reader = super::phones::Reader::new(national_numbers(document, options, metadata));
@@ -62,6 +67,11 @@ pub(super) fn fill(document: &Document<'_>, options: &super::ExtractOptions, met
     }
     for number in phone_reader.in_text(text) {
         push_unique(&mut phones, number);
+    }
+    for telephone in super::json_ld::telephones(json_ld) {
+        if let Some(number) = phone_reader.read(telephone) {
+            push_unique(&mut phones, number);
+        }
     }
     metadata.email_addresses = emails;
     metadata.phone_numbers = phones;

@@ -5,6 +5,7 @@
 //! first match wins.
 
 mod contacts;
+mod json_ld;
 mod north_american;
 mod obfuscation;
 mod phone_validity;
@@ -371,7 +372,8 @@ pub fn extract_with_options(
 ) -> (Metadata, Vec<Url>) {
     let html = Html::parse_document(within_depth(page.html));
     let mut document = Document::parse(page, &html);
-    let organization = organization(&document);
+    let json_ld = json_ld::documents(&document);
+    let organization = organization(&json_ld);
     let mut metadata = Metadata {
         title: title(&document),
         description: description(&document),
@@ -381,7 +383,7 @@ pub fn extract_with_options(
         logo_url: logo(&document, organization.as_ref()),
         ..Metadata::default()
     };
-    contacts::fill(&document, options, &mut metadata);
+    contacts::fill(&document, &json_ld, options, &mut metadata);
     tech::fill(&document, &mut metadata);
     let links = contacts::contact_links(&document, page.url, contact_links);
     metadata.domain_metadata = domain_metadata(std::mem::take(&mut document.meta), organization);
@@ -503,8 +505,9 @@ fn logo(document: &Document<'_>, organization: Option<&serde_json::Value>) -> Op
     })
 }
 
-/// The first JSON-LD organisation of the page (also inside `@graph`).
-fn organization(document: &Document<'_>) -> Option<serde_json::Value> {
+/// The first JSON-LD organisation of `json_ld` (also inside `@graph`, or as an article's
+/// `publisher`): the first that names a logo, else the first one; only it is copied out.
+fn organization(json_ld: &[serde_json::Value]) -> Option<serde_json::Value> {
     const TYPES: [&str; 4] = ["Organization", "LocalBusiness", "Corporation", "OnlineStore"];
     fn is_org(value: &serde_json::Value) -> bool {
         match value.get("@type") {
@@ -515,41 +518,8 @@ fn organization(document: &Document<'_>) -> Option<serde_json::Value> {
             _ => false,
         }
     }
-    /// Breadth first through every object of the document (an organisation is often the
-    /// `publisher` of an article or an entry of `@graph`), at most 8 levels deep.
-    fn organizations<'v>(root: &'v serde_json::Value, found: &mut Vec<&'v serde_json::Value>) {
-        let mut level = vec![root];
-        for _ in 0..8 {
-            let mut next = Vec::new();
-            for value in level {
-                match value {
-                    serde_json::Value::Array(items) => next.extend(items),
-                    serde_json::Value::Object(map) => {
-                        if is_org(value) {
-                            found.push(value);
-                        }
-                        next.extend(map.values());
-                    }
-                    _ => {}
-                }
-            }
-            if next.is_empty() {
-                break;
-            }
-            level = next;
-        }
-    }
-    let documents: Vec<serde_json::Value> = document
-        .elements
-        .json_ld
-        .iter()
-        .filter_map(|script| serde_json::from_str(script.text().collect::<String>().trim()).ok())
-        .collect();
-    let mut found = Vec::new();
-    for root in &documents {
-        organizations(root, &mut found);
-    }
-    // The first organisation that names a logo, else the first one; only it is copied out.
+    let found: Vec<&serde_json::Value> =
+        json_ld::objects(json_ld).into_iter().filter(|o| is_org(o)).collect();
     let chosen = found.iter().find(|org| json_ld_logo(org).is_some()).or(found.first());
     chosen.map(|org| (*org).clone())
 }
