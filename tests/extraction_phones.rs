@@ -162,6 +162,20 @@ fn extract_reads_with_the_default_options() {
     assert_eq!(extract(&page), extract_with_options(&page, &ExtractOptions::default(), 0).0);
 }
 
+#[test]
+fn a_name_that_ends_like_an_identifiers_label_does_not_hide_the_number_after_it() {
+    let german =
+        r#"<html lang="de-DE"><body><p>Ihr Ansprechpartner: Herr Klein, 030 1234 5678</p></body></html>"#;
+    assert_eq!(phones("https://baeckerei-schmidt.de/", german), vec!["+493012345678"], "Klein ends in ein");
+    let english = r#"<html lang="en"><body><p>Dr. Sarah Epstein, (602) 808-2378</p><p>Pacific: 702.670.8287</p></body></html>"#;
+    assert_eq!(phones("https://desertbloomlandscaping.com/", english), vec!["+16028082378", "+17026708287"]);
+    let compound = r#"<html lang="de-DE"><body><p>Umsatzsteuer: 030 1234 5678</p></body></html>"#;
+    assert!(
+        phones("https://baeckerei-schmidt.de/", compound).is_empty(),
+        "a label at the end of a compound still counts"
+    );
+}
+
 /// Digits on English pages that have the North American shape, or come close, and are not
 /// phone numbers.
 #[test]

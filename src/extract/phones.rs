@@ -110,9 +110,11 @@ fn next_possible_start(bytes: &[u8], from: usize) -> usize {
 /// Labels of identifiers that are digits but never phone numbers, looked for just before a
 /// candidate; a VAT number may carry its country's two letters between label and digits. The
 /// English labels of product codes and of order, invoice, case and similar numbers keep out the
-/// North American look-alikes (`Order #602-808-2378`).
+/// North American look-alikes (`Order #602-808-2378`). The short labels must start a word
+/// (`Klein, 030 1234 5678` is a name and a number, not `ein`); the long ones may end one, as in
+/// German compounds (`Umsatzsteuer`).
 static IDENTIFIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(siret|siren|rcs|tva|vat|p\.?\s?iva|partita\s+iva|kvk|hrb|hra|iban|bic|btw|ust|steuer|nif|cif|abn|ein|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|c\.?f\.?|ust-?id(nr)?\.?|\b(isbn(-?1[03])?|issn|sku|upc|ean|gtin|mpn|(order|invoice|tracking|confirmation|reference|ref|case|ticket|item|part|model|serial|policy|claim|licen[cs]e|lic|permit)\.?\s*(no|nr|number|num|id|#)))\W{0,12}$|(tva|vat|btw|ust-?id(nr)?\.?|nif|cif)\W{0,12}[a-z]{2}\W{0,3}$")
+    Regex::new(r"(?i)(\b(siret|siren|rcs|tva|vat|p\.?\s?iva|kvk|hrb|hra|iban|bic|btw|ust|nif|cif|abn|ein|c\.?f\.?|ust-?id(nr)?\.?)|partita\s+iva|steuer|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|\b(isbn(-?1[03])?|issn|sku|upc|ean|gtin|mpn|(order|invoice|tracking|confirmation|reference|ref|case|ticket|item|part|model|serial|policy|claim|licen[cs]e|lic|permit)\.?\s*(no|nr|number|num|id|#)))\W{0,12}$|\b(tva|vat|btw|ust-?id(nr)?\.?|nif|cif)\W{0,12}[a-z]{2}\W{0,3}$")
         .unwrap_or_else(|_| unreachable!())
 });
 static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
