@@ -1,127 +1,21 @@
 //! Phone numbers in visible text: candidates that look like numbers, minus the traps (business
 //! and tax identifiers, bank accounts, dates, year ranges, prices), validated by the
 //! `phonenumber` crate and written in E.164. Pure, never panics.
+//!
+//! `candidates` finds the spans, `traps` refuses the digits that are something else,
+//! `north_american` knows the North American way of writing numbers, and `validity` decides
+//! whether a parsed number is valid.
+
+mod candidates;
+mod north_american;
+mod traps;
+mod validity;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use regex::Regex;
-
-/// A span of text that looks like a phone number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Candidate {
-    start: usize,
-    end: usize,
-    /// The first bytes of a run of digits and separators too long to be one number (several
-    /// numbers on lines of their own): not read as it stands, but searched for North American
-    /// numbers.
-    cut: bool,
-}
-
-/// Spans of `text` that look like a phone number: a `+`, `(` or digit, then digits and the
-/// usual separators (see [`separator_width`]), ending in a digit, at most 25 bytes. A plain
-/// byte scan: the page's whole visible text goes through it.
-fn candidates(text: &str) -> Vec<Candidate> {
-    let bytes = text.as_bytes();
-    let separator = |i: usize| separator_width(bytes, i);
-    let mut spans = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        i = next_possible_start(bytes, i);
-        if i == bytes.len() {
-            break;
-        }
-        let starts = bytes[i].is_ascii_digit()
-            || ((bytes[i] == b'+' || bytes[i] == b'(') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
-        let after_word = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
-        if !starts || after_word {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut end = i;
-        let mut j = i + 1;
-        while j < bytes.len() && j - start <= 24 {
-            if bytes[j].is_ascii_digit() {
-                j += 1;
-                end = j;
-            } else if let Some(width) = separator(j) {
-                j += width;
-            } else {
-                break;
-            }
-        }
-        if end > start && end - start >= 7 && !bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
-            spans.push(Candidate { start, end, cut: false });
-        } else if j - start > 24 && bytes.get(end).is_some_and(u8::is_ascii_digit) {
-            spans.push(Candidate { start, end, cut: true });
-        }
-        i = j.max(i + 1);
-    }
-    spans
-}
-
-/// The length in bytes of the separator at `bytes[at]`, if one is there: space, `.`, `-`, `/`,
-/// parentheses, and the characters that look like a space or a hyphen (no-break space U+00A0,
-/// narrow no-break space U+202F, hyphen U+2010, non-breaking hyphen U+2011, figure dash U+2012,
-/// en dash U+2013), which word processors and page builders put between digit groups.
-fn separator_width(bytes: &[u8], at: usize) -> Option<usize> {
-    match bytes[at] {
-        b' ' | b'.' | b'-' | b'/' | b'(' | b')' => Some(1),
-        0xC2 if bytes.get(at + 1) == Some(&0xA0) => Some(2),
-        0xE2 if bytes.get(at + 1) == Some(&0x80) && matches!(bytes.get(at + 2), Some(0x90..=0x93 | 0xAF)) => {
-            Some(3)
-        }
-        _ => None,
-    }
-}
-
-/// `raw` with the separators that look like a space or a hyphen written as one, which the
-/// number parser reads (it knows the hyphens, not the narrow no-break space).
-fn plain_separators(raw: &str) -> std::borrow::Cow<'_, str> {
-    let looks_like = |c: char| match c {
-        '\u{a0}' | '\u{202f}' => Some(' '),
-        '\u{2010}'..='\u{2013}' => Some('-'),
-        _ => None,
-    };
-    if raw.is_ascii() || !raw.chars().any(|c| looks_like(c).is_some()) {
-        return raw.into();
-    }
-    raw.chars().map(|c| looks_like(c).unwrap_or(c)).collect::<String>().into()
-}
-
-/// The first index from `from` of a digit, `+` or `(`, or `bytes.len()`. Most of a page's text
-/// is letters: blocks of 32 bytes are tested whole, a test the compiler turns into vector
-/// instructions, and only a block with a hit is searched byte by byte.
-fn next_possible_start(bytes: &[u8], from: usize) -> usize {
-    let may_start = |b: u8| b.is_ascii_digit() || b == b'+' || b == b'(';
-    let mut at = from;
-    for block in bytes[from..].chunks_exact(32) {
-        if block.iter().fold(false, |any, &b| any | may_start(b))
-            && let Some(offset) = block.iter().position(|&b| may_start(b))
-        {
-            return at + offset;
-        }
-        at += 32;
-    }
-    bytes[at..].iter().position(|&b| may_start(b)).map_or(bytes.len(), |offset| at + offset)
-}
-
-/// Labels of identifiers that are digits but never phone numbers, looked for just before a
-/// candidate; a VAT number may carry its country's two letters between label and digits. The
-/// English labels of product codes and of order, invoice, case and similar numbers keep out the
-/// North American look-alikes (`Order #602-808-2378`). The short labels must start a word
-/// (`Klein, 030 1234 5678` is a name and a number, not `ein`); the long ones may end one, as in
-/// German compounds (`Umsatzsteuer`).
-static IDENTIFIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\b(siret|siren|rcs|tva|vat|p\.?\s?iva|kvk|hrb|hra|iban|bic|btw|ust|nif|cif|abn|ein|c\.?f\.?|ust-?id(nr)?\.?)|partita\s+iva|steuer|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|\b(isbn(-?1[03])?|issn|sku|upc|ean|gtin|mpn|(order|invoice|tracking|confirmation|reference|ref|case|ticket|item|part|model|serial|policy|claim|licen[cs]e|lic|permit)\.?\s*(no|nr|number|num|id|#)))\W{0,12}$|\b(tva|vat|btw|ust-?id(nr)?\.?|nif|cif)\W{0,12}[a-z]{2}\W{0,3}$")
-        .unwrap_or_else(|_| unreachable!())
-});
-static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|(19|20)\d{2}\s*[-–/]\s*(19|20)\d{2})$")
-        .unwrap_or_else(|_| unreachable!())
-});
-const CURRENCY: [&str; 8] = ["€", "$", "£", "eur", "usd", "gbp", "chf", "¥"];
+use candidates::{Candidate, candidates, plain_separators, run_end};
+use traps::{DATE_OR_RANGE, is_labelled_or_priced};
 
 /// `phonenumber::parse` matches a few of the region's patterns through the crate's one cache of
 /// compiled patterns, 100 entries by default: enough for a few dozen regions, fewer than a
@@ -140,7 +34,7 @@ pub(super) enum National {
     /// another number after it).
     In(phonenumber::country::Id),
     /// As North American numbers, when written the North American way (see
-    /// [`super::north_american`]): a page in English, or in no stated language, that names no
+    /// [`north_american`]): a page in English, or in no stated language, that names no
     /// region.
     NorthAmerican,
     /// Not at all.
@@ -182,7 +76,7 @@ impl Reader {
         }
         let region = match self.national {
             National::In(region) => Some(region),
-            National::NorthAmerican if super::north_american::has_its_digits(raw) => {
+            National::NorthAmerican if north_american::has_its_digits(raw) => {
                 Some(phonenumber::country::Id::US)
             }
             National::NorthAmerican | National::Unread => None,
@@ -191,7 +85,7 @@ impl Reader {
         if let Some(known) = self.by_number.get(&number) {
             return known.clone();
         }
-        let valid = super::phone_validity::is_valid(&number).then(|| super::phone_validity::e164(&number));
+        let valid = validity::is_valid(&number).then(|| validity::e164(&number));
         self.by_number.insert(number, valid.clone());
         valid
     }
@@ -199,7 +93,7 @@ impl Reader {
     /// Whether numbers of North American shape are looked for in the text.
     fn looks_for_north_american_shapes(&self) -> bool {
         match self.national {
-            National::In(region) => super::north_american::dials_plus_one(region),
+            National::In(region) => north_american::dials_plus_one(region),
             National::NorthAmerican => true,
             National::Unread => false,
         }
@@ -235,7 +129,7 @@ impl Reader {
             if shapes && start >= shapes_searched_to {
                 let run_end = run_end(text.as_bytes(), start);
                 shapes_searched_to = run_end;
-                for (from, to) in super::north_american::shaped(&text[start..run_end]) {
+                for (from, to) in north_american::shaped(&text[start..run_end]) {
                     let (from, to) = (start + from, start + to);
                     if from > start && is_labelled_or_priced(text, from, to) {
                         continue;
@@ -254,42 +148,6 @@ fn push_unique(found: &mut Vec<String>, number: String) {
     if !found.contains(&number) {
         found.push(number);
     }
-}
-
-/// The end of the last digit of the run of digits and separators that starts at `start`, at
-/// most 64 bytes on (room for three numbers on lines of their own).
-fn run_end(bytes: &[u8], start: usize) -> usize {
-    let (mut at, mut end) = (start, start);
-    while at < bytes.len() && at - start < 64 {
-        if bytes[at].is_ascii_digit() {
-            at += 1;
-            end = at;
-        } else if let Some(width) = separator_width(bytes, at) {
-            at += width;
-        } else {
-            break;
-        }
-    }
-    end
-}
-
-/// Whether the digits at `start..end` follow an identifier's label or stand beside a currency.
-fn is_labelled_or_priced(text: &str, start: usize, end: usize) -> bool {
-    let before = &text[..start];
-    let before = &before[before.floor_char_boundary(before.len().saturating_sub(40))..];
-    IDENTIFIER_LABEL.is_match(before) || is_price(before, &text[end..])
-}
-
-/// Whether a currency is written right after the digits (its first five characters, spaces
-/// first) or within the three characters before them.
-fn is_price(before: &str, after: &str) -> bool {
-    let after = after.char_indices().nth(5).map_or(after, |(end, _)| &after[..end]).trim_start();
-    let close_before = before.char_indices().rev().nth(2).map_or(before, |(start, _)| &before[start..]);
-    let starts_with = |text: &str, currency: &str| super::strip_prefix_ignore_case(text, currency).is_some();
-    CURRENCY.iter().any(|currency| {
-        starts_with(after, currency)
-            || close_before.char_indices().any(|(at, _)| starts_with(&close_before[at..], currency))
-    })
 }
 
 /// What `phonenumber::parse` reads the same whatever the spacing: `+44 20 7946 0000`,
@@ -315,8 +173,9 @@ pub fn in_text(text: &str, region: Option<phonenumber::country::Id>) -> Vec<Stri
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use phonenumber::country::Id;
+
+    use super::*;
 
     #[test]
     fn phone_numbers_in_text_are_read_in_the_page_region() {
@@ -354,43 +213,6 @@ mod tests {
             "the national form is read in the region"
         );
         assert_eq!(reader.by_text.len(), 3);
-    }
-
-    #[test]
-    fn the_skip_to_a_possible_start_stops_where_a_byte_scan_would() {
-        let texts = [
-            String::new(),
-            "no digits here at all, only words and punctuation: a, b. c - d / e ) f".repeat(3),
-            format!("{}7", "x".repeat(31)),
-            format!("{}+", "x".repeat(32)),
-            format!("{}(", "x".repeat(33)),
-            format!("{}) . , - 5", "é".repeat(40)),
-            "x".repeat(64),
-        ];
-        for text in &texts {
-            let bytes = text.as_bytes();
-            for from in 0..=bytes.len() {
-                let naive = bytes[from..]
-                    .iter()
-                    .position(|&b| b.is_ascii_digit() || b == b'+' || b == b'(')
-                    .map_or(bytes.len(), |offset| from + offset);
-                assert_eq!(next_possible_start(bytes, from), naive, "{text:?} from {from}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_currency_beside_the_digits_makes_a_price() {
-        assert!(is_price("à partir de ", " € TTC"));
-        assert!(is_price("Total: ", "  EUR"));
-        assert!(is_price("cost £", ""));
-        assert!(is_price("prix 1 ", " Eur."));
-        assert!(is_price("$ ", " only"));
-        assert!(!is_price("Tel. ", " (24/7)"));
-        assert!(!is_price("", ""));
-        assert!(!is_price("$ and then some ", " x"), "a currency further before");
-        assert!(!is_price("Tél. ", "      €"), "a currency after more than five characters");
-        assert!(is_price("éé€", "é"), "multi-byte characters around");
     }
 
     /// Digits that are not phone numbers, each labelled with what it is.
