@@ -15,6 +15,7 @@ mod json_ld;
 mod obfuscation;
 mod organization;
 mod phones;
+mod social;
 mod tech;
 mod walk;
 
