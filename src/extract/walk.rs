@@ -37,8 +37,7 @@ fn hides_text(name: &LocalName) -> bool {
 }
 
 /// The elements the rules read, gathered in one walk of the tree instead of one `select` per
-/// rule: on a 50 KB page each walk costs about as much as a tenth of the parse. The same walk
-/// gathers the visible text.
+/// rule, each of which would walk the whole tree again. The same walk gathers the visible text.
 #[derive(Default)]
 pub(crate) struct Elements<'a> {
     pub titles: Vec<ElementRef<'a>>,

@@ -42,8 +42,8 @@ pub(super) enum National {
 }
 
 /// Reads the phone numbers of one page. A page often writes the same number several times (the
-/// header, the footer, a `tel:` link beside its text) and `phonenumber` takes tens of
-/// microseconds a number, so each text read, and each number validated, is remembered.
+/// header, the footer, a `tel:` link beside its text) and parsing a number is the costliest
+/// step of reading contacts, so each text read, and each number validated, is remembered.
 pub(super) struct Reader {
     national: National,
     by_text: HashMap<String, Option<String>>,

@@ -13,10 +13,9 @@ use crate::extract::{Document, attr, strip_prefix_ignore_case};
 /// `pattern` compiled for the bounded backtracker alone, without the lazy DFAs the regex crate
 /// runs first (forward for the end of a match, backward for its start, then the backtracker again
 /// for the capture groups). On a URL of a hundred bytes the DFAs save nothing, and after the parse
-/// of a page their tables are no longer in the processor's caches: one engine halves the cost of
-/// a pattern on a URL (measured on the asset patterns of a WordPress page with the caches
-/// flushed before each page). `None` if it does not build: the pattern then runs as the regex
-/// crate compiled it.
+/// of a page their tables are no longer in the processor's caches: one engine costs less
+/// (docs/benchmarks.md). `None` if it does not build: the pattern then runs as the regex crate
+/// compiled it.
 pub(super) fn short_regex(pattern: &str) -> Option<meta::Regex> {
     let config = meta::Config::new().hybrid(false).dfa(false).onepass(false);
     meta::Regex::builder().configure(config).build(pattern).ok()
@@ -25,8 +24,8 @@ pub(super) fn short_regex(pattern: &str) -> Option<meta::Regex> {
 /// Longest URL given to a pattern compiled by [`short_regex`]. The backtracker's cost grows with
 /// the haystack times the pattern's states, where a DFA's grows with the haystack alone: on a
 /// `data:` URI of a megabyte in a `<link href>` that holds a pattern's literal many times
-/// without matching, the backtracker took 30 to 45 times as long as the regex crate (28 ms and
-/// 91 ms against 0.9 ms and 2 ms); at 2 KB it took no longer.
+/// without matching, the backtracker is many times slower than the regex crate; up to 2 KB it
+/// is not (docs/benchmarks.md).
 pub(super) const MAX_SHORT_HAYSTACK: usize = 2048;
 
 /// What was found per technology: `Some(version)` once detected.
@@ -91,8 +90,8 @@ pub(super) fn try_pattern(hits: &mut Hits, tech: usize, regex: &Regex, haystack:
 
 /// Longest script or stylesheet URL read for technologies. Real ones stay under a few
 /// kilobytes (a concatenating CDN's list of files is the longest); past this, a crafted URL
-/// would make each pattern whose literal it holds search it whole, which for a pattern that
-/// captures a version to the end of the URL costs about 0.1 s a megabyte.
+/// would make each pattern whose literal it holds search it whole, at a cost that grows with
+/// the URL's length for a pattern that captures a version to the end of the URL.
 const MAX_ASSET_URL: usize = 16 * 1024;
 
 /// Whether a `<script src>` or `<link href>` is worth matching: not a `data:` URI (an inlined
