@@ -408,7 +408,7 @@ fn seconds(home: &Path, group: &str, function: &str, since: SystemTime) -> Optio
 
 /// The extract/parse ratio measured in pairs. Criterion measures all of `extract`, then all of
 /// `parse`, seconds apart; on a virtual machine whose speed drifts with its neighbours' load,
-/// the ratio of two such figures moved by ±20 % from one run to the next. Here each round times
+/// the ratio of two such figures moves widely from one run to the next. Here each round times
 /// a batch of extractions and a batch of parses back to back (which goes first alternates), in
 /// the clock the benchmark uses, and the result is the median and quartiles of the rounds'
 /// ratios.

@@ -51,6 +51,24 @@ fn an_upper_case_shortcut_icon_is_the_favicon_and_mask_icon_is_not() {
 }
 
 #[test]
+fn an_icon_link_with_an_empty_href_is_skipped_for_the_next_icon() {
+    // A theme's favicon option left empty, then WordPress's own site icon links.
+    for empty in ["", "   "] {
+        let page = format!(
+            r#"<head><link rel="shortcut icon" href="{empty}" type="image/x-icon" />
+            <link rel="apple-touch-icon" href="https://example.org/wp-content/uploads/2023/05/cropped-icon-180x180.png" />
+            <link rel="icon" href="https://example.org/wp-content/uploads/2023/05/cropped-icon-32x32.png" sizes="32x32" />
+            <link rel="icon" href="https://example.org/wp-content/uploads/2023/05/cropped-icon-192x192.png" sizes="192x192" /></head>"#
+        );
+        assert_eq!(
+            run("https://example.org/", &page).favicon_url.as_deref(),
+            Some("https://example.org/wp-content/uploads/2023/05/cropped-icon-32x32.png"),
+            "href={empty:?}"
+        );
+    }
+}
+
+#[test]
 fn the_logo_comes_from_the_organisation_even_inside_a_graph() {
     let page = r#"<script type="application/ld+json">{"@graph":[{"@type":"WebSite"},{"@type":"Organization","logo":{"@type":"ImageObject","contentUrl":"/img/logo.svg"}}]}</script>
         <header><img class="site-logo" src="/other.png"></header>"#;
@@ -110,6 +128,82 @@ fn share_links_and_platform_home_pages_are_not_profiles() {
     assert_eq!(social.instagram_url.as_deref(), Some("https://instagram.com/acme.bakery"));
     assert_eq!(social.github_url.as_deref(), Some("https://github.com/acme"));
     assert_eq!(social.linkedin_url, None);
+}
+
+/// Social links as a WordPress theme's footer writes them, with the tracking the platforms add
+/// when a link is copied from a phone.
+fn social_footer(links: &[&str]) -> String {
+    let items: String = links
+        .iter()
+        .map(|href| {
+            format!(r#"<li class="menu-item"><a href="{href}" target="_blank" rel="noopener">x</a></li>"#)
+        })
+        .collect();
+    format!(r#"<footer id="colophon" class="site-footer"><ul class="social-menu">{items}</ul></footer>"#)
+}
+
+#[test]
+fn a_facebook_profile_php_link_keeps_the_id_that_names_the_profile() {
+    let page =
+        social_footer(&["https://www.facebook.com/profile.php?id=100087425386369&amp;mibextid=ZbWKwL"]);
+    assert_eq!(
+        run("https://desertbloomlandscaping.com/", &page).social.facebook_url.as_deref(),
+        Some("https://facebook.com/profile.php?id=100087425386369")
+    );
+}
+
+#[test]
+fn facebook_people_and_pages_links_keep_their_path_and_lose_their_tracking() {
+    let people = social_footer(&[
+        "https://www.facebook.com/people/Desert-Bloom-Landscaping/100063541234567/?utm_source=website&amp;fbclid=IwAR0xYz",
+    ]);
+    assert_eq!(
+        run("https://desertbloomlandscaping.com/", &people).social.facebook_url.as_deref(),
+        Some("https://facebook.com/people/Desert-Bloom-Landscaping/100063541234567")
+    );
+    let pages =
+        social_footer(&["https://m.facebook.com/pages/Acme-Plumbing/123456789012345?ref=hl&amp;sk=about"]);
+    assert_eq!(
+        run("https://acmeplumbing.com/", &pages).social.facebook_url.as_deref(),
+        Some("https://facebook.com/pages/Acme-Plumbing/123456789012345")
+    );
+}
+
+#[test]
+fn a_profile_link_that_does_not_say_whose_profile_is_not_a_profile() {
+    let page = social_footer(&[
+        "https://www.facebook.com/sharer.php?u=https%3A%2F%2Facmeplumbing.com%2F",
+        "https://www.facebook.com/profile.php?ref=bookmarks",
+        "https://www.facebook.com/AcmePlumbingLV/",
+    ]);
+    assert_eq!(
+        run("https://acmeplumbing.com/", &page).social.facebook_url.as_deref(),
+        Some("https://facebook.com/AcmePlumbingLV"),
+        "a share script and a profile.php without an id are skipped"
+    );
+}
+
+#[test]
+fn linkedin_and_twitter_profiles_named_in_the_query_keep_that_name() {
+    let page = social_footer(&[
+        "https://www.linkedin.com/profile/view?id=AAkAAAB3c4IBxyz&amp;trk=nav_responsive_tab_profile",
+        "https://twitter.com/intent/follow?screen_name=acme_plumbing&amp;ref_src=twsrc%5Etfw",
+    ]);
+    let social = run("https://acmeplumbing.com/", &page).social;
+    assert_eq!(social.linkedin_url.as_deref(), Some("https://linkedin.com/profile/view?id=AAkAAAB3c4IBxyz"));
+    assert_eq!(social.twitter_url.as_deref(), Some("https://twitter.com/acme_plumbing"));
+}
+
+#[test]
+fn a_youtube_playlist_is_not_the_channel() {
+    let page = social_footer(&[
+        "https://www.youtube.com/playlist?list=PL590L5WQmH8fJ54F369BLDSqIwcs-TCfs",
+        "https://www.youtube.com/channel/UC_x5XG1OV2P6uZZ5FSM9Ttw?sub_confirmation=1",
+    ]);
+    assert_eq!(
+        run("https://acmeplumbing.com/", &page).social.youtube_url.as_deref(),
+        Some("https://youtube.com/channel/UC_x5XG1OV2P6uZZ5FSM9Ttw")
+    );
 }
 
 #[test]

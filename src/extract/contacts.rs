@@ -1,5 +1,5 @@
-//! Contacts: emails, phone numbers (E.164) and social profiles, and the links worth following
-//! to find more of them.
+//! Contacts: emails, phone numbers (E.164, read by `phones`) and social profiles (`social`),
+//! and the links worth following to find more of them.
 
 use std::sync::LazyLock;
 
@@ -19,10 +19,15 @@ const NOT_EMAIL_ENDINGS: [&str; 10] =
 const PLACEHOLDER_DOMAINS: [&str; 5] =
     ["example.com", "example.org", "example.net", "domain.com", "email.com"];
 
-pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
+pub(super) fn fill(
+    document: &Document<'_>,
+    json_ld: &[serde_json::Value],
+    options: &super::ExtractOptions,
+    metadata: &mut Metadata,
+) {
     let mut emails = Vec::new();
     let mut phones = Vec::new();
-    let mut phone_reader = super::phones::Reader::new(default_region(document));
+    let mut phone_reader = super::phones::Reader::new(national_numbers(document, options, metadata));
     for anchor in &document.elements.anchors {
         let Some(href) = super::attr(anchor.value(), "href") else { continue };
         let href = href.trim();
@@ -41,11 +46,11 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
             if let Some(number) = phone_reader.read(&percent_decode(number)) {
                 push_unique(&mut phones, number);
             }
-        } else if is_absolute(href)
-            && mentions_a_platform(href)
+        } else if super::social::is_absolute(href)
+            && super::social::mentions_a_platform(href)
             && let Some(url) = document.resolve_url(href)
         {
-            social(&mut metadata.social, &url);
+            super::social::record(&mut metadata.social, &url);
         }
     }
     for encoded in &document.elements.cf_emails {
@@ -62,6 +67,11 @@ pub(super) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
     }
     for number in phone_reader.in_text(text) {
         push_unique(&mut phones, number);
+    }
+    for telephone in super::json_ld::telephones(json_ld) {
+        if let Some(number) = phone_reader.read(telephone) {
+            push_unique(&mut phones, number);
+        }
     }
     metadata.email_addresses = emails;
     metadata.phone_numbers = phones;
@@ -110,9 +120,27 @@ fn after_cloudflare_path(href: &str) -> Option<&str> {
     Some(CLOUDFLARE_PATH_FINDER.find(rest.as_bytes()).map_or(rest, |end| &rest[..end]))
 }
 
-/// The region for numbers written without `+CC`: the page's language region, else the
+/// How numbers written without `+CC` are read: in the page's region, else in the default
+/// region, else, on a page in English or in no stated language, as North American numbers when
+/// written the North American way (docs/extraction.md).
+fn national_numbers(
+    document: &Document<'_>,
+    options: &super::ExtractOptions,
+    metadata: &Metadata,
+) -> super::phones::National {
+    use super::phones::National;
+    match page_region(document).or(options.default_phone_region) {
+        Some(region) => National::In(region),
+        None if metadata.language.as_deref().is_none_or(|language| language == "en") => {
+            National::NorthAmerican
+        }
+        None => National::Unread,
+    }
+}
+
+/// The region the page names for numbers written without `+CC`: its language region, else its
 /// country-code top-level domain.
-fn default_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
+fn page_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
     let from_tag = |tag: &str| {
         let region = tag.split(['-', '_']).nth(1)?.to_ascii_uppercase();
         region.parse::<phonenumber::country::Id>().ok()
@@ -123,72 +151,6 @@ fn default_region(document: &Document<'_>) -> Option<phonenumber::country::Id> {
         let tld = if tld == "UK" { "GB".to_owned() } else { tld };
         (tld.len() == 2).then(|| tld.parse().ok()).flatten()
     })
-}
-
-/// Platform → (hosts, path prefixes that are not profiles).
-const PLATFORMS: [(&str, &[&str], &[&str]); 8] = [
-    ("facebook", &["facebook.com", "fb.com"], &["sharer", "share", "dialog", "plugins", "tr"]),
-    ("twitter", &["twitter.com", "x.com"], &["intent", "share", "home", "hashtag", "search"]),
-    ("linkedin", &["linkedin.com"], &["sharing", "shareArticle", "share", "feed"]),
-    ("instagram", &["instagram.com"], &["p", "explore", "reel"]),
-    ("youtube", &["youtube.com", "youtu.be"], &["watch", "embed", "results", "share"]),
-    ("tiktok", &["tiktok.com"], &["share", "embed"]),
-    ("pinterest", &["pinterest.com"], &["pin", "share"]),
-    ("github", &["github.com"], &["sponsors", "features", "login", "about"]),
-];
-
-/// Any host of [`PLATFORMS`], anywhere.
-static PLATFORM_HOSTS: LazyLock<Regex> = LazyLock::new(|| {
-    let hosts: Vec<String> =
-        PLATFORMS.iter().flat_map(|(_, hosts, _)| hosts.iter()).map(|host| regex::escape(host)).collect();
-    Regex::new(&format!("(?i){}", hosts.join("|"))).unwrap_or_else(|_| unreachable!())
-});
-
-/// A link with a scheme or protocol-relative: a relative one stays on the site, which no profile
-/// is on.
-fn is_absolute(href: &str) -> bool {
-    href.starts_with("//") || href.split_once(':').is_some_and(|(scheme, _)| !scheme.contains('/'))
-}
-
-/// A cheap test before parsing a link as a URL: most links of a page are not social profiles.
-fn mentions_a_platform(href: &str) -> bool {
-    PLATFORM_HOSTS.is_match(href)
-}
-
-fn social(profiles: &mut entity::SocialProfiles, parsed: &Url) {
-    let Some(host) = parsed.host_str() else { return };
-    let host = host.trim_start_matches("www.").trim_start_matches("m.").to_ascii_lowercase();
-    let path = parsed.path().trim_end_matches('/');
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    for (platform, hosts, not_profiles) in PLATFORMS {
-        let on_host = |h: &&str| {
-            host == *h
-                || (host.len() > h.len()
-                    && host.ends_with(*h)
-                    && host.as_bytes()[host.len() - h.len() - 1] == b'.')
-        };
-        if !hosts.iter().any(on_host) {
-            continue;
-        }
-        if first.is_empty() || not_profiles.iter().any(|p| first.eq_ignore_ascii_case(p)) {
-            return;
-        }
-        let normal = format!("https://{}{path}", hosts[0]);
-        let slot = match platform {
-            "facebook" => &mut profiles.facebook_url,
-            "twitter" => &mut profiles.twitter_url,
-            "linkedin" => &mut profiles.linkedin_url,
-            "instagram" => &mut profiles.instagram_url,
-            "youtube" => &mut profiles.youtube_url,
-            "tiktok" => &mut profiles.tiktok_url,
-            "pinterest" => &mut profiles.pinterest_url,
-            _ => &mut profiles.github_url,
-        };
-        if slot.is_none() {
-            *slot = Some(normal);
-        }
-        return;
-    }
 }
 
 const CONTACT_WORDS: [&str; 9] =

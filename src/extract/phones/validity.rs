@@ -3,9 +3,8 @@
 //!
 //! Why not call `phonenumber::is_valid`: the crate keeps its compiled patterns in one LRU cache
 //! of 100 entries behind a mutex, found by a SipHash of the pattern's text (often hundreds of
-//! bytes), twice per match. Validating one number takes about twenty matches, about 100,000
-//! instructions: a tenth of the parse of a 50 KB page for a page with four numbers. And a
-//! service that reads pages from more than a few regions would make those 100 entries thrash,
+//! bytes), twice per match, and validating one number takes many matches. And a service that
+//! reads pages from more than a few regions would make those 100 entries thrash,
 //! compiling the same patterns again and again. The equivalence is tested over every example
 //! number of the metadata and variations of each.
 

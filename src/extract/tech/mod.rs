@@ -1,0 +1,110 @@
+//! Technology detection from the declarative rules of `technologies.toml` (format in
+//! `docs/technologies.md`): generator metas, script and stylesheet URLs, markup patterns, response
+//! headers, cookie names and named metas, each pattern capturing the version where the page shows
+//! it, and implications (Elementor implies WordPress).
+//!
+//! The file is parsed and compiled once. The `assets` and `html` patterns are not run one by one:
+//! each holds a literal that every match contains (found from the regex's syntax tree), all those
+//! literals go into a vectorised multi-literal search (aho-corasick's packed Teddy searcher), and
+//! a pattern runs only on the URL (on the backtracker alone, see [`matching::short_regex`]) or the page
+//! where its literal was seen. So a page costs one search over its markup and one over its URLs;
+//! the markup literals are kept few (at most [`rules::MAX_HTML_LITERALS`]) because that search's cost
+//! grows with their number. Generator contents and cookie names, short texts, go through a
+//! [`regex::RegexSet`].
+//!
+//! WordPress's version comes only from the generator meta (security plugins rewrite `?ver=` on
+//! core assets): none of its other patterns captures one, which a test holds.
+//!
+//! `rules` reads and compiles the file, `literals` analyses each pattern's syntax tree,
+//! `prefilter` holds the searches that keep most patterns from running, and `matching` runs
+//! what is left on a page.
+
+mod literals;
+mod matching;
+mod prefilter;
+mod rules;
+
+pub(super) use matching::fill;
+
+#[cfg(test)]
+mod tests {
+    use entity::Metadata;
+
+    use super::rules::RULES;
+    use super::*;
+    use crate::extract::Document;
+
+    /// What detection costs next to the parse it follows, on the corpus pages beside the
+    /// repository (`../shared/corpus`, when there) and a generated 50 KB page. A measurement,
+    /// not a check: `cargo test --release --lib tech::tests::speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement; run it in release"]
+    fn speed() {
+        use std::time::{Duration, Instant};
+        let mut pages: Vec<(String, String)> = Vec::new();
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/pages");
+        if let Ok(entries) = std::fs::read_dir(&corpus) {
+            for entry in entries.flatten() {
+                let bytes = std::fs::read(entry.path()).unwrap();
+                pages.push((
+                    entry.file_name().to_string_lossy().into_owned(),
+                    String::from_utf8_lossy(&bytes).into(),
+                ));
+            }
+        }
+        let mut generated = String::from(
+            r#"<!doctype html><html lang="en-US"><head><meta charset="utf-8"><title>Home</title>
+            <meta name="generator" content="WordPress 6.4.2"><link rel="canonical" href="https://example.org/">
+            <link rel="stylesheet" href="/wp-content/plugins/elementor/assets/css/frontend.min.css?ver=3.18.3">
+            <script src="/wp-includes/js/jquery/jquery.min.js?ver=3.7.1"></script></head><body><main>"#,
+        );
+        while generated.len() < 50_000 {
+            generated.push_str(
+                "<article><h2>Story</h2><p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod \
+                 tempor incididunt ut labore et dolore magna aliqua.</p><a href=\"/story\">Read more</a></article>",
+            );
+        }
+        generated.push_str("</main></body></html>");
+        let headers = reqwest::header::HeaderMap::new();
+        let url = url::Url::parse("https://example.org/").unwrap();
+        let _ = &*RULES;
+        let report = |label: &str, pages: &[(String, String)]| {
+            let rounds = if pages.len() > 1 { 5 } else { 300 };
+            let (mut parse, mut detect, mut whole, mut bytes) =
+                (Duration::ZERO, Duration::ZERO, Duration::ZERO, 0);
+            for _ in 0..rounds {
+                for (_, html) in pages {
+                    bytes += html.len();
+                    let page = crate::extract::Page { html, headers: &headers, url: &url };
+                    let started = Instant::now();
+                    let tree = scraper::Html::parse_document(crate::extract::within_depth(html));
+                    let document = Document::parse(&page, &tree);
+                    let parsed = Instant::now();
+                    let mut metadata = Metadata::default();
+                    fill(&document, &mut metadata);
+                    detect += parsed.elapsed();
+                    parse += parsed - started;
+                    let started = Instant::now();
+                    std::hint::black_box(crate::extract::extract(&page));
+                    whole += started.elapsed();
+                }
+            }
+            let n = (rounds * pages.len()) as f64;
+            eprintln!(
+                "{label}: {} pages, {:.0} KB each: parse {:.0} us, technologies {:.1} us ({:.1} % of the parse), \
+                 whole extraction {:.0} us = {:.0} pages/s",
+                pages.len(),
+                bytes as f64 / n / 1000.0,
+                parse.as_secs_f64() * 1e6 / n,
+                detect.as_secs_f64() * 1e6 / n,
+                100.0 * detect.as_secs_f64() / parse.as_secs_f64(),
+                whole.as_secs_f64() * 1e6 / n,
+                n / whole.as_secs_f64(),
+            );
+        };
+        report("generated", &[("generated".to_owned(), generated)]);
+        if !pages.is_empty() {
+            report("corpus", &pages);
+        }
+    }
+}
