@@ -85,3 +85,24 @@ fn the_page_address_resolves_relative_links_and_a_path_in_domain_is_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_default_phone_region_reads_numbers_on_pages_that_name_no_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = r#"<html lang="de"><head><title>Praxis</title></head><body><p>Telefon: 030 2345678</p></body></html>"#;
+    let without = extract(dir.path(), &["-", "--domain", "praxis-mitte.com"], Some(page));
+    assert_eq!(objects(&without)[0]["phone_numbers"], serde_json::json!([]), "no region, no number");
+    let with = extract(
+        dir.path(),
+        &["-", "--domain", "praxis-mitte.com", "--default-phone-region", "de"],
+        Some(page),
+    );
+    assert_eq!(with.status.code(), Some(0), "{}", String::from_utf8_lossy(&with.stderr));
+    assert_eq!(objects(&with)[0]["phone_numbers"], serde_json::json!(["+49302345678"]));
+    let bad = extract(
+        dir.path(),
+        &["-", "--domain", "praxis-mitte.com", "--default-phone-region", "Germany"],
+        Some(page),
+    );
+    assert_eq!(bad.status.code(), Some(2), "a region that is not a code is refused");
+}

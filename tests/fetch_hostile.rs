@@ -26,6 +26,7 @@ fn settings(farm: Option<&Farm>) -> FetchSettings {
         per_host_concurrency: 2,
         per_ip_concurrency: 8,
         diagnostic_dir: None,
+        default_phone_region: None,
     }
 }
 

@@ -136,11 +136,12 @@ async fn extract_off_runtime(
     contact_links: usize,
 ) -> Result<(FetchedPage, entity::Metadata, Vec<url::Url>), Failure> {
     let span = tracing::info_span!(parent: &item.span, "extract");
+    let options = state.web.settings().extract_options();
     let joined = tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         let document = Page { html: &page.html, headers: &page.headers, url: &page.final_url };
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            extract::extract_with_contact_links(&document, contact_links)
+            extract::extract_with_options(&document, &options, contact_links)
         }));
         (page, result)
     })

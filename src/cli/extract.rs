@@ -30,7 +30,7 @@ pub struct ExtractArgs {
     headers: Option<PathBuf>,
 }
 
-pub fn extract(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+pub fn extract(args: &ExtractArgs, options: &crate::extract::ExtractOptions) -> anyhow::Result<ExitCode> {
     let url = page_url(args)?;
     let headers = match &args.headers {
         Some(path) => read_headers(path)?,
@@ -48,8 +48,8 @@ pub fn extract(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let html = crate::fetch::decode_html(&bytes, content_type.as_deref());
-        let metadata =
-            crate::extract::extract(&crate::extract::Page { html: &html, headers: &headers, url: &url });
+        let page = crate::extract::Page { html: &html, headers: &headers, url: &url };
+        let (metadata, _) = crate::extract::extract_with_options(&page, options, 0);
         let mut object = serde_json::to_value(&metadata)?;
         if let Some(fields) = object.as_object_mut() {
             fields.insert("file".into(), file.display().to_string().into());

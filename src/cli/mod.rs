@@ -106,7 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let result = match cli.command {
         Command::Serve => serve::serve(&settings).await,
         Command::RunOnce { drain } => run_once::run_once(&settings, drain).await,
-        Command::Extract(args) => extract::extract(&args),
+        Command::Extract(args) => extract::extract(&args, &settings.fetch.extract_options()),
         Command::Migrate { status } => migrate::migrate(&settings, status).await,
         Command::Add(args) => add::add(&settings, args).await,
         Command::Status { batch_id, tenant } => domains::status(&settings, batch_id, tenant).await,

@@ -59,6 +59,15 @@ pub struct FetchSettings {
     pub per_ip_concurrency: usize,
     /// Where the page and error of a failed extraction are saved.
     pub diagnostic_dir: Option<PathBuf>,
+    /// The region of phone numbers on pages that give none.
+    pub default_phone_region: Option<phonenumber::country::Id>,
+}
+
+impl FetchSettings {
+    /// The extraction's options these settings give.
+    pub fn extract_options(&self) -> crate::extract::ExtractOptions {
+        crate::extract::ExtractOptions { default_phone_region: self.default_phone_region }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -139,6 +148,7 @@ impl Settings {
                 per_host_concurrency: 0,
                 per_ip_concurrency: 0,
                 diagnostic_dir: None,
+                default_phone_region: None,
             },
             scheduler: SchedulerSettings {
                 interval: Duration::ZERO,

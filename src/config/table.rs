@@ -354,6 +354,19 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "default_phone_region",
+        env: "DOMAIN_SCHEDULER_DEFAULT_PHONE_REGION",
+        default: None,
+        accepts: "an ISO 3166 country code such as US or GB",
+        meaning: "the region of phone numbers written without a country code on pages that give no region of their own (no country domain, no region in their language)",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.fetch.default_phone_region = Some(crate::extract::phone_region(v)?);
+            Some(())
+        },
+    },
+    Setting {
         key: "log_format",
         env: "DOMAIN_SCHEDULER_LOG_FORMAT",
         default: Some("pretty"),

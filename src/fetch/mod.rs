@@ -98,6 +98,11 @@ impl WebClient {
         Ok(web)
     }
 
+    /// The settings every fetch runs under.
+    pub fn settings(&self) -> &FetchSettings {
+        &self.settings
+    }
+
     /// Starts one domain's visit, with a connection pool of its own.
     pub fn visit(&self) -> Result<SiteVisit<'_>, Failure> {
         let allow_private = self.settings.allow_private_networks;
