@@ -2,9 +2,12 @@
 //! the actors and the API call the same functions, and none of them builds SQL by hand.
 
 pub mod batches;
+pub mod cancel;
 pub mod claims;
 pub mod domains;
 pub mod failures;
+pub mod listing;
+pub mod overview;
 pub mod outcome;
 pub mod results;
 pub mod runs;
