@@ -20,6 +20,7 @@ pub mod api;
 pub mod backoff;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod domain_name;
 pub mod extract;
