@@ -44,6 +44,7 @@ struct OverviewView {
     all_href: String,
     cards: Vec<StatusCard>,
     due_now: String,
+    due_later: String,
     in_flight_total: String,
     in_flight: Vec<InFlightRow>,
     chart: Chart,
@@ -202,6 +203,7 @@ impl OverviewView {
             all_href: "/ui/domains".into(),
             cards,
             due_now: page::count(overview.due_now),
+            due_later: page::count(counts.pending.saturating_sub(overview.due_now)),
             in_flight_total: page::count(in_flight_total),
             in_flight: overview
                 .in_flight
@@ -209,7 +211,11 @@ impl OverviewView {
                 .map(|(instance, n)| InFlightRow { instance: instance.clone(), count: page::count(*n) })
                 .collect(),
             chart: Chart::new(&overview.completed_per_minute),
-            errors_total: page::count(errors_total),
+            errors_total: format!(
+                "{} {}",
+                page::count(errors_total),
+                page::plural(errors_total, "failure", "failures")
+            ),
             error_kinds,
             instances,
             tenants: tenants.collect(),
