@@ -113,7 +113,7 @@ impl Browser {
     pub async fn wait_for(&self, css: &str) {
         self.client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(Duration::from_secs(30))
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
