@@ -2,9 +2,10 @@
 //! instead of whole tables (with a million domains the overview answers in tens of
 //! milliseconds on PostgreSQL: docs/benchmarks.md).
 //!
-//! - `domains (tenant_id, status, next_attempt_at)`: domains by tenant and status, and the due
-//!   ones of one tenant, from the index alone;
-//! - `domains (status, fetched_at)`: completions per minute over the last hour;
+//! - `domains (tenant_id, status)`: domains by tenant and status from the index alone (a
+//!   million entries read in about 100 ms; a third column would make it a quarter slower);
+//! - `domains (status, fetched_at, tenant_id)`: completions per minute over the last hour, of
+//!   every tenant or of one, from the index alone;
 //! - `domains (batch_id, status)`: the progress of a page of batches (replaces the index on
 //!   `batch_id` alone, which it covers);
 //! - `domains (domain)`: search by name across tenants;
@@ -23,8 +24,8 @@ pub struct Migration;
 
 /// (index name, table, columns) of every index this migration adds.
 const INDEXES: &[(&str, &str, &[&str])] = &[
-    ("idx_domains_tenant_status_due", "domains", &["tenant_id", "status", "next_attempt_at"]),
-    ("idx_domains_status_fetched_at", "domains", &["status", "fetched_at"]),
+    ("idx_domains_tenant_status", "domains", &["tenant_id", "status"]),
+    ("idx_domains_status_fetched_at", "domains", &["status", "fetched_at", "tenant_id"]),
     ("idx_domains_batch_status", "domains", &["batch_id", "status"]),
     ("idx_domains_domain", "domains", &["domain"]),
     ("idx_domain_errors_occurred_at", "domain_errors", &["occurred_at"]),

@@ -79,7 +79,7 @@ pub async fn counts<C: ConnectionTrait>(db: &C, tenant_id: Option<Uuid>) -> Resu
     let mut query = Entity::find()
         .select_only()
         .column(Column::Status)
-        .column_as(Column::Id.count(), "n")
+        .expr_as(super::count_rows(), "n")
         .group_by(Column::Status);
     if let Some(tenant_id) = tenant_id {
         query = query.filter(Column::TenantId.eq(tenant_id));
@@ -112,7 +112,7 @@ pub async fn progress<C: ConnectionTrait>(
     let rows = Entity::find()
         .select_only()
         .column(Column::Status)
-        .column_as(Column::Id.count(), "n")
+        .expr_as(super::count_rows(), "n")
         .filter(Column::BatchId.eq(id))
         .group_by(Column::Status)
         .into_tuple::<(DomainStatus, i64)>()

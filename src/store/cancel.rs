@@ -96,7 +96,7 @@ pub async fn cancel_batch<C: TransactionTrait>(
 async fn count_processing<C: ConnectionTrait>(db: &C, batch: Uuid) -> Result<u64, DbErr> {
     let n: Option<i64> = Entity::find()
         .select_only()
-        .column_as(Column::Id.count(), "n")
+        .expr_as(super::count_rows(), "n")
         .filter(Column::BatchId.eq(batch))
         .filter(Column::Status.eq(DomainStatus::Processing))
         .into_tuple()

@@ -96,7 +96,7 @@ async fn counts_of_batches<C: ConnectionTrait>(
         .select_only()
         .column(domains::Column::BatchId)
         .column(domains::Column::Status)
-        .column_as(domains::Column::Id.count(), "n")
+        .expr_as(super::count_rows(), "n")
         .filter(domains::Column::BatchId.is_in(ids))
         .group_by(domains::Column::BatchId)
         .group_by(domains::Column::Status)
@@ -179,7 +179,14 @@ pub async fn domains<C: ConnectionTrait>(
         query = query.filter(Column::TenantId.eq(tenant));
     }
     if let Some(prefix) = &filter.prefix {
-        query = query.filter(Column::Domain.starts_with(prefix.as_str()));
+        // LIKE decides; the range lets an index find the rows, since a pattern bound as a
+        // parameter cannot be turned into an index range by PostgreSQL.
+        query = query
+            .filter(Column::Domain.starts_with(prefix.as_str()))
+            .filter(Column::Domain.gte(prefix.as_str()));
+        if let Some(above) = above_prefix(prefix) {
+            query = query.filter(Column::Domain.lt(above));
+        }
     }
     if let Some(status) = filter.status {
         query = query.filter(Column::Status.eq(status));
@@ -199,6 +206,21 @@ pub async fn domains<C: ConnectionTrait>(
         .into_model::<DomainRow>()
         .all(db)
         .await
+}
+
+/// A name above every name starting with `prefix` (a domain name's characters: `a-z`, `0-9`,
+/// `-`, `.`), in byte order and in linguistic collations alike, which ignore `-` and `.` at
+/// first: trailing `z`, `-` and `.` are dropped and the last character left is raised within
+/// digits and letters (`9` to `a`). `None` when nothing is left to raise.
+pub fn above_prefix(prefix: &str) -> Option<String> {
+    let kept = prefix.trim_end_matches(['z', '-', '.']);
+    let last = kept.chars().last()?;
+    let raised = match last {
+        '0'..='8' | 'a'..='y' => char::from(last as u8 + 1),
+        '9' => 'a',
+        _ => return None,
+    };
+    Some(format!("{}{raised}", &kept[..kept.len() - last.len_utf8()]))
 }
 
 /// The domain `id`, if it is in the scope.
@@ -226,4 +248,27 @@ pub async fn errors<C: ConnectionTrait>(
         query = query.filter(domain_errors::Column::Id.lt(before));
     }
     query.order_by_desc(domain_errors::Column::Id).limit(limit).all(db).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::above_prefix;
+
+    #[test]
+    fn the_bound_above_a_prefix_is_above_all_its_names_and_close_to_them() {
+        assert_eq!(above_prefix("site-12345").as_deref(), Some("site-12346"));
+        assert_eq!(above_prefix("ab9").as_deref(), Some("aba"));
+        assert_eq!(above_prefix("abz").as_deref(), Some("ac"));
+        assert_eq!(above_prefix("shop-").as_deref(), Some("shoq"));
+        assert_eq!(above_prefix("a.z-").as_deref(), Some("b"));
+        assert_eq!(above_prefix("zz"), None);
+        for prefix in ["site-12345", "ab9", "abz", "shop-", "a.b"] {
+            let above = above_prefix(prefix).unwrap();
+            for name in
+                [format!("{prefix}"), format!("{prefix}zzz.com"), format!("{prefix}-x"), format!("{prefix}9")]
+            {
+                assert!(name.as_str() >= prefix && name < above, "{name} not within [{prefix}, {above})");
+            }
+        }
+    }
 }
