@@ -265,7 +265,7 @@ mod tests {
         for prefix in ["site-12345", "ab9", "abz", "shop-", "a.b"] {
             let above = above_prefix(prefix).unwrap();
             for name in
-                [format!("{prefix}"), format!("{prefix}zzz.com"), format!("{prefix}-x"), format!("{prefix}9")]
+                [prefix.to_string(), format!("{prefix}zzz.com"), format!("{prefix}-x"), format!("{prefix}9")]
             {
                 assert!(name.as_str() >= prefix && name < above, "{name} not within [{prefix}, {above})");
             }
