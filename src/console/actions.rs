@@ -38,7 +38,8 @@ pub async fn retry_domain(
     let name = DomainName::parse(&row.domain).map_err(|reason| {
         ConsoleError::BadRequest(format!("The stored name {:?} is not a domain name: {reason}", row.domain))
     })?;
-    let outcome = store::domains::reset_names(&state.db, row.tenant_id, std::slice::from_ref(&name)).await?;
+    let outcome =
+        store::domains::reset_names(&state.db, Some(row.tenant_id), std::slice::from_ref(&name)).await?;
     let notice = if outcome.reset.is_empty() { "busy" } else { "retried" };
     if !outcome.reset.is_empty() {
         state.wake_supervisor();
@@ -59,7 +60,7 @@ pub async fn reset_errors(
     if signed.caller != Caller::Admin && signed.caller != Caller::Tenant(tenant) {
         return Err(ConsoleError::NotFound("There is no such tenant for this token.".into()));
     }
-    let reset = store::domains::reset_status(&state.db, tenant, entity::DomainStatus::Error).await?;
+    let reset = store::domains::reset_status(&state.db, Some(tenant), entity::DomainStatus::Error).await?;
     if reset > 0 {
         state.wake_supervisor();
     }

@@ -7,8 +7,8 @@ pub mod claims;
 pub mod domains;
 pub mod failures;
 pub mod listing;
-pub mod overview;
 pub mod outcome;
+pub mod overview;
 pub mod results;
 pub mod runs;
 
