@@ -14,6 +14,8 @@ pub enum Stage {
     Extract,
     Persist,
     Actor,
+    /// An operator's decision, such as cancelling a batch: no attempt failed.
+    Operator,
 }
 
 impl Stage {
@@ -23,6 +25,7 @@ impl Stage {
             Stage::Extract => "extract",
             Stage::Persist => "persist",
             Stage::Actor => "actor",
+            Stage::Operator => "operator",
         }
     }
 }
@@ -64,6 +67,8 @@ pub enum Kind {
     /// This process ran short of descriptors, buffers or memory: not the domain's doing, so it
     /// is never charged to the domain (the domain is handed back and claims pause).
     LocalResource,
+    /// An operator cancelled the domain's batch before it was fetched.
+    Cancelled,
     /// Anything else (the message tells).
     Other,
 }
@@ -87,6 +92,7 @@ impl Kind {
             Kind::Panic => "panic",
             Kind::LeaseExpired => "lease_expired",
             Kind::LocalResource => "local_resource",
+            Kind::Cancelled => "cancelled",
             Kind::Other => "other",
         }
     }

@@ -13,13 +13,15 @@
 //! ```
 //!
 //! Data flows one way. [`domain_name`] is the only door for a domain into the database;
-//! [`store`] holds every query; [`config`] every setting.
+//! [`store`] holds every query; [`config`] every setting. [`api`] and the operator console
+//! ([`console`]) are the two faces of `serve` over HTTP.
 
 pub mod actors;
 pub mod api;
 pub mod backoff;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod domain_name;
 pub mod extract;

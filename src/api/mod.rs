@@ -4,7 +4,8 @@
 //! document at `/openapi.json` cannot drift from the routes. Every route but health, readiness
 //! and metrics needs a bearer token, and a token only ever sees its own tenant's rows. Every
 //! error, the router's own included (unknown route, method not allowed, request target too
-//! long), is the JSON body of [`errors::ErrorBody`].
+//! long), is the JSON body of [`errors::ErrorBody`]. Swagger UI shows the document at `/docs`,
+//! and the operator console (`crate::console`) shares the router under `/ui`.
 
 pub mod auth;
 pub mod compat;
@@ -93,6 +94,11 @@ pub fn router(state: ApiState) -> axum::Router {
         .route(
             "/openapi.json",
             axum::routing::get(move || async move { axum::Json(document.as_ref().clone()) }),
+        )
+        .merge(crate::console::router())
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/docs")
+                .config(utoipa_swagger_ui::Config::from("/openapi.json")),
         )
         .fallback(|| async { errors::ApiError::not_found("no such route") })
         .method_not_allowed_fallback(errors::method_not_allowed)

@@ -21,12 +21,32 @@ impl StatusCounts {
         self.pending + self.processing + self.completed + self.error
     }
 
-    fn add(&mut self, status: DomainStatus, count: u64) {
+    pub fn add(&mut self, status: DomainStatus, count: u64) {
         match status {
             DomainStatus::Pending => self.pending += count,
             DomainStatus::Processing => self.processing += count,
             DomainStatus::Completed => self.completed += count,
             DomainStatus::Error => self.error += count,
+        }
+    }
+
+    /// The state of a batch holding these domains.
+    pub fn batch_state(&self) -> BatchState {
+        let done = self.completed + self.error;
+        if done == self.total() {
+            BatchState::Complete
+        } else if done == 0 && self.processing == 0 {
+            BatchState::Pending
+        } else {
+            BatchState::Running
+        }
+    }
+
+    /// Share of these domains done (`completed` or `error`), from 0.0 to 1.0; 1.0 when empty.
+    pub fn done_share(&self) -> f64 {
+        match self.total() {
+            0 => 1.0,
+            total => (self.completed + self.error) as f64 / total as f64,
         }
     }
 }
@@ -59,7 +79,7 @@ pub async fn counts<C: ConnectionTrait>(db: &C, tenant_id: Option<Uuid>) -> Resu
     let mut query = Entity::find()
         .select_only()
         .column(Column::Status)
-        .column_as(Column::Id.count(), "n")
+        .expr_as(super::count_rows(), "n")
         .group_by(Column::Status);
     if let Some(tenant_id) = tenant_id {
         query = query.filter(Column::TenantId.eq(tenant_id));
@@ -92,27 +112,18 @@ pub async fn progress<C: ConnectionTrait>(
     let rows = Entity::find()
         .select_only()
         .column(Column::Status)
-        .column_as(Column::Id.count(), "n")
+        .expr_as(super::count_rows(), "n")
         .filter(Column::BatchId.eq(id))
         .group_by(Column::Status)
         .into_tuple::<(DomainStatus, i64)>()
         .all(db)
         .await?;
     let counts = tally(rows)?;
-    let done = counts.completed + counts.error;
-    let total = counts.total();
-    let status = if done == total {
-        BatchState::Complete
-    } else if done == 0 && counts.processing == 0 {
-        BatchState::Pending
-    } else {
-        BatchState::Running
-    };
     Ok(Some(BatchProgress {
         batch_id: batch.id,
-        status,
-        total,
-        progress: if total == 0 { 1.0 } else { done as f64 / total as f64 },
+        status: counts.batch_state(),
+        total: counts.total(),
+        progress: counts.done_share(),
         counts,
         created_at: batch.created_at,
     }))

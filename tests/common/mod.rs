@@ -1,7 +1,9 @@
 //! Shared test support: databases per test on both backends, the binary, the site farm.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod cli;
+pub mod console;
 pub mod db;
 pub mod farm;
 pub mod private_pg;

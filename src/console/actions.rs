@@ -1,0 +1,107 @@
+//! The console's actions, each a POST carrying the session's CSRF token and answered with a
+//! redirect to the page to look at next (post/redirect/get), whose notice says what happened.
+//! Each acts within the caller's scope exactly as the API does: a tenant reaches only its own
+//! domains and batches, and anything else is "not found".
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+use super::page::ConsoleError;
+use super::session::{CsrfForm, Signed};
+use crate::api::ApiState;
+use crate::api::auth::Caller;
+use crate::domain_name::DomainName;
+use crate::store::{self, listing};
+
+type ActionForm = Result<Form<CsrfForm>, FormRejection>;
+
+fn parse_id(text: &str, what: &str) -> Result<Uuid, ConsoleError> {
+    text.parse().map_err(|_| ConsoleError::NotFound(format!("There is no such {what} for this token.")))
+}
+
+/// Puts one domain back to `pending` now, attempts cleared (the API's retry).
+pub async fn retry_domain(
+    State(state): State<ApiState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    form: ActionForm,
+) -> Result<Response, ConsoleError> {
+    signed.check_csrf(form)?;
+    let id = parse_id(&id, "domain")?;
+    let row = listing::domain(&state.db, signed.scope(), id)
+        .await?
+        .ok_or_else(|| ConsoleError::NotFound("There is no such domain for this token.".into()))?;
+    let name = DomainName::parse(&row.domain).map_err(|reason| {
+        ConsoleError::BadRequest(format!("The stored name {:?} is not a domain name: {reason}", row.domain))
+    })?;
+    let outcome =
+        store::domains::reset_names(&state.db, Some(row.tenant_id), std::slice::from_ref(&name)).await?;
+    let notice = if outcome.reset.is_empty() { "busy" } else { "retried" };
+    if !outcome.reset.is_empty() {
+        state.wake_supervisor();
+    }
+    Ok(Redirect::to(&format!("/ui/domains/{id}?notice={notice}")).into_response())
+}
+
+/// Puts every errored domain of a tenant back to `pending`: an admin for any tenant, a tenant
+/// for itself only.
+pub async fn reset_errors(
+    State(state): State<ApiState>,
+    signed: Signed,
+    Path(tenant): Path<String>,
+    form: ActionForm,
+) -> Result<Response, ConsoleError> {
+    signed.check_csrf(form)?;
+    let tenant = parse_id(&tenant, "tenant")?;
+    if signed.caller != Caller::Admin && signed.caller != Caller::Tenant(tenant) {
+        return Err(ConsoleError::NotFound("There is no such tenant for this token.".into()));
+    }
+    let reset = store::domains::reset_status(&state.db, Some(tenant), entity::DomainStatus::Error).await?;
+    if reset > 0 {
+        state.wake_supervisor();
+    }
+    Ok(Redirect::to(&format!("/ui?notice=reset-{reset}")).into_response())
+}
+
+/// Starts a scheduler run now (the API's `POST /api/v1/scheduler/run`).
+pub async fn run_now(
+    State(state): State<ApiState>,
+    signed: Signed,
+    form: ActionForm,
+) -> Result<Response, ConsoleError> {
+    signed.check_csrf(form)?;
+    let notice = match crate::api::scheduler::run_now(&state).await {
+        Ok((_, axum::Json(started))) if started.run_id.is_some() => "run-started",
+        Ok(_) => "run-nothing-due",
+        Err(error) if error.status == StatusCode::CONFLICT => "run-at-capacity",
+        Err(_) => "run-unavailable",
+    };
+    let back = if signed.caller == Caller::Admin { "/ui/runs" } else { "/ui" };
+    Ok(Redirect::to(&format!("{back}?notice={notice}")).into_response())
+}
+
+/// Cancels a batch's pending domains: they end in `error` with a `cancelled` failure each
+/// (`store::cancel`); domains being fetched finish.
+pub async fn cancel_batch(
+    State(state): State<ApiState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    form: ActionForm,
+) -> Result<Response, ConsoleError> {
+    signed.check_csrf(form)?;
+    let id = parse_id(&id, "batch")?;
+    let who = match signed.caller {
+        Caller::Admin => "an admin".to_owned(),
+        Caller::Tenant(tenant) => format!("tenant {tenant}"),
+    };
+    let outcome = store::cancel::cancel_batch(&state.db, signed.scope(), id, &who)
+        .await?
+        .ok_or_else(|| ConsoleError::NotFound("There is no such batch for this token.".into()))?;
+    tracing::info!(batch = %id, cancelled = outcome.cancelled, in_flight = outcome.in_flight, "batch cancelled from the console");
+    Ok(Redirect::to(&format!("/ui/batches?notice=cancelled-{}-{}", outcome.cancelled, outcome.in_flight))
+        .into_response())
+}

@@ -1,0 +1,234 @@
+//! One domain (`/ui/domains/{id}`): its lifecycle, metadata, contacts, technology, failures
+//! (newest first, paged) and a place for its change history. A domain of another tenant is
+//! "not found", exactly as in the API.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use entity::{DomainStatus, domains};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::page::{self, ConsoleError, Frame};
+use super::session::Signed;
+use crate::api::ApiState;
+use crate::store::listing;
+
+pub const ERRORS_PAGE_SIZE: u64 = 20;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DomainQuery {
+    /// Show failures older than this one (`id` of `domain_errors`).
+    errors_before: Option<i64>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/domain.html")]
+struct DomainPage {
+    frame: Frame,
+    view: DomainView,
+}
+
+struct DomainView {
+    id: Uuid,
+    domain: String,
+    status: &'static str,
+    title: Option<String>,
+    can_retry: bool,
+    fetched: bool,
+    lifecycle: Vec<Field>,
+    metadata: Vec<Field>,
+    emails: Vec<String>,
+    phones: Vec<String>,
+    socials: Vec<Field>,
+    tech: Vec<Tech>,
+    errors: Vec<ErrorRow>,
+    errors_first_page: bool,
+    errors_next_href: Option<String>,
+    change_history_note: &'static str,
+    raw_metadata: String,
+}
+
+/// One labelled value; `href` makes it a link.
+struct Field {
+    label: &'static str,
+    text: String,
+    href: Option<String>,
+    class: &'static str,
+}
+
+impl Field {
+    fn text(label: &'static str, text: impl Into<String>) -> Field {
+        Field { label, text: text.into(), href: None, class: "" }
+    }
+
+    fn mono(label: &'static str, text: impl Into<String>) -> Field {
+        Field { class: "mono", ..Field::text(label, text) }
+    }
+
+    /// A link when `url` is a web URL, plain text otherwise.
+    fn url(label: &'static str, url: &str) -> Field {
+        Field { href: page::safe_link(url), ..Field::text(label, url) }
+    }
+}
+
+struct Tech {
+    name: String,
+    version: Option<String>,
+    categories: String,
+}
+
+struct ErrorRow {
+    occurred: String,
+    occurred_iso: String,
+    occurred_ago: String,
+    attempt: i32,
+    stage: String,
+    kind: String,
+    message: String,
+}
+
+pub async fn page(
+    State(state): State<ApiState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    query: Result<Query<DomainQuery>, QueryRejection>,
+) -> Result<Response, ConsoleError> {
+    let not_found = || ConsoleError::NotFound("There is no such domain for this token.".into());
+    let id: Uuid = id.parse().map_err(|_| not_found())?;
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let row = listing::domain(&state.db, signed.scope(), id).await?.ok_or_else(not_found)?;
+    let errors = listing::errors(&state.db, id, query.errors_before, ERRORS_PAGE_SIZE).await?;
+    let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
+    frame.search = row.domain.clone();
+    let view = DomainView::new(row, errors, query.errors_before.is_none(), signed.scope().is_none());
+    Ok(page::render(&DomainPage { frame, view }))
+}
+
+fn when(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!("{} ({})", page::time(at), page::ago(at, now))
+}
+
+impl DomainView {
+    fn new(
+        row: domains::Model,
+        errors: Vec<entity::domain_errors::Model>,
+        errors_first_page: bool,
+        admin: bool,
+    ) -> DomainView {
+        let now = Utc::now();
+        let errors_next_href = (errors.len() as u64 == ERRORS_PAGE_SIZE)
+            .then(|| errors.last())
+            .flatten()
+            .map(|last| format!("/ui/domains/{}?errors_before={}#errors", row.id, last.id));
+        let mut lifecycle = vec![Field::text("Status", row.status.as_str())];
+        if admin {
+            lifecycle.push(Field::mono("Tenant", row.tenant_id.to_string()));
+        }
+        lifecycle.push(Field::text("Attempts", row.attempts.to_string()));
+        if row.status == DomainStatus::Pending {
+            lifecycle.push(Field::text("Due", when(row.next_attempt_at, now)));
+        }
+        if let (Some(holder), Some(until)) = (&row.locked_by, row.locked_until) {
+            lifecycle.push(Field::mono("Lease", format!("{holder} until {}", page::time(until))));
+        }
+        if let Some(batch) = row.batch_id {
+            lifecycle.push(Field {
+                href: Some(format!("/ui/domains?batch={batch}")),
+                ..Field::mono("Batch", batch.to_string())
+            });
+        }
+        if let Some(error) = &row.last_error {
+            lifecycle.push(Field { class: "error-text", ..Field::text("Last error", error.clone()) });
+        }
+        lifecycle.push(Field::text("Added", when(row.created_at, now)));
+        lifecycle.push(Field::text("Updated", when(row.updated_at, now)));
+        if let Some(fetched) = row.fetched_at {
+            lifecycle.push(Field::text("Fetched", when(fetched, now)));
+        }
+
+        let mut metadata = Vec::new();
+        let optional = [
+            ("Description", &row.description),
+            ("Language", &row.language),
+            ("WordPress version", &row.wordpress_version),
+        ];
+        if let Some(status) = row.http_status {
+            metadata.push(Field::text("HTTP status", status.to_string()));
+        }
+        for (label, url) in [
+            ("Final URL", &row.final_url),
+            ("Canonical URL", &row.canonical_url),
+            ("Favicon", &row.favicon_url),
+            ("Logo", &row.logo_url),
+        ] {
+            if let Some(url) = url {
+                metadata.push(Field::url(label, url));
+            }
+        }
+        for (label, value) in optional {
+            if let Some(value) = value {
+                metadata.push(Field::text(label, value.clone()));
+            }
+        }
+        metadata.push(Field::text("WordPress", if row.is_wordpress { "yes" } else { "no" }));
+        metadata.push(Field::text("Elementor", if row.has_elementor { "yes" } else { "no" }));
+
+        let socials = [
+            ("Facebook", &row.facebook_url),
+            ("X / Twitter", &row.twitter_url),
+            ("LinkedIn", &row.linkedin_url),
+            ("Instagram", &row.instagram_url),
+            ("YouTube", &row.youtube_url),
+            ("TikTok", &row.tiktok_url),
+            ("GitHub", &row.github_url),
+            ("Pinterest", &row.pinterest_url),
+        ]
+        .into_iter()
+        .filter_map(|(label, url)| url.as_deref().map(|url| Field::url(label, url)))
+        .collect();
+
+        DomainView {
+            id: row.id,
+            status: row.status.as_str(),
+            title: row.title.clone(),
+            can_retry: row.status != DomainStatus::Processing,
+            fetched: row.fetched_at.is_some(),
+            lifecycle,
+            metadata,
+            emails: row.email_addresses.0.clone(),
+            phones: row.phone_numbers.0.clone(),
+            socials,
+            tech: row
+                .tech_stack
+                .0
+                .iter()
+                .map(|t| Tech {
+                    name: t.name.clone(),
+                    version: t.version.clone(),
+                    categories: t.categories.join(", "),
+                })
+                .collect(),
+            errors: errors
+                .into_iter()
+                .map(|e| ErrorRow {
+                    occurred: page::time(e.occurred_at),
+                    occurred_iso: page::iso(e.occurred_at),
+                    occurred_ago: page::ago(e.occurred_at, now),
+                    attempt: e.attempt,
+                    stage: e.stage,
+                    kind: e.kind,
+                    message: e.message,
+                })
+                .collect(),
+            errors_first_page,
+            errors_next_href,
+            change_history_note: "No change history is recorded for this domain yet: changes between scans will be listed here.",
+            raw_metadata: serde_json::to_string_pretty(&row.domain_metadata).unwrap_or_default(),
+            domain: row.domain,
+        }
+    }
+}

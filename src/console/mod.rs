@@ -1,0 +1,54 @@
+//! The operator console at `/ui`, served by `serve` next to the API.
+//!
+//! Server-rendered pages (askama templates under `templates/console/`, checked at compile
+//! time) over the same store functions as the API, with the stylesheet and htmx compiled into
+//! the binary (`assets`). A page is one file here:
+//!
+//! | path | page |
+//! | --- | --- |
+//! | `/ui` | `overview`: domains by status and tenant, due now, in flight, completions per minute and error kinds over the last hour, instances and their last run |
+//! | `/ui/runs` | `runs`: scheduler runs with their metrics (admins only) |
+//! | `/ui/batches` | `batches`: batches with progress bars |
+//! | `/ui/domains` | `search`: domains by name, status, batch, tenant |
+//! | `/ui/domains/{id}` | `domain`: one domain's metadata, attempts, errors, change history |
+//!
+//! Actions (`actions`) are POSTs with a CSRF token: retry a domain, reset a tenant's errored
+//! domains, run now, cancel a batch's pending domains. Sign-in (`session`) keeps the caller's
+//! token in an HttpOnly, SameSite=Strict cookie and resolves it like a bearer token, so a tenant
+//! sees exactly what the API shows it and an admin sees every tenant.
+
+pub mod actions;
+pub mod assets;
+pub mod batches;
+pub mod domain;
+pub mod overview;
+pub mod page;
+pub mod runs;
+pub mod search;
+pub mod session;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::api::ApiState;
+
+/// Every console route, to be merged into the API's router.
+pub fn router() -> Router<ApiState> {
+    Router::new()
+        .route("/ui", get(overview::page))
+        .route("/ui/", get(page::to_overview))
+        .route("/ui/overview/live", get(overview::live))
+        .route("/ui/sign-in", get(session::sign_in_form).post(session::sign_in))
+        .route("/ui/sign-out", post(session::sign_out))
+        .route("/ui/runs", get(runs::page))
+        .route("/ui/run-now", post(actions::run_now))
+        .route("/ui/batches", get(batches::page))
+        .route("/ui/batches/{id}/cancel", post(actions::cancel_batch))
+        .route("/ui/domains", get(search::page))
+        .route("/ui/domains/{id}", get(domain::page))
+        .route("/ui/domains/{id}/retry", post(actions::retry_domain))
+        .route("/ui/tenants/{tenant}/reset-errors", post(actions::reset_errors))
+        .route("/ui/assets/{name}", get(assets::serve))
+        .route("/ui/{*rest}", get(page::not_found).post(page::not_found))
+        .layer(axum::middleware::from_fn(page::security_headers))
+}

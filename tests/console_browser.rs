@@ -1,0 +1,144 @@
+//! The console in a real browser (headless chromium through chromedriver): signing in, every
+//! page, retrying a failed domain, tenant isolation, and an action without its CSRF token.
+//! Screenshots of each page are saved in `console-screenshots/` of the target directory.
+//!
+//! Skipped with a message when chromium is not installed, unless
+//! `CONSOLE_BROWSER_TESTS=require` (CI), where that fails.
+
+mod common;
+
+use common::browser::Browser;
+use common::console::{ADMIN_TOKEN, Scene, TOKEN_A, TOKEN_B, domain_row};
+use common::db::{Backend, TestDb};
+use fantoccini::Locator;
+
+/// The service with its scene and a browser, or `None` when the browser test is skipped.
+async fn start() -> Option<(TestDb, Scene, Browser)> {
+    let browser = Browser::start().await?;
+    let db = TestDb::create(Backend::Sqlite).await?;
+    let scene = Scene::start(&db.url).await;
+    Some((db, scene, browser))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_signs_in_and_opens_every_page() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+
+    browser.goto(&format!("{base}/ui/runs")).await;
+    browser.wait_for("input[name=token]").await;
+    assert!(browser.client.current_url().await.unwrap().as_str().contains("/ui/sign-in?next="));
+    browser.screenshot("sign-in", 1280).await;
+    browser
+        .client
+        .find(Locator::Css("input[name=token]"))
+        .await
+        .unwrap()
+        .send_keys(ADMIN_TOKEN)
+        .await
+        .unwrap();
+    browser.click("form button[type=submit]").await;
+    browser.wait_for("header.top").await;
+    assert!(
+        browser.client.current_url().await.unwrap().as_str().ends_with("/ui/runs"),
+        "back where it started"
+    );
+    assert_eq!(browser.text("h1").await, "Scheduler runs");
+    assert!(browser.text("table.data tbody").await.contains("%"), "runs with their success rate");
+    browser.screenshot("runs", 1280).await;
+
+    let cookie = browser.client.get_named_cookie("ds_console").await.unwrap();
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(cookie::SameSite::Strict));
+
+    browser.click("nav.nav a[href='/ui']").await;
+    browser.wait_for("#live").await;
+    assert_eq!(browser.text("h1").await, "Overview");
+    let tenants = browser.text("#live section.card:last-of-type table").await;
+    assert!(tenants.contains("0000000a") && tenants.contains("0000000b"), "{tenants}");
+    browser.screenshot("overview", 1280).await;
+    browser.screenshot("overview-phone", 390).await;
+
+    browser.click("nav.nav a[href='/ui/batches']").await;
+    browser.wait_for("ul.batch-list").await;
+    assert_eq!(browser.client.find_all(Locator::Css("li.batch")).await.unwrap().len(), 2);
+    browser.screenshot("batches", 1280).await;
+
+    let search = browser.client.find(Locator::Css("header .top-search input")).await.unwrap();
+    search.send_keys("shop\n").await.unwrap();
+    browser.wait_for("form.filters").await;
+    let rows = browser.text("table.data tbody").await;
+    assert!(rows.contains("shop-one.com") && !rows.contains("plain-site.org"), "{rows}");
+    browser.screenshot("search", 1280).await;
+
+    browser.click("table.data tbody a").await;
+    browser.wait_for("#change-history").await;
+    assert!(browser.text("h1").await.starts_with("shop-one.com"));
+    assert!(browser.text(".chips").await.contains("WordPress"), "the technology found");
+    browser.screenshot("domain", 1280).await;
+    browser.screenshot("domain-phone", 390).await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_retries_a_failed_domain_and_sees_it_pending_again() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    scene.hold_the_run_slot().await;
+    browser.sign_in(base, TOKEN_A).await;
+    browser.goto(&format!("{base}/ui/domains/{}", scene.broken_id)).await;
+    browser.wait_for("#errors").await;
+    assert!(browser.text("h1 .badge").await.contains("error"));
+    assert!(browser.text("#errors table").await.contains("http_status"), "the failure is listed");
+    browser.screenshot("domain-error", 1280).await;
+
+    browser.click("form[action$='/retry'] button").await;
+    browser.wait_for(".notice").await;
+    assert!(browser.text(".notice").await.contains("pending again"));
+    assert_eq!(browser.text("h1 .badge").await, "pending");
+    browser.screenshot("domain-retried", 1280).await;
+    assert_eq!(domain_row(&scene.served, TOKEN_A, "broken-site.com").await["status"], "pending");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_tenants_domain_cannot_be_reached() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    browser.sign_in(base, TOKEN_B).await;
+    browser.goto(&format!("{base}/ui/domains/{}", scene.shop_id)).await;
+    browser.wait_for("h1").await;
+    assert_eq!(browser.text("h1").await, "Not found");
+    assert!(!browser.client.source().await.unwrap().contains("shop-one.com"));
+    browser.screenshot("not-found", 1280).await;
+
+    browser.goto(&format!("{base}/ui/domains?q=shop")).await;
+    browser.wait_for("form.filters").await;
+    assert!(browser.text(".card .empty").await.contains("No domain matches"));
+    browser.goto(&format!("{base}/ui/runs")).await;
+    browser.wait_for("h1").await;
+    assert_eq!(browser.text("h1").await, "Not for this token");
+    browser.screenshot("runs-refused-to-a-tenant", 1280).await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_without_its_csrf_token_is_refused() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    browser.sign_in(base, TOKEN_A).await;
+    browser.goto(&format!("{base}/ui/domains/{}", scene.broken_id)).await;
+    browser.wait_for("form[action$='/retry']").await;
+    // What a forged form from elsewhere would send: the action without the page's token.
+    browser
+        .client
+        .execute("document.querySelector(\"form[action$='/retry'] input[name=csrf]\").remove();", vec![])
+        .await
+        .unwrap();
+    browser.click("form[action$='/retry'] button").await;
+    browser.wait_for("h1").await;
+    assert_eq!(browser.text("h1").await, "Action refused");
+    browser.screenshot("csrf-refused", 1280).await;
+    assert_eq!(domain_row(&scene.served, TOKEN_A, "broken-site.com").await["status"], "error");
+    browser.close().await;
+}
