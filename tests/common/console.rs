@@ -80,6 +80,7 @@ impl Scene {
         farm.add("broken-site.com", Site::Status(404));
         farm.add("tenant-b-site.com", Site::Html(plain_page("B")));
         farm.add("slow-site.com", Site::Slow(Duration::from_secs(60), plain_page("Slow")));
+        farm.add("slow-site-2.com", Site::Slow(Duration::from_secs(60), plain_page("Slow too")));
         for i in 0..3 {
             farm.add(&format!("waiting-{i}.com"), Site::Html(plain_page("Waiting")));
         }
@@ -91,6 +92,9 @@ impl Scene {
                 ("DOMAIN_SCHEDULER_ADMIN_TOKENS", ADMIN_TOKEN),
                 ("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "90"),
                 ("DOMAIN_SCHEDULER_MAX_INSTANCES", "1"),
+                // One fetcher and claims of one domain, so two slow sites can fill the pool.
+                ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "1"),
+                ("DOMAIN_SCHEDULER_BATCH_SIZE", "1"),
             ],
         )
         .await;
@@ -106,14 +110,20 @@ impl Scene {
         Scene { farm, served, batch_a, shop_id, broken_id, batch_b, b_site_id }
     }
 
-    /// Holds the only run slot with a fetch of a site that answers after a minute, so domains
-    /// made due now stay `pending` while a test looks at them.
+    /// Fills the one fetcher and its queue with two slow sites while the run that claimed them
+    /// still claims: what is submitted or retried afterwards stays `pending`.
     pub async fn hold_the_run_slot(&self) {
-        let request =
-            client().post(self.served.url("/api/v1/domains")).json(&json!({"domains": ["slow-site.com"]}));
+        let request = client()
+            .post(self.served.url("/api/v1/domains"))
+            .json(&json!({"domains": ["slow-site.com", "slow-site-2.com"]}));
         let (status, body) = api(request, TOKEN_A).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-        self.farm.wait_for_requests("slow-site.com", 1).await;
+        crate::common::wait::wait_until("both slow sites to be claimed", Duration::from_secs(20), || async {
+            let first = domain_row(&self.served, TOKEN_A, "slow-site.com").await;
+            let second = domain_row(&self.served, TOKEN_A, "slow-site-2.com").await;
+            first["status"] == "processing" && second["status"] == "processing"
+        })
+        .await;
     }
 
     /// Submits the `waiting-N.com` domains as tenant A while the run slot is held: they stay
