@@ -143,6 +143,23 @@ impl fmt::Debug for AdminTokens {
     }
 }
 
+/// The key that signs completion callbacks. Debug output never shows it.
+#[derive(Clone)]
+pub struct CallbackSecret(String);
+
+impl CallbackSecret {
+    /// The key, for the signer only.
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for CallbackSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CallbackSecret(hidden)")
+    }
+}
+
 fn same_secret(known: &str, presented: &str) -> bool {
     use subtle::ConstantTimeEq;
     let equal: bool = known.as_bytes().ct_eq(presented.as_bytes()).into();
@@ -209,6 +226,17 @@ pub fn log_format(text: &str) -> Option<LogFormat> {
         "json" => Some(LogFormat::Json),
         _ => None,
     }
+}
+
+/// A callback signing key: at least 16 characters, so it cannot be guessed by trying.
+pub fn callback_secret(text: &str) -> Option<CallbackSecret> {
+    (text.chars().count() >= 16).then(|| CallbackSecret(text.to_owned()))
+}
+
+/// An absolute http or https URL with a host.
+pub fn public_url(text: &str) -> Option<url::Url> {
+    let url = url::Url::parse(text).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
 }
 
 /// A token: at least 8 characters, no blanks.
