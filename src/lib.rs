@@ -18,6 +18,7 @@
 pub mod actors;
 pub mod api;
 pub mod backoff;
+pub mod callbacks;
 pub mod cli;
 pub mod config;
 pub mod db;
