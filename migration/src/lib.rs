@@ -8,6 +8,7 @@ mod m20261124_000002_create_domains;
 mod m20261124_000003_create_domain_errors;
 mod m20261124_000004_create_scheduler_runs;
 mod m20261124_000005_notify_new_work;
+mod m20261201_000001_completion_callbacks;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_domain_errors::Migration),
             Box::new(m20261124_000004_create_scheduler_runs::Migration),
             Box::new(m20261124_000005_notify_new_work::Migration),
+            Box::new(m20261201_000001_completion_callbacks::Migration),
         ]
     }
 }
