@@ -5,6 +5,7 @@ pub mod cli;
 pub mod db;
 pub mod farm;
 pub mod private_pg;
+pub mod receiver;
 pub mod scenario;
 pub mod server;
 pub mod tls;
