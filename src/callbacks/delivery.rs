@@ -74,18 +74,7 @@ impl Deliveries {
         let Some(secret) = settings.callbacks.secret.clone() else {
             return Ok(None);
         };
-        let base = match &settings.callbacks.public_url {
-            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
-            None => {
-                if api_addr.ip().is_unspecified() {
-                    tracing::warn!(
-                        %api_addr,
-                        "callback links will name an unspecified address: set DOMAIN_SCHEDULER_PUBLIC_URL"
-                    );
-                }
-                format!("http://{api_addr}")
-            }
-        };
+        let base = links_base(settings, api_addr);
         let courier = Courier {
             db,
             sender: Sender::new(settings.fetch.allow_private_networks, &settings.fetch.user_agent)?,
@@ -103,6 +92,23 @@ impl Deliveries {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// The base of a callback's links: `DOMAIN_SCHEDULER_PUBLIC_URL`, else http:// and the address
+/// the API listens on; without a trailing slash.
+fn links_base(settings: &Settings, api_addr: SocketAddr) -> String {
+    match &settings.callbacks.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => {
+            if api_addr.ip().is_unspecified() {
+                tracing::warn!(
+                    %api_addr,
+                    "callback links will name an unspecified address: set DOMAIN_SCHEDULER_PUBLIC_URL"
+                );
+            }
+            format!("http://{api_addr}")
+        }
     }
 }
 
@@ -259,6 +265,15 @@ impl Courier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_point_at_the_public_url_when_set_else_at_the_api_address() {
+        let mut settings = crate::config::defaults().unwrap();
+        let addr: SocketAddr = "127.0.0.1:8123".parse().unwrap();
+        assert_eq!(links_base(&settings, addr), "http://127.0.0.1:8123");
+        settings.callbacks.public_url = Some("https://domains.example.com/scheduler/".parse().unwrap());
+        assert_eq!(links_base(&settings, addr), "https://domains.example.com/scheduler");
+    }
 
     #[test]
     fn the_wait_between_attempts_doubles_from_the_base_up_to_an_hour() {

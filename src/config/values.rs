@@ -283,6 +283,21 @@ mod tests {
     }
 
     #[test]
+    fn a_callback_secret_is_long_enough_and_never_printed() {
+        assert!(callback_secret("too-short").is_none());
+        let secret = callback_secret("a-long-random-signing-key").unwrap();
+        assert!(!format!("{secret:?}").contains("random"));
+        assert_eq!(secret.expose(), b"a-long-random-signing-key");
+    }
+
+    #[test]
+    fn the_public_url_is_an_absolute_http_url() {
+        assert!(public_url("https://domains.example.com/scheduler").is_some());
+        assert!(public_url("ftp://domains.example.com").is_none());
+        assert!(public_url("domains.example.com").is_none());
+    }
+
+    #[test]
     fn a_token_given_twice_is_refused_whatever_its_tenants() {
         let a = "6f1c2c1e-8c39-4a53-9d4e-2f6b2b5f9a10";
         let b = "7f1c2c1e-8c39-4a53-9d4e-2f6b2b5f9a10";
