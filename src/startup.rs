@@ -1,6 +1,7 @@
 //! Building the running service from its settings: the database, the actor pipeline, the
-//! new-work listener and the HTTP API. `serve` and the tests go through this one door; a test
-//! sets `http_addr` to port 0 and talks to the address [`Service::addr`] reports.
+//! new-work listener, the callback delivery loop and the HTTP API. `serve` and the tests go
+//! through this one door; a test sets `http_addr` to port 0 and talks to the address
+//! [`Service::addr`] reports.
 //!
 //! Stopping is designed in: [`Service::stop`] first marks the service as draining (`/readyz`
 //! answers 503, `/healthz` still 200, so an orchestrator sees the drain), lets the pipeline
@@ -25,6 +26,7 @@ pub struct Service {
     stop_api: tokio::sync::oneshot::Sender<()>,
     api: JoinHandle<std::io::Result<()>>,
     wake_listener: JoinHandle<()>,
+    callbacks: Option<crate::callbacks::Deliveries>,
 }
 
 /// Starts the service on `db` (connected and migrated): binds `settings.api.http_addr`, starts
@@ -36,6 +38,7 @@ pub async fn start(settings: &Settings, db: DatabaseConnection) -> anyhow::Resul
         .with_context(|| format!("cannot listen on {http_addr} (DOMAIN_SCHEDULER_HTTP_ADDR)"))?;
     let addr = listener.local_addr().context("the API's address")?;
     let pipeline = Pipeline::start(settings, db.clone(), Mode::Serve).await?;
+    let callbacks = crate::callbacks::Deliveries::start(settings, db.clone(), addr)?;
     let draining = Arc::new(AtomicBool::new(false));
     let state = crate::api::ApiState {
         db: db.clone(),
@@ -55,7 +58,7 @@ pub async fn start(settings: &Settings, db: DatabaseConnection) -> anyhow::Resul
         let _ = api_stopped.await;
     }));
     tracing::info!(database = %settings.database.url, http = %addr, "service started");
-    Ok(Service { addr, pipeline, draining, stop_api, api, wake_listener })
+    Ok(Service { addr, pipeline, draining, stop_api, api, wake_listener, callbacks })
 }
 
 impl Service {
@@ -76,6 +79,9 @@ impl Service {
         self.pipeline.shutdown().await;
         self.pipeline.wait().await;
         self.wake_listener.abort();
+        if let Some(callbacks) = self.callbacks {
+            callbacks.stop().await;
+        }
         let _ = self.stop_api.send(());
         let _ = self.api.await;
     }

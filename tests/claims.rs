@@ -17,8 +17,13 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 async fn seed(db: &DatabaseConnection, n: usize) -> Vec<DomainName> {
     let names: Vec<DomainName> =
         (0..n).map(|i| DomainName::parse(&format!("site{i}.com")).unwrap()).collect();
-    let request =
-        EnqueueRequest { tenant_id: uuid::Uuid::nil(), domains: &names, refresh: false, max_pages: 1 };
+    let request = EnqueueRequest {
+        tenant_id: uuid::Uuid::nil(),
+        domains: &names,
+        refresh: false,
+        max_pages: 1,
+        callback_url: None,
+    };
     store::domains::enqueue(db, request, |_| {}).await.unwrap();
     names
 }

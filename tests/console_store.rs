@@ -22,7 +22,13 @@ const INSTANCE: &str = "test-instance";
 
 async fn enqueue(db: &DatabaseConnection, tenant: Uuid, names: &[&str]) -> Uuid {
     let names: Vec<DomainName> = names.iter().map(|n| DomainName::parse(n).unwrap()).collect();
-    let request = EnqueueRequest { tenant_id: tenant, domains: &names, refresh: false, max_pages: 1 };
+    let request = EnqueueRequest {
+        tenant_id: tenant,
+        domains: &names,
+        refresh: false,
+        max_pages: 1,
+        callback_url: None,
+    };
     store::domains::enqueue(db, request, |_| {}).await.unwrap().batch_id.unwrap()
 }
 

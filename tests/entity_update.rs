@@ -79,6 +79,7 @@ async fn a_full_metadata_value_round_trips_through_update_from_metadata(backend:
             domains: std::slice::from_ref(&name),
             refresh: false,
             max_pages: 1,
+            callback_url: None,
         },
         |_| {},
     )
@@ -135,6 +136,7 @@ async fn a_write_under_a_lost_lease_is_refused(backend: Backend) {
             domains: std::slice::from_ref(&name),
             refresh: false,
             max_pages: 1,
+            callback_url: None,
         },
         |_| {},
     )

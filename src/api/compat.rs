@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::ApiState;
 use super::auth::Tenant;
+use super::domains::SubmitOptions;
 use super::errors::{ApiError, ApiJson, ErrorBody};
 use super::rows;
 
@@ -55,7 +56,14 @@ pub async fn scan(
         return Err(ApiError::no_valid_domain(message, rejected));
     }
     // A scan of a known site is a request to look again.
-    let submitted = super::domains::enqueue(&state, tenant, &valid, Vec::new(), true, max_pages).await?;
+    let submitted = super::domains::enqueue(
+        &state,
+        tenant,
+        &valid,
+        Vec::new(),
+        SubmitOptions { refresh: true, max_pages, callback_url: None },
+    )
+    .await?;
     let Some(job_id) = submitted.batch_id else {
         return Err(ApiError::new(StatusCode::CONFLICT, "in_progress", "the site is being scanned now"));
     };

@@ -13,6 +13,7 @@ use super::ApiState;
 use super::auth::Tenant;
 use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
 use super::rows;
+use crate::callbacks::CallbackUrl;
 use crate::domain_name::DomainName;
 use crate::store::{self, EnqueueRequest};
 
@@ -39,6 +40,12 @@ pub struct SubmitDomains {
     #[serde(default = "one", deserialize_with = "super::errors::whole_number")]
     #[schema(minimum = 1, maximum = 50, default = 1)]
     pub max_pages: i32,
+    /// An http or https URL that is sent the batch's summary, signed, once every domain of the
+    /// batch is `completed` or `error`. Refused while the service has no
+    /// `DOMAIN_SCHEDULER_CALLBACK_SECRET`.
+    #[serde(default)]
+    #[schema(format = "uri", max_length = 2048)]
+    pub callback_url: Option<String>,
 }
 
 fn one() -> i32 {
@@ -73,7 +80,7 @@ pub fn document_limits(document: &mut utoipa::openapi::OpenApi, max_domains: usi
     responses((status = 202, body = Submitted, description = "Enqueued: the valid domains, with each refused input and its reason"),
                (status = 400, body = ErrorBody, description = "Malformed JSON or no JSON content type"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 413, body = ErrorBody, description = "The body is over `DOMAIN_SCHEDULER_API_MAX_BODY_BYTES`"),
-               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, or no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason)"),
+               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason), or a `callback_url` this service does not send to (`callbacks_disabled` without a callback secret)"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn submit(
     State(state): State<ApiState>,
@@ -93,6 +100,7 @@ pub async fn submit(
     if !(1..=50).contains(&request.max_pages) {
         return Err(ApiError::unprocessable("max_pages: from 1 to 50"));
     }
+    let callback_url = request.callback_url.as_deref().map(|text| callback_url(&state, text)).transpose()?;
     let (valid, rejected) = standardise(&request.domains);
     if valid.is_empty() {
         let message = format!(
@@ -101,8 +109,26 @@ pub async fn submit(
         );
         return Err(ApiError::no_valid_domain(message, rejected));
     }
-    let submitted = enqueue(&state, tenant, &valid, rejected, request.refresh, request.max_pages).await?;
+    let options = SubmitOptions {
+        refresh: request.refresh,
+        max_pages: request.max_pages,
+        callback_url: callback_url.as_ref(),
+    };
+    let submitted = enqueue(&state, tenant, &valid, rejected, options).await?;
     Ok((StatusCode::ACCEPTED, Json(submitted)))
+}
+
+/// The submission's callback URL, refused (422) when the service cannot sign callbacks or the
+/// URL is not one it sends to.
+fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiError> {
+    if state.settings.callbacks.secret.is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "callbacks_disabled",
+            "callback_url: this service sends no callbacks (DOMAIN_SCHEDULER_CALLBACK_SECRET is not set)",
+        ));
+    }
+    CallbackUrl::parse(text).map_err(|reason| ApiError::unprocessable(format!("callback_url: {reason}")))
 }
 
 /// Splits `inputs` into standardised names and refused inputs, each with its reason.
@@ -122,16 +148,23 @@ pub fn standardise(inputs: &[String]) -> (Vec<DomainName>, Vec<Rejected>) {
     (valid, rejected)
 }
 
+/// How a submission's domains are enqueued.
+pub struct SubmitOptions<'a> {
+    /// Put domains the tenant already has back to `pending`.
+    pub refresh: bool,
+    pub max_pages: i32,
+    pub callback_url: Option<&'a CallbackUrl>,
+}
+
 /// Writes `valid` as one batch and wakes the supervisor; `rejected` is reported as given.
 pub async fn enqueue(
     state: &ApiState,
     tenant: Uuid,
     valid: &[DomainName],
     rejected: Vec<Rejected>,
-    refresh: bool,
-    max_pages: i32,
+    SubmitOptions { refresh, max_pages, callback_url }: SubmitOptions<'_>,
 ) -> Result<Submitted, ApiError> {
-    let request = EnqueueRequest { tenant_id: tenant, domains: valid, refresh, max_pages };
+    let request = EnqueueRequest { tenant_id: tenant, domains: valid, refresh, max_pages, callback_url };
     let outcome = store::domains::enqueue(&state.db, request, |_| {}).await?;
     if outcome.batch_id.is_some() {
         state.wake_supervisor();
@@ -161,7 +194,9 @@ pub async fn batch(
 ) -> Result<Json<rows::Batch>, ApiError> {
     let Path(id) = path?;
     let progress = store::batches::progress(&state.db, Some(tenant), id).await?;
-    progress.map(|batch| Json(batch.into())).ok_or_else(|| ApiError::not_found(format!("no batch {id}")))
+    let mut batch = rows::Batch::from(progress.ok_or_else(|| ApiError::not_found(format!("no batch {id}")))?);
+    batch.callback = store::callbacks::status(&state.db, id).await?.map(rows::BatchCallback::from);
+    Ok(Json(batch))
 }
 
 fn parse_name(path: Result<Path<String>, PathRejection>) -> Result<DomainName, ApiError> {

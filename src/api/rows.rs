@@ -217,6 +217,8 @@ pub struct Batch {
     #[schema(minimum = 0.0, maximum = 1.0)]
     pub progress: f64,
     pub created_at: DateTime<Utc>,
+    /// The completion callback named on submission; null when there is none.
+    pub callback: Option<BatchCallback>,
 }
 
 impl From<BatchProgress> for Batch {
@@ -235,7 +237,56 @@ impl From<BatchProgress> for Batch {
             counts: StatusCounts { pending, processing, completed, error },
             progress,
             created_at,
+            callback: None,
         }
+    }
+}
+
+/// Where a batch's completion callback stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CallbackState {
+    /// Waiting for the batch to finish, or for the next attempt.
+    Pending,
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Every attempt failed, or the address was refused; no attempt is left.
+    Failed,
+}
+
+/// A batch's completion callback and its deliveries so far.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BatchCallback {
+    pub url: String,
+    pub state: CallbackState,
+    /// Attempts made so far.
+    pub attempts: u64,
+    /// The status of the last answer; null when none came.
+    pub last_status: Option<i32>,
+    /// Why the last attempt failed; null when it was delivered (or none was made yet).
+    pub last_error: Option<String>,
+    /// When the next attempt is due after a failed one.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<store::callbacks::CallbackStatus> for BatchCallback {
+    fn from(status: store::callbacks::CallbackStatus) -> BatchCallback {
+        let store::callbacks::CallbackStatus {
+            url,
+            state,
+            attempts,
+            last_status,
+            last_error,
+            next_attempt_at,
+            delivered_at,
+        } = status;
+        let state = match state {
+            store::callbacks::DeliveryState::Pending => CallbackState::Pending,
+            store::callbacks::DeliveryState::Delivered => CallbackState::Delivered,
+            store::callbacks::DeliveryState::Failed => CallbackState::Failed,
+        };
+        BatchCallback { url, state, attempts, last_status, last_error, next_attempt_at, delivered_at }
     }
 }
 

@@ -1,5 +1,5 @@
-//! `add DOMAIN... [--file F] [--tenant UUID] [--refresh] [--max-pages N]`: standardise and
-//! enqueue domains as one batch. Every rejected input is listed with its place and reason, the
+//! `add DOMAIN... [--file F] [--tenant UUID] [--refresh] [--max-pages N] [--callback-url URL]`:
+//! standardise and enqueue domains as one batch. Every rejected input is listed with its place and reason, the
 //! valid ones are still written, and the exit status is 2 whenever anything was rejected.
 
 use std::io::{BufRead, IsTerminal};
@@ -11,6 +11,7 @@ use clap::Args;
 use uuid::Uuid;
 
 use super::{BadInput, open};
+use crate::callbacks::CallbackUrl;
 use crate::config::Settings;
 use crate::domain_name::{DomainName, InvalidDomain};
 use crate::store::{self, DEFAULT_TENANT, EnqueueRequest};
@@ -32,6 +33,10 @@ pub struct AddArgs {
     /// Pages the fetcher may visit per domain (home page plus contact pages).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=50))]
     max_pages: i32,
+    /// An http or https URL sent the batch's summary, signed, once the batch has finished
+    /// (needs DOMAIN_SCHEDULER_CALLBACK_SECRET).
+    #[arg(long, value_name = "URL")]
+    callback_url: Option<String>,
 }
 
 /// One input line that is not a domain.
@@ -42,6 +47,7 @@ struct Rejected {
 }
 
 pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode> {
+    let callback_url = args.callback_url.as_deref().map(|text| callback_url(settings, text)).transpose()?;
     let inputs = read_inputs(args.domains, args.file)?;
     if inputs.is_empty() {
         return Err(BadInput(
@@ -70,6 +76,7 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
             domains: &valid,
             refresh: args.refresh,
             max_pages: args.max_pages,
+            callback_url: callback_url.as_ref(),
         };
         outcome = store::domains::enqueue(&db, request, |done| bar.set_position(done as u64))
             .await
@@ -99,6 +106,18 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
         None => eprintln!("no domain enqueued, no batch written"),
     }
     Ok(if rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// The batch's callback URL; refused, before anything is written, when no secret would sign
+/// the callback or the URL is not one the service sends to.
+fn callback_url(settings: &Settings, text: &str) -> Result<CallbackUrl, BadInput> {
+    if settings.callbacks.secret.is_none() {
+        return Err(BadInput(
+            "--callback-url: callbacks are signed with DOMAIN_SCHEDULER_CALLBACK_SECRET, which is not set"
+                .into(),
+        ));
+    }
+    CallbackUrl::parse(text).map_err(|reason| BadInput(format!("--callback-url {text:?}: {reason}")))
 }
 
 /// Reads the inputs of `add`: arguments, then `--file` (or standard input for `-`), each with

@@ -21,11 +21,11 @@ use figment::providers::{Format, Serialized, Toml};
 
 pub use flags::{FlagValues, SettingFlags};
 pub use sections::{
-    ApiSettings, DatabaseSettings, EffectiveSetting, FetchSettings, SchedulerSettings, Settings, Source,
-    TelemetrySettings,
+    ApiSettings, CallbackSettings, DatabaseSettings, EffectiveSetting, FetchSettings, SchedulerSettings,
+    Settings, Source, TelemetrySettings,
 };
 pub use table::{SETTINGS, Setting};
-pub use values::{AdminTokens, ApiTokens, Backend, DatabaseUrl, LogFormat, Scheme};
+pub use values::{AdminTokens, ApiTokens, Backend, CallbackSecret, DatabaseUrl, LogFormat, Scheme};
 
 /// The file read from the working directory when no `--config` is given (and it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "domain-scheduler.toml";

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::values::{AdminTokens, ApiTokens, DatabaseUrl, LogFormat, Scheme};
+use super::values::{AdminTokens, ApiTokens, CallbackSecret, DatabaseUrl, LogFormat, Scheme};
 
 /// The service's configuration.
 #[derive(Clone, Debug)]
@@ -15,6 +15,7 @@ pub struct Settings {
     pub fetch: FetchSettings,
     pub scheduler: SchedulerSettings,
     pub api: ApiSettings,
+    pub callbacks: CallbackSettings,
     pub telemetry: TelemetrySettings,
     /// Every setting's value as loaded, secrets hidden, with where it came from: what start-up
     /// logs.
@@ -93,6 +94,18 @@ pub struct ApiSettings {
     pub max_domains: usize,
 }
 
+/// Completion callbacks: how they are signed, retried and what their links point at.
+#[derive(Clone, Debug)]
+pub struct CallbackSettings {
+    /// Without it, callbacks are off: a submission naming one is refused.
+    pub secret: Option<CallbackSecret>,
+    pub max_attempts: u32,
+    /// The first retry delay; each further one doubles it, at most an hour.
+    pub retry_base: Duration,
+    /// The API's base URL as receivers reach it; `None`: the address the API listens on.
+    pub public_url: Option<url::Url>,
+}
+
 #[derive(Clone, Debug)]
 pub struct TelemetrySettings {
     pub log_format: LogFormat,
@@ -168,6 +181,12 @@ impl Settings {
                 admin_tokens: AdminTokens::default(),
                 max_body_bytes: 0,
                 max_domains: 0,
+            },
+            callbacks: CallbackSettings {
+                secret: None,
+                max_attempts: 0,
+                retry_base: Duration::ZERO,
+                public_url: None,
             },
             telemetry: TelemetrySettings { log_format: LogFormat::Pretty },
             effective: Vec::new(),

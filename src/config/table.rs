@@ -367,6 +367,58 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "callback_secret",
+        env: "DOMAIN_SCHEDULER_CALLBACK_SECRET",
+        default: None,
+        accepts: "text of at least 16 characters",
+        meaning: "key that signs completion callbacks (HMAC-SHA256); while unset, a submission with a callback URL is refused",
+        secret: true,
+        yields_to: None,
+        apply: |s, v| {
+            s.callbacks.secret = Some(callback_secret(v)?);
+            Some(())
+        },
+    },
+    Setting {
+        key: "callback_max_attempts",
+        env: "DOMAIN_SCHEDULER_CALLBACK_MAX_ATTEMPTS",
+        default: Some("8"),
+        accepts: "a whole number from 1 to 50",
+        meaning: "attempts to deliver one completion callback before it is recorded as failed",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.callbacks.max_attempts = u32::try_from(whole(v, 1, 50)?).ok()?;
+            Some(())
+        },
+    },
+    Setting {
+        key: "callback_retry_base_seconds",
+        env: "DOMAIN_SCHEDULER_CALLBACK_RETRY_BASE_SECONDS",
+        default: Some("30"),
+        accepts: "a whole number of seconds from 1 to 86400",
+        meaning: "delay before a failed callback is sent again; each further attempt doubles it (at most 1 hour)",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.callbacks.retry_base = seconds(v, 1, 86_400)?;
+            Some(())
+        },
+    },
+    Setting {
+        key: "public_url",
+        env: "DOMAIN_SCHEDULER_PUBLIC_URL",
+        default: None,
+        accepts: "an http or https URL",
+        meaning: "the API's address as callback receivers reach it, for the links in callbacks; unset: http:// and the address the API listens on",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.callbacks.public_url = Some(public_url(v)?);
+            Some(())
+        },
+    },
+    Setting {
         key: "log_format",
         env: "DOMAIN_SCHEDULER_LOG_FORMAT",
         default: Some("pretty"),

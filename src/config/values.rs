@@ -143,6 +143,23 @@ impl fmt::Debug for AdminTokens {
     }
 }
 
+/// The key that signs completion callbacks. Debug output never shows it.
+#[derive(Clone)]
+pub struct CallbackSecret(String);
+
+impl CallbackSecret {
+    /// The key, for the signer only.
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for CallbackSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CallbackSecret(hidden)")
+    }
+}
+
 fn same_secret(known: &str, presented: &str) -> bool {
     use subtle::ConstantTimeEq;
     let equal: bool = known.as_bytes().ct_eq(presented.as_bytes()).into();
@@ -211,6 +228,17 @@ pub fn log_format(text: &str) -> Option<LogFormat> {
     }
 }
 
+/// A callback signing key: at least 16 characters, so it cannot be guessed by trying.
+pub fn callback_secret(text: &str) -> Option<CallbackSecret> {
+    (text.chars().count() >= 16).then(|| CallbackSecret(text.to_owned()))
+}
+
+/// An absolute http or https URL with a host.
+pub fn public_url(text: &str) -> Option<url::Url> {
+    let url = url::Url::parse(text).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
+}
+
 /// A token: at least 8 characters, no blanks.
 fn token(text: &str) -> Option<String> {
     (text.len() >= 8 && !text.chars().any(char::is_whitespace)).then(|| text.to_owned())
@@ -252,6 +280,21 @@ mod tests {
         assert!(url.expose().contains("hunter2"), "the driver still gets it");
         assert_eq!(DatabaseUrl::parse("sqlite://a.db?mode=rwc").unwrap().backend(), Backend::Sqlite);
         assert!(DatabaseUrl::parse("mysql://x").is_none());
+    }
+
+    #[test]
+    fn a_callback_secret_is_long_enough_and_never_printed() {
+        assert!(callback_secret("too-short").is_none());
+        let secret = callback_secret("a-long-random-signing-key").unwrap();
+        assert!(!format!("{secret:?}").contains("random"));
+        assert_eq!(secret.expose(), b"a-long-random-signing-key");
+    }
+
+    #[test]
+    fn the_public_url_is_an_absolute_http_url() {
+        assert!(public_url("https://domains.example.com/scheduler").is_some());
+        assert!(public_url("ftp://domains.example.com").is_none());
+        assert!(public_url("domains.example.com").is_none());
     }
 
     #[test]

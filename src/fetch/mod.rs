@@ -37,6 +37,18 @@ use crate::failure::{Failure, Kind, Stage};
 
 const MAX_REDIRECTS: usize = 10;
 
+/// A client builder for requests that are not site visits (completion callbacks): the shared
+/// TLS configuration and the address guard on every name it resolves, but never the operator's
+/// `connect_to`, which routes site fetches only. An address written in the URL itself is not
+/// resolved: the caller checks it with [`is_public`].
+pub fn guarded_client(allow_private: bool) -> Result<reqwest::ClientBuilder, rustls::Error> {
+    let resolver = GuardedResolver { connect_to: None, allow_private, overrides: Arc::default() };
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(tls::shared_config()?)
+        .dns_resolver(Arc::new(resolver))
+        .no_proxy())
+}
+
 /// A fetched HTML page.
 #[derive(Debug)]
 pub struct FetchedPage {

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::callbacks::CallbackUrl;
 use crate::domain_name::DomainName;
 
 /// Rows per multi-row statement: 1,000 rows of 16 columns stay under the bind-parameter limits
@@ -24,6 +25,8 @@ pub struct EnqueueRequest<'a> {
     pub refresh: bool,
     /// Pages the fetcher may visit per domain (1 = home page only).
     pub max_pages: i32,
+    /// Where the batch is announced once it finishes.
+    pub callback_url: Option<&'a CallbackUrl>,
 }
 
 /// What an enqueue wrote.
@@ -83,11 +86,15 @@ pub async fn enqueue<C: TransactionTrait>(
 
     let txn = db.begin().await?;
     let batch_id = Uuid::new_v4();
+    let created_at = Utc::now();
     let batch = batch_jobs::ActiveModel {
         id: Set(batch_id),
         tenant_id: Set(request.tenant_id),
         total: Set(0),
-        created_at: Set(Utc::now()),
+        created_at: Set(created_at),
+        // The delivery loop looks from now on, and sends once the batch has finished.
+        callback_url: Set(request.callback_url.map(|url| url.as_str().to_owned())),
+        callback_due_at: Set(request.callback_url.map(|_| created_at)),
     };
     batch_jobs::Entity::insert(batch).exec_without_returning(&txn).await?;
 

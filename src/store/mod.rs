@@ -2,6 +2,7 @@
 //! the actors and the API call the same functions, and none of them builds SQL by hand.
 
 pub mod batches;
+pub mod callbacks;
 pub mod cancel;
 pub mod claims;
 pub mod domains;

@@ -7,6 +7,7 @@ pub mod console;
 pub mod db;
 pub mod farm;
 pub mod private_pg;
+pub mod receiver;
 pub mod scenario;
 pub mod server;
 pub mod tls;
