@@ -63,7 +63,10 @@ async fn a_submitted_batch_completes_with_every_domain_done(backend: Backend) {
     // The interval is an hour: only the wake-up on submit can have started the work.
     let progress = wait_for_complete(&served, &batch).await;
     assert_eq!(progress["status"], "complete", "{progress}");
-    assert_eq!(progress["counts"], json!({"pending": 0, "processing": 0, "completed": 2, "error": 1}));
+    assert_eq!(
+        progress["counts"],
+        json!({"pending": 0, "processing": 0, "completed": 2, "error": 1, "gone": 0})
+    );
     assert_eq!(progress["progress"], 1.0);
 
     let (status, shop) =

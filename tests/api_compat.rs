@@ -24,7 +24,7 @@ async fn as_tenant_a(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
 
 /// Writes `name` for tenant A as another program would: `pending`, due `due_in` from now, with
 /// no announcement to the service.
-async fn insert_pending(db: &TestDb, name: &str, due_in: Duration) {
+async fn insert_pending(db: &TestDb, name: &str, due: chrono::DateTime<Utc>) {
     use entity::domains::ActiveModel;
     use entity::metadata::{StringList, TechStack};
     let connection = db.connect().await;
@@ -36,7 +36,7 @@ async fn insert_pending(db: &TestDb, name: &str, due_in: Duration) {
         status: Set(entity::DomainStatus::Pending),
         attempts: Set(0),
         max_pages: Set(1),
-        next_attempt_at: Set(now + due_in),
+        next_attempt_at: Set(due),
         email_addresses: Set(StringList::default()),
         phone_numbers: Set(StringList::default()),
         is_wordpress: Set(false),
@@ -75,9 +75,12 @@ async fn processing_pending_domains_while_every_slot_is_busy_claims_them_when_th
     )
     .await;
     // The rows are written before they are due, so no announcement can start their run.
-    insert_pending(&db, "slow-site.com", Duration::from_secs(1)).await;
-    insert_pending(&db, "slow-site-2.com", Duration::from_secs(1)).await;
-    insert_pending(&db, "due-later.com", Duration::from_secs(3)).await;
+    // Both slow sites fall due at the same instant, however long the inserts take, so the run
+    // that claims the first finds the second.
+    let now = Utc::now();
+    insert_pending(&db, "slow-site.com", now + Duration::from_secs(1)).await;
+    insert_pending(&db, "slow-site-2.com", now + Duration::from_secs(1)).await;
+    insert_pending(&db, "due-later.com", now + Duration::from_secs(3)).await;
     let trigger = || reqwest::Client::new().post(served.url("/api/v3/dev-tools/process-pending-domains"));
 
     let deadline = Instant::now() + Duration::from_secs(10);

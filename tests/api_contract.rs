@@ -117,7 +117,10 @@ async fn listing_filters_are_optional_query_parameters() {
         }
     }
     let status = &document["paths"]["/api/v1/domains"]["get"]["parameters"][0]["schema"];
-    assert_eq!(resolve(&document, status)["enum"], json!(["pending", "processing", "completed", "error"]));
+    assert_eq!(
+        resolve(&document, status)["enum"],
+        json!(["pending", "processing", "completed", "error", "gone"])
+    );
 }
 
 /// Every JSON body, asked or answered, is an object schema that names its fields (directly or

@@ -119,7 +119,7 @@ async fn a_finished_batch_is_announced_with_a_signature_the_receiver_can_check(b
     let body = sent.json();
     assert_eq!(body["batch_id"], id);
     assert_eq!(body["tenant_id"], TENANT_A);
-    assert_eq!(body["counts"], json!({"pending": 0, "processing": 0, "completed": 1, "error": 1}));
+    assert_eq!(body["counts"], json!({"pending": 0, "processing": 0, "completed": 1, "error": 1, "gone": 0}));
     let time = |field: &str| chrono::DateTime::parse_from_rfc3339(body[field].as_str().unwrap()).unwrap();
     assert!(time("started_at") <= time("finished_at"), "{body}");
     assert_eq!(body["results_url"], served.url(&format!("/api/v1/batches/{id}")));

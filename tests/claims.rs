@@ -23,6 +23,7 @@ async fn seed(db: &DatabaseConnection, n: usize) -> Vec<DomainName> {
         refresh: false,
         max_pages: 1,
         callback_url: None,
+        rescan_after_seconds: None,
     };
     store::domains::enqueue(db, request, |_| {}).await.unwrap();
     names
@@ -95,7 +96,7 @@ async fn expired_leases_are_taken_back_and_explained(backend: Backend) {
     let claimed = claims::claim(&db, "dead-instance", 2, Duration::from_millis(1)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
     // Both have attempts left (1 of 2): they go back to pending, each with its explanation.
-    let recovered = claims::recover_expired(&db, 2).await.unwrap();
+    let recovered = claims::recover_expired(&db, 2, None).await.unwrap();
     assert_eq!(recovered, 2);
     let errors = domain_errors::Entity::find().all(&db).await.unwrap();
     assert_eq!(errors.len(), 2);
@@ -104,7 +105,7 @@ async fn expired_leases_are_taken_back_and_explained(backend: Backend) {
     assert_eq!(again.len(), 2);
     tokio::time::sleep(Duration::from_millis(10)).await;
     let _ = claimed;
-    assert_eq!(claims::recover_expired(&db, 2).await.unwrap(), 0, "live leases are left alone");
+    assert_eq!(claims::recover_expired(&db, 2, None).await.unwrap(), 0, "live leases are left alone");
 }
 
 async fn a_failure_is_retried_with_backoff_until_attempts_are_spent(backend: Backend) {
@@ -115,8 +116,14 @@ async fn a_failure_is_retried_with_backoff_until_attempts_are_spent(backend: Bac
     let timeout = Failure::new(Stage::Fetch, Kind::Timeout, "no answer within 20 s");
 
     let row = claims::claim(&db, "a", 1, LEASE).await.unwrap().remove(0);
-    let attempt =
-        FailedAttempt { domain_id: row.id, run_id: None, attempts: row.attempts, failure: &timeout };
+    let attempt = FailedAttempt {
+        domain_id: row.id,
+        run_id: None,
+        attempts: row.attempts,
+        failure: &timeout,
+        last_success: None,
+        rescan_after: None,
+    };
     assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), Outcome::Retried);
     let stored = entity::Domain::find_by_id(row.id).one(&db).await.unwrap().unwrap();
     assert_eq!(stored.status, DomainStatus::Pending);
@@ -136,8 +143,14 @@ async fn a_failure_is_retried_with_backoff_until_attempts_are_spent(backend: Bac
         .unwrap();
     let row = claims::claim(&db, "a", 1, LEASE).await.unwrap().remove(0);
     assert_eq!(row.attempts, 2);
-    let attempt =
-        FailedAttempt { domain_id: row.id, run_id: None, attempts: row.attempts, failure: &timeout };
+    let attempt = FailedAttempt {
+        domain_id: row.id,
+        run_id: None,
+        attempts: row.attempts,
+        failure: &timeout,
+        last_success: None,
+        rescan_after: None,
+    };
     assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), Outcome::Failed);
     let errors = domain_errors::Entity::find()
         .filter(domain_errors::Column::DomainId.eq(row.id))
@@ -154,9 +167,23 @@ async fn a_permanent_failure_ends_in_error_at_once_and_a_lost_lease_writes_nothi
     let policy = RetryPolicy { max_attempts: 5, base: Duration::from_secs(60) };
     let rows = claims::claim(&db, "a", 2, LEASE).await.unwrap();
     let not_found = Failure::http_status(404);
-    let attempt = FailedAttempt { domain_id: rows[0].id, run_id: None, attempts: 1, failure: &not_found };
+    let attempt = FailedAttempt {
+        domain_id: rows[0].id,
+        run_id: None,
+        attempts: 1,
+        failure: &not_found,
+        last_success: None,
+        rescan_after: None,
+    };
     assert_eq!(failures::record(&db, "a", policy, attempt).await.unwrap(), Outcome::Failed);
-    let attempt = FailedAttempt { domain_id: rows[1].id, run_id: None, attempts: 1, failure: &not_found };
+    let attempt = FailedAttempt {
+        domain_id: rows[1].id,
+        run_id: None,
+        attempts: 1,
+        failure: &not_found,
+        last_success: None,
+        rescan_after: None,
+    };
     assert_eq!(failures::record(&db, "someone-else", policy, attempt).await.unwrap(), Outcome::Skipped);
     let counts = store::batches::counts(&db, None).await.unwrap();
     assert_eq!((counts.error, counts.processing), (1, 1));

@@ -28,6 +28,7 @@ async fn enqueue(db: &DatabaseConnection, tenant: Uuid, names: &[&str]) -> Uuid 
         refresh: false,
         max_pages: 1,
         callback_url: None,
+        rescan_after_seconds: None,
     };
     store::domains::enqueue(db, request, |_| {}).await.unwrap().batch_id.unwrap()
 }
@@ -41,8 +42,14 @@ async fn fail(db: &DatabaseConnection, row: &entity::domains::Model, kind: Kind,
     let mut failure = Failure::new(Stage::Fetch, kind, "test failure");
     failure.permanent = permanent;
     let policy = RetryPolicy { max_attempts: 3, base: Duration::from_secs(3600) };
-    let attempt =
-        FailedAttempt { domain_id: row.id, run_id: None, attempts: row.attempts, failure: &failure };
+    let attempt = FailedAttempt {
+        domain_id: row.id,
+        run_id: None,
+        attempts: row.attempts,
+        failure: &failure,
+        last_success: None,
+        rescan_after: None,
+    };
     store::failures::record(db, INSTANCE, policy, attempt).await.unwrap();
 }
 

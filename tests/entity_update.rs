@@ -80,6 +80,7 @@ async fn a_full_metadata_value_round_trips_through_update_from_metadata(backend:
             refresh: false,
             max_pages: 1,
             callback_url: None,
+            rescan_after_seconds: None,
         },
         |_| {},
     )
@@ -137,6 +138,7 @@ async fn a_write_under_a_lost_lease_is_refused(backend: Backend) {
             refresh: false,
             max_pages: 1,
             callback_url: None,
+            rescan_after_seconds: None,
         },
         |_| {},
     )

@@ -10,6 +10,8 @@ use crate::metadata::{Metadata, StringList, TechStack};
 
 /// Where a domain is in its lifecycle:
 /// `pending` --claim--> `processing` --> `completed`, or back to `pending` (retry) or `error`.
+/// A completed domain is re-scanned when its `rescan_at` comes; a re-scan that answers 404 or
+/// 410 on every attempt ends in `gone`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "lowercase")]
@@ -22,11 +24,20 @@ pub enum DomainStatus {
     Completed,
     #[sea_orm(string_value = "error")]
     Error,
+    /// The site answered 404 or 410 on every attempt of a re-scan: it was there and is not any
+    /// more. Its last good metadata is kept.
+    #[sea_orm(string_value = "gone")]
+    Gone,
 }
 
 impl DomainStatus {
-    pub const ALL: [DomainStatus; 4] =
-        [DomainStatus::Pending, DomainStatus::Processing, DomainStatus::Completed, DomainStatus::Error];
+    pub const ALL: [DomainStatus; 5] = [
+        DomainStatus::Pending,
+        DomainStatus::Processing,
+        DomainStatus::Completed,
+        DomainStatus::Error,
+        DomainStatus::Gone,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -34,12 +45,13 @@ impl DomainStatus {
             DomainStatus::Processing => "processing",
             DomainStatus::Completed => "completed",
             DomainStatus::Error => "error",
+            DomainStatus::Gone => "gone",
         }
     }
 
     /// Whether a domain in this status has reached the end of its current request.
     pub fn is_final(self) -> bool {
-        matches!(self, DomainStatus::Completed | DomainStatus::Error)
+        matches!(self, DomainStatus::Completed | DomainStatus::Error | DomainStatus::Gone)
     }
 }
 
@@ -52,10 +64,9 @@ impl std::fmt::Display for DomainStatus {
 impl std::str::FromStr for DomainStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        DomainStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| format!("unknown status `{s}` (accepts pending, processing, completed, error)"))
+        DomainStatus::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| {
+            format!("unknown status `{s}` (accepts pending, processing, completed, error, gone)")
+        })
     }
 }
 
@@ -119,6 +130,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub fetched_at: Option<DateTimeUtc>,
+    /// When this completed domain is next due for a re-scan (null: never).
+    pub rescan_at: Option<DateTimeUtc>,
+    /// The submission's own re-scan interval in seconds (null: the service's setting; 0: never).
+    pub rescan_after_seconds: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,6 +10,7 @@ mod m20261124_000004_create_scheduler_runs;
 mod m20261124_000005_notify_new_work;
 mod m20261130_000006_console_indexes;
 mod m20261201_000001_completion_callbacks;
+mod m20261201_000002_rescans;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_notify_new_work::Migration),
             Box::new(m20261130_000006_console_indexes::Migration),
             Box::new(m20261201_000001_completion_callbacks::Migration),
+            Box::new(m20261201_000002_rescans::Migration),
         ]
     }
 }

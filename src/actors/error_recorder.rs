@@ -129,6 +129,8 @@ async fn record(
         run_id: Some(item.run_id),
         attempts: item.attempts,
         failure,
+        last_success: item.last_success,
+        rescan_after: item.rescan_after,
     };
     failures::record(&state.args.db, &state.args.instance_id, state.args.policy, attempt)
         .instrument(span)

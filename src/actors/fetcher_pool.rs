@@ -40,7 +40,10 @@ pub struct FetcherPoolState {
     args: FetcherPoolArgs,
     slots: Vec<Slot>,
     by_actor: HashMap<ActorId, usize>,
-    queue: VecDeque<WorkItem>,
+    /// Domains waiting for a fetcher: new work first, re-scans when none is waiting, so a wave
+    /// of re-scans never delays a fresh submission.
+    fresh: VecDeque<WorkItem>,
+    rescans: VecDeque<WorkItem>,
     generation: u64,
 }
 
@@ -70,11 +73,12 @@ impl FetcherPoolState {
     /// Hands queued domains to idle fetchers.
     fn dispatch(&mut self) -> Result<(), ActorProcessingErr> {
         for slot in self.slots.iter_mut().filter(|slot| slot.holding.is_none()) {
-            let Some(item) = self.queue.pop_front() else { break };
+            let Some(item) = self.fresh.pop_front().or_else(|| self.rescans.pop_front()) else { break };
             slot.holding = Some(item.clone());
             slot.actor.cast(FetcherMsg::Process(item))?;
         }
-        metrics::gauge!("domain_scheduler_fetch_queue_depth").set(self.queue.len() as f64);
+        metrics::gauge!("domain_scheduler_fetch_queue_depth")
+            .set((self.fresh.len() + self.rescans.len()) as f64);
         Ok(())
     }
 }
@@ -96,7 +100,14 @@ impl Actor for FetcherPool {
             by_actor.insert(actor.get_id(), index);
             slots.push(Slot { actor, holding: None });
         }
-        Ok(FetcherPoolState { args, slots, by_actor, queue: VecDeque::new(), generation: 0 })
+        Ok(FetcherPoolState {
+            args,
+            slots,
+            by_actor,
+            fresh: VecDeque::new(),
+            rescans: VecDeque::new(),
+            generation: 0,
+        })
     }
 
     async fn handle(
@@ -106,7 +117,8 @@ impl Actor for FetcherPool {
         state: &mut FetcherPoolState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            FetcherPoolMsg::Process(item) => state.queue.push_back(item),
+            FetcherPoolMsg::Process(item) if item.last_success.is_some() => state.rescans.push_back(item),
+            FetcherPoolMsg::Process(item) => state.fresh.push_back(item),
             FetcherPoolMsg::Ready(index) => {
                 if let Some(slot) = state.slots.get_mut(index) {
                     slot.holding = None;

@@ -19,6 +19,10 @@ pub struct WorkItem {
     pub attempts: i32,
     /// Pages the fetcher may visit (home page plus contact pages).
     pub max_pages: i32,
+    /// When the domain last succeeded: this is a re-scan, and a failure keeps that scan's data.
+    pub last_success: Option<chrono::DateTime<chrono::Utc>>,
+    /// How long after a success the domain is due again (`None`: never).
+    pub rescan_after: Option<std::time::Duration>,
     /// `domain.process`, child of the run's `scheduler.run`.
     pub span: tracing::Span,
 }

@@ -99,8 +99,15 @@ async fn flush(
         .iter()
         .map(|(item, _)| tracing::info_span!(parent: &item.span, "persist", rows_in_transaction = state.buffer.len()))
         .collect();
-    let rows: Vec<(uuid::Uuid, &entity::Metadata)> =
-        state.buffer.iter().map(|(item, metadata)| (item.domain_id, metadata.as_ref())).collect();
+    let rows: Vec<results::Completed<'_>> = state
+        .buffer
+        .iter()
+        .map(|(item, metadata)| results::Completed {
+            domain_id: item.domain_id,
+            metadata: metadata.as_ref(),
+            rescan_after: item.rescan_after,
+        })
+        .collect();
     match results::write_completed(&state.args.db, &state.args.instance_id, &rows).await {
         Ok(outcomes) => {
             drop(spans);

@@ -61,7 +61,7 @@ pub async fn scan(
         tenant,
         &valid,
         Vec::new(),
-        SubmitOptions { refresh: true, max_pages, callback_url: None },
+        SubmitOptions { refresh: true, max_pages, callback_url: None, rescan_after_seconds: None },
     )
     .await?;
     let Some(job_id) = submitted.batch_id else {

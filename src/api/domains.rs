@@ -46,6 +46,11 @@ pub struct SubmitDomains {
     #[serde(default)]
     #[schema(format = "uri", max_length = 2048)]
     pub callback_url: Option<String>,
+    /// These domains' own re-scan interval: a duration such as `30d`, `12h` or `2w` (at least a
+    /// minute), or `off`. Without it, `DOMAIN_SCHEDULER_RESCAN_AFTER` applies.
+    #[serde(default)]
+    #[schema(example = "7d")]
+    pub rescan_after: Option<String>,
 }
 
 fn one() -> i32 {
@@ -101,6 +106,7 @@ pub async fn submit(
         return Err(ApiError::unprocessable("max_pages: from 1 to 50"));
     }
     let callback_url = request.callback_url.as_deref().map(|text| callback_url(&state, text)).transpose()?;
+    let rescan_after_seconds = request.rescan_after.as_deref().map(rescan_after_seconds).transpose()?;
     let (valid, rejected) = standardise(&request.domains);
     if valid.is_empty() {
         let message = format!(
@@ -113,9 +119,19 @@ pub async fn submit(
         refresh: request.refresh,
         max_pages: request.max_pages,
         callback_url: callback_url.as_ref(),
+        rescan_after_seconds,
     };
     let submitted = enqueue(&state, tenant, &valid, rejected, options).await?;
     Ok((StatusCode::ACCEPTED, Json(submitted)))
+}
+
+/// The submission's re-scan interval in seconds (0: never), refused (422) when it is not one.
+fn rescan_after_seconds(text: &str) -> Result<i64, ApiError> {
+    crate::config::rescan_after_seconds(text).ok_or_else(|| {
+        ApiError::unprocessable(format!(
+            "rescan_after: {text:?} is not accepted; expected a duration such as 30d, 12h or 2w (at least 1m), or off"
+        ))
+    })
 }
 
 /// The submission's callback URL, refused (422) when the service cannot sign callbacks or the
@@ -154,6 +170,8 @@ pub struct SubmitOptions<'a> {
     pub refresh: bool,
     pub max_pages: i32,
     pub callback_url: Option<&'a CallbackUrl>,
+    /// These domains' own re-scan interval in seconds (0: never).
+    pub rescan_after_seconds: Option<i64>,
 }
 
 /// Writes `valid` as one batch and wakes the supervisor; `rejected` is reported as given.
@@ -162,9 +180,16 @@ pub async fn enqueue(
     tenant: Uuid,
     valid: &[DomainName],
     rejected: Vec<Rejected>,
-    SubmitOptions { refresh, max_pages, callback_url }: SubmitOptions<'_>,
+    SubmitOptions { refresh, max_pages, callback_url, rescan_after_seconds }: SubmitOptions<'_>,
 ) -> Result<Submitted, ApiError> {
-    let request = EnqueueRequest { tenant_id: tenant, domains: valid, refresh, max_pages, callback_url };
+    let request = EnqueueRequest {
+        tenant_id: tenant,
+        domains: valid,
+        refresh,
+        max_pages,
+        callback_url,
+        rescan_after_seconds,
+    };
     let outcome = store::domains::enqueue(&state.db, request, |_| {}).await?;
     if outcome.batch_id.is_some() {
         state.wake_supervisor();

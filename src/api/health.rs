@@ -53,6 +53,7 @@ pub async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
             ("processing", counts.processing),
             ("completed", counts.completed),
             ("error", counts.error),
+            ("gone", counts.gone),
         ] {
             metrics::gauge!("domain_scheduler_queue_depth", "status" => status).set(count as f64);
         }

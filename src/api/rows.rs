@@ -18,6 +18,8 @@ pub enum DomainStatus {
     Processing,
     Completed,
     Error,
+    /// A re-scan found the site answering 404 or 410 on every attempt.
+    Gone,
 }
 
 impl From<entity::DomainStatus> for DomainStatus {
@@ -27,6 +29,7 @@ impl From<entity::DomainStatus> for DomainStatus {
             entity::DomainStatus::Processing => DomainStatus::Processing,
             entity::DomainStatus::Completed => DomainStatus::Completed,
             entity::DomainStatus::Error => DomainStatus::Error,
+            entity::DomainStatus::Gone => DomainStatus::Gone,
         }
     }
 }
@@ -92,6 +95,11 @@ pub struct Domain {
     pub final_url: Option<String>,
     pub last_error: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
+    /// When the completed domain is next due for a re-scan (null: never).
+    pub rescan_at: Option<DateTime<Utc>>,
+    /// The submission's own re-scan interval in seconds (null: the service's
+    /// `DOMAIN_SCHEDULER_RESCAN_AFTER`; 0: never re-scanned).
+    pub rescan_after_seconds: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -134,6 +142,8 @@ impl From<entity::domains::Model> for Domain {
             final_url,
             last_error,
             fetched_at,
+            rescan_at,
+            rescan_after_seconds,
             created_at,
             updated_at,
         } = row;
@@ -178,6 +188,8 @@ impl From<entity::domains::Model> for Domain {
             final_url,
             last_error,
             fetched_at,
+            rescan_at,
+            rescan_after_seconds,
             created_at,
             updated_at,
         }
@@ -203,6 +215,7 @@ pub struct StatusCounts {
     pub processing: u64,
     pub completed: u64,
     pub error: u64,
+    pub gone: u64,
 }
 
 /// A batch's progress, computed from its domains.
@@ -224,7 +237,7 @@ pub struct Batch {
 impl From<BatchProgress> for Batch {
     fn from(batch: BatchProgress) -> Batch {
         let BatchProgress { batch_id, status, total, counts, progress, created_at } = batch;
-        let store::StatusCounts { pending, processing, completed, error } = counts;
+        let store::StatusCounts { pending, processing, completed, error, gone } = counts;
         let status = match status {
             BatchState::Pending => BatchStatus::Pending,
             BatchState::Running => BatchStatus::Running,
@@ -234,7 +247,7 @@ impl From<BatchProgress> for Batch {
             batch_id,
             status,
             total,
-            counts: StatusCounts { pending, processing, completed, error },
+            counts: StatusCounts { pending, processing, completed, error, gone },
             progress,
             created_at,
             callback: None,

@@ -77,6 +77,7 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
             refresh: args.refresh,
             max_pages: args.max_pages,
             callback_url: callback_url.as_ref(),
+            rescan_after_seconds: submission_rescan_after(settings),
         };
         outcome = store::domains::enqueue(&db, request, |done| bar.set_position(done as u64))
             .await
@@ -168,6 +169,22 @@ fn strip_comment(line: &str) -> &str {
         Some(at) => line[..at].trim_end_matches([' ', '\t']),
         None => line,
     }
+}
+
+/// `add --rescan-after D`: the flag of the service's setting, given to `add`, is these domains'
+/// own interval, stored with them. From the environment or the file it is the service's, and
+/// nothing is stored.
+fn submission_rescan_after(settings: &Settings) -> Option<i64> {
+    let given = settings.effective.iter().find(|setting| setting.key == "rescan_after")?;
+    if given.source != crate::config::Source::Flag {
+        return None;
+    }
+    Some(
+        settings
+            .scheduler
+            .rescan_after
+            .map_or(0, |interval| i64::try_from(interval.as_secs()).unwrap_or(i64::MAX)),
+    )
 }
 
 /// A progress bar on a terminal; hidden when stderr is not one (scripts, CI).

@@ -25,7 +25,9 @@ pub use sections::{
     Settings, Source, TelemetrySettings,
 };
 pub use table::{SETTINGS, Setting};
-pub use values::{AdminTokens, ApiTokens, Backend, CallbackSecret, DatabaseUrl, LogFormat, Scheme};
+pub use values::{
+    AdminTokens, ApiTokens, Backend, CallbackSecret, DatabaseUrl, LogFormat, Scheme, rescan_after_seconds,
+};
 
 /// The file read from the working directory when no `--config` is given (and it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "domain-scheduler.toml";

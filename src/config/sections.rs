@@ -83,6 +83,8 @@ pub struct SchedulerSettings {
     pub restart_max: u32,
     pub restart_window: Duration,
     pub shutdown_timeout: Duration,
+    /// How long after its last success a completed domain is scanned again; `None`: never.
+    pub rescan_after: Option<Duration>,
 }
 
 #[derive(Clone, Debug)]
@@ -174,6 +176,7 @@ impl Settings {
                 restart_max: 0,
                 restart_window: Duration::ZERO,
                 shutdown_timeout: Duration::ZERO,
+                rescan_after: None,
             },
             api: ApiSettings {
                 http_addr: SocketAddr::from(([0, 0, 0, 0], 0)),

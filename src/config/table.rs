@@ -159,6 +159,19 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "rescan_after",
+        env: "DOMAIN_SCHEDULER_RESCAN_AFTER",
+        default: Some("30d"),
+        accepts: "a duration such as 30d, 12h or 2w (at least 1m), or off",
+        meaning: "a completed domain is scanned again this long after its last success; a submission may set its own",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.scheduler.rescan_after = rescan_after(v)?;
+            Some(())
+        },
+    },
+    Setting {
         key: "http_addr",
         env: "DOMAIN_SCHEDULER_HTTP_ADDR",
         default: Some("127.0.0.1:8000"),

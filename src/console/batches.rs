@@ -83,7 +83,7 @@ pub async fn page(
                 created_ago: page::ago(row.batch.created_at, now),
                 domains_href: format!("/ui/domains?batch={}", row.batch.id),
                 segments: page::segments(counts),
-                percent: page::percent(counts.completed + counts.error, counts.total()),
+                percent: page::percent(counts.done(), counts.total()),
                 total: page::count(counts.total()),
                 pending: page::count(counts.pending),
                 processing: page::count(counts.processing),

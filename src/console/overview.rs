@@ -149,6 +149,7 @@ impl OverviewView {
             ("processing", "Processing", counts.processing),
             ("completed", "Completed", counts.completed),
             ("error", "Error", counts.error),
+            ("gone", "Gone", counts.gone),
         ]
         .into_iter()
         .map(|(status, label, n)| StatusCard {

@@ -263,7 +263,8 @@ pub struct Segment {
     pub w: String,
 }
 
-/// The segments of a bar showing `counts`, done first: completed, error, processing, pending.
+/// The segments of a bar showing `counts`, done first: completed, error, gone, processing,
+/// pending.
 pub fn segments(counts: &crate::store::StatusCounts) -> Vec<Segment> {
     let total = counts.total();
     if total == 0 {
@@ -274,6 +275,7 @@ pub fn segments(counts: &crate::store::StatusCounts) -> Vec<Segment> {
     for (status, n) in [
         ("completed", counts.completed),
         ("error", counts.error),
+        ("gone", counts.gone),
         ("processing", counts.processing),
         ("pending", counts.pending),
     ] {
@@ -328,7 +330,8 @@ mod tests {
 
     #[test]
     fn bar_segments_cover_the_bar_in_order() {
-        let counts = crate::store::StatusCounts { pending: 1, processing: 0, completed: 2, error: 1 };
+        let counts =
+            crate::store::StatusCounts { pending: 1, processing: 0, completed: 2, error: 1, gone: 0 };
         let segments = segments(&counts);
         let names: Vec<&str> = segments.iter().map(|s| s.status).collect();
         assert_eq!(names, ["completed", "error", "pending"]);

@@ -1,5 +1,5 @@
 //! Batch progress, computed from the batch's domains: a batch is `complete` only when every
-//! one of its domains is `completed` or `error`.
+//! one of its domains is `completed`, `error` or `gone`.
 
 use entity::domains::{Column, Entity};
 use entity::{DomainStatus, batch_jobs};
@@ -14,11 +14,17 @@ pub struct StatusCounts {
     pub processing: u64,
     pub completed: u64,
     pub error: u64,
+    pub gone: u64,
 }
 
 impl StatusCounts {
     pub fn total(&self) -> u64 {
-        self.pending + self.processing + self.completed + self.error
+        self.pending + self.processing + self.done()
+    }
+
+    /// Domains at the end of their request: `completed`, `error` or `gone`.
+    pub fn done(&self) -> u64 {
+        self.completed + self.error + self.gone
     }
 
     pub fn add(&mut self, status: DomainStatus, count: u64) {
@@ -27,12 +33,13 @@ impl StatusCounts {
             DomainStatus::Processing => self.processing += count,
             DomainStatus::Completed => self.completed += count,
             DomainStatus::Error => self.error += count,
+            DomainStatus::Gone => self.gone += count,
         }
     }
 
     /// The state of a batch holding these domains.
     pub fn batch_state(&self) -> BatchState {
-        let done = self.completed + self.error;
+        let done = self.done();
         if done == self.total() {
             BatchState::Complete
         } else if done == 0 && self.processing == 0 {
@@ -42,11 +49,12 @@ impl StatusCounts {
         }
     }
 
-    /// Share of these domains done (`completed` or `error`), from 0.0 to 1.0; 1.0 when empty.
+    /// Share of these domains done (`completed`, `error` or `gone`), from 0.0 to 1.0; 1.0 when
+    /// empty.
     pub fn done_share(&self) -> f64 {
         match self.total() {
             0 => 1.0,
-            total => (self.completed + self.error) as f64 / total as f64,
+            total => self.done() as f64 / total as f64,
         }
     }
 }

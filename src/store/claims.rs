@@ -16,11 +16,29 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::rescans;
 use crate::failure::{Kind, Stage};
 
 /// Claims up to `limit` due domains for `instance_id` until `now + lease`: pending rows whose due
-/// time has come, oldest due first.
+/// time has come, oldest due first, then, when those do not fill the claim, completed domains
+/// due for a re-scan. New work always goes first, so a wave of re-scans never holds back a
+/// fresh submission.
 pub async fn claim<C: ConnectionTrait>(
+    db: &C,
+    instance_id: &str,
+    limit: u64,
+    lease: std::time::Duration,
+) -> Result<Vec<domains::Model>, DbErr> {
+    let mut claimed = claim_new(db, instance_id, limit, lease).await?;
+    let left = limit.saturating_sub(claimed.len() as u64);
+    if left > 0 {
+        claimed.extend(claim_rescans(db, instance_id, left, lease).await?);
+    }
+    Ok(claimed)
+}
+
+/// Pending domains whose due time has come.
+async fn claim_new<C: ConnectionTrait>(
     db: &C,
     instance_id: &str,
     limit: u64,
@@ -50,41 +68,90 @@ pub async fn claim<C: ConnectionTrait>(
     Ok(claimed)
 }
 
+/// Completed domains whose re-scan is due, oldest due first. A re-scan is a new round of
+/// attempts: its count starts again at one.
+async fn claim_rescans<C: ConnectionTrait>(
+    db: &C,
+    instance_id: &str,
+    limit: u64,
+    lease: std::time::Duration,
+) -> Result<Vec<domains::Model>, DbErr> {
+    let now = Utc::now();
+    let due = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Status.eq(DomainStatus::Completed))
+        .filter(Column::RescanAt.lte(now))
+        .order_by_asc(Column::RescanAt)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .into_query();
+    let locked_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
+    let mut claimed = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(DomainStatus::Processing.as_str()))
+        .col_expr(Column::LockedBy, Expr::value(instance_id))
+        .col_expr(Column::LockedUntil, Expr::value(locked_until))
+        .col_expr(Column::Attempts, Expr::value(1))
+        .col_expr(Column::RescanAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.in_subquery(due))
+        .exec_with_returning(db)
+        .await?;
+    claimed.sort_by_key(|row| row.fetched_at);
+    Ok(claimed)
+}
+
 /// Takes back domains whose lease expired (their worker died): each gets a `domain_errors` row
-/// (stage `actor`, kind `lease_expired`) and goes back to `pending`, or to `error` when its
-/// attempts are spent. Returns how many rows were taken back. One transaction: a process killed
+/// (stage `actor`, kind `lease_expired`) and goes back to `pending`; when its attempts are
+/// spent, to `error`, or, for a re-scan, back to `completed` with its old data, due again
+/// `rescan_after` later. Returns how many rows were taken back. One transaction: a process killed
 /// half-way leaves no domain taken back without the error row that explains its retry.
-pub async fn recover_expired<C: TransactionTrait>(db: &C, max_attempts: u32) -> Result<u64, DbErr> {
+pub async fn recover_expired<C: TransactionTrait>(
+    db: &C,
+    max_attempts: u32,
+    rescan_after: Option<std::time::Duration>,
+) -> Result<u64, DbErr> {
     let txn = db.begin().await?;
-    let recovered = recover_expired_in(&txn, max_attempts).await?;
+    let recovered = recover_expired_in(&txn, max_attempts, rescan_after).await?;
     txn.commit().await?;
     Ok(recovered)
 }
 
-async fn recover_expired_in<C: ConnectionTrait>(db: &C, max_attempts: u32) -> Result<u64, DbErr> {
+async fn recover_expired_in<C: ConnectionTrait>(
+    db: &C,
+    max_attempts: u32,
+    rescan_after: Option<std::time::Duration>,
+) -> Result<u64, DbErr> {
     let now = Utc::now();
     let expired =
         Condition::all().add(Column::Status.eq(DomainStatus::Processing)).add(Column::LockedUntil.lt(now));
     let message = "lease expired: the instance holding the domain stopped before finishing it";
     let mut recovered = 0;
-    for (spent, status) in [(false, DomainStatus::Pending), (true, DomainStatus::Error)] {
-        let attempts = if spent {
-            Column::Attempts.gte(max_attempts as i32)
-        } else {
-            Column::Attempts.lt(max_attempts as i32)
-        };
+    let left = Column::Attempts.lt(max_attempts as i32);
+    let spent = Column::Attempts.gte(max_attempts as i32);
+    let rescan_due = rescans::next_due(now, rescan_after);
+    for (which, status, rescan_at) in [
+        (Condition::all().add(left), DomainStatus::Pending, None),
+        (Condition::all().add(spent.clone()).add(Column::FetchedAt.is_null()), DomainStatus::Error, None),
+        (
+            Condition::all().add(spent).add(Column::FetchedAt.is_not_null()),
+            DomainStatus::Completed,
+            rescan_due,
+        ),
+    ] {
         let rows = Entity::update_many()
             .set(ActiveModel {
                 status: Set(status),
                 locked_by: Set(None),
                 locked_until: Set(None),
                 next_attempt_at: Set(now),
+                rescan_at: Set(rescan_at),
                 last_error: Set(Some(format!("actor/lease_expired: {message}"))),
                 updated_at: Set(now),
                 ..Default::default()
             })
             .filter(expired.clone())
-            .filter(attempts)
+            .filter(which)
             .exec_with_returning(db)
             .await?;
         recovered += rows.len() as u64;
@@ -137,7 +204,8 @@ pub async fn release_until<C: ConnectionTrait>(
     Ok(released)
 }
 
-/// Whether any domain is due now (pending and due, or holding an expired lease).
+/// Whether any domain is due now (pending and due, due for a re-scan, or holding an expired
+/// lease).
 pub async fn any_due<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
     let now = Utc::now();
     let due = Condition::any()
@@ -146,6 +214,7 @@ pub async fn any_due<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
                 .add(Column::Status.eq(DomainStatus::Pending))
                 .add(Column::NextAttemptAt.lte(now)),
         )
+        .add(Condition::all().add(Column::Status.eq(DomainStatus::Completed)).add(Column::RescanAt.lte(now)))
         .add(
             Condition::all()
                 .add(Column::Status.eq(DomainStatus::Processing))

@@ -27,6 +27,9 @@ pub struct EnqueueRequest<'a> {
     pub max_pages: i32,
     /// Where the batch is announced once it finishes.
     pub callback_url: Option<&'a CallbackUrl>,
+    /// The submission's own re-scan interval in seconds (0: never), stored on every domain it
+    /// enqueues; `None` leaves the service's setting in force.
+    pub rescan_after_seconds: Option<i64>,
 }
 
 /// What an enqueue wrote.
@@ -113,7 +116,11 @@ pub async fn enqueue<C: TransactionTrait>(
 
         let fresh: Vec<&str> = chunk.iter().copied().filter(|name| !known.contains_key(name)).collect();
         if !fresh.is_empty() {
-            let rows = fresh.iter().map(|name| new_row(request.tenant_id, name, batch_id, request.max_pages));
+            let rows = fresh.iter().map(|name| {
+                let mut row = new_row(request.tenant_id, name, batch_id, request.max_pages);
+                row.rescan_after_seconds = Set(request.rescan_after_seconds);
+                row
+            });
             // A concurrent writer may add the same name between the look-up and here: the
             // unique index decides, and such a name counts as already present.
             Entity::insert_many(rows)
@@ -135,8 +142,12 @@ pub async fn enqueue<C: TransactionTrait>(
             }
         }
         if !to_refresh.is_empty() {
+            let mut update = back_to_pending(Some(batch_id), Some(request.max_pages));
+            if let Some(seconds) = request.rescan_after_seconds {
+                update.rescan_after_seconds = Set(Some(seconds));
+            }
             Entity::update_many()
-                .set(back_to_pending(Some(batch_id), Some(request.max_pages)))
+                .set(update)
                 .filter(Column::Id.is_in(to_refresh))
                 .filter(Column::Status.ne(DomainStatus::Processing))
                 .exec(&txn)
@@ -172,6 +183,7 @@ fn back_to_pending(batch_id: Option<Uuid>, max_pages: Option<i32>) -> ActiveMode
         locked_by: Set(None),
         locked_until: Set(None),
         last_error: Set(None),
+        rescan_at: Set(None),
         updated_at: Set(now),
         ..Default::default()
     };

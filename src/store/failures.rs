@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::domains::{ActiveModel, Column, Entity};
 use entity::{DomainStatus, domain_errors};
 use rand::Rng;
@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Outcome;
+use super::{Outcome, rescans};
 use crate::failure::Failure;
 
 /// The retry policy.
@@ -48,11 +48,17 @@ pub struct FailedAttempt<'a> {
     /// Attempts counted so far, this one included (the claim counted it).
     pub attempts: i32,
     pub failure: &'a Failure,
+    /// When the domain last succeeded: the attempt belongs to a re-scan, whose failures keep
+    /// the good metadata (see [`super::rescans`]).
+    pub last_success: Option<DateTime<Utc>>,
+    /// The domain's re-scan interval (`None`: never).
+    pub rescan_after: Option<Duration>,
 }
 
 /// Writes the failure and the decision in one transaction, if `instance_id` still holds the
 /// domain's lease: [`Outcome::Retried`], [`Outcome::Failed`], or [`Outcome::Skipped`] when the
-/// lease had moved on and nothing was written.
+/// lease had moved on and nothing was written. A first scan that gives up ends in `error`; a
+/// re-scan goes back to `completed` with its old data (or `gone`), due again an interval later.
 pub async fn record<C: TransactionTrait>(
     db: &C,
     instance_id: &str,
@@ -60,23 +66,40 @@ pub async fn record<C: TransactionTrait>(
     attempt: FailedAttempt<'_>,
 ) -> Result<Outcome, DbErr> {
     let now = Utc::now();
-    let give_up = attempt.failure.permanent || attempt.attempts.max(0) as u32 >= policy.max_attempts;
+    let failure = attempt.failure;
+    // A re-scan retries a 404 or 410 too: only every attempt agreeing makes the site gone.
+    let confirming_gone = attempt.last_success.is_some() && rescans::says_gone(failure);
+    let spent = attempt.attempts.max(0) as u32 >= policy.max_attempts;
+    let give_up = spent || (failure.permanent && !confirming_gone);
+    let txn = db.begin().await?;
     let mut update = ActiveModel {
         locked_by: Set(None),
         locked_until: Set(None),
-        last_error: Set(Some(attempt.failure.to_string())),
+        last_error: Set(Some(failure.to_string())),
         updated_at: Set(now),
         ..Default::default()
     };
-    if give_up {
-        update.status = Set(DomainStatus::Error);
-    } else {
-        update.status = Set(DomainStatus::Pending);
-        let delay = policy.delay(attempt.attempts.max(1) as u32);
-        update.next_attempt_at =
-            Set(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(6)));
+    match (give_up, attempt.last_success) {
+        (false, _) => {
+            update.status = Set(DomainStatus::Pending);
+            let delay = policy.delay(attempt.attempts.max(1) as u32);
+            update.next_attempt_at =
+                Set(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(6)));
+        }
+        (true, None) => update.status = Set(DomainStatus::Error),
+        (true, Some(_)) => {
+            let earlier = attempt.attempts.saturating_sub(1).max(0) as u64;
+            let gone = confirming_gone
+                && rescans::earlier_failures_said_gone(&txn, attempt.domain_id, earlier).await?;
+            if gone {
+                update.status = Set(DomainStatus::Gone);
+                update.rescan_at = Set(None);
+            } else {
+                update.status = Set(DomainStatus::Completed);
+                update.rescan_at = Set(rescans::next_due(now, attempt.rescan_after));
+            }
+        }
     }
-    let txn = db.begin().await?;
     let result = Entity::update_many()
         .set(update)
         .filter(Column::Id.eq(attempt.domain_id))
@@ -92,9 +115,9 @@ pub async fn record<C: TransactionTrait>(
         domain_id: Set(attempt.domain_id),
         run_id: Set(attempt.run_id),
         attempt: Set(attempt.attempts),
-        stage: Set(attempt.failure.stage.as_str().to_owned()),
-        kind: Set(attempt.failure.kind.as_str().to_owned()),
-        message: Set(truncate(&attempt.failure.message, 2000)),
+        stage: Set(failure.stage.as_str().to_owned()),
+        kind: Set(failure.kind.as_str().to_owned()),
+        message: Set(truncate(&failure.message, 2000)),
         occurred_at: Set(now),
         ..Default::default()
     };

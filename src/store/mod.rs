@@ -10,6 +10,7 @@ pub mod failures;
 pub mod listing;
 pub mod outcome;
 pub mod overview;
+pub mod rescans;
 pub mod results;
 pub mod runs;
 

@@ -12,7 +12,7 @@ use crate::actors::messages::{ErrorRecorderMsg, FetcherPoolMsg, PersisterMsg, Su
 use crate::domain_name::DomainName;
 use crate::failure::{Failure, Kind, Stage};
 use crate::pressure::Shortage;
-use crate::store::{claims, runs};
+use crate::store::{claims, rescans, runs};
 
 /// What a claim found.
 pub enum Claim {
@@ -82,7 +82,13 @@ impl SupervisorState {
     }
 
     async fn recover_expired(&mut self) {
-        match claims::recover_expired(&self.args.db, self.args.policy.max_attempts).await {
+        match claims::recover_expired(
+            &self.args.db,
+            self.args.policy.max_attempts,
+            self.args.scheduler.rescan_after,
+        )
+        .await
+        {
             Ok(0) => {}
             Ok(recovered) => tracing::info!(recovered, "took back domains whose lease expired"),
             Err(error) => tracing::debug!(%error, "cannot look for expired leases"),
@@ -169,6 +175,8 @@ impl SupervisorState {
             domain: parsed.clone().unwrap_or_else(|_| DomainName::as_stored(row.domain.clone())),
             attempts: row.attempts,
             max_pages: row.max_pages,
+            last_success: row.fetched_at,
+            rescan_after: rescans::interval_of(&row, self.args.scheduler.rescan_after),
             span: item_span,
         };
         let sent = match parsed {

@@ -1,0 +1,80 @@
+//! Re-scans: when a completed domain falls due again, and what a re-scan that fails leaves.
+//!
+//! A success sets `rescan_at` to its time plus the domain's interval (its submission's own, or
+//! the service's `DOMAIN_SCHEDULER_RESCAN_AFTER`). A re-scan is claimed after the new work
+//! (see [`super::claims`]); while its attempts last, a failure is retried like any other and
+//! the good metadata stays. When they are spent, the domain goes back to `completed` with its
+//! old data and `last_error` saying what the latest re-scan found, and falls due again an
+//! interval later; unless every attempt answered 404 or 410: the site is `gone`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use entity::domain_errors;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::failure::Failure;
+
+/// The re-scan interval of `row`: its submission's own (0 meaning never), else `default`.
+pub fn interval_of(row: &entity::domains::Model, default: Option<Duration>) -> Option<Duration> {
+    match row.rescan_after_seconds {
+        Some(seconds) if seconds <= 0 => None,
+        Some(seconds) => Some(Duration::from_secs(seconds.unsigned_abs())),
+        None => default,
+    }
+}
+
+/// When a domain that succeeded, or whose re-scan gave up, at `now` is next due.
+pub fn next_due(now: DateTime<Utc>, interval: Option<Duration>) -> Option<DateTime<Utc>> {
+    interval.and_then(|interval| chrono::Duration::from_std(interval).ok()).map(|interval| now + interval)
+}
+
+/// The text a 404 or 410 failure carries (see [`Failure::http_status`]).
+const GONE_MESSAGES: [&str; 2] = ["HTTP status 404", "HTTP status 410"];
+
+/// Whether `failure` says the site is not there any more.
+pub fn says_gone(failure: &Failure) -> bool {
+    failure.kind == crate::failure::Kind::HttpStatus && GONE_MESSAGES.contains(&failure.message.as_str())
+}
+
+/// Whether the `earlier` failures recorded last for `domain_id` (the earlier attempts of the
+/// re-scan now giving up) all said the site is gone. The failure being recorded now is checked
+/// by the caller.
+pub async fn earlier_failures_said_gone<C: ConnectionTrait>(
+    db: &C,
+    domain_id: Uuid,
+    earlier: u64,
+) -> Result<bool, DbErr> {
+    if earlier == 0 {
+        return Ok(true);
+    }
+    let last: Vec<(String, String)> = domain_errors::Entity::find()
+        .select_only()
+        .columns([domain_errors::Column::Kind, domain_errors::Column::Message])
+        .filter(domain_errors::Column::DomainId.eq(domain_id))
+        .order_by_desc(domain_errors::Column::OccurredAt)
+        .limit(earlier)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let gone = |(kind, message): &(String, String)| {
+        kind == crate::failure::Kind::HttpStatus.as_str() && GONE_MESSAGES.contains(&message.as_str())
+    };
+    Ok(last.len() as u64 == earlier && last.iter().all(gone))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::failure::{Kind, Stage};
+
+    #[test]
+    fn a_404_or_a_410_says_gone_and_nothing_else_does() {
+        assert!(says_gone(&Failure::http_status(404)));
+        assert!(says_gone(&Failure::http_status(410)));
+        assert!(!says_gone(&Failure::http_status(500)));
+        assert!(!says_gone(&Failure::http_status(403)));
+        assert!(!says_gone(&Failure::new(Stage::Fetch, Kind::Timeout, "HTTP status 404")));
+    }
+}

@@ -1,0 +1,199 @@
+//! Re-scans: a completed domain is fetched again when its interval has passed, after any new
+//! work; a re-scan that fails never blanks the good data, and one that answers 404 or 410 on
+//! every attempt marks the site gone.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use common::db::Backend;
+use common::farm::{Site, plain_page};
+use common::scenario::{Scenario, printed};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+/// `run-once --drain` with `settings`, which must succeed.
+fn drain(scenario: &Scenario, settings: &[(&str, &str)]) -> std::process::Output {
+    let mut command = scenario.command(&["run-once", "--drain"]);
+    for (name, value) in settings {
+        command.env(name, value);
+    }
+    let out = command.output().expect("run the drain");
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    out
+}
+
+/// Moves `domain`'s re-scan time into the past, as the passing of its interval would.
+async fn make_due_for_rescan(scenario: &Scenario, domain: &str) {
+    let db = scenario.db.connect().await;
+    let update = entity::domains::ActiveModel {
+        rescan_at: Set(Some(Utc::now() - chrono::Duration::seconds(1))),
+        ..Default::default()
+    };
+    let changed = entity::domains::Entity::update_many()
+        .set(update)
+        .filter(entity::domains::Column::Domain.eq(domain))
+        .filter(entity::domains::Column::Status.eq(entity::DomainStatus::Completed))
+        .exec(&db)
+        .await
+        .expect("move the re-scan time");
+    assert_eq!(changed.rows_affected, 1, "{domain} is completed");
+}
+
+fn time(row: &serde_json::Value, field: &str) -> chrono::DateTime<Utc> {
+    row[field].as_str().and_then(|t| t.parse().ok()).unwrap_or_else(|| panic!("{field} of {row}"))
+}
+
+async fn a_completed_domain_is_rescanned_when_its_interval_has_passed(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    scenario.farm.add("changing-site.com", Site::Html(plain_page("Before")));
+    scenario.add(&["changing-site.com"]);
+    drain(&scenario, &[]);
+    let first = scenario.row("changing-site.com");
+    assert_eq!(first["title"], "Before");
+    let due = time(&first, "rescan_at") - time(&first, "fetched_at");
+    assert_eq!(due.num_days(), 30, "due again after the default interval: {first}");
+
+    drain(&scenario, &[]);
+    assert_eq!(scenario.farm.requests("changing-site.com"), 1, "not before its time");
+
+    scenario.farm.add("changing-site.com", Site::Html(plain_page("After")));
+    make_due_for_rescan(&scenario, "changing-site.com").await;
+    drain(&scenario, &[("DOMAIN_SCHEDULER_RESCAN_AFTER", "12h")]);
+    let second = scenario.row("changing-site.com");
+    assert_eq!((second["status"].as_str(), second["title"].as_str()), (Some("completed"), Some("After")));
+    assert_eq!(second["attempts"], 1, "a re-scan counts its attempts afresh");
+    assert_eq!((time(&second, "rescan_at") - time(&second, "fetched_at")).num_hours(), 12);
+}
+
+async fn a_rescan_that_fails_keeps_the_good_data_and_says_what_it_found(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    scenario.farm.add("flaky-site.com", Site::Html(plain_page("Good data")));
+    scenario.add(&["flaky-site.com"]);
+    drain(&scenario, &[]);
+    let good = scenario.row("flaky-site.com");
+
+    scenario.farm.add("flaky-site.com", Site::Status(500));
+    make_due_for_rescan(&scenario, "flaky-site.com").await;
+    drain(&scenario, &[("DOMAIN_SCHEDULER_MAX_ATTEMPTS", "1")]);
+    let after = scenario.row("flaky-site.com");
+    assert_eq!(after["status"], "completed", "attempts spent: back to completed, not error: {after}");
+    assert_eq!(after["title"], "Good data", "never blanked");
+    assert_eq!(after["fetched_at"], good["fetched_at"], "the data is the last good scan's");
+    assert!(after["last_error"].as_str().unwrap_or_default().contains("HTTP status 500"), "{after}");
+    assert!(
+        time(&after, "rescan_at") > Utc::now() + chrono::Duration::days(29),
+        "due again an interval later"
+    );
+}
+
+async fn a_site_that_answers_404_on_every_attempt_of_a_rescan_is_gone(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    for name in ["closed-shop.com", "moved-shop.com"] {
+        scenario.farm.add(name, Site::Html(plain_page(name)));
+    }
+    scenario.add(&["closed-shop.com", "moved-shop.com"]);
+    drain(&scenario, &[]);
+    // One site answers 404 twice; the other 500 and then 404: it is not gone.
+    scenario.farm.add("closed-shop.com", Site::Status(404));
+    scenario.farm.add("moved-shop.com", Site::Status(500));
+    let two_attempts = [("DOMAIN_SCHEDULER_MAX_ATTEMPTS", "2"), ("DOMAIN_SCHEDULER_RETRY_BASE_SECONDS", "1")];
+    for name in ["closed-shop.com", "moved-shop.com"] {
+        make_due_for_rescan(&scenario, name).await;
+    }
+    drain(&scenario, &two_attempts);
+    assert_eq!(scenario.row("closed-shop.com")["status"], "pending", "a 404 on a re-scan is tried again");
+    scenario.farm.add("moved-shop.com", Site::Status(404));
+    common::wait::wait_until_blocking("both retries to fall due", Duration::from_secs(10), || {
+        ["closed-shop.com", "moved-shop.com"]
+            .iter()
+            .all(|name| time(&scenario.row(name), "next_attempt_at") < Utc::now())
+    });
+    drain(&scenario, &two_attempts);
+
+    let gone = scenario.row("closed-shop.com");
+    assert_eq!(gone["status"], "gone", "{gone}");
+    assert_eq!(gone["title"], "closed-shop.com", "its last good data stays");
+    assert!(gone["rescan_at"].is_null(), "a gone site is not re-scanned");
+    let moved = scenario.row("moved-shop.com");
+    assert_eq!(moved["status"], "completed", "not every attempt said gone: {moved}");
+    let counts = scenario.counts();
+    assert_eq!(counts["gone"], 1, "{counts}");
+}
+
+async fn new_work_is_claimed_before_due_rescans(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let old: Vec<String> = (0..6).map(|i| format!("known-{i}.com")).collect();
+    for name in &old {
+        scenario.farm.add(name, Site::Html(plain_page(name)));
+    }
+    scenario.add(&old);
+    drain(&scenario, &[]);
+    for name in &old {
+        make_due_for_rescan(&scenario, name).await;
+    }
+    let fresh: Vec<String> = (0..3).map(|i| format!("fresh-{i}.com")).collect();
+    for name in &fresh {
+        scenario.farm.add(name, Site::Html(plain_page(name)));
+    }
+    scenario.add(&fresh);
+    let out = scenario.command(&["run-once"]).env("DOMAIN_SCHEDULER_BATCH_SIZE", "3").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    assert!(fresh.iter().all(|name| scenario.farm.requests(name) == 1), "the new work went first");
+    assert!(old.iter().all(|name| scenario.farm.requests(name) == 1), "no re-scan took its place");
+}
+
+async fn a_submission_sets_its_own_rescan_interval(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    for name in ["weekly-site.com", "once-site.com"] {
+        scenario.farm.add(name, Site::Html(plain_page(name)));
+    }
+    let out = scenario.command(&["add", "--rescan-after", "7d", "weekly-site.com"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let out = scenario.command(&["add", "--rescan-after", "off", "once-site.com"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let bad = scenario.command(&["add", "--rescan-after", "fortnightly", "other-site.com"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", printed(&bad));
+    drain(&scenario, &[]);
+    let weekly = scenario.row("weekly-site.com");
+    assert_eq!(weekly["rescan_after_seconds"], 7 * 24 * 3600);
+    assert_eq!((time(&weekly, "rescan_at") - time(&weekly, "fetched_at")).num_days(), 7);
+    let once = scenario.row("once-site.com");
+    assert_eq!(once["rescan_after_seconds"], 0);
+    assert!(once["rescan_at"].is_null(), "never re-scanned: {once}");
+}
+
+async fn the_api_takes_a_submission_s_own_rescan_interval(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let token = "token-of-rescans-test";
+    let tenant = "0000000a-0000-4000-8000-00000000000a";
+    let served = common::server::Served::start(
+        &scenario.db.url,
+        &scenario.farm.connect_to(),
+        &format!("{token}={tenant}"),
+        &[],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let submit = |body: serde_json::Value| {
+        client.post(served.url("/api/v1/domains")).bearer_auth(token).json(&body).send()
+    };
+    let refused =
+        submit(serde_json::json!({"domains": ["daily-site.com"], "rescan_after": "soon"})).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("rescan_after"), "{body}");
+    let accepted =
+        submit(serde_json::json!({"domains": ["daily-site.com"], "rescan_after": "1d"})).await.unwrap();
+    assert_eq!(accepted.status(), 202);
+    assert_eq!(scenario.row("daily-site.com")["rescan_after_seconds"], 86_400);
+}
+
+on_both_backends!(
+    the_api_takes_a_submission_s_own_rescan_interval,
+    a_completed_domain_is_rescanned_when_its_interval_has_passed,
+    a_rescan_that_fails_keeps_the_good_data_and_says_what_it_found,
+    a_site_that_answers_404_on_every_attempt_of_a_rescan_is_gone,
+    new_work_is_claimed_before_due_rescans,
+    a_submission_sets_its_own_rescan_interval,
+);
