@@ -14,3 +14,16 @@ pub fn raise_descriptor_limit() {
         Err(error) => tracing::warn!(%error, soft, hard, "cannot raise the open-descriptor limit"),
     }
 }
+
+/// The cores this process may use (its CPU affinity and cgroup quota included): the number of
+/// extractions worth running at once.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Threads of the runtime's blocking pool. Extractions take at most one per core; the rest
+/// serve short blocking calls (name resolution, file reads) that must not queue behind them.
+/// Tokio's default of 512 let every page in flight hold a parsed document at once.
+pub fn blocking_threads() -> usize {
+    cores() + 32
+}

@@ -8,7 +8,11 @@ fn main() -> ExitCode {
     // Tests steer fail points through the FAILPOINTS variable; release builds have none.
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(domain_scheduler::limits::blocking_threads())
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

@@ -18,7 +18,7 @@ use crate::store::failures::{self, FailedAttempt, RetryPolicy};
 /// Retries of a write the database refused: 0.1 s, doubling, at most 10 s.
 const RETRIES: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
 /// A handed-back domain is due again after this, when no longer pause is going on.
-const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
+pub(crate) const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 
 pub struct ErrorRecorder;
 

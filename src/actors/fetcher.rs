@@ -22,6 +22,7 @@ pub struct FetcherArgs {
     pub pool: ActorRef<FetcherPoolMsg>,
     pub downstream: Downstream,
     pub diagnostic_dir: Option<std::path::PathBuf>,
+    pub extraction_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Actor for Fetcher {
@@ -127,8 +128,9 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
 }
 
 /// Extraction is CPU work: it runs on the blocking pool so the async workers keep serving
-/// sockets. The page moves there and back instead of being copied. A panic inside the
-/// extraction is an `extract/parse` failure of this domain, not of the actor.
+/// sockets, one per core at a time (`extraction_slots`), so pages in flight wait as bytes
+/// rather than as parsed documents. The page moves there and back instead of being copied. A
+/// panic inside the extraction is an `extract/parse` failure of this domain, not of the actor.
 async fn extract_off_runtime(
     state: &FetcherArgs,
     item: &WorkItem,
@@ -137,6 +139,8 @@ async fn extract_off_runtime(
 ) -> Result<(FetchedPage, entity::Metadata, Vec<url::Url>), Failure> {
     let span = tracing::info_span!(parent: &item.span, "extract");
     let options = state.web.settings().extract_options();
+    // The semaphore is never closed, so acquiring only waits.
+    let _slot = state.extraction_slots.acquire().await;
     let joined = tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         let document = Page { html: &page.html, headers: &page.headers, url: &page.final_url };

@@ -26,7 +26,7 @@ fn nothing_set_gives_the_documented_defaults() {
     assert_eq!(scheduler.interval, Duration::from_secs(60));
     assert_eq!(
         (scheduler.batch_size, scheduler.max_instances, scheduler.fetcher_pool_size, scheduler.max_attempts),
-        (10, 1, 8, 3)
+        (100, 1, 64, 3)
     );
     assert_eq!(scheduler.lease, Duration::from_secs(300));
     assert_eq!(s.fetch.max_bytes, 5 * 1024 * 1024);
@@ -206,7 +206,7 @@ fn the_effective_settings_hide_secrets_and_passwords() {
     assert_eq!(shown["database_url"], "postgres://app:***@db.internal/domains");
     assert_eq!(shown["api_tokens"], "(hidden)");
     assert_eq!(shown["admin_tokens"], "(none)");
-    assert_eq!(shown["batch_size"], "10");
+    assert_eq!(shown["batch_size"], "100");
     assert!(!format!("{s:?}").contains("hunter2"));
 }
 

@@ -20,6 +20,7 @@ use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, Super
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use super::error_recorder::HAND_BACK_DELAY;
 use super::messages::{RunNowAnswer, RunReports, SupervisorMsg};
 use super::restart::RestartIntensity;
 use crate::config::SchedulerSettings;
@@ -27,6 +28,7 @@ use crate::fetch::WebClient;
 use crate::pressure::Pressure;
 use crate::store::claims;
 use crate::store::failures::RetryPolicy;
+use crate::store::outcome::Outcome;
 use children::Children;
 use policy::{ClaimPolicy, Next};
 use runs::RunBook;
@@ -70,6 +72,9 @@ pub struct SupervisorState {
     cause: Option<tracing::Span>,
     /// A wake is already scheduled for the end of a pause.
     wake_scheduled: bool,
+    /// Domains this process handed back uncharged fall due again by then: a drain waits for
+    /// them instead of ending with them pending.
+    handed_back_until: Option<tokio::time::Instant>,
 }
 
 impl Actor for Supervisor {
@@ -104,6 +109,7 @@ impl Actor for Supervisor {
             stopping: None,
             cause: None,
             wake_scheduled: false,
+            handed_back_until: None,
         })
     }
 
@@ -145,6 +151,9 @@ impl Actor for Supervisor {
             SupervisorMsg::Done { run_id, domain_id, outcome } => {
                 metrics::counter!("domain_scheduler_domains_processed_total", "outcome" => outcome.as_str())
                     .increment(1);
+                if outcome == Outcome::Deferred {
+                    state.handed_back();
+                }
                 let finished = state.runs.report(run_id, domain_id, outcome).then_some(run_id);
                 state.after_report(&myself, finished).await?;
             }
@@ -223,6 +232,20 @@ impl SupervisorState {
             Claim::NothingDue => RunNowAnswer::NothingDue,
             Claim::Failed => RunNowAnswer::Paused(self.args.pressure.describe().unwrap_or_default()),
         }
+    }
+
+    /// A domain was handed back: it falls due after the pause, or the hand-back delay.
+    fn handed_back(&mut self) {
+        let wait = self.args.pressure.pause().unwrap_or_default().max(HAND_BACK_DELAY);
+        let due = tokio::time::Instant::now() + wait + Duration::from_millis(50);
+        self.handed_back_until = Some(self.handed_back_until.map_or(due, |until| until.max(due)));
+    }
+
+    /// How long until the domains handed back are due again, if they are not yet.
+    pub(super) fn wait_for_handed_back(&self) -> Option<Duration> {
+        let until = self.handed_back_until?;
+        let now = tokio::time::Instant::now();
+        (until > now).then(|| until - now)
     }
 
     /// Looks for due work again after `wait`, once however often it is asked.

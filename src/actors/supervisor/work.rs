@@ -76,7 +76,11 @@ impl SupervisorState {
             }
         }
         if self.claims.nothing_left(self.runs.len()) {
-            myself.stop(Some("nothing left to do".into()));
+            match self.wait_for_handed_back() {
+                // A drain finishes what it handed back during a shortage of its own.
+                Some(wait) if self.args.mode == Mode::Drain => self.wake_after(myself, wait),
+                _ => myself.stop(Some("nothing left to do".into())),
+            }
         }
         Ok(())
     }
