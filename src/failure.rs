@@ -58,8 +58,6 @@ pub enum Kind {
     Parse,
     /// The stored domain is not a valid domain.
     InvalidDomain,
-    /// The database refused or could not be reached.
-    Database,
     /// An actor panicked while holding the domain.
     Panic,
     /// The instance holding the domain stopped before finishing it; its lease ran out.
@@ -88,7 +86,6 @@ impl Kind {
             Kind::RobotsDisallowed => "robots_disallowed",
             Kind::Parse => "parse",
             Kind::InvalidDomain => "invalid_domain",
-            Kind::Database => "database",
             Kind::Panic => "panic",
             Kind::LeaseExpired => "lease_expired",
             Kind::LocalResource => "local_resource",

@@ -11,12 +11,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tokio::task::JoinHandle;
 
 use crate::actors::{Mode, Pipeline};
 use crate::config::Settings;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("cannot listen on {addr} (DOMAIN_SCHEDULER_HTTP_ADDR): {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Pipeline(#[from] crate::actors::StartError),
+    #[error(transparent)]
+    Callbacks(#[from] crate::callbacks::ClientError),
+}
 
 /// A started service.
 pub struct Service {
@@ -31,12 +41,11 @@ pub struct Service {
 
 /// Starts the service on `db` (connected and migrated): binds `settings.api.http_addr`, starts
 /// the pipeline, the new-work listener and the API.
-pub async fn start(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<Service> {
+pub async fn start(settings: &Settings, db: DatabaseConnection) -> Result<Service, ServiceError> {
     let http_addr = settings.api.http_addr;
-    let listener = tokio::net::TcpListener::bind(http_addr)
-        .await
-        .with_context(|| format!("cannot listen on {http_addr} (DOMAIN_SCHEDULER_HTTP_ADDR)"))?;
-    let addr = listener.local_addr().context("the API's address")?;
+    let listen_error = |source| ServiceError::Listen { addr: http_addr, source };
+    let listener = tokio::net::TcpListener::bind(http_addr).await.map_err(listen_error)?;
+    let addr = listener.local_addr().map_err(listen_error)?;
     let pipeline = Pipeline::start(settings, db.clone(), Mode::Serve).await?;
     let callbacks = crate::callbacks::Deliveries::start(settings, db.clone(), addr)?;
     let draining = Arc::new(AtomicBool::new(false));

@@ -1,3 +1,7 @@
+//! `batch_jobs`: one row per submission (`add`, `POST /api/v1/domains`), owned by a tenant,
+//! with how many domains it holds; a batch's progress is counted from its domains, never
+//! stored twice. Indexed by tenant, for a tenant's batch list.
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

@@ -1,3 +1,8 @@
+//! `domains`: one row per (tenant, domain name), holding its scheduling state (`status`,
+//! `attempts`, `next_attempt_at`, the lease `locked_by`/`locked_until`) and the metadata of
+//! its last successful scan. Metadata lists are JSON columns, so one schema serves SQLite and
+//! PostgreSQL. The claim index covers (status, next_attempt_at).
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261124_000001_create_batch_jobs::BatchJobs;

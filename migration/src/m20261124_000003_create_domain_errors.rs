@@ -1,3 +1,6 @@
+//! `domain_errors`: one row per attempt that did not complete its domain (stage, kind,
+//! message, which run), so every retry and every `error` is explained. Deleted with its domain.
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261124_000002_create_domains::Domains;

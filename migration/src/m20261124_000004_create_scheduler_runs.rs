@@ -1,3 +1,7 @@
+//! `scheduler_runs`: one row per run with the figures its `SCHEDULER_METRICS` line logs
+//! (claimed, processed, successful, failed, retried, skipped, duration), read by
+//! `GET /api/v1/scheduler/runs`. Indexed by start time, newest first.
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

@@ -33,6 +33,15 @@ use restart::RestartIntensity;
 pub use supervisor::Mode;
 use supervisor::{Supervisor, SupervisorArgs};
 
+/// Why the actor tree could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot build the web client: {0}")]
+    WebClient(String),
+    #[error("cannot start the supervisor: {0}")]
+    Supervisor(#[from] ractor::SpawnErr),
+}
+
 /// A started actor tree.
 pub struct Pipeline {
     pub supervisor: ActorRef<SupervisorMsg>,
@@ -53,8 +62,13 @@ pub fn instance_id() -> String {
 
 impl Pipeline {
     /// Starts the supervisor and its children.
-    pub async fn start(settings: &Settings, db: DatabaseConnection, mode: Mode) -> anyhow::Result<Pipeline> {
-        let web = WebClient::new(settings.fetch.clone()).map_err(|failure| anyhow::anyhow!("{failure}"))?;
+    pub async fn start(
+        settings: &Settings,
+        db: DatabaseConnection,
+        mode: Mode,
+    ) -> Result<Pipeline, StartError> {
+        let web = WebClient::new(settings.fetch.clone())
+            .map_err(|failure| StartError::WebClient(failure.to_string()))?;
         let pressure = Pressure::default();
         let (restarts, fatal) =
             RestartIntensity::new(settings.scheduler.restart_max, settings.scheduler.restart_window);

@@ -19,4 +19,5 @@ pub mod signature;
 pub mod url;
 
 pub use delivery::Deliveries;
+pub use sender::ClientError;
 pub use url::{CallbackUrl, InvalidCallbackUrl};
