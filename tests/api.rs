@@ -3,11 +3,12 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::db::{Backend, TestDb};
 use common::farm::{Farm, Site, plain_page, wordpress_page};
 use common::server::Served;
+use common::wait::{wait_for, wait_until};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -28,18 +29,15 @@ async fn as_tenant(request: reqwest::RequestBuilder, token: &str) -> (StatusCode
     (status, body)
 }
 
+/// Waits until batch `batch` of tenant A is complete, and returns its progress.
 async fn wait_for_complete(served: &Served, batch: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, body) =
-            as_tenant(client().get(served.url(&format!("/api/v1/batches/{batch}"))), "token-of-tenant-a")
-                .await;
+    let progress = served.url(&format!("/api/v1/batches/{batch}"));
+    wait_for(&format!("batch {batch} to complete"), Duration::from_secs(30), async || {
+        let (status, body) = as_tenant(client().get(&progress), "token-of-tenant-a").await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        if body["status"] == "complete" || Instant::now() > deadline {
-            return body;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if body["status"] == "complete" { Ok(body) } else { Err(body) }
+    })
+    .await
 }
 
 async fn a_submitted_batch_completes_with_every_domain_done(backend: Backend) {
@@ -83,19 +81,13 @@ async fn a_submitted_batch_completes_with_every_domain_done(backend: Backend) {
 
     // The run's row is written just after its last domain: wait for it. Wake-ups from the
     // request and from the database may split the three domains over more than one run.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (status, runs) =
-            as_tenant(client().get(served.url("/api/v1/scheduler/runs?limit=5")), ADMIN_TOKEN).await;
+    let runs_url = served.url("/api/v1/scheduler/runs?limit=5");
+    wait_for("runs to account for the 3 domains", Duration::from_secs(10), async || {
+        let (status, runs) = as_tenant(client().get(&runs_url), ADMIN_TOKEN).await;
         assert_eq!(status, StatusCode::OK);
-        let claimed: u64 =
-            runs.as_array().unwrap().iter().filter_map(|r| r["domains_claimed"].as_u64()).sum();
-        if claimed == 3 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "runs never accounted for the 3 domains: {runs}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if claimed_by(&runs) == 3 { Ok(()) } else { Err(runs) }
+    })
+    .await;
 }
 
 async fn listing_pages_through_every_domain_once(backend: Backend) {
@@ -211,18 +203,20 @@ async fn a_tenant_never_sees_another_tenants_rows(backend: Backend) {
     let _ = (TENANT_A, TENANT_B);
 }
 
+/// The domains claimed by every run in `runs`, summed.
+fn claimed_by(runs: &Value) -> u64 {
+    runs.as_array().unwrap().iter().filter_map(|r| r["domains_claimed"].as_u64()).sum()
+}
+
 /// Waits until the runs an admin sees account for `claimed` domains, and returns them.
 async fn runs_claiming(served: &Served, claimed: u64) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (status, runs) = as_tenant(client().get(served.url("/api/v1/scheduler/runs")), ADMIN_TOKEN).await;
+    let runs_url = served.url("/api/v1/scheduler/runs");
+    wait_for(&format!("runs to account for {claimed} domains"), Duration::from_secs(10), async || {
+        let (status, runs) = as_tenant(client().get(&runs_url), ADMIN_TOKEN).await;
         assert_eq!(status, StatusCode::OK, "{runs}");
-        let seen: u64 = runs.as_array().unwrap().iter().filter_map(|r| r["domains_claimed"].as_u64()).sum();
-        if seen >= claimed || Instant::now() > deadline {
-            return runs;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        if claimed_by(&runs) >= claimed { Ok(runs) } else { Err(runs) }
+    })
+    .await
 }
 
 async fn scheduler_runs_are_an_admin_view_refused_to_tenant_tokens(backend: Backend) {
@@ -234,8 +228,7 @@ async fn scheduler_runs_are_an_admin_view_refused_to_tenant_tokens(backend: Back
     wait_for_complete(&served, body["batch_id"].as_str().unwrap()).await;
 
     let runs = runs_claiming(&served, 1).await;
-    let claimed: u64 = runs.as_array().unwrap().iter().filter_map(|r| r["domains_claimed"].as_u64()).sum();
-    assert_eq!(claimed, 1, "the admin sees the run of tenant A's domain: {runs}");
+    assert_eq!(claimed_by(&runs), 1, "the admin sees the run of tenant A's domain: {runs}");
 
     // Tenant B owns nothing; tenant A's own work is in the run, mixed with anyone else's.
     for token in ["token-of-tenant-b", "token-of-tenant-a"] {
@@ -266,17 +259,13 @@ async fn the_old_clients_routes_still_work(backend: Backend) {
     let job_id = job["job_id"].as_str().unwrap();
     assert_eq!(job["status_url"], format!("/api/v3/modernized_page_scraper/status/{job_id}"));
     assert!(job["created_at"].as_str().is_some());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let result = loop {
-        let (status, body) =
-            as_tenant(client().get(served.url(job["status_url"].as_str().unwrap())), "token-of-tenant-a")
-                .await;
+    let status_url = served.url(job["status_url"].as_str().unwrap());
+    let result = wait_for("the scan to complete", Duration::from_secs(30), async || {
+        let (status, body) = as_tenant(client().get(&status_url), "token-of-tenant-a").await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        if body["status"] == "completed" || Instant::now() > deadline {
-            break body;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        if body["status"] == "completed" { Ok(body) } else { Err(body) }
+    })
+    .await;
     assert_eq!(result["status"], "completed", "{result}");
     assert_eq!(result["result"]["domain"], "legacy-site.com");
     assert_eq!(result["result"]["max_pages"], 5, "the accepted max_pages is kept for the fetcher");
@@ -481,16 +470,11 @@ async fn readiness_reports_a_database_outage() {
     sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE {name} WITH (FORCE)"))
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut status = StatusCode::OK;
-    while Instant::now() < deadline {
-        status = client().get(served.url("/readyz")).send().await.unwrap().status();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "/readyz reports the outage");
+    let readyz = served.url("/readyz");
+    wait_until("/readyz to report the outage with 503", Duration::from_secs(15), async || {
+        client().get(&readyz).send().await.unwrap().status() == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
     assert_eq!(
         client().get(served.url("/healthz")).send().await.unwrap().status(),
         StatusCode::OK,

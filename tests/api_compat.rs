@@ -3,14 +3,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use common::db::{Backend, TestDb};
 use common::farm::{Farm, Site, plain_page};
 use common::server::Served;
 use reqwest::StatusCode;
-use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 
 const TENANT_A: uuid::Uuid = uuid::uuid!("0000000a-0000-4000-8000-00000000000a");
@@ -22,32 +21,11 @@ async fn as_tenant_a(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, response.json::<Value>().await.unwrap_or(Value::Null))
 }
 
-/// Writes `name` for tenant A as another program would: `pending`, due `due_in` from now, with
-/// no announcement to the service.
+/// Writes `name` for tenant A as another program would: `pending`, due at `due`, with no
+/// announcement to the service.
 async fn insert_pending(db: &TestDb, name: &str, due: chrono::DateTime<Utc>) {
-    use entity::domains::ActiveModel;
-    use entity::metadata::{StringList, TechStack};
     let connection = db.connect().await;
-    let now = Utc::now();
-    let row = ActiveModel {
-        id: Set(uuid::Uuid::new_v4()),
-        tenant_id: Set(TENANT_A),
-        domain: Set(name.to_owned()),
-        status: Set(entity::DomainStatus::Pending),
-        attempts: Set(0),
-        max_pages: Set(1),
-        next_attempt_at: Set(due),
-        email_addresses: Set(StringList::default()),
-        phone_numbers: Set(StringList::default()),
-        is_wordpress: Set(false),
-        has_elementor: Set(false),
-        tech_stack: Set(TechStack::default()),
-        domain_metadata: Set(json!({})),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    entity::domains::Entity::insert(row).exec_without_returning(&connection).await.unwrap();
+    common::seed::insert_pending(&connection, TENANT_A, name, due).await;
     connection.close().await.unwrap();
 }
 
@@ -83,14 +61,15 @@ async fn processing_pending_domains_while_every_slot_is_busy_claims_them_when_th
     insert_pending(&db, "due-later.com", now + Duration::from_secs(3)).await;
     let trigger = || reqwest::Client::new().post(served.url("/api/v3/dev-tools/process-pending-domains"));
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let (status, body) = loop {
-        let (status, body) = as_tenant_a(trigger()).await;
-        if body["status"] != "nothing_due" || Instant::now() > deadline {
-            break (status, body);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let (status, body) = common::wait::wait_for(
+        "the trigger to find the slow sites due",
+        Duration::from_secs(10),
+        async || {
+            let (status, body) = as_tenant_a(trigger()).await;
+            if body["status"] != "nothing_due" { Ok((status, body)) } else { Err(body) }
+        },
+    )
+    .await;
     assert_eq!((status, body["status"].as_str()), (StatusCode::ACCEPTED, Some("started")), "{body}");
     assert_eq!(farm.wait_for_requests("slow-site.com", 1).await, 1, "the slow site holds the only run slot");
 

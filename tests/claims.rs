@@ -6,27 +6,16 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::db::{Backend, TestDb};
-use domain_scheduler::domain_name::DomainName;
 use domain_scheduler::failure::{Failure, Kind, Stage};
 use domain_scheduler::store::Outcome;
 use domain_scheduler::store::failures::{self, FailedAttempt, RetryPolicy};
-use domain_scheduler::store::{self, EnqueueRequest, claims};
+use domain_scheduler::store::{self, claims};
 use entity::{DomainStatus, domain_errors};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-async fn seed(db: &DatabaseConnection, n: usize) -> Vec<DomainName> {
-    let names: Vec<DomainName> =
-        (0..n).map(|i| DomainName::parse(&format!("site{i}.com")).unwrap()).collect();
-    let request = EnqueueRequest {
-        tenant_id: uuid::Uuid::nil(),
-        domains: &names,
-        refresh: false,
-        max_pages: 1,
-        callback_url: None,
-        rescan_after_seconds: None,
-    };
-    store::domains::enqueue(db, request, |_| {}).await.unwrap();
-    names
+/// `n` new domains, due now.
+async fn seed(db: &DatabaseConnection, n: usize) {
+    common::seed::enqueue(db, uuid::Uuid::nil(), &common::seed::numbered("site", n)).await;
 }
 
 const LEASE: Duration = Duration::from_secs(300);
@@ -94,7 +83,10 @@ async fn expired_leases_are_taken_back_and_explained(backend: Backend) {
     let db = test_db.connect().await;
     seed(&db, 2).await;
     let claimed = claims::claim(&db, "dead-instance", 2, Duration::from_millis(1)).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    common::wait::wait_until("the 1 ms leases to expire", Duration::from_secs(5), async || {
+        test_db.leases_expired().await
+    })
+    .await;
     // Both have attempts left (1 of 2): they go back to pending, each with its explanation.
     let recovered = claims::recover_expired(&db, 2, None).await.unwrap();
     assert_eq!(recovered, 2);
@@ -103,6 +95,7 @@ async fn expired_leases_are_taken_back_and_explained(backend: Backend) {
     assert!(errors.iter().all(|e| e.stage == "actor" && e.kind == "lease_expired"));
     let again = claims::claim(&db, "instance-b", 5, LEASE).await.unwrap();
     assert_eq!(again.len(), 2);
+    // Time passes, far less than a lease: the scenario, not a wait for a condition.
     tokio::time::sleep(Duration::from_millis(10)).await;
     let _ = claimed;
     assert_eq!(claims::recover_expired(&db, 2, None).await.unwrap(), 0, "live leases are left alone");

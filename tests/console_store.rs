@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::db::{Backend, TestDb};
-use domain_scheduler::domain_name::DomainName;
+use common::seed::enqueue;
 use domain_scheduler::failure::{Failure, Kind, Stage};
+use domain_scheduler::store;
 use domain_scheduler::store::failures::{FailedAttempt, RetryPolicy};
 use domain_scheduler::store::listing::{self, After, DomainFilter};
-use domain_scheduler::store::{self, EnqueueRequest};
 use entity::{Domain, DomainStatus, Metadata, domain_errors};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -19,19 +19,6 @@ use uuid::Uuid;
 const A: Uuid = Uuid::from_u128(0xa);
 const B: Uuid = Uuid::from_u128(0xb);
 const INSTANCE: &str = "test-instance";
-
-async fn enqueue(db: &DatabaseConnection, tenant: Uuid, names: &[&str]) -> Uuid {
-    let names: Vec<DomainName> = names.iter().map(|n| DomainName::parse(n).unwrap()).collect();
-    let request = EnqueueRequest {
-        tenant_id: tenant,
-        domains: &names,
-        refresh: false,
-        max_pages: 1,
-        callback_url: None,
-        rescan_after_seconds: None,
-    };
-    store::domains::enqueue(db, request, |_| {}).await.unwrap().batch_id.unwrap()
-}
 
 /// Claims every due domain, as a run would.
 async fn claim_all(db: &DatabaseConnection) -> Vec<entity::domains::Model> {

@@ -7,9 +7,9 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::cli::{json, stderr};
-use common::db::{Backend, TestDb};
-use common::farm::{Farm, Site, plain_page};
+use common::db::Backend;
+use common::farm::{Site, plain_page};
+use common::scenario::Scenario;
 use entity::{domain_errors, domains};
 use rand::{Rng, SeedableRng};
 use sea_orm::EntityTrait;
@@ -18,11 +18,10 @@ const DOMAINS: usize = 1000;
 const KILLS: usize = 10;
 const MAX_ATTEMPTS: i32 = 5;
 
-fn drain(db: &TestDb, farm: &Farm, workdir: &std::path::Path) -> std::process::Command {
-    let mut command = common::cli::command(&db.url, workdir);
+/// `run-once --drain` with a short lease and a wide pool, printing nothing.
+fn drain(scenario: &Scenario) -> std::process::Command {
+    let mut command = scenario.command(&["run-once", "--drain"]);
     command
-        .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", farm.connect_to())
-        .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
         .env("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "2")
         .env("DOMAIN_SCHEDULER_LEASE_SECONDS", "2")
         .env("DOMAIN_SCHEDULER_MAX_ATTEMPTS", MAX_ATTEMPTS.to_string())
@@ -30,14 +29,13 @@ fn drain(db: &TestDb, farm: &Farm, workdir: &std::path::Path) -> std::process::C
         .env("DOMAIN_SCHEDULER_PER_HOST_CONCURRENCY", "8")
         .env("DOMAIN_SCHEDULER_BATCH_SIZE", "40")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .args(["run-once", "--drain"]);
+        .stderr(std::process::Stdio::null());
     command
 }
 
 async fn ten_sigkills_during_a_drain_lose_nothing_and_explain_every_retry(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let (db, farm) = (&scenario.db, &scenario.farm);
     let names: Vec<String> = (0..DOMAINS).map(|i| format!("crash-{i}.com")).collect();
     for (i, name) in names.iter().enumerate() {
         // Slow enough that a drain lasts several seconds; one site in ten fails for good.
@@ -48,23 +46,20 @@ async fn ten_sigkills_during_a_drain_lose_nothing_and_explain_every_retry(backen
         };
         farm.add(name, site);
     }
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), names.join("\n")).unwrap();
-    let out = common::cli::run(&db.url, &["add", "--file", file.path().to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    scenario.add(&names);
 
     let seed: u64 = rand::rng().random();
     eprintln!("kill moments from seed {seed}");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let workdir = tempfile::tempdir().unwrap();
     for kill in 0..KILLS {
-        let mut child = drain(&db, &farm, workdir.path()).spawn().unwrap();
+        let mut child = drain(&scenario).spawn().unwrap();
         let moment = Duration::from_millis(rng.random_range(150..1200));
+        // The random moment of the kill is the scenario: it waits for no condition.
         tokio::time::sleep(moment).await;
         let ended_on_its_own = child.try_wait().unwrap().is_some();
         child.kill().unwrap();
         child.wait().unwrap();
-        let counts = json(&common::cli::run(&db.url, &["status"], None));
+        let counts = scenario.counts();
         eprintln!("kill {kill} after {moment:?} (ended on its own: {ended_on_its_own}): {counts}");
     }
 
@@ -74,7 +69,7 @@ async fn ten_sigkills_during_a_drain_lose_nothing_and_explain_every_retry(backen
     })
     .await;
     let started = Instant::now();
-    let status = drain(&db, &farm, workdir.path()).status().unwrap();
+    let status = drain(&scenario).status().unwrap();
     assert_eq!(status.code(), Some(0));
     eprintln!("final drain: {:?}", started.elapsed());
 

@@ -12,6 +12,7 @@ use common::db::{Backend, TestDb};
 use common::farm::{Farm, Site, plain_page};
 use common::private_pg::PrivatePostgres;
 use common::server::Served;
+use common::wait::{wait_for, wait_until};
 use sea_orm::{ConnectionTrait, Database, TransactionTrait};
 
 /// Migrates the database at `database_url` and starts a farm.
@@ -28,10 +29,7 @@ fn add_to_farm_and_database(farm: &Farm, database_url: &str, sites: Vec<(String,
         farm.add(&name, site);
         names.push(name);
     }
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), names.join("\n")).unwrap();
-    let out = common::cli::run(database_url, &["add", "--file", file.path().to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    common::cli::add(database_url, &names);
 }
 
 /// `count` sites answering their page after `delay`, added to the farm and the database.
@@ -54,15 +52,11 @@ fn counts(database_url: &str) -> serde_json::Value {
 
 /// Waits until no domain is `pending` or `processing`, and returns the final counts.
 async fn settled(database_url: &str, within: Duration) -> serde_json::Value {
-    let deadline = Instant::now() + within;
-    loop {
+    wait_for("no domain pending or processing", within, async || {
         let counts = counts(database_url);
-        if counts["pending"] == 0 && counts["processing"] == 0 {
-            return counts;
-        }
-        assert!(Instant::now() < deadline, "not settled within {within:?}: {counts}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+        if counts["pending"] == 0 && counts["processing"] == 0 { Ok(counts) } else { Err(counts) }
+    })
+    .await
 }
 
 async fn readyz(served: &Served) -> u16 {
@@ -75,11 +69,7 @@ async fn readyz(served: &Served) -> u16 {
 
 /// Waits until `/readyz` answers `status`.
 async fn readyz_becomes(served: &Served, status: u16, within: Duration) {
-    let deadline = Instant::now() + within;
-    while readyz(served).await != status {
-        assert!(Instant::now() < deadline, "/readyz did not answer {status} within {within:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(&format!("/readyz to answer {status}"), within, async || readyz(served).await == status).await;
 }
 
 /// Attempts summed over every domain: one per domain means nothing was fetched twice.
@@ -119,11 +109,10 @@ async fn postgres_stopped_for_30_seconds_mid_drain_loses_nothing() {
     let mut served = serve(&url, &farm, &[("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")]).await;
 
     // Some work done, some in flight.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while counts(&url)["completed"].as_u64().unwrap() < 20 {
-        assert!(Instant::now() < deadline, "the drain did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until("20 domains to be completed", Duration::from_secs(30), async || {
+        counts(&url)["completed"].as_u64().unwrap() >= 20
+    })
+    .await;
     let stopped = Instant::now();
     let pg = tokio::task::spawn_blocking(move || {
         pg.stop();
@@ -132,6 +121,7 @@ async fn postgres_stopped_for_30_seconds_mid_drain_loses_nothing() {
     .await
     .unwrap();
     readyz_becomes(&served, 503, Duration::from_secs(20)).await;
+    // The outage itself: the database stays away for 30 s, whatever the service does.
     let remaining = Duration::from_secs(30).saturating_sub(stopped.elapsed());
     tokio::time::sleep(remaining).await;
     assert!(served.is_running(), "the service survived 30 s without its database");
@@ -166,6 +156,7 @@ async fn connections_cut_mid_drain_lose_nothing() {
     let name = db.url.rsplit('/').next().unwrap().to_owned();
     let mut cut = 0;
     for _ in 0..5 {
+        // The cuts are spread through the drain: the pause between them is the scenario.
         tokio::time::sleep(Duration::from_millis(600)).await;
         let rows = admin
             .query_all_raw(sea_orm::Statement::from_string(
@@ -205,11 +196,12 @@ async fn a_table_locked_elsewhere_times_claims_out_without_crashing() {
         ],
     )
     .await;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !served.log().contains("statement timeout") {
-        assert!(Instant::now() < deadline, "no claim timed out:\n{}", served.log());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for("a claim to time out", Duration::from_secs(30), async || {
+        let log = served.log();
+        if log.contains("statement timeout") { Ok(()) } else { Err(log) }
+    })
+    .await;
+    // The lock is held a while longer, ticks keep timing out: the service must live through it.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(served.is_running(), "claims that time out do not stop the service");
     txn.rollback().await.unwrap();

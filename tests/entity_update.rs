@@ -5,7 +5,7 @@ mod common;
 use chrono::Utc;
 use common::db::{Backend, TestDb};
 use domain_scheduler::domain_name::DomainName;
-use domain_scheduler::store::{self, EnqueueRequest};
+use domain_scheduler::store;
 use entity::{Domain, DomainStatus, Metadata, SocialProfiles, Technology, UpdateError};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
@@ -72,20 +72,7 @@ async fn a_full_metadata_value_round_trips_through_update_from_metadata(backend:
     let db = test_db.connect().await;
     let name = DomainName::parse("boulangerie-dupont.fr").unwrap();
     let tenant = uuid::Uuid::new_v4();
-    store::domains::enqueue(
-        &db,
-        EnqueueRequest {
-            tenant_id: tenant,
-            domains: std::slice::from_ref(&name),
-            refresh: false,
-            max_pages: 1,
-            callback_url: None,
-            rescan_after_seconds: None,
-        },
-        |_| {},
-    )
-    .await
-    .unwrap();
+    common::seed::enqueue(&db, tenant, &[name.as_str()]).await;
     let row = store::domains::find(&db, tenant, &name).await.unwrap().unwrap();
     // A leased row with an earlier error, as the pipeline leaves it before the write.
     entity::domains::Entity::update(entity::domains::ActiveModel {
@@ -130,20 +117,7 @@ async fn a_write_under_a_lost_lease_is_refused(backend: Backend) {
     let Some(test_db) = TestDb::create(backend).await else { return };
     let db = test_db.connect().await;
     let name = DomainName::parse("example.org").unwrap();
-    store::domains::enqueue(
-        &db,
-        EnqueueRequest {
-            tenant_id: uuid::Uuid::nil(),
-            domains: std::slice::from_ref(&name),
-            refresh: false,
-            max_pages: 1,
-            callback_url: None,
-            rescan_after_seconds: None,
-        },
-        |_| {},
-    )
-    .await
-    .unwrap();
+    common::seed::enqueue(&db, uuid::Uuid::nil(), &[name.as_str()]).await;
     let row = store::domains::find(&db, uuid::Uuid::nil(), &name).await.unwrap().unwrap();
     let result =
         Domain::update_from_metadata_if_leased(&db, row.id, "instance-b", &realistic_metadata()).await;

@@ -7,52 +7,21 @@ use std::collections::HashMap;
 use std::process::Output;
 use std::time::Duration;
 
-use common::cli::{json, stderr};
-use common::db::{Backend, TestDb};
-use common::farm::{Farm, Site, plain_page, wordpress_page};
-use entity::domain_errors;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use common::cli::stderr;
+use common::db::Backend;
+use common::farm::{Site, plain_page, wordpress_page};
+use common::scenario::Scenario;
 
-/// Runs the binary with the farm as every site's address and short limits for tests.
-fn run_with(db: &TestDb, farm: &Farm, args: &[&str], extra: &[(&str, &str)]) -> Output {
-    let workdir = tempfile::tempdir().unwrap();
-    let mut command = common::cli::command(&db.url, workdir.path());
-    command
-        .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", farm.connect_to())
-        .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
-        .env("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "2")
-        .env("DOMAIN_SCHEDULER_RETRY_BASE_SECONDS", "3600")
-        .env("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4")
-        .env("DOMAIN_SCHEDULER_BATCH_SIZE", "50")
-        .env("RUST_LOG", "info")
-        .args(args);
-    for (name, value) in extra {
-        command.env(name, value);
-    }
-    command.output().unwrap()
-}
-
-fn add(db: &TestDb, domains: &[&str]) {
-    let out = common::cli::run(&db.url, &[&["add"], domains].concat(), None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-}
-
-fn row(db: &TestDb, domain: &str) -> serde_json::Value {
-    json(&common::cli::run(&db.url, &["show", domain], None))
-}
-
-/// The kinds recorded for `domain`, oldest first.
-async fn error_kinds(db: &TestDb, domain: &str) -> Vec<String> {
-    let conn = db.connect().await;
-    let id: uuid::Uuid = row(db, domain)["id"].as_str().unwrap().parse().unwrap();
-    domain_errors::Entity::find()
-        .filter(domain_errors::Column::DomainId.eq(id))
-        .all(&conn)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| format!("{}/{}", e.stage, e.kind))
-        .collect()
+/// Runs the binary with the scenario's farm and these tests' limits: a small pool, batches of
+/// 50, a 2 s fetch timeout, and `extra` on top.
+fn run_with(scenario: &Scenario, args: &[&str], extra: &[(&str, &str)]) -> Output {
+    let limits = [
+        ("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "2"),
+        ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "4"),
+        ("DOMAIN_SCHEDULER_BATCH_SIZE", "50"),
+        ("RUST_LOG", "info"),
+    ];
+    scenario.run(args, &[&limits[..], extra].concat())
 }
 
 fn metrics_lines(out: &Output) -> Vec<serde_json::Value> {
@@ -60,8 +29,8 @@ fn metrics_lines(out: &Output) -> Vec<serde_json::Value> {
 }
 
 async fn a_drain_completes_good_sites_and_records_each_failure_kind(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
     farm.add("shop-one.com", Site::Html(wordpress_page("shop-one.com")));
     farm.add("plain-site.org", Site::Html(plain_page("Plain & simple")));
     farm.add("moved-site.net", Site::RedirectChain(3, plain_page("Arrived")));
@@ -73,24 +42,21 @@ async fn a_drain_completes_good_sites_and_records_each_failure_kind(backend: Bac
     farm.add("broken-site.com", Site::Status(500));
     farm.add("silent-site.com", Site::Hang);
     farm.add("binary-site.com", Site::Bytes("application/octet-stream", vec![0, 1, 2, 3]));
-    add(
-        &db,
-        &[
-            "shop-one.com",
-            "plain-site.org",
-            "moved-site.net",
-            "cafe-paris.fr",
-            "gone-site.com",
-            "broken-site.com",
-            "silent-site.com",
-            "binary-site.com",
-        ],
-    );
+    scenario.add(&[
+        "shop-one.com",
+        "plain-site.org",
+        "moved-site.net",
+        "cafe-paris.fr",
+        "gone-site.com",
+        "broken-site.com",
+        "silent-site.com",
+        "binary-site.com",
+    ]);
 
-    let out = run_with(&db, &farm, &["run-once", "--drain"], &[]);
+    let out = run_with(&scenario, &["run-once", "--drain"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
-    let shop = row(&db, "shop-one.com");
+    let shop = scenario.row("shop-one.com");
     assert_eq!(shop["status"], "completed");
     assert_eq!(shop["title"], "shop-one.com | Home");
     assert_eq!(shop["description"], "The shop-one.com shop");
@@ -103,27 +69,27 @@ async fn a_drain_completes_good_sites_and_records_each_failure_kind(backend: Bac
     assert_eq!(shop["facebook_url"], "https://facebook.com/shop-one.com");
     assert_eq!(shop["twitter_url"], serde_json::Value::Null, "a share link is not a profile");
     assert_eq!(shop["http_status"], 200);
-    assert_eq!(row(&db, "plain-site.org")["title"], "Plain & simple");
-    let moved = row(&db, "moved-site.net");
+    assert_eq!(scenario.row("plain-site.org")["title"], "Plain & simple");
+    let moved = scenario.row("moved-site.net");
     assert_eq!(
         (moved["status"].as_str(), moved["final_url"].as_str()),
         (Some("completed"), Some("http://moved-site.net/hop/3"))
     );
-    assert_eq!(row(&db, "cafe-paris.fr")["title"], "Café de Paris");
+    assert_eq!(scenario.row("cafe-paris.fr")["title"], "Café de Paris");
 
-    let gone = row(&db, "gone-site.com");
+    let gone = scenario.row("gone-site.com");
     assert_eq!(gone["status"], "error", "a 404 is permanent");
-    assert_eq!(error_kinds(&db, "gone-site.com").await, vec!["fetch/http_status"]);
+    assert_eq!(scenario.error_kinds("gone-site.com").await, vec!["fetch/http_status"]);
     for (domain, kind) in [
         ("broken-site.com", "fetch/http_status"),
         ("silent-site.com", "fetch/timeout"),
         ("binary-site.com", "fetch/not_html"),
     ] {
-        let retried = row(&db, domain);
+        let retried = scenario.row(domain);
         assert_eq!(retried["status"], "pending", "{domain} is re-queued");
         assert_eq!(retried["attempts"], 1);
         assert!(retried["last_error"].as_str().unwrap().starts_with(kind), "{domain}: {retried}");
-        assert_eq!(error_kinds(&db, domain).await, vec![kind.to_owned()]);
+        assert_eq!(scenario.error_kinds(domain).await, vec![kind.to_owned()]);
     }
 
     let runs = metrics_lines(&out);
@@ -131,7 +97,7 @@ async fn a_drain_completes_good_sites_and_records_each_failure_kind(backend: Bac
     let run = &runs[0];
     assert_eq!((run["domains_claimed"].as_u64(), run["domains_successful"].as_u64()), (Some(8), Some(4)));
     assert_eq!((run["domains_failed"].as_u64(), run["domains_retried"].as_u64()), (Some(1), Some(3)));
-    let conn = db.connect().await;
+    let conn = scenario.db.connect().await;
     let stored = domain_scheduler::store::runs::recent(&conn, 10).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!((stored[0].domains_claimed, stored[0].domains_successful), (8, 4));
@@ -161,17 +127,17 @@ fn site_with_contact_pages(name: &str) -> Site {
 }
 
 async fn contact_pages_are_followed_within_max_pages_and_merged(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
     farm.add("contact-pages.com", site_with_contact_pages("contact-pages.com"));
     farm.add("home-only.com", site_with_contact_pages("home-only.com"));
-    let out = common::cli::run(&db.url, &["add", "--max-pages", "3", "contact-pages.com"], None);
+    let out = scenario.run(&["add", "--max-pages", "3", "contact-pages.com"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    add(&db, &["home-only.com"]);
-    let out = run_with(&db, &farm, &["run-once", "--drain"], &[]);
+    scenario.add(&["home-only.com"]);
+    let out = run_with(&scenario, &["run-once", "--drain"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
-    let merged = row(&db, "contact-pages.com");
+    let merged = scenario.row("contact-pages.com");
     assert_eq!(merged["status"], "completed", "{merged}");
     assert_eq!(
         merged["email_addresses"],
@@ -187,7 +153,7 @@ async fn contact_pages_are_followed_within_max_pages_and_merged(backend: Backend
     assert_eq!(farm.path_requests("partner-site.com", "/contact"), 0, "another site is never followed");
 
     // The default of one page: the home page alone.
-    let home_only = row(&db, "home-only.com");
+    let home_only = scenario.row("home-only.com");
     assert_eq!(home_only["email_addresses"], serde_json::json!([]), "{home_only}");
     assert_eq!(farm.path_requests("home-only.com", "/kontakt"), 0);
 }
@@ -195,14 +161,14 @@ async fn contact_pages_are_followed_within_max_pages_and_merged(backend: Backend
 /// A backlog larger than a claim drains in one run that claims again as fetchers free up
 /// (claims of at most the batch size: the policy's unit tests check the sizes).
 async fn a_backlog_drains_in_one_run_refilled_as_fetchers_free_up(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
     let names: Vec<String> = (0..30).map(|i| format!("site-{i}.com")).collect();
     for name in &names {
         farm.add(name, Site::Html(plain_page(name)));
     }
-    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
-    let out = run_with(&db, &farm, &["run-once", "--drain"], &[("DOMAIN_SCHEDULER_BATCH_SIZE", "7")]);
+    scenario.add(&names);
+    let out = run_with(&scenario, &["run-once", "--drain"], &[("DOMAIN_SCHEDULER_BATCH_SIZE", "7")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let runs = metrics_lines(&out);
     assert_eq!(runs.len(), 1, "{runs:?}");
@@ -210,27 +176,22 @@ async fn a_backlog_drains_in_one_run_refilled_as_fetchers_free_up(backend: Backe
         (runs[0]["domains_claimed"].as_u64(), runs[0]["domains_successful"].as_u64()),
         (Some(30), Some(30))
     );
-    let counts = json(&common::cli::run(&db.url, &["status"], None));
+    let counts = scenario.counts();
     assert_eq!(counts["completed"], 30);
     assert!(names.iter().all(|name| farm.requests(name) == 1), "each site fetched once");
 }
 
 async fn panicking_fetchers_lose_no_domain(backend: Backend) {
-    if !cfg!(feature = "failpoints") {
-        eprintln!("fail points need --features failpoints");
-        return;
-    }
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
     let names: Vec<String> = (0..12).map(|i| format!("site-{i}.com")).collect();
     for name in &names {
         farm.add(name, Site::Html(plain_page(name)));
     }
-    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    scenario.add(&names);
     let failpoints = "fetcher-entry=return(site-3.com,site-7.com)";
     let out = run_with(
-        &db,
-        &farm,
+        &scenario,
         &["run-once"],
         &[("FAILPOINTS", failpoints), ("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "2")],
     );
@@ -238,55 +199,47 @@ async fn panicking_fetchers_lose_no_domain(backend: Backend) {
     let run = &metrics_lines(&out)[0];
     assert_eq!((run["domains_successful"].as_u64(), run["domains_retried"].as_u64()), (Some(10), Some(2)));
     for name in ["site-3.com", "site-7.com"] {
-        assert_eq!(row(&db, name)["status"], "pending", "{name} is retried");
-        assert_eq!(error_kinds(&db, name).await, vec!["actor/panic"]);
+        assert_eq!(scenario.row(name)["status"], "pending", "{name} is retried");
+        assert_eq!(scenario.error_kinds(name).await, vec!["actor/panic"]);
     }
     // Without the fail point, the retried domains complete (their backoff is skipped by a reset).
-    common::cli::run(&db.url, &["reset", "site-3.com", "site-7.com"], None);
-    let out = run_with(&db, &farm, &["run-once", "--drain"], &[]);
+    scenario.run(&["reset", "site-3.com", "site-7.com"], &[]);
+    let out = run_with(&scenario, &["run-once", "--drain"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(json(&common::cli::run(&db.url, &["status"], None))["completed"], 12);
+    assert_eq!(scenario.counts()["completed"], 12);
 }
 
 async fn a_persister_that_fails_for_a_while_loses_nothing(backend: Backend) {
-    if !cfg!(feature = "failpoints") {
-        eprintln!("fail points need --features failpoints");
-        return;
-    }
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
     let names: Vec<String> = (0..10).map(|i| format!("site-{i}.com")).collect();
     for name in &names {
         farm.add(name, Site::Html(plain_page(name)));
     }
-    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
-    let out = run_with(&db, &farm, &["run-once", "--drain"], &[("FAILPOINTS", "persister-entry=4*return")]);
+    scenario.add(&names);
+    let out = run_with(&scenario, &["run-once", "--drain"], &[("FAILPOINTS", "persister-entry=4*return")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let log = stderr(&out);
     assert!(log.contains("the database cannot be reached"), "the failures were seen: {log}");
     assert_eq!(log.matches("claims paused").count(), 1, "and logged once: {log}");
-    assert_eq!(json(&common::cli::run(&db.url, &["status"], None))["completed"], 10);
+    assert_eq!(scenario.counts()["completed"], 10);
 }
 
 async fn an_error_recorder_that_fails_for_a_while_loses_nothing(backend: Backend) {
-    if !cfg!(feature = "failpoints") {
-        eprintln!("fail points need --features failpoints");
-        return;
-    }
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
     for i in 0..4 {
         farm.add(&format!("gone-{i}.com"), Site::Status(410));
     }
-    add(&db, &["gone-0.com", "gone-1.com", "gone-2.com", "gone-3.com"]);
+    scenario.add(&["gone-0.com", "gone-1.com", "gone-2.com", "gone-3.com"]);
     let out =
-        run_with(&db, &farm, &["run-once", "--drain"], &[("FAILPOINTS", "error-recorder-entry=3*return")]);
+        run_with(&scenario, &["run-once", "--drain"], &[("FAILPOINTS", "error-recorder-entry=3*return")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let counts = json(&common::cli::run(&db.url, &["status"], None));
+    let counts = scenario.counts();
     assert_eq!(counts["error"], 4, "{counts}");
     for i in 0..4 {
         assert_eq!(
-            error_kinds(&db, &format!("gone-{i}.com")).await,
+            scenario.error_kinds(&format!("gone-{i}.com")).await,
             vec!["fetch/http_status"],
             "one record per failure"
         );
@@ -294,20 +247,15 @@ async fn an_error_recorder_that_fails_for_a_while_loses_nothing(backend: Backend
 }
 
 async fn the_restart_limit_stops_the_service_naming_the_actor(backend: Backend) {
-    if !cfg!(feature = "failpoints") {
-        eprintln!("fail points need --features failpoints");
-        return;
-    }
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
     let names: Vec<String> = (0..20).map(|i| format!("site-{i}.com")).collect();
     for name in &names {
         farm.add(name, Site::Html(plain_page(name)));
     }
-    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    scenario.add(&names);
     let out = run_with(
-        &db,
-        &farm,
+        &scenario,
         &["run-once", "--drain"],
         &[("FAILPOINTS", "fetcher-entry=panic"), ("DOMAIN_SCHEDULER_RESTART_MAX", "3")],
     );
@@ -320,45 +268,50 @@ async fn the_restart_limit_stops_the_service_naming_the_actor(backend: Backend) 
 }
 
 async fn a_killed_process_leaves_nothing_stranded_once_its_lease_expires(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
     let names: Vec<String> = (0..8).map(|i| format!("slow-{i}.com")).collect();
     for name in &names {
         farm.add(name, Site::Slow(Duration::from_millis(1500), plain_page(name)));
     }
-    add(&db, &names.iter().map(String::as_str).collect::<Vec<_>>());
-    let workdir = tempfile::tempdir().unwrap();
-    let mut child = common::cli::command(&db.url, workdir.path())
-        .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", farm.connect_to())
-        .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
+    scenario.add(&names);
+    let mut child = scenario
+        .command(&["run-once", "--drain"])
         .env("DOMAIN_SCHEDULER_LEASE_SECONDS", "2")
-        .args(["run-once", "--drain"])
         .spawn()
         .unwrap();
     // Killed while every fetch is in flight.
     common::wait::wait_until_blocking("every domain to be claimed", Duration::from_secs(20), || {
-        json(&common::cli::run(&db.url, &["status"], None))["processing"] == 8
+        scenario.counts()["processing"] == 8
     });
     child.kill().unwrap();
     child.wait().unwrap();
 
     common::wait::wait_until("the killed process's leases to expire", Duration::from_secs(10), || {
-        db.leases_expired()
+        scenario.db.leases_expired()
     })
     .await;
-    let out = run_with(&db, &farm, &["run-once", "--drain"], &[("DOMAIN_SCHEDULER_LEASE_SECONDS", "2")]);
+    let out = run_with(&scenario, &["run-once", "--drain"], &[("DOMAIN_SCHEDULER_LEASE_SECONDS", "2")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let counts = json(&common::cli::run(&db.url, &["status"], None));
+    let counts = scenario.counts();
     assert_eq!((counts["completed"].as_u64(), counts["processing"].as_u64()), (Some(8), Some(0)), "{counts}");
-    assert_eq!(error_kinds(&db, "slow-0.com").await, vec!["actor/lease_expired"], "the retry is explained");
+    assert_eq!(
+        scenario.error_kinds("slow-0.com").await,
+        vec!["actor/lease_expired"],
+        "the retry is explained"
+    );
 }
 
 on_both_backends!(
     a_drain_completes_good_sites_and_records_each_failure_kind,
     a_backlog_drains_in_one_run_refilled_as_fetchers_free_up,
+    #[cfg_attr(not(feature = "failpoints"), ignore = "needs --features failpoints")]
     panicking_fetchers_lose_no_domain,
+    #[cfg_attr(not(feature = "failpoints"), ignore = "needs --features failpoints")]
     a_persister_that_fails_for_a_while_loses_nothing,
+    #[cfg_attr(not(feature = "failpoints"), ignore = "needs --features failpoints")]
     an_error_recorder_that_fails_for_a_while_loses_nothing,
+    #[cfg_attr(not(feature = "failpoints"), ignore = "needs --features failpoints")]
     the_restart_limit_stops_the_service_naming_the_actor,
     a_killed_process_leaves_nothing_stranded_once_its_lease_expires,
     contact_pages_are_followed_within_max_pages_and_merged,
@@ -366,32 +319,24 @@ on_both_backends!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_postgres_database_fetch_each_site_exactly_once() {
-    let Some(db) = TestDb::create(Backend::Postgres).await else { return };
-    let farm = Farm::start().await;
+    let Some(scenario) = Scenario::start(Backend::Postgres).await else { return };
+    let farm = &scenario.farm;
     let names: Vec<String> = (0..500).map(|i| format!("farm-{i}.com")).collect();
     for name in &names {
         farm.add(name, Site::Html(plain_page(name)));
     }
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), names.join("\n")).unwrap();
-    let out = common::cli::run(&db.url, &["add", "--file", file.path().to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    scenario.add(&names);
 
     let spawn = || {
-        let workdir = tempfile::tempdir().unwrap();
-        let child = common::cli::command(&db.url, workdir.path())
-            .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", farm.connect_to())
-            .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
+        scenario
+            .command(&["run-once", "--drain"])
             .env("DOMAIN_SCHEDULER_BATCH_SIZE", "20")
-            .args(["run-once", "--drain"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .unwrap();
-        (workdir, child)
+            .unwrap()
     };
-    let (_a_dir, a) = spawn();
-    let (_b_dir, b) = spawn();
+    let (a, b) = (spawn(), spawn());
     let (a, b) =
         tokio::task::spawn_blocking(move || (a.wait_with_output().unwrap(), b.wait_with_output().unwrap()))
             .await
@@ -412,5 +357,5 @@ async fn two_processes_on_one_postgres_database_fetch_each_site_exactly_once() {
             m
         });
     assert_eq!(fetched, HashMap::from([(1, 500)]), "every site fetched exactly once");
-    assert_eq!(json(&common::cli::run(&db.url, &["status"], None))["completed"], 500);
+    assert_eq!(scenario.counts()["completed"], 500);
 }

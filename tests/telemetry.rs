@@ -7,34 +7,20 @@ use std::time::Duration;
 use common::cli::stderr;
 use common::db::{Backend, TestDb};
 use common::farm::{Farm, Site, plain_page};
+use common::scenario::Scenario;
 
 async fn a_run_is_one_trace_with_domain_spans_and_their_stages(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let Some(scenario) = Scenario::start(backend).await else { return };
     let mut collector = fake_opentelemetry_collector::FakeCollectorServer::start().await.unwrap();
-    let farm = Farm::start().await;
-    farm.add("good-site.com", Site::Html(plain_page("Good")));
-    farm.add("failing-site.com", Site::Status(503));
-    let out = common::cli::run(&db.url, &["add", "good-site.com", "failing-site.com"], None);
-    assert_eq!(out.status.code(), Some(0));
+    scenario.farm.add("good-site.com", Site::Html(plain_page("Good")));
+    scenario.farm.add("failing-site.com", Site::Status(503));
+    scenario.add(&["good-site.com", "failing-site.com"]);
 
-    let workdir = tempfile::tempdir().unwrap();
-    let endpoint = collector.endpoint();
-    let out = tokio::task::spawn_blocking({
-        let url = db.url.clone();
-        let connect_to = farm.connect_to();
-        move || {
-            common::cli::command(&url, workdir.path())
-                .env("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", connect_to)
-                .env("DOMAIN_SCHEDULER_FETCH_SCHEMES", "http")
-                .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
-                .env("OTEL_SERVICE_NAME", "domain-scheduler-test")
-                .args(["run-once"])
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let mut run_once = scenario.command(&["run-once"]);
+    run_once
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint())
+        .env("OTEL_SERVICE_NAME", "domain-scheduler-test");
+    let out = tokio::task::spawn_blocking(move || run_once.output().unwrap()).await.unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     let spans = collector.exported_spans(8, Duration::from_secs(20)).await;
@@ -91,23 +77,27 @@ async fn the_run_a_submission_wakes_links_to_the_request() {
         .await
         .unwrap();
     assert_eq!(response.status(), 202);
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let mut spans = Vec::new();
-    while std::time::Instant::now() < deadline {
-        spans.extend(collector.exported_spans(1, Duration::from_secs(1)).await);
-        let request = spans.iter().find(|s| {
-            s.name == "http.request" && s.attributes.values().any(|v| v.contains("/api/v1/domains"))
-        });
-        let run = spans.iter().find(|s| s.name == "scheduler.run");
-        if let (Some(request), Some(run)) = (request, run) {
-            assert!(
-                run.links.iter().any(|link| link.span_id == request.span_id),
-                "the run links to the request: {run:?}"
-            );
-            let attributes: Vec<&String> = request.attributes.values().collect();
-            assert!(!attributes.iter().any(|v| v.contains("token-aaaaaaaa")), "a token is never recorded");
-            return;
-        }
-    }
-    panic!("no linked run and request spans: {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+    let (request, run) = common::wait::wait_for(
+        "a run span and the request span it links to",
+        Duration::from_secs(20),
+        async || {
+            spans.extend(collector.exported_spans(1, Duration::from_secs(1)).await);
+            let request = spans.iter().find(|s| {
+                s.name == "http.request" && s.attributes.values().any(|v| v.contains("/api/v1/domains"))
+            });
+            let run = spans.iter().find(|s| s.name == "scheduler.run");
+            match (request, run) {
+                (Some(request), Some(run)) => Ok((request.clone(), run.clone())),
+                _ => Err(format!("{:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>())),
+            }
+        },
+    )
+    .await;
+    assert!(
+        run.links.iter().any(|link| link.span_id == request.span_id),
+        "the run links to the request: {run:?}"
+    );
+    let attributes: Vec<&String> = request.attributes.values().collect();
+    assert!(!attributes.iter().any(|v| v.contains("token-aaaaaaaa")), "a token is never recorded");
 }

@@ -3,27 +3,19 @@
 
 mod common;
 
-use common::db::{Backend, TestDb};
-use common::farm::{Farm, Site, plain_page};
-use common::server::Served;
+use common::db::Backend;
+use common::farm::{Site, plain_page};
+use common::scenario::Scenario;
 
 async fn a_domain_added_by_another_process_is_fetched_without_waiting_for_the_tick(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
-    farm.add("added-elsewhere.com", Site::Html(plain_page("Elsewhere")));
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    scenario.farm.add("added-elsewhere.com", Site::Html(plain_page("Elsewhere")));
     // The interval is an hour: only the wake-up can start the work. Work added before the
     // listener listens is found too: it looks once when it starts.
-    let _served = Served::start(
-        &db.url,
-        &farm.connect_to(),
-        "token-aaaaaaaa=0000000a-0000-4000-8000-00000000000a",
-        &[],
-    )
-    .await;
-    let out = common::cli::run(&db.url, &["add", "added-elsewhere.com"], None);
-    assert_eq!(out.status.code(), Some(0));
+    let _served = scenario.serve("token-aaaaaaaa=0000000a-0000-4000-8000-00000000000a", &[]).await;
+    scenario.add(&["added-elsewhere.com"]);
     assert_eq!(
-        farm.wait_for_requests("added-elsewhere.com", 1).await,
+        scenario.farm.wait_for_requests("added-elsewhere.com", 1).await,
         1,
         "the idle service was woken by the insert"
     );

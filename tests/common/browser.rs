@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -69,17 +69,12 @@ impl Browser {
         });
         let capabilities = capabilities.as_object().cloned().unwrap_or_default();
         let webdriver = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let client = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&webdriver).await {
-                Ok(client) => break client,
-                Err(error) if Instant::now() > deadline => {
-                    panic!("chromedriver did not start chromium: {error}")
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        };
+        let client =
+            super::wait::wait_for("chromedriver to start chromium", Duration::from_secs(20), async || {
+                let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+                ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&webdriver).await
+            })
+            .await;
         client.set_window_size(1280, 900).await.unwrap();
         Some(Browser { client, driver, _profile: profile })
     }

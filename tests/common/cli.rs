@@ -32,6 +32,21 @@ pub fn run(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("binary ran")
 }
 
+/// Enqueues `domains` through `add --file`, as one batch, and checks that `add` succeeded: the
+/// one way tests of the binary seed their domains.
+pub fn add<S: AsRef<str>>(database_url: &str, domains: &[S]) {
+    let workdir = tempfile::tempdir().expect("temporary folder");
+    let list = workdir.path().join("domains.txt");
+    let text: String = domains.iter().map(|d| format!("{}\n", d.as_ref())).collect();
+    std::fs::write(&list, text).expect("write the domain list");
+    let out = command(database_url, workdir.path())
+        .args(["add", "--file", list.to_str().expect("a UTF-8 path")])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run add");
+    assert_eq!(out.status.code(), Some(0), "add failed: {}", stderr(&out));
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -1,7 +1,7 @@
 //! A running service with two tenants' domains in known states, and a signed-in console
 //! session spoken to over plain HTTP: what the console tests and the browser tests start from.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -53,15 +53,14 @@ pub async fn submit_and_wait(served: &Served, token: &str, domains: &[&str]) -> 
     let (status, body) = api(request, token).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let batch = body["batch_id"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, progress) = api(client().get(served.url(&format!("/api/v1/batches/{batch}"))), token).await;
-        if progress["status"] == "complete" {
-            return batch;
-        }
-        assert!(Instant::now() < deadline, "batch {batch} never completed: {progress}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let progress_url = served.url(&format!("/api/v1/batches/{batch}"));
+    let what = format!("batch {batch} to complete");
+    super::wait::wait_for(&what, Duration::from_secs(30), async || {
+        let (_, progress) = api(client().get(&progress_url), token).await;
+        if progress["status"] == "complete" { Ok(()) } else { Err(progress) }
+    })
+    .await;
+    batch
 }
 
 /// The row of `domain` as the API shows it to `token`.

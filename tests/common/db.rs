@@ -97,13 +97,15 @@ impl Drop for TestDb {
 }
 
 /// Declares each listed `async fn name(backend: Backend)` as two tests, `sqlite::name` and
-/// `postgres::name`, so every backend runs the same suite.
+/// `postgres::name`, so every backend runs the same suite. Attributes written before a name
+/// (`#[cfg_attr(..., ignore = "...")]`) go on both of its tests.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                $(#[$attr])*
                 async fn $name() {
                     super::$name($crate::common::db::Backend::Sqlite).await
                 }
@@ -112,6 +114,7 @@ macro_rules! on_both_backends {
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                $(#[$attr])*
                 async fn $name() {
                     super::$name($crate::common::db::Backend::Postgres).await
                 }

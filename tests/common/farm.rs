@@ -147,12 +147,12 @@ impl Farm {
         self.sites.requests.lock().unwrap().get(host).copied().unwrap_or(0)
     }
 
-    /// Waits up to 10 s for `host` to have been asked `at_least` times; the count then.
+    /// Waits up to 10 s for `host` to have been asked `at_least` times, failing the test after;
+    /// the count then.
     pub async fn wait_for_requests(&self, host: &str, at_least: usize) -> usize {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while self.requests(host) < at_least && std::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let what = format!("{at_least} requests for {host}");
+        super::wait::wait_until(&what, Duration::from_secs(10), async || self.requests(host) >= at_least)
+            .await;
         self.requests(host)
     }
 }

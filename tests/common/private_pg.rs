@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct PrivatePostgres {
     bin: PathBuf,
@@ -88,11 +88,11 @@ impl PrivatePostgres {
             String::from_utf8_lossy(&out.stderr),
             std::fs::read_to_string(&log).unwrap_or_default()
         );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "the private server did not open its port");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        super::wait::wait_until_blocking(
+            "the private server to open its port",
+            Duration::from_secs(30),
+            || std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok(),
+        );
     }
 
     /// Stops the server at once, cutting every connection (`pg_ctl stop -m fast`).

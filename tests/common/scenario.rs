@@ -34,14 +34,22 @@ impl Scenario {
         command
     }
 
+    /// The binary with `args` and the caller's `settings`, run to its end.
+    pub fn run(&self, args: &[&str], settings: &[(&str, &str)]) -> Output {
+        let mut command = self.command(args);
+        command.envs(settings.iter().copied());
+        command.output().expect("run the binary")
+    }
+
+    /// `serve` against the database and the farm, with API `tokens` and `extra` settings, once
+    /// it answers `/healthz`.
+    pub async fn serve(&self, tokens: &str, extra: &[(&str, &str)]) -> super::server::Served {
+        super::server::Served::start(&self.db.url, &self.farm.connect_to(), tokens, extra).await
+    }
+
     /// Enqueues `domains` through `add --file`, as one batch.
     pub fn add<S: AsRef<str>>(&self, domains: &[S]) {
-        let list = self.workdir.path().join("domains.txt");
-        let text: String = domains.iter().map(|d| format!("{}\n", d.as_ref())).collect();
-        std::fs::write(&list, text).expect("write the domain list");
-        let out =
-            self.command(&["add", "--file", list.to_str().unwrap_or_default()]).output().expect("run add");
-        assert_eq!(out.status.code(), Some(0), "add failed: {}", String::from_utf8_lossy(&out.stderr));
+        super::cli::add(&self.db.url, domains);
     }
 
     /// `status` as JSON: the counts of domains by status.
@@ -52,6 +60,22 @@ impl Scenario {
     /// `show DOMAIN` as JSON.
     pub fn row(&self, domain: &str) -> serde_json::Value {
         super::cli::json(&self.command(&["show", domain]).output().expect("run show"))
+    }
+
+    /// The failures recorded for `domain`, as `stage/kind`, oldest first.
+    pub async fn error_kinds(&self, domain: &str) -> Vec<String> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let id: uuid::Uuid =
+            self.row(domain)["id"].as_str().and_then(|id| id.parse().ok()).expect("the row's id");
+        let db = self.db.connect().await;
+        let errors = entity::domain_errors::Entity::find()
+            .filter(entity::domain_errors::Column::DomainId.eq(id))
+            .order_by_asc(entity::domain_errors::Column::Id)
+            .all(&db)
+            .await
+            .expect("read the failures");
+        let _ = db.close().await;
+        errors.into_iter().map(|e| format!("{}/{}", e.stage, e.kind)).collect()
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,7 +1,7 @@
 //! `serve` as a real process on a free port, with the site farm as every site's address.
 
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct Served {
     child: Child,
@@ -32,14 +32,12 @@ impl Served {
         let child = command.spawn().unwrap();
         let served = Served { child, base: format!("http://127.0.0.1:{port}"), _workdir: workdir };
         let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if client.get(format!("{}/healthz", served.base)).send().await.is_ok() {
-                return served;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("serve did not answer /healthz within 30 s");
+        let healthz = served.url("/healthz");
+        super::wait::wait_until("serve to answer /healthz", Duration::from_secs(30), async || {
+            client.get(&healthz).send().await.is_ok()
+        })
+        .await;
+        served
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -153,6 +153,7 @@ impl ClaimPolicy {
 
 #[cfg(test)]
 mod tests {
+    use super::super::runs::RunBook;
     use super::*;
 
     const MINUTE: Duration = Duration::from_secs(60);
@@ -223,6 +224,54 @@ mod tests {
         assert!(policy.look_when_room(full));
         policy.opened();
         assert!(!policy.look_when_room(InFlight { held: 4, claiming: None, claiming_runs: 0 }), "once");
+    }
+
+    /// What is in flight as the supervisor reads it from its run book.
+    fn in_flight_of(book: &RunBook) -> InFlight {
+        InFlight { held: book.held_count(), claiming: book.claiming(), claiming_runs: book.claiming_runs() }
+    }
+
+    fn domains(n: usize) -> Vec<Uuid> {
+        (0..n).map(|_| Uuid::new_v4()).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_refills_until_it_has_claimed_for_the_run_length_then_the_next_takes_over() {
+        let policy = ClaimPolicy::new(Mode::Serve, 1, 100, 4, MINUTE);
+        let mut book = RunBook::default();
+        let first = Uuid::new_v4();
+        book.open(first, tracing::Span::none(), domains(4));
+        tokio::time::advance(MINUTE - Duration::from_millis(1)).await;
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Refill(first, 4), "still within its interval");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Retire(first), "an interval of claiming");
+        assert!(!book.stop_claiming(first), "its domains are still out");
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Open(4), "the next run opens at once");
+
+        let second = Uuid::new_v4();
+        book.open(second, tracing::Span::none(), domains(4));
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Wait, "the pool is full");
+        tokio::time::advance(MINUTE).await;
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Retire(second), "its own clock, not the first's");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_oldest_claiming_run_refills_and_each_retires_on_its_own_clock() {
+        let policy = ClaimPolicy::new(Mode::Serve, 2, 10, 8, MINUTE);
+        let mut book = RunBook::default();
+        let (old, young) = (Uuid::new_v4(), Uuid::new_v4());
+        book.open(old, tracing::Span::none(), domains(1));
+        tokio::time::advance(Duration::from_secs(30)).await;
+        book.open(young, tracing::Span::none(), domains(1));
+        assert!(policy.slots_full(book.claiming_runs()));
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Refill(old, 10), "the oldest run refills");
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Retire(old));
+        book.stop_claiming(old);
+        assert!(!policy.slots_full(book.claiming_runs()), "a retired run holds no slot");
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Refill(young, 10), "the young one claims on");
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Retire(young));
     }
 
     #[test]

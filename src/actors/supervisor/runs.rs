@@ -236,4 +236,65 @@ mod tests {
         assert_eq!(book.outlived(Duration::from_secs(300)), vec![old]);
         assert_eq!(book.held().count(), 2);
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_outlives_its_limit_only_once_the_limit_has_passed() {
+        let mut book = RunBook::default();
+        let run = Uuid::new_v4();
+        book.open(run, tracing::Span::none(), ids(1));
+        tokio::time::advance(Duration::from_secs(300)).await;
+        assert!(book.outlived(Duration::from_secs(300)).is_empty(), "at the limit, not past it");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(book.outlived(Duration::from_secs(300)), vec![run]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn closing_an_outlived_run_counts_its_silent_domains_skipped_and_lets_them_go() {
+        let mut book = RunBook::default();
+        let run = Uuid::new_v4();
+        let domains = ids(3);
+        book.open(run, tracing::Span::none(), domains.clone());
+        book.stop_claiming(run);
+        assert!(!book.report(run, domains[0], Outcome::Completed));
+        tokio::time::advance(Duration::from_secs(306)).await;
+        let outlived = book.outlived(Duration::from_secs(305));
+        assert_eq!(outlived, vec![run]);
+        let metrics = book.close(run, "a").unwrap().metrics;
+        assert_eq!((metrics.domains_claimed, metrics.domains_successful, metrics.domains_skipped), (3, 1, 2));
+        assert_eq!(metrics.duration_seconds, 306.0);
+        assert_eq!((book.held_count(), book.held().count()), (0, 0), "its domains come back by lease expiry");
+        assert!(!book.report(run, domains[1], Outcome::Completed), "a late report counts nothing");
+        assert!(book.close(run, "a").is_none(), "closed once");
+        assert!(book.outlived(Duration::ZERO).is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_claiming_run_named_is_the_oldest_with_its_age_on_the_clock() {
+        let mut book = RunBook::default();
+        let (old, young) = (Uuid::new_v4(), Uuid::new_v4());
+        book.open(old, tracing::Span::none(), ids(1));
+        tokio::time::advance(Duration::from_secs(10)).await;
+        book.open(young, tracing::Span::none(), ids(1));
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert_eq!(book.claiming(), Some((old, Duration::from_secs(15))));
+        assert_eq!(book.claiming_runs(), 2);
+        book.stop_claiming(old);
+        assert_eq!(book.claiming(), Some((young, Duration::from_secs(5))), "a retired run no longer claims");
+        assert_eq!((book.claiming_runs(), book.len()), (1, 2), "it is in flight until its domains report");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_domain_claimed_twice_into_a_run_is_held_once() {
+        let mut book = RunBook::default();
+        let run = Uuid::new_v4();
+        let domains = ids(2);
+        book.open(run, tracing::Span::none(), domains.clone());
+        book.add(run, domains.clone());
+        book.add(Uuid::new_v4(), ids(3));
+        assert_eq!(book.held_count(), 2, "a refill of the same domains and one into an unknown run add none");
+        book.stop_claiming(run);
+        assert!(!book.report(run, domains[0], Outcome::Completed));
+        assert!(book.report(run, domains[1], Outcome::Retried), "the last domain ends the run");
+        assert_eq!(book.close(run, "a").unwrap().metrics.domains_claimed, 2);
+    }
 }
