@@ -141,4 +141,47 @@ impl Model {
     pub fn set_change(&self) -> Option<SetChange> {
         LIST_FIELDS.contains(&self.field.as_str()).then(|| SetChange::between(&self.old_value, &self.new_value))
     }
+
+    /// The change as one line of text: `title: "Old" -> "New"` (`none` for null), or for a list
+    /// field `email_addresses: added a@example.com, b@example.com; removed c@example.com`.
+    pub fn describe(&self) -> String {
+        match self.set_change() {
+            Some(set) => {
+                let parts: Vec<String> = [("added", &set.added), ("removed", &set.removed)]
+                    .into_iter()
+                    .filter(|(_, entries)| !entries.is_empty())
+                    .map(|(what, entries)| format!("{what} {}", describe_entries(entries)))
+                    .collect();
+                format!("{}: {}", self.field, parts.join("; "))
+            }
+            None => format!("{}: {} -> {}", self.field, scalar(&self.old_value), scalar(&self.new_value)),
+        }
+    }
+}
+
+/// List entries as text, comma-separated: a string as it is, a technology as `name version`.
+pub fn describe_entries(entries: &[Value]) -> String {
+    entries.iter().map(entry).collect::<Vec<_>>().join(", ")
+}
+
+fn entry(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Object(tech) => {
+            let name = tech.get("name").and_then(Value::as_str).unwrap_or_default();
+            match tech.get("version").and_then(Value::as_str) {
+                Some(version) => format!("{name} {version}"),
+                None => name.to_owned(),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A scalar value as JSON writes it (strings quoted), `none` for null.
+pub fn scalar(value: &Value) -> String {
+    match value {
+        Value::Null => "none".to_owned(),
+        other => other.to_string(),
+    }
 }
