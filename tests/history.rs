@@ -14,7 +14,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde_json::{Value, json};
 
 const TENANT_A: &str = "0000000a-0000-4000-8000-00000000000a";
-const TOKENS: &str = "token-a=0000000a-0000-4000-8000-00000000000a,token-b=0000000b-0000-4000-8000-00000000000b";
+const TOKENS: &str =
+    "token-of-a=0000000a-0000-4000-8000-00000000000a,token-of-b=0000000b-0000-4000-8000-00000000000b";
 
 /// A home page with a title, a description, the given addresses and, when given, a generator.
 fn page(title: &str, description: &str, emails: &[&str], generator: Option<&str>) -> String {
@@ -137,7 +138,9 @@ async fn list_fields_are_compared_as_sets_and_say_what_was_added_and_removed(bac
     let emails = latest("email_addresses").set_change().unwrap();
     assert_eq!((emails.added, emails.removed), (vec![], vec![json!("b@set-site.com")]));
     let tech = latest("tech_stack").set_change().unwrap();
-    assert!(tech.added.is_empty() && tech.removed.contains(&json!({"name": "WordPress", "version": "6.4.2"})));
+    assert!(
+        tech.added.is_empty() && tech.removed.contains(&json!({"name": "WordPress", "version": "6.4.2"}))
+    );
 }
 
 async fn a_first_scan_an_unchanged_rescan_and_a_failed_rescan_write_no_history(backend: Backend) {
@@ -217,7 +220,7 @@ async fn the_api_pages_a_domain_s_changes_newest_first_each_row_once(backend: Ba
     let mut seen: Vec<Value> = Vec::new();
     let mut path = "/api/v1/domains/paged-site.com/changes?limit=3".to_string();
     loop {
-        let (status, body) = get(&served, "token-a", &path).await;
+        let (status, body) = get(&served, "token-of-a", &path).await;
         assert_eq!(status, 200, "{path}: {body}");
         assert_eq!(body["domain"], "paged-site.com");
         let items = body["items"].as_array().unwrap();
@@ -229,8 +232,9 @@ async fn the_api_pages_a_domain_s_changes_newest_first_each_row_once(backend: Ba
         }
     }
     let mut ids: Vec<i64> = seen.iter().map(|c| c["id"].as_i64().unwrap()).collect();
-    let newest_first =
-        seen.windows(2).all(|w| (time(&w[0]["scanned_at"]), w[0]["id"].as_i64()) > (time(&w[1]["scanned_at"]), w[1]["id"].as_i64()));
+    let newest_first = seen.windows(2).all(|w| {
+        (time(&w[0]["scanned_at"]), w[0]["id"].as_i64()) > (time(&w[1]["scanned_at"]), w[1]["id"].as_i64())
+    });
     assert!(newest_first, "{seen:#?}");
     ids.sort_unstable();
     let mut stored_ids: Vec<i64> = stored.iter().map(|c| c.id).collect();
@@ -241,13 +245,28 @@ async fn the_api_pages_a_domain_s_changes_newest_first_each_row_once(backend: Ba
     assert_eq!((&title["old_value"], &title["new_value"]), (&json!("Two"), &json!("Three")), "newest first");
     assert!(title.get("added").is_none(), "a scalar field has no added/removed: {title}");
     let emails = seen.iter().find(|c| c["field"] == "email_addresses").unwrap();
-    assert_eq!((&emails["added"], &emails["removed"]), (&json!(["c@paged-site.com"]), &json!(["b@paged-site.com"])));
+    assert_eq!(
+        (&emails["added"], &emails["removed"]),
+        (&json!(["c@paged-site.com"]), &json!(["b@paged-site.com"]))
+    );
 
-    let (status, body) = get(&served, "token-b", "/api/v1/domains/paged-site.com/changes").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "another tenant's: {body}");
-    let (status, body) = get(&served, "token-a", "/api/v1/domains/paged-site.com/changes?cursor=page-2").await;
+    let console = common::console::Session::sign_in(&served, "token-of-a").await;
+    let domain_page = console.get(&format!("/ui/domains/{}", stored[0].domain_id)).await;
+    let history = domain_page.html.split(r#"id="change-history""#).nth(1).unwrap_or_default();
+    for text in ["title", "Two", "Three", "added c@paged-site.com", "removed b@paged-site.com"] {
+        assert!(history.contains(text), "the console's history shows {text}: {history}");
+    }
+
+    let (status, body) = get(&served, "token-of-b", "/api/v1/domains/paged-site.com/changes").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "another tenant's: {body}"
+    );
+    let (status, body) =
+        get(&served, "token-of-a", "/api/v1/domains/paged-site.com/changes?cursor=page-2").await;
     assert_eq!(status, 422, "{body}");
-    let (status, body) = get(&served, "token-a", "/api/v1/domains/unknown-site.com/changes").await;
+    let (status, body) = get(&served, "token-of-a", "/api/v1/domains/unknown-site.com/changes").await;
     assert_eq!(status, 404, "{body}");
 }
 
@@ -256,8 +275,10 @@ async fn the_listing_filters_domains_changed_since_a_time(backend: Backend) {
     for name in ["moving-site.com", "still-site.com"] {
         scenario.farm.add(name, Site::Html(page(name, "Words", &[], None)));
     }
-    let out =
-        scenario.command(&["add", "--tenant", TENANT_A, "moving-site.com", "still-site.com"]).output().unwrap();
+    let out = scenario
+        .command(&["add", "--tenant", TENANT_A, "moving-site.com", "still-site.com"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
     drain(&scenario, &[]);
     let before_rescans = Utc::now();
@@ -271,17 +292,18 @@ async fn the_listing_filters_domains_changed_since_a_time(backend: Backend) {
     };
     let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let (status, body) =
-        get(&served, "token-a", &format!("/api/v1/domains?changed_since={}", at(before_rescans))).await;
+        get(&served, "token-of-a", &format!("/api/v1/domains?changed_since={}", at(before_rescans))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(names(&body), ["moving-site.com"]);
-    let (_, body) = get(&served, "token-a", &format!("/api/v1/domains?changed_since={}", at(after_rescans))).await;
+    let (_, body) =
+        get(&served, "token-of-a", &format!("/api/v1/domains?changed_since={}", at(after_rescans))).await;
     assert_eq!(names(&body), Vec::<String>::new(), "no change since then");
-    let (_, body) = get(&served, "token-a", "/api/v1/domains").await;
+    let (_, body) = get(&served, "token-of-a", "/api/v1/domains").await;
     assert_eq!(names(&body), ["moving-site.com", "still-site.com"], "without the filter, every domain");
     let (_, body) =
-        get(&served, "token-b", &format!("/api/v1/domains?changed_since={}", at(before_rescans))).await;
+        get(&served, "token-of-b", &format!("/api/v1/domains?changed_since={}", at(before_rescans))).await;
     assert_eq!(names(&body), Vec::<String>::new(), "another tenant sees none of them");
-    let (status, body) = get(&served, "token-a", "/api/v1/domains?changed_since=yesterday").await;
+    let (status, body) = get(&served, "token-of-a", "/api/v1/domains?changed_since=yesterday").await;
     assert_eq!(status, 422, "{body}");
     assert!(body["error"]["message"].as_str().unwrap_or_default().contains("changed_since"), "{body}");
 }

@@ -139,7 +139,9 @@ impl SetChange {
 impl Model {
     /// For a list field, what was added and removed; `None` for a scalar field.
     pub fn set_change(&self) -> Option<SetChange> {
-        LIST_FIELDS.contains(&self.field.as_str()).then(|| SetChange::between(&self.old_value, &self.new_value))
+        LIST_FIELDS
+            .contains(&self.field.as_str())
+            .then(|| SetChange::between(&self.old_value, &self.new_value))
     }
 
     /// The change as one line of text: `title: "Old" -> "New"` (`none` for null), or for a list

@@ -107,7 +107,12 @@ pub async fn changes(
     let row = store::domains::find(&state.db, tenant, &name).await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no domain {name}")))?;
     let items = store::changes::page(&state.db, row.id, after, limit).await?;
-    let next_cursor =
-        (items.len() as u64 == limit).then(|| items.last().map(|last| ChangeCursor::after(last).to_string())).flatten();
-    Ok(Json(ChangePage { domain: row.domain, items: items.into_iter().map(Change::from).collect(), next_cursor }))
+    let next_cursor = (items.len() as u64 == limit)
+        .then(|| items.last().map(|last| ChangeCursor::after(last).to_string()))
+        .flatten();
+    Ok(Json(ChangePage {
+        domain: row.domain,
+        items: items.into_iter().map(Change::from).collect(),
+        next_cursor,
+    }))
 }

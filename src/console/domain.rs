@@ -99,8 +99,16 @@ impl ChangeRow {
         use entity::domain_changes::{describe_entries, scalar};
         let (before, after) = match change.set_change() {
             Some(set) => (
-                if set.removed.is_empty() { String::new() } else { format!("removed {}", describe_entries(&set.removed)) },
-                if set.added.is_empty() { String::new() } else { format!("added {}", describe_entries(&set.added)) },
+                if set.removed.is_empty() {
+                    String::new()
+                } else {
+                    format!("removed {}", describe_entries(&set.removed))
+                },
+                if set.added.is_empty() {
+                    String::new()
+                } else {
+                    format!("added {}", describe_entries(&set.added))
+                },
             ),
             None => (scalar(&change.old_value), scalar(&change.new_value)),
         };

@@ -91,11 +91,10 @@ pub async fn page<C: ConnectionTrait>(
 ) -> Result<Vec<domain_changes::Model>, DbErr> {
     let mut query = Entity::find().filter(Column::DomainId.eq(domain_id));
     if let Some(after) = after {
-        query = query.filter(
-            Condition::any().add(Column::ScannedAt.lt(after.scanned_at)).add(
+        query =
+            query.filter(Condition::any().add(Column::ScannedAt.lt(after.scanned_at)).add(
                 Condition::all().add(Column::ScannedAt.eq(after.scanned_at)).add(Column::Id.lt(after.id)),
-            ),
-        );
+            ));
     }
     query.order_by_desc(Column::ScannedAt).order_by_desc(Column::Id).limit(limit).all(db).await
 }

@@ -44,8 +44,14 @@ pub async fn write_completed<C: TransactionTrait>(
     let mut by_interval: BTreeMap<Option<Duration>, Vec<Uuid>> = BTreeMap::new();
     let mut history = Vec::new();
     for result in results {
-        match Domain::update_from_metadata_if_leased_at(&txn, result.domain_id, instance_id, result.metadata, now)
-            .await
+        match Domain::update_from_metadata_if_leased_at(
+            &txn,
+            result.domain_id,
+            instance_id,
+            result.metadata,
+            now,
+        )
+        .await
         {
             Ok(()) => {
                 outcomes.push(Outcome::Completed);
