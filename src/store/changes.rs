@@ -49,8 +49,8 @@ pub async fn record<C: ConnectionTrait>(db: &C, scans: &[ScanChanges]) -> Result
 }
 
 /// Where a newest-first page of changes resumes: strictly older than this row. Clients see it
-/// as an opaque cursor, `MICROS_ID` (the row's `scanned_at` in microseconds since the epoch and
-/// its id).
+/// as an opaque cursor, `NANOS_ID` (the row's `scanned_at` in nanoseconds since the epoch, the
+/// precision SQLite keeps, and its id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChangeCursor {
     pub scanned_at: DateTime<Utc>,
@@ -66,7 +66,11 @@ impl ChangeCursor {
 
 impl std::fmt::Display for ChangeCursor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}_{}", self.scanned_at.timestamp_micros(), self.id)
+        match self.scanned_at.timestamp_nanos_opt() {
+            Some(nanos) => write!(f, "{nanos}_{}", self.id),
+            // Past the year 2262: microseconds, read back as such.
+            None => write!(f, "{}u_{}", self.scanned_at.timestamp_micros(), self.id),
+        }
     }
 }
 
@@ -74,10 +78,13 @@ impl std::str::FromStr for ChangeCursor {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let refused = || format!("{text:?} is not a cursor this service gave (pass `next_cursor` as it is)");
-        let (micros, id) = text.split_once('_').ok_or_else(refused)?;
-        let micros: i64 = micros.parse().map_err(|_| refused())?;
+        let (time, id) = text.split_once('_').ok_or_else(refused)?;
         let id: i64 = id.parse().map_err(|_| refused())?;
-        let scanned_at = DateTime::from_timestamp_micros(micros).ok_or_else(refused)?;
+        let scanned_at = match time.strip_suffix('u') {
+            Some(micros) => DateTime::from_timestamp_micros(micros.parse().map_err(|_| refused())?),
+            None => Some(DateTime::from_timestamp_nanos(time.parse().map_err(|_| refused())?)),
+        }
+        .ok_or_else(refused)?;
         Ok(ChangeCursor { scanned_at, id })
     }
 }
