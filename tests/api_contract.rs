@@ -91,6 +91,7 @@ async fn a_domain_path_that_is_not_utf8_gets_the_json_error() {
     for request in [
         reqwest::Client::new().get(served.url("/api/v1/domains/%FF.com")),
         reqwest::Client::new().post(served.url("/api/v1/domains/%FF.com/retry")),
+        reqwest::Client::new().get(served.url("/api/v1/domains/%FF.com/changes")),
     ] {
         let (status, body) = as_tenant_a(request).await;
         assert_eq!(
@@ -106,9 +107,11 @@ async fn listing_filters_are_optional_query_parameters() {
     let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
     let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
     let document = document(&served).await;
-    for (path, names) in
-        [("/api/v1/domains", &["status", "limit", "cursor"][..]), ("/api/v1/scheduler/runs", &["limit"][..])]
-    {
+    for (path, names) in [
+        ("/api/v1/domains", &["status", "changed_since", "limit", "cursor"][..]),
+        ("/api/v1/domains/{domain}/changes", &["limit", "cursor"][..]),
+        ("/api/v1/scheduler/runs", &["limit"][..]),
+    ] {
         let parameters = document["paths"][path]["get"]["parameters"].as_array().unwrap();
         for name in names {
             let parameter = parameters.iter().find(|p| p["name"] == *name).unwrap();

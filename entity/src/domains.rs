@@ -149,6 +149,8 @@ pub enum Relation {
     BatchJob,
     #[sea_orm(has_many = "super::domain_errors::Entity")]
     DomainErrors,
+    #[sea_orm(has_many = "super::domain_changes::Entity")]
+    DomainChanges,
 }
 
 impl Related<super::batch_jobs::Entity> for Entity {
@@ -160,6 +162,12 @@ impl Related<super::batch_jobs::Entity> for Entity {
 impl Related<super::domain_errors::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::DomainErrors.def()
+    }
+}
+
+impl Related<super::domain_changes::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::DomainChanges.def()
     }
 }
 
@@ -279,8 +287,20 @@ impl Entity {
         instance_id: &str,
         metadata: &Metadata,
     ) -> Result<(), UpdateError> {
+        Entity::update_from_metadata_if_leased_at(db, id, instance_id, metadata, chrono::Utc::now()).await
+    }
+
+    /// [`Entity::update_from_metadata_if_leased`] with the scan's time given, so that the
+    /// change history of the same scan carries the same `fetched_at`.
+    pub async fn update_from_metadata_if_leased_at<C: ConnectionTrait>(
+        db: &C,
+        id: Uuid,
+        instance_id: &str,
+        metadata: &Metadata,
+        now: DateTimeUtc,
+    ) -> Result<(), UpdateError> {
         let result = Entity::update_many()
-            .set(ActiveModel::completed_with(metadata, chrono::Utc::now()))
+            .set(ActiveModel::completed_with(metadata, now))
             .filter(Column::Id.eq(id))
             .filter(Column::Status.eq(DomainStatus::Processing))
             .filter(Column::LockedBy.eq(instance_id))

@@ -6,6 +6,7 @@
 
 pub mod batch_jobs;
 pub mod callback_deliveries;
+pub mod domain_changes;
 pub mod domain_errors;
 pub mod domains;
 pub mod metadata;

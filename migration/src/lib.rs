@@ -11,6 +11,7 @@ mod m20261124_000005_notify_new_work;
 mod m20261130_000006_console_indexes;
 mod m20261201_000001_completion_callbacks;
 mod m20261201_000002_rescans;
+mod m20261202_000001_domain_changes;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_console_indexes::Migration),
             Box::new(m20261201_000001_completion_callbacks::Migration),
             Box::new(m20261201_000002_rescans::Migration),
+            Box::new(m20261202_000001_domain_changes::Migration),
         ]
     }
 }

@@ -224,7 +224,7 @@ pub async fn batch(
     Ok(Json(batch))
 }
 
-fn parse_name(path: Result<Path<String>, PathRejection>) -> Result<DomainName, ApiError> {
+pub(super) fn parse_name(path: Result<Path<String>, PathRejection>) -> Result<DomainName, ApiError> {
     let Path(input) = path?;
     DomainName::parse(&input).map_err(|reason| ApiError::unprocessable(format!("domain {input:?}: {reason}")))
 }
@@ -252,6 +252,10 @@ pub struct ListQuery {
     /// Only domains in this status.
     #[param(value_type = Option<rows::DomainStatus>)]
     pub status: Option<String>,
+    /// Only domains with at least one recorded change scanned at or after this time (RFC 3339,
+    /// such as `2026-12-01T00:00:00Z`).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub changed_since: Option<String>,
     /// Page size (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
@@ -270,7 +274,7 @@ pub struct DomainPage {
 /// The tenant's domains, by name, one page at a time.
 #[utoipa::path(get, path = "/api/v1/domains", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, body = DomainPage, description = "One page of the tenant's domains"), (status = 400, body = ErrorBody, description = "A malformed query"),
-               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range, an unknown status or a `changed_since` that is not an RFC 3339 time"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn list(
     State(state): State<ApiState>,
@@ -284,14 +288,27 @@ pub async fn list(
             Some(text.parse::<DomainStatus>().map_err(|e| ApiError::unprocessable(format!("status: {e}")))?)
         }
     };
+    let changed_since = query.changed_since.as_deref().map(parse_time("changed_since")).transpose()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));
     }
-    let items = store::domains::list(&state.db, tenant, status, query.cursor.as_deref(), limit).await?;
+    let filter = store::domains::ListFilter { status, changed_since };
+    let items = store::domains::list(&state.db, tenant, filter, query.cursor.as_deref(), limit).await?;
     let next_cursor =
         (items.len() as u64 == limit).then(|| items.last().map(|row| row.domain.clone())).flatten();
     Ok(Json(DomainPage { items: items.into_iter().map(rows::Domain::from).collect(), next_cursor }))
+}
+
+/// Reads the query parameter `name` as an RFC 3339 time, refused (422) when it is not one.
+pub fn parse_time(name: &'static str) -> impl Fn(&str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    move |text| {
+        chrono::DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).map_err(|e| {
+            ApiError::unprocessable(format!(
+                "{name}: {text:?} is not an RFC 3339 time such as 2026-12-01T00:00:00Z ({e})"
+            ))
+        })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,6 +8,7 @@
 //! and the operator console (`crate::console`) shares the router under `/ui`.
 
 pub mod auth;
+pub mod changes;
 pub mod compat;
 pub mod domains;
 pub mod errors;
@@ -81,6 +82,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(domains::submit, domains::list))
         .routes(routes!(domains::show))
         .routes(routes!(domains::retry))
+        .routes(routes!(changes::changes))
         .routes(routes!(domains::batch))
         .routes(routes!(scheduler::run))
         .routes(routes!(scheduler::runs))

@@ -31,10 +31,22 @@ pub async fn status(
 pub async fn show(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> anyhow::Result<ExitCode> {
     let name = parse_name(domain)?;
     let db = open_existing(settings).await?;
+    let row = find_one(&db, &name, tenant).await?;
+    println!("{}", serde_json::to_string_pretty(&row)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The row of `name` in `tenant`, or in whichever tenant has it: an error when none has it (exit
+/// 1) or several do and no `--tenant` chooses (exit 2).
+pub(super) async fn find_one(
+    db: &sea_orm::DatabaseConnection,
+    name: &crate::domain_name::DomainName,
+    tenant: Option<Uuid>,
+) -> anyhow::Result<entity::domains::Model> {
     let row = match tenant {
-        Some(tenant_id) => store::domains::find(&db, tenant_id, &name).await?,
+        Some(tenant_id) => store::domains::find(db, tenant_id, name).await?,
         None => {
-            let mut rows = store::domains::find_in_every_tenant(&db, &name).await?;
+            let mut rows = store::domains::find_in_every_tenant(db, name).await?;
             if rows.len() > 1 {
                 let tenants: Vec<String> = rows.iter().map(|row| row.tenant_id.to_string()).collect();
                 return Err(BadInput(format!(
@@ -47,11 +59,7 @@ pub async fn show(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> an
             rows.pop()
         }
     };
-    let Some(row) = row else {
-        anyhow::bail!("{name} not found{}", in_tenant(tenant));
-    };
-    println!("{}", serde_json::to_string_pretty(&row)?);
-    Ok(ExitCode::SUCCESS)
+    row.ok_or_else(|| anyhow::anyhow!("{name} not found{}", in_tenant(tenant)))
 }
 
 pub async fn reset(

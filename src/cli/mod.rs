@@ -9,6 +9,7 @@
 mod add;
 mod domains;
 mod extract;
+mod history;
 mod migrate;
 mod run_once;
 mod serve;
@@ -82,6 +83,13 @@ pub enum Command {
         #[arg(long, value_name = "UUID")]
         tenant: Option<Uuid>,
     },
+    /// What the re-scans of a domain changed, newest first, as text.
+    History {
+        domain: String,
+        /// The tenant that owns the domain (needed only when several tenants have it).
+        #[arg(long, value_name = "UUID")]
+        tenant: Option<Uuid>,
+    },
     /// Put domains back to `pending` with attempts cleared.
     Reset {
         domains: Vec<String>,
@@ -111,6 +119,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Add(args) => add::add(&settings, args).await,
         Command::Status { batch_id, tenant } => domains::status(&settings, batch_id, tenant).await,
         Command::Show { domain, tenant } => domains::show(&settings, &domain, tenant).await,
+        Command::History { domain, tenant } => history::history(&settings, &domain, tenant).await,
         Command::Reset { domains, status, tenant } => {
             domains::reset(&settings, domains, status, tenant).await
         }

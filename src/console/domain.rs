@@ -1,5 +1,5 @@
 //! One domain (`/ui/domains/{id}`): its lifecycle, metadata, contacts, technology, failures
-//! (newest first, paged) and a place for its change history. A domain of another tenant is
+//! (newest first, paged) and its newest changes (the rest through the API). A domain of another tenant is
 //! "not found", exactly as in the API.
 
 use askama::Template;
@@ -14,9 +14,11 @@ use uuid::Uuid;
 use super::page::{self, ConsoleError, Frame};
 use super::session::Signed;
 use crate::api::ApiState;
-use crate::store::listing;
+use crate::store::{changes, listing};
 
 pub const ERRORS_PAGE_SIZE: u64 = 20;
+/// Changes shown on the page; older ones are read through the API.
+pub const CHANGES_SHOWN: u64 = 50;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DomainQuery {
@@ -48,7 +50,9 @@ struct DomainView {
     errors: Vec<ErrorRow>,
     errors_first_page: bool,
     errors_next_href: Option<String>,
-    change_history_note: &'static str,
+    changes: Vec<ChangeRow>,
+    /// The API route with the whole history, when there is more than the page shows.
+    changes_api_href: Option<String>,
     raw_metadata: String,
 }
 
@@ -81,6 +85,44 @@ struct Tech {
     categories: String,
 }
 
+struct ChangeRow {
+    scanned: String,
+    scanned_iso: String,
+    scanned_ago: String,
+    field: String,
+    before: String,
+    after: String,
+}
+
+impl ChangeRow {
+    fn new(change: entity::domain_changes::Model, now: DateTime<Utc>) -> ChangeRow {
+        use entity::domain_changes::{describe_entries, scalar};
+        let (before, after) = match change.set_change() {
+            Some(set) => (
+                if set.removed.is_empty() {
+                    String::new()
+                } else {
+                    format!("removed {}", describe_entries(&set.removed))
+                },
+                if set.added.is_empty() {
+                    String::new()
+                } else {
+                    format!("added {}", describe_entries(&set.added))
+                },
+            ),
+            None => (scalar(&change.old_value), scalar(&change.new_value)),
+        };
+        ChangeRow {
+            scanned: page::time(change.scanned_at),
+            scanned_iso: page::iso(change.scanned_at),
+            scanned_ago: page::ago(change.scanned_at, now),
+            field: change.field,
+            before,
+            after,
+        }
+    }
+}
+
 struct ErrorRow {
     occurred: String,
     occurred_iso: String,
@@ -102,9 +144,11 @@ pub async fn page(
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let row = listing::domain(&state.db, signed.scope(), id).await?.ok_or_else(not_found)?;
     let errors = listing::errors(&state.db, id, query.errors_before, ERRORS_PAGE_SIZE).await?;
+    let changes = changes::page(&state.db, id, None, CHANGES_SHOWN).await?;
     let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
     frame.search = row.domain.clone();
-    let view = DomainView::new(row, errors, query.errors_before.is_none(), signed.scope().is_none());
+    let mut view = DomainView::new(row, errors, query.errors_before.is_none(), signed.scope().is_none());
+    view.show_changes(changes);
     Ok(page::render(&DomainPage { frame, view }))
 }
 
@@ -226,9 +270,19 @@ impl DomainView {
                 .collect(),
             errors_first_page,
             errors_next_href,
-            change_history_note: "No change history is recorded for this domain yet: changes between scans will be listed here.",
+            changes: Vec::new(),
+            changes_api_href: None,
             raw_metadata: serde_json::to_string_pretty(&row.domain_metadata).unwrap_or_default(),
             domain: row.domain,
         }
+    }
+
+    /// The newest changes, and a link to the API when there may be older ones.
+    fn show_changes(&mut self, changes: Vec<entity::domain_changes::Model>) {
+        let now = Utc::now();
+        if changes.len() as u64 == CHANGES_SHOWN {
+            self.changes_api_href = Some(format!("/api/v1/domains/{}/changes", self.domain));
+        }
+        self.changes = changes.into_iter().map(|change| ChangeRow::new(change, now)).collect();
     }
 }

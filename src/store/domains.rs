@@ -290,18 +290,29 @@ pub async fn reset_status<C: ConnectionTrait>(
     Ok(result.rows_affected)
 }
 
+/// Which of a tenant's domains the listing shows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListFilter {
+    pub status: Option<DomainStatus>,
+    /// Only domains with a change scanned at or after this time.
+    pub changed_since: Option<chrono::DateTime<Utc>>,
+}
+
 /// One page of the tenant's domains in name order, after `after` (keyset pagination: a page
 /// never repeats or skips a row that stays in the filter while others change).
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant_id: Uuid,
-    status: Option<DomainStatus>,
+    filter: ListFilter,
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<domains::Model>, DbErr> {
     let mut query = Entity::find().filter(Column::TenantId.eq(tenant_id));
-    if let Some(status) = status {
+    if let Some(status) = filter.status {
         query = query.filter(Column::Status.eq(status));
+    }
+    if let Some(since) = filter.changed_since {
+        query = query.filter(super::changes::changed_since_condition(since));
     }
     if let Some(after) = after {
         query = query.filter(Column::Domain.gt(after));

@@ -4,6 +4,7 @@
 pub mod batches;
 pub mod callbacks;
 pub mod cancel;
+pub mod changes;
 pub mod claims;
 pub mod domains;
 pub mod failures;

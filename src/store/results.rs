@@ -1,16 +1,21 @@
 //! Writing successful results: many domains in one transaction, each through
-//! `Domain::update_from_metadata_if_leased`, and when each falls due for its re-scan.
+//! `Domain::update_from_metadata_if_leased`, with the change history of each re-scan and when
+//! each falls due for its re-scan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chrono::Utc;
-use entity::domains::{Column, Entity};
+use entity::domain_changes::changes_between;
+use entity::domains::{self, Column, Entity};
 use entity::{Domain, Metadata, UpdateError};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
+};
 use uuid::Uuid;
 
+use super::changes::{self, ScanChanges};
 use super::{Outcome, rescans};
 
 /// One successful result.
@@ -24,29 +29,47 @@ pub struct Completed<'a> {
 /// Writes every result in one transaction: [`Outcome::Completed`] for each row written,
 /// [`Outcome::Skipped`] for a row whose lease had moved on. A database error fails the whole
 /// group, which the caller keeps and writes again later; a lost lease only skips its own row.
-/// Each written row falls due for its re-scan an interval after now: one statement per
-/// distinct interval, usually one for the whole group.
+/// A re-scan writes one `domain_changes` row per field it changed, in the same transaction; a
+/// first scan has nothing to compare with. Each written row falls due for its re-scan an
+/// interval after now: one statement per distinct interval, usually one for the whole group.
 pub async fn write_completed<C: TransactionTrait>(
     db: &C,
     instance_id: &str,
     results: &[Completed<'_>],
 ) -> Result<Vec<Outcome>, DbErr> {
     let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut previous = previous_scans(&txn, instance_id, results).await?;
     let mut outcomes = Vec::with_capacity(results.len());
     let mut by_interval: BTreeMap<Option<Duration>, Vec<Uuid>> = BTreeMap::new();
+    let mut history = Vec::new();
     for result in results {
-        match Domain::update_from_metadata_if_leased(&txn, result.domain_id, instance_id, result.metadata)
-            .await
+        match Domain::update_from_metadata_if_leased_at(
+            &txn,
+            result.domain_id,
+            instance_id,
+            result.metadata,
+            now,
+        )
+        .await
         {
             Ok(()) => {
                 outcomes.push(Outcome::Completed);
                 by_interval.entry(result.rescan_after).or_default().push(result.domain_id);
+                if let Some(before) = previous.remove(&result.domain_id) {
+                    history.push(ScanChanges {
+                        domain_id: result.domain_id,
+                        tenant_id: before.tenant_id,
+                        scanned_at: now,
+                        changes: changes_between(&before.metadata(), result.metadata),
+                    });
+                }
             }
             Err(UpdateError::LeaseLost(_) | UpdateError::NotFound(_)) => outcomes.push(Outcome::Skipped),
             Err(UpdateError::Database(error)) => return Err(error),
         }
     }
-    let now = Utc::now();
+    changes::record(&txn, &history).await?;
     for (interval, ids) in by_interval {
         Entity::update_many()
             .col_expr(Column::RescanAt, Expr::value(rescans::next_due(now, interval)))
@@ -56,4 +79,22 @@ pub async fn write_completed<C: TransactionTrait>(
     }
     txn.commit().await?;
     Ok(outcomes)
+}
+
+/// The rows of `results` that a scan succeeded on before, as they are now, in one read. Only
+/// rows this instance still leases: no other writer changes their metadata until the update
+/// below, so what is read here is what the update replaces.
+async fn previous_scans<C: ConnectionTrait>(
+    db: &C,
+    instance_id: &str,
+    results: &[Completed<'_>],
+) -> Result<HashMap<Uuid, domains::Model>, DbErr> {
+    let ids: Vec<Uuid> = results.iter().map(|result| result.domain_id).collect();
+    let rows = Entity::find()
+        .filter(Column::Id.is_in(ids))
+        .filter(Column::LockedBy.eq(instance_id))
+        .filter(Column::FetchedAt.is_not_null())
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }

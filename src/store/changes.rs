@@ -1,0 +1,120 @@
+//! Change history: writing the rows a scan's changes make, reading one domain's history a page
+//! at a time (newest first, keyset-paged by (`scanned_at`, `id`)), and the `changed_since`
+//! condition that filters domains by it.
+//!
+//! The rows are written by [`super::results::write_completed`] in the transaction of the update
+//! itself, so a domain's metadata and its history never disagree.
+
+use chrono::{DateTime, Utc};
+use entity::domain_changes::{self, Column, Entity, FieldChange};
+use entity::domains;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+/// Rows per insert: 500 rows of 7 columns stay far under either backend's parameter limit.
+const CHUNK: usize = 500;
+
+/// The changes one scan of one domain found.
+pub struct ScanChanges {
+    pub domain_id: Uuid,
+    pub tenant_id: Uuid,
+    pub scanned_at: DateTime<Utc>,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Writes one row per changed field of every scan in `scans`.
+pub async fn record<C: ConnectionTrait>(db: &C, scans: &[ScanChanges]) -> Result<(), DbErr> {
+    let rows: Vec<domain_changes::ActiveModel> = scans
+        .iter()
+        .flat_map(|scan| {
+            scan.changes.iter().map(|change| domain_changes::ActiveModel {
+                domain_id: Set(scan.domain_id),
+                tenant_id: Set(scan.tenant_id),
+                scanned_at: Set(scan.scanned_at),
+                field: Set(change.field.to_owned()),
+                old_value: Set(change.old_value.clone()),
+                new_value: Set(change.new_value.clone()),
+                ..Default::default()
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Where a newest-first page of changes resumes: strictly older than this row. Clients see it
+/// as an opaque cursor, `NANOS_ID` (the row's `scanned_at` in nanoseconds since the epoch, the
+/// precision SQLite keeps, and its id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChangeCursor {
+    pub scanned_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl ChangeCursor {
+    /// The cursor that resumes after `row`.
+    pub fn after(row: &domain_changes::Model) -> ChangeCursor {
+        ChangeCursor { scanned_at: row.scanned_at, id: row.id }
+    }
+}
+
+impl std::fmt::Display for ChangeCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.scanned_at.timestamp_nanos_opt() {
+            Some(nanos) => write!(f, "{nanos}_{}", self.id),
+            // Past the year 2262: microseconds, read back as such.
+            None => write!(f, "{}u_{}", self.scanned_at.timestamp_micros(), self.id),
+        }
+    }
+}
+
+impl std::str::FromStr for ChangeCursor {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let refused = || format!("{text:?} is not a cursor this service gave (pass `next_cursor` as it is)");
+        let (time, id) = text.split_once('_').ok_or_else(refused)?;
+        let id: i64 = id.parse().map_err(|_| refused())?;
+        let scanned_at = match time.strip_suffix('u') {
+            Some(micros) => DateTime::from_timestamp_micros(micros.parse().map_err(|_| refused())?),
+            None => Some(DateTime::from_timestamp_nanos(time.parse().map_err(|_| refused())?)),
+        }
+        .ok_or_else(refused)?;
+        Ok(ChangeCursor { scanned_at, id })
+    }
+}
+
+/// Up to `limit` changes of domain `domain_id`, newest first, after `after`.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    domain_id: Uuid,
+    after: Option<ChangeCursor>,
+    limit: u64,
+) -> Result<Vec<domain_changes::Model>, DbErr> {
+    let mut query = Entity::find().filter(Column::DomainId.eq(domain_id));
+    if let Some(after) = after {
+        query =
+            query.filter(Condition::any().add(Column::ScannedAt.lt(after.scanned_at)).add(
+                Condition::all().add(Column::ScannedAt.eq(after.scanned_at)).add(Column::Id.lt(after.id)),
+            ));
+    }
+    query.order_by_desc(Column::ScannedAt).order_by_desc(Column::Id).limit(limit).all(db).await
+}
+
+/// A condition on `domains`: the domain has at least one change scanned at or after `since`.
+/// Any query of domains can add it (the listing, the export).
+pub fn changed_since_condition(since: DateTime<Utc>) -> Condition {
+    let changes = Query::select()
+        .expr(Expr::val(1))
+        .from(Entity)
+        .and_where(Expr::col((Entity, Column::DomainId)).equals((domains::Entity, domains::Column::Id)))
+        .and_where(Expr::col((Entity, Column::TenantId)).equals((domains::Entity, domains::Column::TenantId)))
+        .and_where(Expr::col((Entity, Column::ScannedAt)).gte(since))
+        .to_owned();
+    Condition::all().add(Expr::exists(changes))
+}
