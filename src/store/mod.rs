@@ -6,6 +6,7 @@ pub mod callbacks;
 pub mod cancel;
 pub mod claims;
 pub mod domains;
+pub mod export;
 pub mod failures;
 pub mod listing;
 pub mod outcome;

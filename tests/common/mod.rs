@@ -9,6 +9,7 @@ pub mod farm;
 pub mod private_pg;
 pub mod receiver;
 pub mod scenario;
+pub mod seed;
 pub mod server;
 pub mod tls;
 pub mod wait;
