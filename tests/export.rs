@@ -21,8 +21,8 @@ use uuid::Uuid;
 const TENANT_A: &str = "0000000a-0000-4000-8000-00000000000a";
 const TENANT_B: &str = "0000000b-0000-4000-8000-00000000000b";
 const TOKENS: &str =
-    "token-a=0000000a-0000-4000-8000-00000000000a,token-b=0000000b-0000-4000-8000-00000000000b";
-const ADMIN: (&str, &str) = ("DOMAIN_SCHEDULER_ADMIN_TOKENS", "token-admin");
+    "token-of-a=0000000a-0000-4000-8000-00000000000a,token-of-b=0000000b-0000-4000-8000-00000000000b";
+const ADMIN: (&str, &str) = ("DOMAIN_SCHEDULER_ADMIN_TOKENS", "token-of-the-admin");
 
 fn tenant(text: &str) -> Uuid {
     text.parse().unwrap()
@@ -270,18 +270,18 @@ async fn the_api_streams_each_tenant_its_own_rows_exactly_as_it_lists_them(backe
     let farm = common::farm::Farm::start().await;
     let served = Served::start(&test_db.url, &farm.connect_to(), TOKENS, &[ADMIN]).await;
 
-    let response = get(&served, "/api/v1/domains/export?format=ndjson", Some("token-a")).await;
+    let response = get(&served, "/api/v1/domains/export?format=ndjson", Some("token-of-a")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/x-ndjson");
     assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"domains.jsonl\"");
     let lines = jsonl(&response.bytes().await.unwrap());
-    let listed = listed(&served, "token-a").await;
+    let listed = listed(&served, "token-of-a").await;
     assert_eq!((lines.len(), listed.len()), (1_200, 1_200), "more than one page, each row once");
     for line in &lines {
         assert_eq!(Some(line), listed.get(line["id"].as_str().unwrap()), "the row as the listing shows it");
     }
 
-    let response = get(&served, "/api/v1/domains/export", Some("token-b")).await;
+    let response = get(&served, "/api/v1/domains/export", Some("token-of-b")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
     assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"domains.csv\"");
@@ -296,31 +296,30 @@ async fn the_api_streams_each_tenant_its_own_rows_exactly_as_it_lists_them(backe
         assert_eq!(response.status(), 200);
         jsonl(&response.bytes().await.unwrap()).len()
     };
-    let of_own =
-        get(&served, &format!("/api/v1/domains/export?format=ndjson&tenant={TENANT_B}"), Some("token-b"));
-    assert_eq!(count(of_own.await).await, 30);
-    let of_other = get(&served, &format!("/api/v1/domains/export?tenant={TENANT_B}"), Some("token-a")).await;
+    let of_b = format!("/api/v1/domains/export?format=ndjson&tenant={TENANT_B}");
+    assert_eq!(count(get(&served, &of_b, Some("token-of-b")).await).await, 30, "naming its own tenant");
+    let of_other =
+        get(&served, &format!("/api/v1/domains/export?tenant={TENANT_B}"), Some("token-of-a")).await;
     assert_eq!(of_other.status(), 403, "a tenant never reads another's rows");
-    let everything = get(&served, "/api/v1/domains/export?format=ndjson", Some("token-admin")).await;
+    let everything = get(&served, "/api/v1/domains/export?format=ndjson", Some("token-of-the-admin")).await;
     assert_eq!(count(everything).await, 1_230, "an admin sees every tenant");
-    let only_b =
-        get(&served, &format!("/api/v1/domains/export?format=ndjson&tenant={TENANT_B}"), Some("token-admin"));
-    assert_eq!(count(only_b.await).await, 30);
+    assert_eq!(count(get(&served, &of_b, Some("token-of-the-admin")).await).await, 30);
     let filtered = format!("/api/v1/domains/export?format=ndjson&status=completed&batch={batch_a}");
-    assert_eq!(count(get(&served, &filtered, Some("token-a")).await).await, 240);
+    assert_eq!(count(get(&served, &filtered, Some("token-of-a")).await).await, 240);
     let since = "/api/v1/domains/export?format=ndjson&changed_since=2026-01-01T16:40:00%2B00:00";
-    let changed = jsonl(&get(&served, since, Some("token-a")).await.bytes().await.unwrap());
+    let changed = jsonl(&get(&served, since, Some("token-of-a")).await.bytes().await.unwrap());
     assert!(!changed.is_empty() && changed.len() < 480, "{}", changed.len());
     assert!(changed.iter().all(|row| row["fetched_at"].as_str().unwrap() >= "2026-01-01T16:40:00"));
 
     for bad in ["format=xml", "status=done", "batch=nope", "changed_since=yesterday", "tenant=42"] {
-        let response = get(&served, &format!("/api/v1/domains/export?{bad}"), Some("token-admin")).await;
+        let response =
+            get(&served, &format!("/api/v1/domains/export?{bad}"), Some("token-of-the-admin")).await;
         assert_eq!(response.status(), 422, "{bad}");
         let body: Value = response.json().await.unwrap();
         let field = bad.split('=').next().unwrap();
         assert!(body["error"]["message"].as_str().unwrap().starts_with(field), "{bad}: {body}");
     }
-    assert_eq!(get(&served, "/api/v1/domains/export?colour=red", Some("token-a")).await.status(), 400);
+    assert_eq!(get(&served, "/api/v1/domains/export?colour=red", Some("token-of-a")).await.status(), 400);
     assert_eq!(get(&served, "/api/v1/domains/export", None).await.status(), 401);
 
     let document: Value = get(&served, "/openapi.json", None).await.json().await.unwrap();
@@ -332,7 +331,7 @@ async fn the_api_streams_each_tenant_its_own_rows_exactly_as_it_lists_them(backe
     assert!(content.get("text/csv").is_some() && content.get("application/x-ndjson").is_some(), "{content}");
 }
 
-common::on_both_backends!(
+on_both_backends!(
     ten_thousand_rows_export_row_by_row_as_csv_and_jsonl,
     filters_narrow_the_export_and_bad_values_are_refused,
     a_reader_that_stops_early_ends_the_export_quietly,
