@@ -105,7 +105,7 @@ pub fn row(tenant: Uuid, batch: Option<Uuid>, prefix: &str, i: usize) -> domains
         pinterest_url: Set(None),
         is_wordpress: Set(done),
         wordpress_version: Set(done.then(|| format!("6.{}", i % 7))),
-        has_elementor: Set(i % 2 == 0),
+        has_elementor: Set(i.is_multiple_of(2)),
         tech_stack: Set(TechStack(tech)),
         domain_metadata: Set(
             serde_json::json!({"open_graph": {"title": format!("OG {i}")}, "timings": {"fetch_ms": i}}),
@@ -117,7 +117,7 @@ pub fn row(tenant: Uuid, batch: Option<Uuid>, prefix: &str, i: usize) -> domains
         ),
         fetched_at: Set(fetched),
         rescan_at: Set(fetched.map(|_| not_due() + Duration::seconds(i as i64))),
-        rescan_after_seconds: Set((i % 10 == 0).then_some(86_400)),
+        rescan_after_seconds: Set(i.is_multiple_of(10).then_some(86_400)),
         created_at: Set(created),
         updated_at: Set(fetched.unwrap_or(created)),
     }
