@@ -12,6 +12,7 @@ pub mod changes;
 pub mod compat;
 pub mod domains;
 pub mod errors;
+pub mod export;
 pub mod health;
 pub mod rows;
 pub mod scheduler;
@@ -80,6 +81,9 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))
         .routes(routes!(domains::submit, domains::list))
+        // Before `/api/v1/domains/{domain}` in the document; the router itself always prefers a
+        // literal segment to a parameter, so `export` is never taken for a domain name.
+        .routes(routes!(export::export))
         .routes(routes!(domains::show))
         .routes(routes!(domains::retry))
         .routes(routes!(changes::changes))

@@ -8,6 +8,7 @@
 
 mod add;
 mod domains;
+mod export;
 mod extract;
 mod history;
 mod migrate;
@@ -100,6 +101,8 @@ pub enum Command {
         #[arg(long, value_name = "UUID")]
         tenant: Option<Uuid>,
     },
+    /// Every matching domain to stdout as CSV or JSON Lines, streamed in constant memory.
+    Export(export::ExportArgs),
 }
 
 /// Runs the parsed command line; returns the process exit status.
@@ -123,6 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reset { domains, status, tenant } => {
             domains::reset(&settings, domains, status, tenant).await
         }
+        Command::Export(args) => export::export(&settings, args).await,
     };
     telemetry.shutdown().await;
     result

@@ -1,0 +1,166 @@
+//! The export's CSV column set, one place for the header and for each row, so the two cannot
+//! disagree. docs/api.md documents each column; JSONL carries the full row instead.
+//!
+//! A cell is written so that a spreadsheet opens the file as it is:
+//! - lists are joined by `|` (`tech_stack` as `name/version`, or `name` alone);
+//! - times are RFC 3339 in UTC to the second (`2026-11-30T12:48:29Z`), empty when null;
+//! - booleans are `true` / `false`, and null is an empty cell;
+//! - a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+//!   `'`: page titles and contacts come from arbitrary web sites, and a spreadsheet would
+//!   otherwise evaluate such a cell as a formula (and read `+33142685300` as a number).
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use entity::domains;
+
+/// The header row, in column order.
+pub const HEADER: [&str; 34] = [
+    "id",
+    "tenant_id",
+    "domain",
+    "status",
+    "batch_id",
+    "title",
+    "description",
+    "language",
+    "canonical_url",
+    "final_url",
+    "http_status",
+    "favicon_url",
+    "logo_url",
+    "email_addresses",
+    "phone_numbers",
+    "twitter_url",
+    "facebook_url",
+    "linkedin_url",
+    "instagram_url",
+    "youtube_url",
+    "tiktok_url",
+    "github_url",
+    "pinterest_url",
+    "is_wordpress",
+    "wordpress_version",
+    "has_elementor",
+    "tech_stack",
+    "attempts",
+    "last_error",
+    "fetched_at",
+    "rescan_at",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+];
+
+/// The cells of one row, in [`HEADER`] order.
+pub fn record(row: &domains::Model) -> [String; HEADER.len()] {
+    [
+        row.id.to_string(),
+        row.tenant_id.to_string(),
+        text(&row.domain),
+        row.status.as_str().to_owned(),
+        optional(row.batch_id),
+        optional_text(&row.title),
+        optional_text(&row.description),
+        optional_text(&row.language),
+        optional_text(&row.canonical_url),
+        optional_text(&row.final_url),
+        optional(row.http_status),
+        optional_text(&row.favicon_url),
+        optional_text(&row.logo_url),
+        text(&row.email_addresses.0.join("|")),
+        text(&row.phone_numbers.0.join("|")),
+        optional_text(&row.twitter_url),
+        optional_text(&row.facebook_url),
+        optional_text(&row.linkedin_url),
+        optional_text(&row.instagram_url),
+        optional_text(&row.youtube_url),
+        optional_text(&row.tiktok_url),
+        optional_text(&row.github_url),
+        optional_text(&row.pinterest_url),
+        row.is_wordpress.to_string(),
+        optional_text(&row.wordpress_version),
+        row.has_elementor.to_string(),
+        text(&tech_stack(&row.tech_stack.0)),
+        row.attempts.to_string(),
+        optional_text(&row.last_error),
+        optional_time(row.fetched_at),
+        optional_time(row.rescan_at),
+        time(row.next_attempt_at),
+        time(row.created_at),
+        time(row.updated_at),
+    ]
+}
+
+/// `name/version|name|...`: technology names hold no `/` or `|`.
+fn tech_stack(technologies: &[entity::Technology]) -> String {
+    let named: Vec<String> = technologies
+        .iter()
+        .map(|technology| match &technology.version {
+            Some(version) => format!("{}/{version}", technology.name),
+            None => technology.name.clone(),
+        })
+        .collect();
+    named.join("|")
+}
+
+/// A text cell that no spreadsheet evaluates (see the module's doc).
+pub fn text(value: &str) -> String {
+    match inert(value) {
+        Cow::Borrowed(value) => value.to_owned(),
+        Cow::Owned(value) => value,
+    }
+}
+
+fn inert(value: &str) -> Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+fn optional_text(value: &Option<String>) -> String {
+    value.as_deref().map(text).unwrap_or_default()
+}
+
+fn optional(value: Option<impl ToString>) -> String {
+    value.map(|value| value.to_string()).unwrap_or_default()
+}
+
+fn time(value: DateTime<Utc>) -> String {
+    value.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn optional_time(value: Option<DateTime<Utc>>) -> String {
+    value.map(time).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_evaluate_are_made_inert_and_others_are_left_alone() {
+        assert_eq!(text("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(text("+33142685300|+14155550100"), "'+33142685300|+14155550100");
+        assert_eq!(text("-1"), "'-1");
+        assert_eq!(text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(text("\tx"), "'\tx");
+        assert_eq!(text("Café = bon"), "Café = bon");
+        assert_eq!(text(""), "");
+    }
+
+    #[test]
+    fn technologies_read_as_name_slash_version() {
+        let stack = vec![
+            entity::Technology {
+                name: "WordPress".into(),
+                version: Some("6.4.2".into()),
+                categories: vec![],
+            },
+            entity::Technology { name: "Craft CMS".into(), version: None, categories: vec![] },
+        ];
+        assert_eq!(tech_stack(&stack), "WordPress/6.4.2|Craft CMS");
+    }
+}
