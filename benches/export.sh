@@ -60,6 +60,7 @@ SQL
 
 seed_sqlite() { # FILE ROWS
   sqlite3 "$1" <<SQL
+.output /dev/null
 PRAGMA journal_mode = WAL;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
 INSERT INTO domains (id, tenant_id, domain, status, attempts, max_pages, next_attempt_at, title,
