@@ -8,7 +8,7 @@
 # three technologies, a metadata object of about 300 bytes), every fifth one pending. Peak RSS
 # is `/usr/bin/time -v`'s "Maximum resident set size"; it must not grow with the row count.
 #
-# Usage: benches/export.sh [ROWS...] (default: 100000 1000000)
+# Usage: benches/export.sh [ROWS...] (default: 100000 1000000); BIN=PATH skips the build
 #        POSTGRES_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/test) names the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,13 @@ counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(100000 1000000)
 admin="${POSTGRES_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ds-target}"
-cargo build --release --quiet --bin domain-scheduler
-bin="$CARGO_TARGET_DIR/release/domain-scheduler"
+# BIN=path runs a binary already built (a debug build, to check the memory alone).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet --bin domain-scheduler
+  bin="$CARGO_TARGET_DIR/release/domain-scheduler"
+else
+  bin="$BIN"
+fi
 work="$(mktemp -d)"
 api_port=18951
 pg_dbs=()
@@ -55,6 +60,7 @@ SQL
 
 seed_sqlite() { # FILE ROWS
   sqlite3 "$1" <<SQL
+.output /dev/null
 PRAGMA journal_mode = WAL;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
 INSERT INTO domains (id, tenant_id, domain, status, attempts, max_pages, next_attempt_at, title,
