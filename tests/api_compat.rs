@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use common::db::{Backend, TestDb};
 use common::farm::{Farm, Site, plain_page};
+use common::seed::insert_pending;
 use common::server::Served;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -19,14 +20,6 @@ async fn as_tenant_a(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let response = request.bearer_auth("token-of-tenant-a").send().await.unwrap();
     let status = response.status();
     (status, response.json::<Value>().await.unwrap_or(Value::Null))
-}
-
-/// Writes `name` for tenant A as another program would: `pending`, due at `due`, with no
-/// announcement to the service.
-async fn insert_pending(db: &TestDb, name: &str, due: chrono::DateTime<Utc>) {
-    let connection = db.connect().await;
-    common::seed::insert_pending(&connection, TENANT_A, name, due).await;
-    connection.close().await.unwrap();
 }
 
 /// With its one run slot busy, the old trigger is not refused: it answers 202, and a domain
@@ -55,10 +48,14 @@ async fn processing_pending_domains_while_every_slot_is_busy_claims_them_when_th
     // The rows are written before they are due, so no announcement can start their run.
     // Both slow sites fall due at the same instant, however long the inserts take, so the run
     // that claims the first finds the second.
+    // One connection, made before the clock starts: connecting (and migrating) under load can
+    // take longer than the second before the slow sites fall due.
+    let connection = db.connect().await;
     let now = Utc::now();
-    insert_pending(&db, "slow-site.com", now + Duration::from_secs(1)).await;
-    insert_pending(&db, "slow-site-2.com", now + Duration::from_secs(1)).await;
-    insert_pending(&db, "due-later.com", now + Duration::from_secs(3)).await;
+    insert_pending(&connection, TENANT_A, "slow-site.com", now + Duration::from_secs(1)).await;
+    insert_pending(&connection, TENANT_A, "slow-site-2.com", now + Duration::from_secs(1)).await;
+    insert_pending(&connection, TENANT_A, "due-later.com", now + Duration::from_secs(3)).await;
+    connection.close().await.unwrap();
     let trigger = || reqwest::Client::new().post(served.url("/api/v3/dev-tools/process-pending-domains"));
 
     let (status, body) = common::wait::wait_for(
