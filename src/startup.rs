@@ -44,7 +44,7 @@ pub async fn start(settings: &Settings, db: DatabaseConnection) -> anyhow::Resul
         db: db.clone(),
         settings: Arc::new(settings.clone()),
         supervisor: Some(pipeline.supervisor.clone()),
-        metrics: crate::api::install_metrics(),
+        metrics: crate::prometheus::install(),
         pressure: pipeline.pressure.clone(),
         draining: draining.clone(),
     };

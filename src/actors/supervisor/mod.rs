@@ -143,7 +143,7 @@ impl Actor for Supervisor {
                 let _ = reply.send(state.run_now().await);
             }
             SupervisorMsg::Done { run_id, domain_id, outcome } => {
-                metrics::counter!("domain_scheduler_domains_processed_total", "outcome" => outcome.as_str())
+                metrics::counter!(crate::prometheus::DOMAINS_PROCESSED, "outcome" => outcome.as_str())
                     .increment(1);
                 let finished = state.runs.report(run_id, domain_id, outcome).then_some(run_id);
                 state.after_report(&myself, finished).await?;
