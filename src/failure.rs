@@ -104,11 +104,14 @@ pub struct Failure {
     /// Trying again cannot help (an invalid domain, a blocked address, a 404): the domain goes
     /// straight to `error` instead of being retried.
     pub permanent: bool,
+    /// The status of the HTTP answer the failure came with, if one came: a 503, or the 200 of
+    /// a page that was not HTML. Stored on the domain's row like a successful fetch's.
+    pub http_status: Option<u16>,
 }
 
 impl Failure {
     pub fn new(stage: Stage, kind: Kind, message: impl Into<String>) -> Failure {
-        Failure { stage, kind, message: message.into(), permanent: false }
+        Failure { stage, kind, message: message.into(), permanent: false, http_status: None }
     }
 
     /// A shortage of this process's own, not a failure of the domain.
@@ -121,9 +124,16 @@ impl Failure {
         self
     }
 
+    /// The failure came with an HTTP answer of this status.
+    pub fn with_http_status(mut self, status: u16) -> Failure {
+        self.http_status = Some(status);
+        self
+    }
+
     /// A failure for a final HTTP status: permanent for 4xx other than 408 and 429.
     pub fn http_status(status: u16) -> Failure {
-        let failure = Failure::new(Stage::Fetch, Kind::HttpStatus, format!("HTTP status {status}"));
+        let failure = Failure::new(Stage::Fetch, Kind::HttpStatus, format!("HTTP status {status}"))
+            .with_http_status(status);
         if (400..500).contains(&status) && status != 408 && status != 429 {
             failure.permanent()
         } else {

@@ -31,6 +31,7 @@ pub mod failure;
 pub mod fetch;
 pub mod limits;
 pub mod pressure;
+pub mod prometheus;
 pub mod shutdown;
 pub mod startup;
 pub mod store;

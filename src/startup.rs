@@ -53,7 +53,7 @@ pub async fn start(settings: &Settings, db: DatabaseConnection) -> Result<Servic
         db: db.clone(),
         settings: Arc::new(settings.clone()),
         supervisor: Some(pipeline.supervisor.clone()),
-        metrics: crate::api::install_metrics(),
+        metrics: crate::prometheus::install(),
         pressure: pipeline.pressure.clone(),
         draining: draining.clone(),
     };

@@ -1,7 +1,12 @@
-//! Telemetry set-up in one place: the log subscriber (pretty or JSON lines on stderr) and, when
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, span export by OTLP (gRPC by default, or HTTP/protobuf
-//! with `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`) through a batch exporter flushed at
-//! shutdown.
+//! Telemetry set-up in one place: the log subscriber (pretty or JSON lines on stderr, coloured
+//! only when stderr is a terminal) and, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, span export
+//! by OTLP (gRPC by default, or HTTP/protobuf with `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`)
+//! through a batch exporter flushed at shutdown.
+
+mod filter;
+pub mod run_line;
+
+use std::io::IsTerminal as _;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig as _;
@@ -22,11 +27,6 @@ impl Telemetry {
             let _ = tokio::task::spawn_blocking(move || provider.shutdown()).await;
         }
     }
-}
-
-/// `RUST_LOG` when set, else `info` with the database driver's per-statement logs silenced.
-fn log_filter() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"))
 }
 
 /// Spans worth exporting: the service's own, not the transport crates' (which would otherwise
@@ -70,16 +70,22 @@ pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
             .with_tracer(provider.tracer("domain-scheduler"))
             .with_filter(export_filter())
     });
+    // Colour codes are for a person at a terminal; in a file or a log collector they are noise.
+    let ansi = std::io::stderr().is_terminal();
     let logs = match format {
-        LogFormat::Pretty => {
-            tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(log_filter()).boxed()
-        }
+        LogFormat::Pretty => tracing_subscriber::fmt::layer()
+            .with_ansi(ansi)
+            .with_writer(std::io::stderr)
+            .with_filter(filter::log_filter())
+            .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
+            .with_ansi(false)
             .with_writer(std::io::stderr)
-            .with_filter(log_filter())
+            .with_filter(filter::log_filter())
             .boxed(),
     };
+    run_line::remember(format);
     let _ = tracing_subscriber::registry().with(logs).with(otel).try_init();
     Ok(Telemetry { provider })
 }

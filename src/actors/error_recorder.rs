@@ -75,10 +75,17 @@ impl Actor for ErrorRecorder {
                 state.args.pressure.relieved(Shortage::Database);
                 state.retries.reset();
                 let outcome = outcome.unwrap_or(Outcome::Skipped);
-                if outcome == Outcome::Deferred {
-                    tracing::debug!(parent: &item.span, domain = %item.domain, %failure, "domain handed back uncharged");
-                } else {
-                    tracing::info!(parent: &item.span, domain = %item.domain, %failure, outcome = outcome.as_str(), "domain failed");
+                // A domain given up on needs someone to look at it; one to be retried does not yet.
+                match outcome {
+                    Outcome::Deferred => {
+                        tracing::debug!(parent: &item.span, domain = %item.domain, %failure, "domain handed back uncharged")
+                    }
+                    Outcome::Failed => {
+                        tracing::warn!(parent: &item.span, domain = %item.domain, %failure, outcome = outcome.as_str(), "domain failed")
+                    }
+                    _ => {
+                        tracing::info!(parent: &item.span, domain = %item.domain, %failure, outcome = outcome.as_str(), "domain failed")
+                    }
                 }
                 item.span.record("outcome", outcome.as_str());
                 state.args.supervisor.cast(SupervisorMsg::Done {

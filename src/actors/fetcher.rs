@@ -10,7 +10,7 @@ use tracing::Instrument;
 use super::messages::{Downstream, ErrorRecorderMsg, FetcherMsg, FetcherPoolMsg, PersisterMsg, WorkItem};
 use crate::extract::{self, Page};
 use crate::failure::{Failure, Kind, Stage};
-use crate::fetch::{FetchedPage, WebClient};
+use crate::fetch::{FetchedPage, WebClient, fetch_span, record_result};
 use crate::pressure::{Pressure, Shortage};
 
 pub struct Fetcher;
@@ -87,15 +87,14 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     // The visit's connections close when it ends, at the end of this function.
     let visit = state.web.visit()?;
     let started = Instant::now();
-    let fetch_span = tracing::info_span!(parent: &item.span, "fetch", url = %name.home_page("https"), http.status = tracing::field::Empty, bytes = tracing::field::Empty);
-    let page = visit.home_page(name).instrument(fetch_span.clone()).await;
+    let first_scheme = state.web.settings().schemes.first().map_or("https", |scheme| scheme.as_str());
+    let home_span = fetch_span(&item.span, &name.home_page(first_scheme));
+    let page = visit.home_page(name).instrument(home_span.clone()).await;
     let fetch_seconds = started.elapsed().as_secs_f64();
-    metrics::histogram!("domain_scheduler_fetch_duration_seconds").record(fetch_seconds);
+    metrics::histogram!(crate::prometheus::FETCH_DURATION).record(fetch_seconds);
+    record_result(&home_span, &page);
+    drop(home_span);
     let page = page?;
-    fetch_span.record("url", page.final_url.as_str());
-    fetch_span.record("http.status", page.status);
-    fetch_span.record("bytes", page.bytes);
-    drop(fetch_span);
 
     let contact_pages = (item.max_pages.max(1) - 1) as usize;
     let (page, mut metadata, links) = extract_off_runtime(state, item, page, contact_pages).await?;
@@ -103,15 +102,16 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     metadata.final_url = Some(page.final_url.to_string());
 
     for link in links {
-        let span = tracing::info_span!(parent: &item.span, "fetch", url = %link, http.status = tracing::field::Empty);
-        let contact = match visit.page(&link).instrument(span.clone()).await {
+        let span = fetch_span(&item.span, link.as_str());
+        let contact = visit.page(&link).instrument(span.clone()).await;
+        record_result(&span, &contact);
+        let contact = match contact {
             Ok(contact) => contact,
             // A shortage of our own would leave the domain with fewer contacts than it shows:
             // hand it back whole instead.
             Err(failure) if failure.is_local() => return Err(failure),
             Err(_) => continue,
         };
-        span.record("http.status", contact.status);
         if let Ok((_, found, _)) = extract_off_runtime(state, item, contact, 0).await {
             extract::merge_contacts(&mut metadata, &found);
         }

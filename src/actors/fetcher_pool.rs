@@ -81,7 +81,7 @@ impl FetcherPoolState {
             slot.holding = Some(item.clone());
             slot.actor.cast(FetcherMsg::Process(item))?;
         }
-        metrics::gauge!("domain_scheduler_fetch_queue_depth")
+        metrics::gauge!(crate::prometheus::FETCH_QUEUE_DEPTH)
             .set((self.fresh.len() + self.rescans.len()) as f64);
         Ok(())
     }

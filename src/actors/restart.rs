@@ -26,7 +26,7 @@ impl RestartIntensity {
     /// Counts one restart of `actor`; `false` (and the service told to stop) when the intensity
     /// is exceeded.
     pub fn allow(&self, actor: &str, reason: &str) -> bool {
-        metrics::counter!("domain_scheduler_actor_restarts_total", "actor" => actor.to_owned()).increment(1);
+        metrics::counter!(crate::prometheus::ACTOR_RESTARTS, "actor" => actor.to_owned()).increment(1);
         let now = Instant::now();
         let mut recent = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         while recent.front().is_some_and(|at| now.duration_since(*at) > self.window) {

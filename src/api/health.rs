@@ -55,7 +55,7 @@ pub async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
             ("error", counts.error),
             ("gone", counts.gone),
         ] {
-            metrics::gauge!("domain_scheduler_queue_depth", "status" => status).set(count as f64);
+            metrics::gauge!(crate::prometheus::QUEUE_DEPTH, "status" => status).set(count as f64);
         }
     }
     let body = state.metrics.as_ref().map(|handle| handle.render()).unwrap_or_default();

@@ -114,22 +114,28 @@ pub fn router(state: ApiState) -> axum::Router {
         .with_state(state)
 }
 
-/// Every request is a span with its method, route and status; tokens are never recorded.
+/// Every request is a span and one access log line with its method, route and status, the line
+/// with its latency too. The route is the pattern (`/api/v1/domains/{domain}`), never the path
+/// or query as sent, and no header is recorded, so a token cannot reach the logs.
 async fn request_span(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into());
-    let span = tracing::info_span!("http.request", http.method = %request.method(), http.route = %route, http.status = tracing::field::Empty);
+    let span = tracing::info_span!("http.request", http.method = %method, http.route = %route, http.status = tracing::field::Empty);
     let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
-    span.record("http.status", response.status().as_u16());
+    let status = response.status().as_u16();
+    span.record("http.status", status);
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(parent: &span, method = %method, route = %route, status, latency_ms, "request");
+    } else {
+        tracing::info!(parent: &span, method = %method, route = %route, status, latency_ms, "request");
+    }
     response
-}
-
-/// Installs the Prometheus recorder once per process; `None` if another is installed.
-pub fn install_metrics() -> Option<PrometheusHandle> {
-    metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()
 }
 
 /// Serves the API on `listener` until `shutdown` resolves.

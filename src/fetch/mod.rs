@@ -15,6 +15,7 @@ mod classify;
 mod guard;
 mod politeness;
 mod resolver;
+mod span;
 mod tls;
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ pub use classify::is_local_shortage;
 pub use guard::is_public;
 pub use resolver::BlockedAddress;
 use resolver::GuardedResolver;
+pub use span::{fetch_span, record_result};
 
 pub use crate::config::FetchSettings;
 use crate::domain_name::DomainName;
@@ -247,6 +249,7 @@ impl SiteVisit<'_> {
     /// host or of its address does not count against the fetch deadline: a queue behind a
     /// shared host is politeness, not a slow site.
     pub async fn page(&self, url: &Url) -> Result<FetchedPage, Failure> {
+        span::record_url(url);
         let deadline = self.web.settings.timeout;
         let host = url.host_str().unwrap_or_default().to_owned();
         let _host_slot =
@@ -288,15 +291,18 @@ impl SiteVisit<'_> {
         let mut response =
             self.client.get(url.clone()).send().await.map_err(|error| classify::classify(&error))?;
         let status = response.status().as_u16();
+        span::record_url(response.url());
+        // Every failure from here on came with an answer, whose status the domain's row keeps.
+        let answered = |failure: Failure| failure.with_http_status(status);
         if response.status().is_redirection() {
             // The redirect policy declined to follow it (an unusable location).
             let location =
                 response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-            return Err(Failure::new(
+            return Err(answered(Failure::new(
                 Stage::Fetch,
                 Kind::Redirect,
                 format!("redirect to an unusable location {location:?}"),
-            ));
+            )));
         }
         if !response.status().is_success() {
             return Err(Failure::http_status(status));
@@ -306,7 +312,11 @@ impl SiteVisit<'_> {
         if let Some(kind) = content_type.as_deref() {
             let mime = kind.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
             if !(mime == "text/html" || mime == "application/xhtml+xml" || mime.is_empty()) {
-                return Err(Failure::new(Stage::Fetch, Kind::NotHtml, format!("content type {mime}")));
+                return Err(answered(Failure::new(
+                    Stage::Fetch,
+                    Kind::NotHtml,
+                    format!("content type {mime}"),
+                )));
             }
         }
         let max = self.web.settings.max_bytes;
@@ -314,18 +324,24 @@ impl SiteVisit<'_> {
             headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         let compressed = headers.contains_key(reqwest::header::CONTENT_ENCODING);
         if announced.is_some_and(|length| length > max && !compressed) {
-            return Err(too_large(max));
+            return Err(answered(too_large(max)));
         }
         let final_url = response.url().clone();
         let mut body = Vec::with_capacity(announced.unwrap_or(64 * 1024).min(max) as usize);
-        while let Some(chunk) = response.chunk().await.map_err(|error| classify::classify(&error))? {
+        while let Some(chunk) =
+            response.chunk().await.map_err(|error| answered(classify::classify(&error)))?
+        {
             if (body.len() + chunk.len()) as u64 > max {
-                return Err(too_large(max));
+                return Err(answered(too_large(max)));
             }
             body.extend_from_slice(&chunk);
         }
         if content_type.is_none() && !looks_like_html(&body) {
-            return Err(Failure::new(Stage::Fetch, Kind::NotHtml, "no content type and no HTML markup"));
+            return Err(answered(Failure::new(
+                Stage::Fetch,
+                Kind::NotHtml,
+                "no content type and no HTML markup",
+            )));
         }
         let bytes = body.len();
         let html = decode_html_owned(body, content_type.as_deref());

@@ -79,6 +79,8 @@ pub async fn record<C: TransactionTrait>(
         updated_at: Set(now),
         ..Default::default()
     };
+    // A re-scan that goes back to `completed` keeps the earlier page's data, its status too.
+    let mut keeps_earlier_page = attempt.last_success.is_some();
     match (give_up, attempt.last_success) {
         (false, _) => {
             update.status = Set(DomainStatus::Pending);
@@ -92,6 +94,7 @@ pub async fn record<C: TransactionTrait>(
             let gone = confirming_gone
                 && rescans::earlier_failures_said_gone(&txn, attempt.domain_id, earlier).await?;
             if gone {
+                keeps_earlier_page = false;
                 update.status = Set(DomainStatus::Gone);
                 update.rescan_at = Set(None);
             } else {
@@ -99,6 +102,11 @@ pub async fn record<C: TransactionTrait>(
                 update.rescan_at = Set(rescans::next_due(now, attempt.rescan_after));
             }
         }
+    }
+    // The last answer's status tells why the site failed (a 503, a 403): the row keeps it as
+    // a fetched page's row does, and an attempt that got no answer clears an older one.
+    if !keeps_earlier_page {
+        update.http_status = Set(failure.http_status.map(i32::from));
     }
     let result = Entity::update_many()
         .set(update)

@@ -149,7 +149,7 @@ impl Actor for Supervisor {
                 let _ = reply.send(state.run_now().await);
             }
             SupervisorMsg::Done { run_id, domain_id, outcome } => {
-                metrics::counter!("domain_scheduler_domains_processed_total", "outcome" => outcome.as_str())
+                metrics::counter!(crate::prometheus::DOMAINS_PROCESSED, "outcome" => outcome.as_str())
                     .increment(1);
                 if outcome == Outcome::Deferred {
                     state.handed_back();

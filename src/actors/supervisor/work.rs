@@ -213,8 +213,7 @@ impl SupervisorState {
         if let Err(error) = runs::insert(&self.args.db, &finished.metrics).await {
             tracing::warn!(%error, %run_id, "cannot write the scheduler_runs row");
         }
-        let json = serde_json::to_string(&finished.metrics).unwrap_or_default();
-        tracing::info!(parent: &finished.span, "SCHEDULER_METRICS {json}");
+        crate::telemetry::run_line::log(&finished.span, &finished.metrics);
         self.args.reports.lock().unwrap_or_else(|p| p.into_inner()).push(finished.metrics);
     }
 
