@@ -194,7 +194,7 @@ say "$(tail -1 "$out/parse.txt")"
 
 curl_rate=""
 if [[ "$curl_mode" == on ]]; then
-  parallel="${CURL_PARALLEL:-${DOMAIN_SCHEDULER_FETCHER_POOL_SIZE:-8}}"
+  parallel="${CURL_PARALLEL:-${DOMAIN_SCHEDULER_FETCHER_POOL_SIZE:-64}}"
   config="$out/curl.conf"
   for i in $(seq 0 $((domains - 1))); do printf 'url = "http://site-%d.bench-farm.com/"\noutput = "/dev/null"\n' "$i"; done > "$config"
   for run in $(seq 1 "$runs"); do

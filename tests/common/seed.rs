@@ -8,10 +8,10 @@
 //! or a spreadsheet would take for a formula (`=`, `+`, `-`, `@`).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use entity::metadata::{StringList, TechStack};
-use entity::{DomainStatus, Technology, batch_jobs, domains};
 use domain_scheduler::domain_name::DomainName;
 use domain_scheduler::store::{self, EnqueueRequest};
+use entity::metadata::{StringList, TechStack};
+use entity::{DomainStatus, Technology, batch_jobs, domains};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
