@@ -17,6 +17,7 @@
 //! to back (see [`paired`]), which the drift of a shared machine's speed does not skew.
 //!
 //! `EXTRACT_BENCH_DUMP=DIR` writes the generated pages to DIR as well.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};

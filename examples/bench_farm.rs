@@ -6,6 +6,7 @@
 //! Usage: `bench_farm PORT DOMAINS`, with the farm settings of `site_farm::FarmEnv`
 //! (`FARM_MODE=varied|slow|lorem`, `FARM_SEED`, `FARM_POOL`, `FARM_CORPUS_SHARE`, `FARM_CORPUS`).
 //! `BENCH_FARM_LOG_HITS=1` prints `HIT host unix_nanos` per home-page request (latency benchmarks).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 #[allow(dead_code)] // The parse benchmark's parts (decoding a page back to text) go unused here.
 #[path = "site_farm/mod.rs"]

@@ -5,6 +5,7 @@
 //! Usage: `bench_parse DOMAINS [REPS]`, with the same `FARM_*` settings as `bench_farm`. Prints
 //! `PARSE_CPU_MS_PER_PAGE x` for scripts, then the same in words. `FARM_DUMP=DIR` also writes
 //! each distinct page there as served (inflated, in its own charset).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 #[allow(dead_code)] // The farm's server-side parts (robots, contact pages, pacing) go unused here.
 #[path = "site_farm/mod.rs"]

@@ -27,3 +27,9 @@ pub fn cores() -> usize {
 pub fn blocking_threads() -> usize {
     cores() + 32
 }
+
+/// Milliseconds of `duration` for a log field or a timing, saturating (a `u128` would not fit
+/// a field, and no duration here comes near 2^64 ms).
+pub fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

@@ -122,7 +122,7 @@ impl Pressure {
             && let Some(ended) = episode.take()
         {
             tracing::info!(
-                after_ms = ended.started.elapsed().as_millis() as u64,
+                after_ms = crate::limits::millis(ended.started.elapsed()),
                 "recovered: {} no more",
                 shortage.describe()
             );

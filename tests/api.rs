@@ -1,5 +1,6 @@
 //! The HTTP API of `serve`, as a client sees it: the real server on a free port, a real HTTP
 //! client, a real database on each backend and the site farm.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

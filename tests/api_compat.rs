@@ -1,5 +1,6 @@
 //! The previous service's routes, as its clients call them: the real server on a free port, a
 //! real database on each backend and the site farm.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

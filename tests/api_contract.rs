@@ -1,5 +1,6 @@
 //! The API's contract as a client reads it: `/openapi.json` describes every parameter and body,
 //! and every refusal, the router's own included, is the documented JSON error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! What a submission with a callback URL is refused for, on the API and on the command line:
 //! a service that cannot sign callbacks, and a URL the service would not send to. Nothing is
 //! written either way.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

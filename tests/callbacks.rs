@@ -1,6 +1,7 @@
 //! Completion callbacks as a receiver sees them: `serve` as a real process, a receiver on
 //! 127.0.0.1 that records what it is sent, the database rows of every attempt, and the batch
 //! as the API shows it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Claims, leases and failure records on both backends.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

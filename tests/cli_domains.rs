@@ -1,5 +1,6 @@
 //! The commands that manage the domains table (`add`, `status`, `show`, `reset`, `migrate`),
 //! run as the real binary against both backends.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! What a new user meets on the command line: settings that are misspelt or unknown, what
 //! start-up says about the settings it runs with, read-only commands, a database that does not
 //! answer, and domains of several tenants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The operator console (`/ui`) over HTTP, as a browser would speak to it: the real service on
 //! a free port, both backends. The browser itself is driven in tests/console_browser.rs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -4,6 +4,7 @@
 //!
 //! Skipped with a message when chromium is not installed, unless
 //! `CONSOLE_BROWSER_TESTS=require` (CI), where that fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

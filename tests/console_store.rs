@@ -1,5 +1,6 @@
 //! The console's queries on both backends: the overview's figures, keyset pages and cancelling
 //! a batch, called as the console calls them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Crashes: the real binary killed with SIGKILL at random moments of a drain, again and again,
 //! on each backend. Whatever the moment, every domain ends `completed` or `error`, no domain is
 //! fetched more often than its attempts allow, and `domain_errors` explains every retry.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

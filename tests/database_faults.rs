@@ -2,6 +2,7 @@
 //! private server of the test's own), connections cut by `pg_terminate_backend`, and a table
 //! locked by a long transaction elsewhere. The service keeps running, reports the outage on
 //! `/readyz`, and afterwards every domain ends as if nothing had happened.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

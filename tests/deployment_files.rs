@@ -2,6 +2,7 @@
 //! settings of the settings table (.env.example with each one's default), and the Dockerfile and
 //! the Prometheus configuration use the service's port and routes. No Docker daemon is needed:
 //! the files are read, not run.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 use std::collections::BTreeSet;
 

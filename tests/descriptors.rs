@@ -2,6 +2,7 @@
 //! visited, so a drain of 10,000 domains completes under the limit most services get
 //! (`ulimit -n 1024`, soft and hard). When it does run short, the shortage is its own: no
 //! domain's attempt is spent on it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

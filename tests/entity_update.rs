@@ -1,4 +1,5 @@
 //! `Domain::update_from_metadata` on both backends: every field written is the field read back.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! `export` and `GET /api/v1/domains/export`, as users run them: the real binary and the real
 //! server against each backend, the CSV read back by Python's csv module (what a spreadsheet
 //! import or a script would use), the JSON Lines compared with the API's own rows.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! `domain-scheduler extract` runs only the extraction on saved pages: no database, no network.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

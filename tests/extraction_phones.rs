@@ -1,6 +1,7 @@
 //! Phone numbers on pages modelled on real sites (WordPress footers, Elementor widgets, the
 //! JSON-LD of SEO plugins): which numbers are read, in which region, and which digits are not
 //! phone numbers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 use domain_scheduler::extract::{ExtractOptions, Page, extract, extract_with_options, phone_region};
 

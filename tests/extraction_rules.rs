@@ -1,5 +1,6 @@
 //! Labelled fixtures for the extraction rules and the traps today's scrapers fall into: each
 //! a small page written for the test, with its expected value.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 use domain_scheduler::extract::{Page, extract};
 use entity::Metadata;

@@ -1,5 +1,6 @@
 //! Hostile sites and internal addresses: each costs a bounded amount and ends in its error
 //! kind, never a hang, a panic or a connection to an address inside the network.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! changed field (lists compared as sets), a first, unchanged or failed scan writes none, and the
 //! history reads back through `history`, `GET /api/v1/domains/{domain}/changes` and the
 //! `changed_since` filter of the listing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! container: no colour codes, the run's figures as JSON fields, one access line per request
 //! without its token, the service's own debug lines without its dependencies', and domains
 //! given up on at WARN.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

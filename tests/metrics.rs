@@ -1,5 +1,6 @@
 //! `/metrics` of a served process, scraped the way Prometheus does: every metric explained by a
 //! `# HELP` line, the fetch latency as a histogram, and the restart counter there from the start.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The actor pipeline end to end: the real binary, a real database on each backend, and a site
 //! farm on 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! PostgreSQL connections as the service opens them: a long-lived connection must not pile up
 //! prepared statements on the server, and every statement carries the configured time-out.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Re-scans: a completed domain is fetched again when its interval has passed, after any new
 //! work; a re-scan that fails never blanks the good data, and one that answers 404 or 410 on
 //! every attempt marks the site gone.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

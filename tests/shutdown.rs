@@ -1,5 +1,6 @@
 //! `serve` stops cleanly on SIGTERM: no new claims, in-flight domains get the shutdown
 //! deadline, the rest are handed back, exit 0.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

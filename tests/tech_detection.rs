@@ -1,5 +1,6 @@
 //! Technology detection: a small labelled page (written for the test) per technology, with the
 //! version where the page shows one, and the rules file's own shape.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 use domain_scheduler::extract::{Page, extract};
 use entity::Metadata;

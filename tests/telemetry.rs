@@ -1,5 +1,6 @@
 //! Spans reach a real OTLP receiver with the parent-child links of one trace per run, and
 //! `fetch` spans read like any HTTP client's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Work added by another process wakes an idle service long before its next tick: on
 //! PostgreSQL by LISTEN/NOTIFY, on SQLite by a look for due work every second.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 

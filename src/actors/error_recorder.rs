@@ -97,7 +97,7 @@ impl Actor for ErrorRecorder {
             (Err(error), msg) => {
                 state.args.pressure.report(Shortage::of_database_error(&error), &error.to_string());
                 let delay = state.retries.next_delay();
-                tracing::debug!(%error, retry_in_ms = delay.as_millis() as u64, "cannot record a failure; keeping it and retrying");
+                tracing::debug!(%error, retry_in_ms = crate::limits::millis(delay), "cannot record a failure; keeping it and retrying");
                 myself.send_after(delay, move || msg);
             }
         }

@@ -121,7 +121,7 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
         object.insert("final_url".into(), page.final_url.as_str().into());
         object.insert(
             "timings".into(),
-            serde_json::json!({"fetch_ms": (fetch_seconds * 1000.0).round(), "total_ms": started.elapsed().as_millis() as u64}),
+            serde_json::json!({"fetch_ms": (fetch_seconds * 1000.0).round(), "total_ms": crate::limits::millis(started.elapsed())}),
         );
     }
     Ok(metadata)

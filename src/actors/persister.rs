@@ -135,7 +135,7 @@ fn retry_later(
 ) -> Result<(), ActorProcessingErr> {
     state.args.pressure.report(Shortage::of_database_error(error), &error.to_string());
     let delay = state.retries.next_delay();
-    tracing::debug!(%error, rows = state.buffer.len(), retry_in_ms = delay.as_millis() as u64, "cannot write results; keeping them and retrying");
+    tracing::debug!(%error, rows = state.buffer.len(), retry_in_ms = crate::limits::millis(delay), "cannot write results; keeping them and retrying");
     if !state.flush_scheduled {
         state.flush_scheduled = true;
         myself.send_after(delay, || PersisterMsg::Flush);

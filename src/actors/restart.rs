@@ -33,7 +33,7 @@ impl RestartIntensity {
             recent.pop_front();
         }
         recent.push_back(now);
-        if recent.len() as u32 > self.max {
+        if recent.len() > self.max as usize {
             let message = format!(
                 "restart intensity exceeded: {} restarts within {} s, last one of {actor} ({reason})",
                 recent.len(),

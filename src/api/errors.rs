@@ -119,6 +119,12 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// A float already checked to be whole and below 1e18 in magnitude: the cast is exact.
+#[allow(clippy::cast_possible_truncation)]
+fn whole_f64_to_i64(n: f64) -> i64 {
+    n as i64
+}
+
 /// Reads a JSON number as an `i32` when it is whole, as JSON Schema counts integers: `2.0` is
 /// `2`, while `2.5` and numbers beyond the range are refused.
 pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
@@ -126,7 +132,7 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
     let number = serde_json::Number::deserialize(deserializer)?;
     let whole = match number.as_i64() {
         Some(whole) => Some(whole),
-        None => number.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 1e18).map(|n| n as i64),
+        None => number.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 1e18).map(whole_f64_to_i64),
     };
     let unexpected = || match (number.as_i64(), number.as_u64(), number.as_f64()) {
         (Some(n), _, _) => Unexpected::Signed(n),

@@ -75,7 +75,7 @@ impl utoipa::Modify for BearerAuth {
 
 /// The router with every route and `/openapi.json`.
 pub fn router(state: ApiState) -> axum::Router {
-    let body_limit = state.settings.api.max_body_bytes as usize;
+    let body_limit = usize::try_from(state.settings.api.max_body_bytes).unwrap_or(usize::MAX);
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -36,12 +36,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     let segments = ip.segments();
     // IPv4-compatible (::a.b.c.d) and the NAT64 well-known prefix 64:ff9b::/96 embed an IPv4.
     if segments[..6] == [0, 0, 0, 0, 0, 0] || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let v4 = Ipv4Addr::new(
-            (segments[6] >> 8) as u8,
-            segments[6] as u8,
-            (segments[7] >> 8) as u8,
-            segments[7] as u8,
-        );
+        let [a, b] = segments[6].to_be_bytes();
+        let [c, d] = segments[7].to_be_bytes();
+        let v4 = Ipv4Addr::new(a, b, c, d);
         if !(ip.is_loopback() || ip.is_unspecified()) {
             return is_public_v4(v4);
         }

@@ -327,7 +327,8 @@ impl SiteVisit<'_> {
             return Err(answered(too_large(max)));
         }
         let final_url = response.url().clone();
-        let mut body = Vec::with_capacity(announced.unwrap_or(64 * 1024).min(max) as usize);
+        let mut body =
+            Vec::with_capacity(usize::try_from(announced.unwrap_or(64 * 1024).min(max)).unwrap_or(64 * 1024));
         while let Some(chunk) =
             response.chunk().await.map_err(|error| answered(classify::classify(&error)))?
         {

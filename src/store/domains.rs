@@ -163,7 +163,10 @@ pub async fn enqueue<C: TransactionTrait>(
         return Ok(outcome);
     }
     batch_jobs::Entity::update_many()
-        .set(batch_jobs::ActiveModel { total: Set(total as i32), ..Default::default() })
+        .set(batch_jobs::ActiveModel {
+            total: Set(i32::try_from(total).unwrap_or(i32::MAX)),
+            ..Default::default()
+        })
         .filter(batch_jobs::Column::Id.eq(batch_id))
         .exec(&txn)
         .await?;

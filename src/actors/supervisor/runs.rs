@@ -141,7 +141,9 @@ impl RunBook {
         let successful = count(Outcome::Completed);
         let failed = count(Outcome::Failed);
         let retried = count(Outcome::Retried);
-        let skipped = count(Outcome::Skipped) + count(Outcome::Deferred) + run.remaining.len() as u32;
+        let skipped = count(Outcome::Skipped)
+            + count(Outcome::Deferred)
+            + u32::try_from(run.remaining.len()).unwrap_or(u32::MAX);
         let processed = successful + failed + retried;
         let metrics = RunMetrics {
             run_id,

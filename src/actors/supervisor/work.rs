@@ -246,7 +246,7 @@ impl SupervisorState {
 
     /// Flushes the persister and the error recorder, answers the shutdown request and stops.
     pub(super) async fn complete_shutdown(&mut self, myself: &ActorRef<SupervisorMsg>) {
-        let deadline = Duration::from_secs(10).as_millis() as u64;
+        let deadline = crate::limits::millis(Duration::from_secs(10));
         let _ = ractor::call_t!(self.children.downstream.persister(), PersisterMsg::FlushNow, deadline);
         let _ = ractor::call_t!(self.children.downstream.error_recorder(), ErrorRecorderMsg::Sync, deadline);
         if let Some(reply) = self.stopping.take() {
