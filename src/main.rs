@@ -4,6 +4,7 @@ use clap::Parser;
 use domain_scheduler::cli::{self, BadInput, Cli};
 
 fn main() -> ExitCode {
+    domain_scheduler::limits::cap_malloc_arenas();
     let cli = Cli::parse();
     // Tests steer fail points through the FAILPOINTS variable; release builds have none.
     #[cfg(feature = "failpoints")]

@@ -11,8 +11,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How long a robots.txt answer is trusted.
 const ROBOTS_TTL: Duration = Duration::from_secs(3600);
-/// Entries kept before the caches are emptied (a cheap bound on memory under huge backlogs).
-const MAX_ENTRIES: usize = 50_000;
+/// Robots rules kept before the cache is emptied. A crawler visits most hosts once, so the cache
+/// serves one visit's home and contact pages and the odd host visited twice in an hour; a
+/// parsed robots.txt takes a few KB, and a bound of 50,000 let a drain's memory grow by about
+/// 3 MB per thousand sites visited (docs/benchmarks.md).
+const ROBOTS_ENTRIES: usize = 2_048;
+/// Politeness keys kept before the idle ones are dropped.
+const SLOT_KEYS: usize = 4_096;
 /// Largest robots.txt read; beyond it the file counts as absent (allow all).
 pub const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
 
@@ -50,7 +55,7 @@ impl Politeness {
 
     pub fn remember_robots(&self, origin: &str, rules: RobotsRules) {
         let mut cache = self.robots.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= MAX_ENTRIES {
+        if cache.len() >= ROBOTS_ENTRIES {
             cache.clear();
         }
         cache.insert(origin.to_owned(), (Instant::now(), rules));
@@ -60,7 +65,7 @@ impl Politeness {
     pub async fn slot(&self, key: &str, limit: usize) -> Option<OwnedSemaphorePermit> {
         let semaphore = {
             let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            if slots.len() >= MAX_ENTRIES {
+            if slots.len() >= SLOT_KEYS {
                 // Only idle keys are dropped: a semaphore with permits out stays.
                 slots.retain(|_, (made_with, s)| s.available_permits() < *made_with);
             }
