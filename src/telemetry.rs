@@ -37,7 +37,16 @@ fn export_filter() -> EnvFilter {
     )
 }
 
-fn exporter() -> anyhow::Result<Option<SdkTracerProvider>> {
+/// Why span export could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ExporterError {
+    #[error("OTEL_EXPORTER_OTLP_PROTOCOL={0:?} is not supported (grpc or http/protobuf)")]
+    Protocol(String),
+    #[error("cannot build the OTLP exporter: {0}")]
+    Build(#[from] opentelemetry_otlp::ExporterBuildError),
+}
+
+fn exporter() -> Result<Option<SdkTracerProvider>, ExporterError> {
     let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") else { return Ok(None) };
     if endpoint.trim().is_empty() {
         return Ok(None);
@@ -53,9 +62,7 @@ fn exporter() -> anyhow::Result<Option<SdkTracerProvider>> {
                 .with_endpoint(traces)
                 .build()?
         }
-        other => {
-            anyhow::bail!("OTEL_EXPORTER_OTLP_PROTOCOL={other:?} is not supported (grpc or http/protobuf)")
-        }
+        other => return Err(ExporterError::Protocol(other.to_owned())),
     };
     let service = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "domain-scheduler".into());
     let resource = opentelemetry_sdk::Resource::builder().with_service_name(service).build();
@@ -63,7 +70,7 @@ fn exporter() -> anyhow::Result<Option<SdkTracerProvider>> {
 }
 
 /// Installs the subscriber; a second call (tests) keeps the first.
-pub fn init(format: LogFormat) -> anyhow::Result<Telemetry> {
+pub fn init(format: LogFormat) -> Result<Telemetry, ExporterError> {
     let provider = exporter()?;
     let otel = provider.as_ref().map(|provider| {
         tracing_opentelemetry::layer()
