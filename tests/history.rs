@@ -264,6 +264,14 @@ async fn the_api_pages_a_domain_s_changes_newest_first_each_row_once(backend: Ba
         (404, Some("not_found")),
         "another tenant's: {body}"
     );
+    // The row's id names the domain as well as its name does, for its own tenant only.
+    let id = scenario.row("paged-site.com")["id"].as_str().unwrap().to_owned();
+    let (status, body) =
+        get(&served, "token-of-a", &format!("/api/v1/domains/{id}/changes?limit=1000")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"].as_array().unwrap().len(), seen.len(), "{body}");
+    let (status, _) = get(&served, "token-of-b", &format!("/api/v1/domains/{id}/changes")).await;
+    assert_eq!(status, 404, "another tenant's, by id");
     let (status, body) =
         get(&served, "token-of-a", "/api/v1/domains/paged-site.com/changes?cursor=page-2").await;
     assert_eq!(status, 422, "{body}");

@@ -80,7 +80,7 @@ pub struct ChangePage {
 /// What the re-scans of a domain changed, newest first, one page at a time. A first scan
 /// records nothing; a re-scan records one item per changed field.
 #[utoipa::path(get, path = "/api/v1/domains/{domain}/changes",
-    params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission"), ChangesQuery),
+    params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission, or the domain's id"), ChangesQuery),
     security(("bearer" = [])),
     responses((status = 200, body = ChangePage, description = "One page of the domain's changes, newest first"),
                (status = 400, body = ErrorBody, description = "The path is not UTF-8, or a malformed query"),
@@ -93,7 +93,12 @@ pub async fn changes(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<ChangePage>, ApiError> {
-    let name = parse_name(path)?;
+    // The path names the domain as the other domain routes do, or gives its row's id.
+    let by_id = path.as_ref().ok().and_then(|Path(text)| text.parse::<uuid::Uuid>().ok());
+    let name = match by_id {
+        Some(_) => None,
+        None => Some(parse_name(path)?),
+    };
     let Query(query) = query?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
@@ -104,8 +109,21 @@ pub async fn changes(
         .as_deref()
         .map(|text| text.parse::<ChangeCursor>().map_err(|e| ApiError::unprocessable(format!("cursor: {e}"))))
         .transpose()?;
-    let row = store::domains::find(&state.db, tenant, &name).await?;
-    let row = row.ok_or_else(|| ApiError::not_found(format!("no domain {name}")))?;
+    let row = match by_id {
+        Some(id) => {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            entity::domains::Entity::find_by_id(id)
+                .filter(entity::domains::Column::TenantId.eq(tenant))
+                .one(&state.db)
+                .await?
+        }
+        None => match &name {
+            Some(name) => store::domains::find(&state.db, tenant, name).await?,
+            None => None,
+        },
+    };
+    let wanted = by_id.map(|id| id.to_string()).or_else(|| name.map(|n| n.to_string())).unwrap_or_default();
+    let row = row.ok_or_else(|| ApiError::not_found(format!("no domain {wanted}")))?;
     let items = store::changes::page(&state.db, row.id, after, limit).await?;
     let next_cursor = (items.len() as u64 == limit)
         .then(|| items.last().map(|last| ChangeCursor::after(last).to_string()))
