@@ -29,75 +29,63 @@ pub async fn claim<C: ConnectionTrait>(
     limit: u64,
     lease: std::time::Duration,
 ) -> Result<Vec<domains::Model>, DbErr> {
-    let mut claimed = claim_new(db, instance_id, limit, lease).await?;
+    let mut claimed = claim_from(db, Queue::New, instance_id, limit, lease).await?;
     let left = limit.saturating_sub(claimed.len() as u64);
     if left > 0 {
-        claimed.extend(claim_rescans(db, instance_id, left, lease).await?);
+        claimed.extend(claim_from(db, Queue::Rescans, instance_id, left, lease).await?);
     }
     Ok(claimed)
 }
 
-/// Pending domains whose due time has come.
-async fn claim_new<C: ConnectionTrait>(
-    db: &C,
-    instance_id: &str,
-    limit: u64,
-    lease: std::time::Duration,
-) -> Result<Vec<domains::Model>, DbErr> {
-    let now = Utc::now();
-    let due = Entity::find()
-        .select_only()
-        .column(Column::Id)
-        .filter(Column::Status.eq(DomainStatus::Pending))
-        .filter(Column::NextAttemptAt.lte(now))
-        .order_by_asc(Column::NextAttemptAt)
-        .limit(limit)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .into_query();
-    let locked_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
-    let mut claimed = Entity::update_many()
-        .col_expr(Column::Status, Expr::value(DomainStatus::Processing.as_str()))
-        .col_expr(Column::LockedBy, Expr::value(instance_id))
-        .col_expr(Column::LockedUntil, Expr::value(locked_until))
-        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.in_subquery(due))
-        .exec_with_returning(db)
-        .await?;
-    claimed.sort_by_key(|row| row.next_attempt_at);
-    Ok(claimed)
+/// Where due domains wait.
+#[derive(Clone, Copy)]
+enum Queue {
+    /// Pending domains whose due time has come.
+    New,
+    /// Completed domains whose re-scan is due. A re-scan is a new round of attempts: its count
+    /// starts again at one.
+    Rescans,
 }
 
-/// Completed domains whose re-scan is due, oldest due first. A re-scan is a new round of
-/// attempts: its count starts again at one.
-async fn claim_rescans<C: ConnectionTrait>(
+/// Leases up to `limit` due domains of `queue`, oldest due first.
+async fn claim_from<C: ConnectionTrait>(
     db: &C,
+    queue: Queue,
     instance_id: &str,
     limit: u64,
     lease: std::time::Duration,
 ) -> Result<Vec<domains::Model>, DbErr> {
     let now = Utc::now();
+    let (status, due_at) = match queue {
+        Queue::New => (DomainStatus::Pending, Column::NextAttemptAt),
+        Queue::Rescans => (DomainStatus::Completed, Column::RescanAt),
+    };
     let due = Entity::find()
         .select_only()
         .column(Column::Id)
-        .filter(Column::Status.eq(DomainStatus::Completed))
-        .filter(Column::RescanAt.lte(now))
-        .order_by_asc(Column::RescanAt)
+        .filter(Column::Status.eq(status))
+        .filter(due_at.lte(now))
+        .order_by_asc(due_at)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .into_query();
     let locked_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
-    let mut claimed = Entity::update_many()
+    let mut update = Entity::update_many()
         .col_expr(Column::Status, Expr::value(DomainStatus::Processing.as_str()))
         .col_expr(Column::LockedBy, Expr::value(instance_id))
         .col_expr(Column::LockedUntil, Expr::value(locked_until))
-        .col_expr(Column::Attempts, Expr::value(1))
-        .col_expr(Column::RescanAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.in_subquery(due))
-        .exec_with_returning(db)
-        .await?;
-    claimed.sort_by_key(|row| row.fetched_at);
+        .col_expr(Column::UpdatedAt, Expr::value(now));
+    update = match queue {
+        Queue::New => update.col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1)),
+        Queue::Rescans => update
+            .col_expr(Column::Attempts, Expr::value(1))
+            .col_expr(Column::RescanAt, Expr::value(Option::<DateTime<Utc>>::None)),
+    };
+    let mut claimed = update.filter(Column::Id.in_subquery(due)).exec_with_returning(db).await?;
+    match queue {
+        Queue::New => claimed.sort_by_key(|row| row.next_attempt_at),
+        Queue::Rescans => claimed.sort_by_key(|row| row.fetched_at),
+    }
     Ok(claimed)
 }
 
