@@ -110,13 +110,7 @@ pub async fn changes(
         .map(|text| text.parse::<ChangeCursor>().map_err(|e| ApiError::unprocessable(format!("cursor: {e}"))))
         .transpose()?;
     let row = match by_id {
-        Some(id) => {
-            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-            entity::domains::Entity::find_by_id(id)
-                .filter(entity::domains::Column::TenantId.eq(tenant))
-                .one(&state.db)
-                .await?
-        }
+        Some(id) => store::listing::domain(&state.db, Some(tenant), id).await?,
         None => match &name {
             Some(name) => store::domains::find(&state.db, tenant, name).await?,
             None => None,
