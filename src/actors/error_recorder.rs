@@ -18,7 +18,7 @@ use crate::store::failures::{self, FailedAttempt, RetryPolicy};
 /// Retries of a write the database refused: 0.1 s, doubling, at most 10 s.
 const RETRIES: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
 /// A handed-back domain is due again after this, when no longer pause is going on.
-pub(crate) const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
+const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 
 pub struct ErrorRecorder;
 
@@ -144,8 +144,14 @@ async fn record(
         .await
 }
 
+/// How long a domain handed back waits before it is due again: the pause of the shortage, or
+/// at least [`HAND_BACK_DELAY`].
+pub(crate) fn hand_back_wait(pressure: &crate::pressure::Pressure) -> Duration {
+    pressure.pause().unwrap_or_default().max(HAND_BACK_DELAY)
+}
+
 async fn hand_back(state: &ErrorRecorderState, item: &WorkItem) -> Result<Outcome, sea_orm::DbErr> {
-    let wait = state.args.pressure.pause().unwrap_or_default().max(HAND_BACK_DELAY);
+    let wait = hand_back_wait(&state.args.pressure);
     let due = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(1));
     let released =
         claims::release_until(&state.args.db, &state.args.instance_id, &[item.domain_id], due).await?;

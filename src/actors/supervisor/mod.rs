@@ -20,7 +20,7 @@ use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, Super
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::error_recorder::HAND_BACK_DELAY;
+use super::error_recorder::hand_back_wait;
 use super::messages::{RunNowAnswer, RunReports, SupervisorMsg};
 use super::restart::RestartIntensity;
 use crate::config::SchedulerSettings;
@@ -236,7 +236,7 @@ impl SupervisorState {
 
     /// A domain was handed back: it falls due after the pause, or the hand-back delay.
     fn handed_back(&mut self) {
-        let wait = self.args.pressure.pause().unwrap_or_default().max(HAND_BACK_DELAY);
+        let wait = hand_back_wait(&self.args.pressure);
         let due = tokio::time::Instant::now() + wait + Duration::from_millis(50);
         self.handed_back_until = Some(self.handed_back_until.map_or(due, |until| until.max(due)));
     }
