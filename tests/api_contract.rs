@@ -163,6 +163,87 @@ async fn every_json_body_has_a_schema_that_names_its_fields() {
     assert!(error.get("rejected").is_some(), "the error body documents its `rejected` list: {error}");
 }
 
+/// The document states what this instance accepts: while no callback secret is set,
+/// `callback_url` can only be null, and a URL is refused as the document says; with a secret,
+/// it is a URL and a submission carrying one is enqueued.
+#[tokio::test]
+async fn the_document_says_whether_this_instance_accepts_a_callback_url() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let property = |document: &Value| {
+        document["components"]["schemas"]["SubmitDomains"]["properties"]["callback_url"].clone()
+    };
+    let without = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    assert_eq!(property(&document(&without).await)["type"], "null");
+    let with_url =
+        json!({"domains": ["callback-doc.com"], "callback_url": "https://receiver.example.com/hook"});
+    let (status, body) =
+        as_tenant_a(reqwest::Client::new().post(without.url("/api/v1/domains")).json(&with_url)).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("callbacks_disabled"))
+    );
+    let null_url = json!({"domains": ["callback-doc.com"], "callback_url": null});
+    let (status, body) =
+        as_tenant_a(reqwest::Client::new().post(without.url("/api/v1/domains")).json(&null_url)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    drop(without);
+
+    let secret = [("DOMAIN_SCHEDULER_CALLBACK_SECRET", "a-callback-secret-of-32-characters!!")];
+    let with = Served::start(&db.url, "127.0.0.1:9", TOKENS, &secret).await;
+    let schema = property(&document(&with).await);
+    assert_eq!(
+        (schema["type"].clone(), schema["format"].clone()),
+        (json!(["string", "null"]), json!("uri")),
+        "{schema}"
+    );
+    let with_url =
+        json!({"domains": ["callback-doc.org"], "callback_url": "https://receiver.example.com/hook"});
+    let (status, body) =
+        as_tenant_a(reqwest::Client::new().post(with.url("/api/v1/domains")).json(&with_url)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+}
+
+/// Values of the forms the document gives for free-text parameters are accepted: a
+/// `rescan_after` matching its pattern, an export format from its list and a `changed_since`
+/// date-time; a changes cursor matching its pattern is read (the domain is then unknown).
+#[tokio::test]
+async fn values_of_the_documented_forms_are_accepted() {
+    let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
+    let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;
+    let document = document(&served).await;
+    let rescan = &document["components"]["schemas"]["SubmitDomains"]["properties"]["rescan_after"];
+    assert_eq!(rescan["pattern"], "^(off|[1-9][0-9]{0,3}[mhdw])$");
+    for value in ["off", "1m", "9999w", "30d", "12h"] {
+        let body = json!({"domains": [format!("rescan-{value}.com")], "rescan_after": value});
+        let (status, answer) =
+            as_tenant_a(reqwest::Client::new().post(served.url("/api/v1/domains")).json(&body)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{value}: {answer}");
+    }
+    let export = document["paths"]["/api/v1/domains/export"]["get"]["parameters"].as_array().unwrap();
+    let format = export.iter().find(|p| p["name"] == "format").unwrap();
+    assert_eq!(format["schema"]["enum"], json!(["csv", "ndjson"]), "{format}");
+    let since = export.iter().find(|p| p["name"] == "changed_since").unwrap();
+    assert_eq!(since["schema"]["format"], "date-time", "{since}");
+    for query in ["format=csv", "format=ndjson", "changed_since=2026-11-30T00:00:00Z"] {
+        let response = reqwest::Client::new()
+            .get(served.url(&format!("/api/v1/domains/export?{query}")))
+            .bearer_auth("token-of-tenant-a")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{query}");
+    }
+    let changes =
+        document["paths"]["/api/v1/domains/{domain}/changes"]["get"]["parameters"].as_array().unwrap();
+    let cursor = changes.iter().find(|p| p["name"] == "cursor").unwrap();
+    assert_eq!(cursor["schema"]["pattern"], "^[0-9]{1,18}u?_[0-9]{1,18}$", "{cursor}");
+    for value in ["999999999999999999_999999999999999999", "999999999999999999u_1", "0_0"] {
+        let url = served.url(&format!("/api/v1/domains/unknown-domain.com/changes?cursor={value}"));
+        let (status, body) = as_tenant_a(reqwest::Client::new().get(url)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{value}: {body}");
+    }
+}
+
 /// A known route called with a method it does not have: 405, the `Allow` header and the JSON
 /// error, on every route.
 #[tokio::test]

@@ -23,7 +23,8 @@ pub struct ChangesQuery {
     /// Page size (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page, as it was given.
+    #[param(pattern = r"^[0-9]{1,18}u?_[0-9]{1,18}$", example = "1764460800000000000_42")]
     pub cursor: Option<String>,
 }
 

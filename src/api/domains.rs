@@ -49,7 +49,7 @@ pub struct SubmitDomains {
     /// These domains' own re-scan interval: a duration such as `30d`, `12h` or `2w` (at least a
     /// minute), or `off`. Without it, `DOMAIN_SCHEDULER_RESCAN_AFTER` applies.
     #[serde(default)]
-    #[schema(example = "7d")]
+    #[schema(example = "7d", pattern = r"^(off|[1-9][0-9]{0,3}[mhdw])$")]
     pub rescan_after: Option<String>,
 }
 
@@ -70,13 +70,22 @@ pub struct Submitted {
     pub rejected: Vec<Rejected>,
 }
 
-/// States the configured most domains per submission in the document, where a client sees it.
-pub fn document_limits(document: &mut utoipa::openapi::OpenApi, max_domains: usize) {
+/// States this instance's settings in the document, where a client sees them: the most domains
+/// per submission, and, while no callback secret is set, that `callback_url` can only be null.
+pub fn document_settings(document: &mut utoipa::openapi::OpenApi, settings: &crate::config::Settings) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
     use utoipa::openapi::{RefOr, Schema};
     let submission = document.components.as_mut().and_then(|c| c.schemas.get_mut("SubmitDomains"));
     let Some(RefOr::T(Schema::Object(submission))) = submission else { return };
     if let Some(RefOr::T(Schema::Array(domains))) = submission.properties.get_mut("domains") {
-        domains.max_items = Some(max_domains);
+        domains.max_items = Some(settings.api.max_domains);
+    }
+    if settings.callbacks.secret.is_none() {
+        let disabled = ObjectBuilder::new().schema_type(Type::Null).description(Some(
+            "This instance sends no callbacks: a URL is refused (422 `callbacks_disabled`) until \
+             DOMAIN_SCHEDULER_CALLBACK_SECRET is set.",
+        ));
+        submission.properties.insert("callback_url".to_owned(), RefOr::T(Schema::Object(disabled.build())));
     }
 }
 

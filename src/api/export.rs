@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::ApiState;
@@ -28,7 +28,7 @@ pub struct ExportQuery {
     /// `csv` (default: a header row and the documented column set, UTF-8 with a byte order
     /// mark) or `ndjson` (one JSON object per line: each full row as `GET /api/v1/domains`
     /// shows it).
-    #[param(value_type = Option<String>, example = "csv")]
+    #[param(value_type = Option<ExportFormat>, inline)]
     pub format: Option<String>,
     /// Only domains in this status.
     #[param(value_type = Option<rows::DomainStatus>)]
@@ -36,13 +36,24 @@ pub struct ExportQuery {
     /// Only the domains of this batch.
     #[param(value_type = Option<Uuid>)]
     pub batch: Option<String>,
-    /// Only domains changed at or after this time: RFC 3339, or a date for midnight UTC.
-    #[param(value_type = Option<String>, example = "2026-11-30T00:00:00Z")]
+    /// Only domains changed at or after this time: RFC 3339 (also accepted: a date such as
+    /// `2026-11-30`, for midnight UTC).
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-30T00:00:00Z")]
     pub changed_since: Option<String>,
     /// Admin tokens only: one tenant's domains (default: every tenant). A tenant's token always
     /// exports its own tenant; naming another is refused (403).
     #[param(value_type = Option<Uuid>)]
     pub tenant: Option<String>,
+}
+
+/// The export's formats, as the document names them; the query's text is read in [`export`]
+/// so an unknown one gets this service's own 422 message.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ExportFormat {
+    Csv,
+    Ndjson,
 }
 
 /// Every matching domain, streamed as CSV or NDJSON.

@@ -94,7 +94,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(compat::status))
         .routes(routes!(compat::process_pending))
         .split_for_parts();
-    domains::document_limits(&mut document, state.settings.api.max_domains);
+    domains::document_settings(&mut document, &state.settings);
     let document = Arc::new(document);
     router
         .route(
