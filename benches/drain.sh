@@ -18,6 +18,7 @@
 #                              size (CURL; default on for the slow farm)
 #   --out DIR                  where the report and CSVs go (OUT; default target/bench-drain/...)
 #   --no-build                 use the binaries already built (NO_BUILD=1)
+# SERVICE_BIN=PATH times that service binary instead of the release build (A/B comparisons).
 # PROFILE_CMD wraps each drain, for example PROFILE_CMD="perf record -g -o perf.data --" (the
 # profiler follows /usr/bin/time down to the service).
 # Farm settings FARM_SEED, FARM_POOL, FARM_CORPUS_SHARE and FARM_CORPUS are read by both
@@ -66,7 +67,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ds-target}"
 if [[ "$no_build" != 1 ]]; then
   cargo build --release --quiet --bin domain-scheduler --example bench_farm --example bench_parse
 fi
-bin="$CARGO_TARGET_DIR/release/domain-scheduler"
+# SERVICE_BIN times another build of the service (an A/B of two commits or allocators).
+bin="${SERVICE_BIN:-$CARGO_TARGET_DIR/release/domain-scheduler}"
 examples="$CARGO_TARGET_DIR/release/examples"
 out="${out:-$CARGO_TARGET_DIR/bench-drain/$(date +%Y%m%d-%H%M%S)-$farm_mode-$domains}"
 mkdir -p "$out"

@@ -22,7 +22,7 @@ pub struct FetcherArgs {
     pub pool: ActorRef<FetcherPoolMsg>,
     pub downstream: Downstream,
     pub diagnostic_dir: Option<std::path::PathBuf>,
-    pub extraction_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    pub extraction: extract::ExtractionThreads,
 }
 
 impl Actor for Fetcher {
@@ -127,10 +127,10 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     Ok(metadata)
 }
 
-/// Extraction is CPU work: it runs on the blocking pool so the async workers keep serving
-/// sockets, one per core at a time (`extraction_slots`), so pages in flight wait as bytes
-/// rather than as parsed documents. The page moves there and back instead of being copied. A
-/// panic inside the extraction is an `extract/parse` failure of this domain, not of the actor.
+/// Extraction is CPU work: it runs on the extraction threads, one per core, so the async
+/// workers keep serving sockets and pages in flight wait as bytes rather than as parsed
+/// documents. The page moves there and back instead of being copied. A panic inside the
+/// extraction is an `extract/parse` failure of this domain, not of the actor.
 async fn extract_off_runtime(
     state: &FetcherArgs,
     item: &WorkItem,
@@ -139,17 +139,17 @@ async fn extract_off_runtime(
 ) -> Result<(FetchedPage, entity::Metadata, Vec<url::Url>), Failure> {
     let span = tracing::info_span!(parent: &item.span, "extract");
     let options = state.web.settings().extract_options();
-    // The semaphore is never closed, so acquiring only waits.
-    let _slot = state.extraction_slots.acquire().await;
-    let joined = tokio::task::spawn_blocking(move || {
-        let _entered = span.enter();
-        let document = Page { html: &page.html, headers: &page.headers, url: &page.final_url };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            extract::extract_with_options(&document, &options, contact_links)
-        }));
-        (page, result)
-    })
-    .await;
+    let joined = state
+        .extraction
+        .run(move || {
+            let _entered = span.enter();
+            let document = Page { html: &page.html, headers: &page.headers, url: &page.final_url };
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                extract::extract_with_options(&document, &options, contact_links)
+            }));
+            (page, result)
+        })
+        .await;
     match joined {
         Ok((page, Ok((metadata, links)))) => Ok((page, metadata, links)),
         Ok((page, Err(panic))) => {
@@ -164,9 +164,11 @@ async fn extract_off_runtime(
             }
             Err(failure)
         }
-        Err(error) => {
-            Err(Failure::new(Stage::Extract, Kind::Parse, format!("extraction task failed: {error}")))
-        }
+        Err(extract::Lost) => Err(Failure::new(
+            Stage::Extract,
+            Kind::Parse,
+            "extraction task failed: no extraction thread answered",
+        )),
     }
 }
 

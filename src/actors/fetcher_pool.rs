@@ -28,9 +28,9 @@ pub struct FetcherPoolArgs {
     pub downstream: Downstream,
     pub restarts: RestartIntensity,
     pub diagnostic_dir: Option<std::path::PathBuf>,
-    /// Extractions running at once, shared by every fetcher: one per core. More would only
+    /// The extraction threads, shared by every fetcher: one per core. More would only
     /// time-slice the same cores while each held a parsed document in memory.
-    pub extraction_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    pub extraction: crate::extract::ExtractionThreads,
 }
 
 struct Slot {
@@ -64,7 +64,7 @@ impl FetcherPool {
             pool: myself.clone(),
             downstream: args.downstream.clone(),
             diagnostic_dir: args.diagnostic_dir.clone(),
-            extraction_slots: args.extraction_slots.clone(),
+            extraction: args.extraction.clone(),
         };
         // A new name per generation: the failed actor's name may not be unregistered yet.
         let name = format!("fetcher-{index}-{generation}");

@@ -17,6 +17,7 @@ mod organization;
 mod phones;
 mod social;
 mod tech;
+mod threads;
 mod walk;
 
 use entity::Metadata;
@@ -27,6 +28,7 @@ use url::Url;
 pub use contacts::merge_contacts;
 pub(crate) use depth::within_depth;
 pub(crate) use document::{Document, attr, collapse, strip_prefix_ignore_case};
+pub use threads::{ExtractionThreads, Lost};
 
 /// What the extraction reads.
 pub struct Page<'a> {

@@ -127,7 +127,7 @@ async fn pool(
         downstream: downstream.clone(),
         restarts: args.restarts.clone(),
         diagnostic_dir: args.diagnostic_dir.clone(),
-        extraction_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(crate::limits::cores())),
+        extraction: crate::extract::ExtractionThreads::start(crate::limits::cores()),
     };
     let name = name(Child::FetcherPool, generation);
     Ok(Actor::spawn_linked(name, FetcherPool, pool, myself.get_cell()).await?.0)
