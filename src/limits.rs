@@ -32,30 +32,3 @@ pub fn blocking_threads() -> usize {
 pub fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
-
-/// Caps glibc's malloc arenas at one per core. glibc makes up to eight per core and the
-/// extraction threads each take one, so freed parse trees stay scattered over many arenas: a
-/// drain's RSS then grew with the sites it had visited (107 MiB after 10,000 domains, 85 MiB
-/// with the cap, at the same throughput; docs/benchmarks.md). An operator's own
-/// `MALLOC_ARENA_MAX` wins. Called first thing in `main`, before any thread starts.
-pub fn cap_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        let arenas = libc::c_int::try_from(cores().max(2)).unwrap_or(2);
-        // SAFETY: mallopt only sets a tunable of the allocator; no thread has started yet.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, arenas);
-        }
-    }
-}
-
-/// Hands memory the allocator holds free back to the system. The extraction threads call it
-/// every 64 pages: glibc otherwise keeps the freed parse trees in its arenas, and a drain
-/// held 145-178 MiB instead of 66-68 MiB (docs/benchmarks.md).
-pub fn trim_malloc() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator; any thread may call it.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}

@@ -1,7 +1,8 @@
 //! The threads extraction runs on: one per core, fed from one queue. Extraction is CPU work,
 //! kept off the async workers so they go on serving sockets. A page waits its turn here as
 //! bytes, never as a parsed document. Fixed threads, rather than any idle thread of tokio's
-//! blocking pool, keep the allocator's per-thread caches to one per core (docs/benchmarks.md).
+//! blocking pool, keep the parse's allocations on the same few threads: 10-20 % less CPU per
+//! domain (docs/benchmarks.md).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -28,14 +29,8 @@ impl ExtractionThreads {
             let queue = queue.clone();
             let started = std::thread::Builder::new().name(format!("extract-{index}")).spawn(move || {
                 // A panic ends the job, not the thread: its caller sees `Lost`.
-                // Every 64 pages, free memory goes back to the system (`limits::trim_malloc`).
-                let mut done = 0_u32;
                 while let Ok(job) = queue.recv() {
                     let _ = catch_unwind(AssertUnwindSafe(job));
-                    done = done.wrapping_add(1);
-                    if done.is_multiple_of(64) {
-                        crate::limits::trim_malloc();
-                    }
                 }
             });
             if let Err(error) = started {
