@@ -23,9 +23,7 @@ pub fn cores() -> usize {
 
 /// Threads of the runtime's blocking pool, which serves short blocking calls (name resolution,
 /// file reads); extraction has threads of its own (`extract::ExtractionThreads`).
-pub fn blocking_threads() -> usize {
-    32
-}
+pub const BLOCKING_THREADS: usize = 32;
 
 /// Milliseconds of `duration` for a log field or a timing, saturating (a `u128` would not fit
 /// a field, and no duration here comes near 2^64 ms).

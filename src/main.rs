@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(domain_scheduler::limits::blocking_threads())
+        .max_blocking_threads(domain_scheduler::limits::BLOCKING_THREADS)
         .enable_all()
         .build()
     {

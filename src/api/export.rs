@@ -72,13 +72,10 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let Query(query) = query?;
     let format = match query.format.as_deref() {
-        None | Some("csv") => Format::Csv,
-        Some("ndjson" | "jsonl") => Format::Jsonl,
-        Some(other) => {
-            return Err(ApiError::unprocessable(format!(
-                "format: unknown `{other}` (accepts csv or ndjson)"
-            )));
-        }
+        None => Format::Csv,
+        Some(text) => Format::parse(text).map_err(|_| {
+            ApiError::unprocessable(format!("format: unknown `{text}` (accepts csv or ndjson)"))
+        })?,
     };
     let filter = filter(caller, &query)?;
     let mut export = Export::new(state.db.clone(), filter, format);

@@ -5,7 +5,6 @@
 //! domain (docs/benchmarks.md).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -13,7 +12,7 @@ type Job = Box<dyn FnOnce() + Send>;
 /// is dropped and the queue is empty.
 #[derive(Clone)]
 pub struct ExtractionThreads {
-    jobs: Arc<flume::Sender<Job>>,
+    jobs: flume::Sender<Job>,
 }
 
 /// The work did not return a value: it panicked, or no extraction thread could be started.
@@ -37,7 +36,7 @@ impl ExtractionThreads {
                 tracing::error!(%error, index, "cannot start an extraction thread");
             }
         }
-        ExtractionThreads { jobs: Arc::new(jobs) }
+        ExtractionThreads { jobs }
     }
 
     /// Runs `work` on an extraction thread, after the pages queued before it.
