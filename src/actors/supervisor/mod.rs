@@ -163,6 +163,11 @@ impl Actor for Supervisor {
                 }
                 state.claims.stop();
                 state.stopping = Some(reply);
+                // No run takes more domains: each ends with its last in-flight domain, and the
+                // last of those ends the shutdown, long before the deadline when they are quick.
+                for run_id in state.runs.ids() {
+                    state.stop_claiming(run_id).await;
+                }
                 if state.runs.is_empty() {
                     state.complete_shutdown(&myself).await;
                 } else {
