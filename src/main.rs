@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", cli::report::one_line(&error));
             ExitCode::from(1)
         }
     }

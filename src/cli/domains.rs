@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use uuid::Uuid;
 
-use super::{BadInput, open, open_existing, parse_name};
+use super::{BadInput, open, open_read_only, parse_name};
 use crate::config::Settings;
 use crate::store;
 
@@ -14,7 +14,7 @@ pub async fn status(
     batch_id: Option<Uuid>,
     tenant: Option<Uuid>,
 ) -> anyhow::Result<ExitCode> {
-    let db = open_existing(settings).await?;
+    let db = open_read_only(settings).await?;
     let json = match batch_id {
         None => serde_json::to_string_pretty(&store::batches::counts(&db, tenant).await?)?,
         Some(id) => {
@@ -30,7 +30,7 @@ pub async fn status(
 
 pub async fn show(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> anyhow::Result<ExitCode> {
     let name = parse_name(domain)?;
-    let db = open_existing(settings).await?;
+    let db = open_read_only(settings).await?;
     let row = find_one(&db, &name, tenant).await?;
     println!("{}", serde_json::to_string_pretty(&row)?);
     Ok(ExitCode::SUCCESS)

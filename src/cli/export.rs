@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use uuid::Uuid;
 
-use super::open_existing;
+use super::open_read_only;
 use crate::config::Settings;
 use crate::export::{Export, Format};
 use crate::store::export::ExportFilter;
@@ -35,7 +35,7 @@ pub struct ExportArgs {
 
 pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let ExportArgs { format, status, batch, changed_since, tenant } = args;
-    let db = open_existing(settings).await?;
+    let db = open_read_only(settings).await?;
     let filter = ExportFilter { tenant, status, batch, changed_since };
     let mut export = Export::new(db, filter, format);
     let progress = progress();

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use uuid::Uuid;
 
 use super::domains::find_one;
-use super::{open_existing, parse_name};
+use super::{open_read_only, parse_name};
 use crate::config::Settings;
 use crate::store::changes::{self, ChangeCursor};
 
@@ -16,7 +16,7 @@ const PAGE: u64 = 500;
 
 pub async fn history(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> anyhow::Result<ExitCode> {
     let name = parse_name(domain)?;
-    let db = open_existing(settings).await?;
+    let db = open_read_only(settings).await?;
     let row = find_one(&db, &name, tenant).await?;
     let mut after = None;
     let mut last_scan = None;

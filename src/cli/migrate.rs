@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::db;
 
 pub async fn migrate(settings: &Settings, status_only: bool) -> anyhow::Result<ExitCode> {
-    let db = connect(&settings.database).await?;
+    let db = connect(&settings.database, db::Access::ReadWrite).await?;
     if !status_only {
         db::migrate(&db).await.context("cannot migrate the database")?;
     }

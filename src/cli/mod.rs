@@ -12,6 +12,7 @@ mod export;
 mod extract;
 mod history;
 mod migrate;
+pub mod report;
 mod run_once;
 mod serve;
 
@@ -22,8 +23,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
-use crate::config::{self, Backend, DatabaseSettings, SettingFlags, Settings};
-use crate::db;
+use crate::config::{self, DatabaseSettings, SettingFlags, Settings};
+use crate::db::{self, Access};
 use crate::domain_name::DomainName;
 
 /// Bad input or configuration: exit status 2.
@@ -152,41 +153,48 @@ async fn fatal_reason(mut fatal: tokio::sync::watch::Receiver<Option<String>>) -
 /// How long a command waits for a database that does not answer before it says so.
 const CONNECT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Connects, first checking within [`CONNECT_DEADLINE`] that the server answers: a pool would
-/// retry until its own timeout and then report only that it timed out.
-async fn connect(options: &DatabaseSettings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+/// Connects for `access`, first checking within [`CONNECT_DEADLINE`] that the server answers:
+/// a pool would retry until its own timeout and then report only that it timed out.
+async fn connect(options: &DatabaseSettings, access: Access) -> anyhow::Result<sea_orm::DatabaseConnection> {
     db::check_reachable(options, CONNECT_DEADLINE)
         .await
         .map_err(|cause| anyhow::anyhow!("cannot connect to {}: {cause}", options.url))?;
-    db::connect(options).await.with_context(|| format!("cannot connect to {}", options.url))
+    db::connect_for(options, access).await.with_context(|| format!("cannot connect to {}", options.url))
 }
 
 /// Connects and brings the schema up to date: every command that writes starts here, so a new
 /// SQLite file works with no set-up step.
 async fn open(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    let db = connect(&settings.database).await?;
+    let db = connect(&settings.database, Access::ReadWrite).await?;
     db::migrate(&db).await.context("cannot migrate the database")?;
     Ok(db)
 }
 
-/// [`open`] for commands that only read: they never create a SQLite file that does not exist.
-async fn open_existing(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    if let Some(path) = sqlite_file(settings)
+/// Connects for commands that only read: they never create a SQLite file that does not exist,
+/// never write, and refuse a schema older than this version (exit 1) rather than migrate it.
+async fn open_read_only(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    if let Some(path) = db::sqlite_file(&settings.database.url)
         && !path.exists()
     {
         anyhow::bail!("no database at {}: nothing has been added yet (`add` creates it)", path.display());
     }
-    open(settings).await
-}
-
-/// The file of a SQLite URL (`sqlite://path?mode=rwc`), if it names one.
-fn sqlite_file(settings: &Settings) -> Option<PathBuf> {
-    if settings.database.url.backend() != Backend::Sqlite {
-        return None;
+    let db = connect(&settings.database, Access::ReadOnly).await?;
+    let states = db::migration_status(&db).await.context("cannot read the database's migrations")?;
+    let pending: Vec<&str> = states.iter().filter(|m| !m.applied).map(|m| m.name.as_str()).collect();
+    if pending.len() == states.len() {
+        anyhow::bail!(
+            "the database at {} has no schema yet: run `domain-scheduler migrate` (or `add`, which creates it)",
+            settings.database.url
+        );
     }
-    let rest = settings.database.url.expose().strip_prefix("sqlite:")?;
-    let path = rest.trim_start_matches("//").split('?').next()?;
-    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    if !pending.is_empty() {
+        let plural = if pending.len() == 1 { "" } else { "s" };
+        anyhow::bail!(
+            "the database schema is behind this version: pending migration{plural} {}; run `domain-scheduler migrate`",
+            pending.join(", ")
+        );
+    }
+    Ok(db)
 }
 
 fn parse_name(input: &str) -> Result<DomainName, BadInput> {
