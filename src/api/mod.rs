@@ -5,7 +5,7 @@
 //! and metrics needs a bearer token, and a token only ever sees its own tenant's rows. Every
 //! error, the router's own included (unknown route, method not allowed, request target too
 //! long), is the JSON body of [`errors::ErrorBody`]. Swagger UI shows the document at `/docs`,
-//! and the operator console (`crate::console`) shares the router under `/ui`.
+//! the operator console (`crate::console`) shares the router under `/ui`, and `/` points to both.
 
 pub mod auth;
 pub mod changes;
@@ -14,6 +14,7 @@ pub mod domains;
 pub mod errors;
 pub mod export;
 pub mod health;
+pub mod index;
 pub mod rows;
 pub mod scheduler;
 
@@ -77,6 +78,7 @@ impl utoipa::Modify for BearerAuth {
 pub fn router(state: ApiState) -> axum::Router {
     let body_limit = usize::try_from(state.settings.api.max_body_bytes).unwrap_or(usize::MAX);
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(index::index))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))

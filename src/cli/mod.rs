@@ -63,7 +63,7 @@ pub enum Command {
     /// Run only the extraction on saved pages and print the metadata JSON, one line per file
     /// (no database, no network).
     Extract(extract::ExtractArgs),
-    /// Apply pending migrations and exit.
+    /// Apply pending migrations and list every migration with its state.
     Migrate {
         /// List the migrations and whether each is applied, without applying any.
         #[arg(long)]
@@ -73,6 +73,7 @@ pub enum Command {
     Add(add::AddArgs),
     /// Counts of domains by status, or one batch's progress, as JSON.
     Status {
+        /// One batch's progress instead of the counts (the id `add` printed).
         batch_id: Option<Uuid>,
         /// Only this tenant's domains (default: every tenant).
         #[arg(long, value_name = "UUID")]
@@ -80,6 +81,7 @@ pub enum Command {
     },
     /// A domain's row as JSON.
     Show {
+        /// The domain, as `add` took it (a URL works too).
         domain: String,
         /// The tenant that owns the domain (needed only when several tenants have it).
         #[arg(long, value_name = "UUID")]
@@ -87,6 +89,7 @@ pub enum Command {
     },
     /// What the re-scans of a domain changed, newest first, as text.
     History {
+        /// The domain, as `add` took it (a URL works too).
         domain: String,
         /// The tenant that owns the domain (needed only when several tenants have it).
         #[arg(long, value_name = "UUID")]
@@ -94,6 +97,7 @@ pub enum Command {
     },
     /// Put domains back to `pending` with attempts cleared.
     Reset {
+        /// The domains to put back (or --status instead).
         domains: Vec<String>,
         /// Reset every domain in this status (`error`, `completed` or `pending`).
         #[arg(long, value_name = "STATUS", conflicts_with = "domains")]

@@ -11,7 +11,9 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     log_effective_settings(settings);
     if settings.api.tokens.is_empty() && settings.api.admin_tokens.is_empty() {
         tracing::warn!(
-            "no API token is set (DOMAIN_SCHEDULER_API_TOKENS, DOMAIN_SCHEDULER_ADMIN_TOKENS): the API refuses every call but health"
+            "no API token is set: the API refuses every call but health. Make a token with `openssl rand -hex 32` \
+             and set DOMAIN_SCHEDULER_API_TOKENS=<token>=<tenant uuid> (a tenant's) or \
+             DOMAIN_SCHEDULER_ADMIN_TOKENS=<token> (an operator's)"
         );
     }
     let db = open(settings).await?;

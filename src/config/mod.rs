@@ -186,7 +186,16 @@ impl Loader<'_> {
     }
 
     fn invalid(&self, setting: &'static Setting, text: &str, source_name: String) -> ConfigError {
-        let value = if setting.secret { "(a secret value)".to_owned() } else { format!("{text:?}") };
+        let entry = match setting.key {
+            "api_tokens" => values::refused_entry(text, values::api_tokens),
+            "admin_tokens" => values::refused_entry(text, values::admin_tokens),
+            _ => None,
+        };
+        let value = match entry {
+            Some((position, of)) => format!("entry {position} of {of} (a secret value)"),
+            None if setting.secret => "(a secret value)".to_owned(),
+            None => format!("{text:?}"),
+        };
         ConfigError::Invalid { env: setting.env, source_name, value, accepts: setting.accepts }
     }
 

@@ -166,6 +166,26 @@ fn a_malformed_token_list_is_refused_without_echoing_a_token() {
 }
 
 #[test]
+fn a_refused_token_entry_is_named_by_its_position_never_by_its_text() {
+    let tenant = "6f1c2c1e-8c39-4a53-9d4e-2f6b2b5f9a10";
+    for (value, entry) in [
+        (format!("good-token-1={tenant},bad"), "entry 2 of 2"),
+        (format!("good-token-1={tenant}, good-token-2={tenant}, bad-token-3=not-a-uuid"), "entry 3 of 3"),
+        (format!("short={tenant},good-token-2={tenant}"), "entry 1 of 2"),
+        (format!("good-token-1={tenant},good-token-1={tenant}"), "entry 2 of 2"),
+    ] {
+        let error = load_env(&[("DOMAIN_SCHEDULER_API_TOKENS", &value)]).err().unwrap().to_string();
+        assert!(error.contains("DOMAIN_SCHEDULER_API_TOKENS") && error.contains(entry), "{entry}: {error}");
+        for secret in ["good-token", "bad", "short"] {
+            assert!(!error.contains(secret), "{error}");
+        }
+    }
+    let error =
+        load_env(&[("DOMAIN_SCHEDULER_ADMIN_TOKENS", "operator-one,tiny")]).err().unwrap().to_string();
+    assert!(error.contains("entry 2 of 2") && !error.contains("tiny"), "{error}");
+}
+
+#[test]
 fn admin_tokens_are_recognised_and_never_printed() {
     let s = load_env(&[("DOMAIN_SCHEDULER_ADMIN_TOKENS", "operator-one, operator-two")]).unwrap();
     assert!(s.api.admin_tokens.contains("operator-two"));

@@ -276,6 +276,16 @@ pub fn api_tokens(text: &str) -> Option<ApiTokens> {
     Some(ApiTokens(tokens))
 }
 
+/// Where a token list that `parse` refuses goes wrong: the position of its first refused entry
+/// (from 1) and how many entries it has, so the message can name the entry without quoting a
+/// secret. `None` when `parse` accepts the list.
+pub fn refused_entry<T>(text: &str, parse: fn(&str) -> Option<T>) -> Option<(usize, usize)> {
+    let entries: Vec<&str> = text.split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
+    (1..=entries.len())
+        .find(|&n| parse(&entries[..n].join(",")).is_none())
+        .map(|position| (position, entries.len()))
+}
+
 pub fn admin_tokens(text: &str) -> Option<AdminTokens> {
     let mut tokens = Vec::new();
     for secret in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
