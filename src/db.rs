@@ -69,7 +69,7 @@ pub async fn connect_for(options: &DatabaseSettings, access: Access) -> Result<D
             });
         }
         Backend::Postgres => {
-            let read_only = if access == Access::ReadOnly { "on" } else { "off" };
+            let read_only = access == Access::ReadOnly;
             connect
                 .max_connections(options.max_connections)
                 .statement_timeout(options.statement_timeout)
@@ -78,10 +78,11 @@ pub async fn connect_for(options: &DatabaseSettings, access: Access) -> Result<D
                     // runs, and the generic plan of the 1,000-name look-up and insert is ruinous:
                     // adding 100,000 domains took 255 s instead of 18 s. Planning each run
                     // is what unnamed statements did anyway.
-                    opts.statement_cache_capacity(STATEMENT_CACHE).options([
-                        ("plan_cache_mode", "force_custom_plan"),
-                        ("default_transaction_read_only", read_only),
-                    ])
+                    let opts = opts
+                        .statement_cache_capacity(STATEMENT_CACHE)
+                        .options([("plan_cache_mode", "force_custom_plan")]);
+                    // A reading command's session refuses any write, whatever it runs.
+                    if read_only { opts.options([("default_transaction_read_only", "on")]) } else { opts }
                 });
         }
     }

@@ -136,7 +136,22 @@ async fn a_read_only_command_on_a_database_without_a_schema_creates_none(backend
     assert!(stdout(&after).lines().all(|line| line.starts_with("pending ")), "{}", stdout(&after));
 }
 
+/// The connection the read-only commands read through refuses any write, on either backend.
+async fn a_read_only_connection_refuses_to_write(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    test_db.connect().await.close().await.unwrap();
+    let settings = test_db.settings();
+    let db =
+        domain_scheduler::db::connect_for(&settings, domain_scheduler::db::Access::ReadOnly).await.unwrap();
+    assert!(db.execute_unprepared("SELECT 1").await.is_ok(), "it reads");
+    let refused = db.execute_unprepared("CREATE TABLE written_by_a_reader (id INTEGER)").await;
+    assert!(refused.is_err(), "a read-only connection wrote");
+    db.close().await.unwrap();
+}
+
 on_both_backends!(
+    a_read_only_connection_refuses_to_write,
     a_read_only_command_refuses_a_schema_behind_and_leaves_it_as_it_was,
     a_read_only_command_on_a_database_without_a_schema_creates_none,
 );
