@@ -460,6 +460,7 @@ fn a_token_that_is_both_an_admin_and_a_tenant_token_stops_start_up_unechoed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn readiness_reports_a_database_outage() {
     let Some(db) = TestDb::create(Backend::Postgres).await else { return };
     let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;

@@ -241,6 +241,7 @@ async fn a_batch_that_finished_while_no_service_ran_is_announced_once_one_starts
 /// Two `serve` processes on one PostgreSQL database: each batch is announced by one of them,
 /// once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn two_services_on_one_postgres_database_announce_each_batch_once() {
     let Some(db) = TestDb::create(Backend::Postgres).await else { return };
     let farm = Farm::start().await;
