@@ -113,7 +113,7 @@ pub fn document_settings(document: &mut utoipa::openapi::OpenApi, settings: &cra
     responses((status = 202, body = Submitted, description = "Enqueued: the valid domains, with each refused input and its reason"),
                (status = 400, body = ErrorBody, description = "Malformed JSON or no JSON content type"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 413, body = ErrorBody, description = "The body is over `DOMAIN_SCHEDULER_API_MAX_BODY_BYTES`"),
-               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason), or a `callback_url` this service does not send to (`callbacks_disabled` without a callback secret)"),
+               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason), or a `callback_url` this service does not send to (`callbacks_disabled` without a callback secret, `blocked_address` when its host is or resolves to a non-public address)"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn submit(
     State(state): State<ApiState>,

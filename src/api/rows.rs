@@ -305,7 +305,6 @@ impl From<store::callbacks::CallbackStatus> for BatchCallback {
             store::callbacks::DeliveryState::Delivered => CallbackState::Delivered,
             store::callbacks::DeliveryState::Failed => CallbackState::Failed,
         };
-        let url = crate::callbacks::url::redact(&url);
         BatchCallback { url, state, attempts, last_status, last_error, next_attempt_at, delivered_at }
     }
 }
