@@ -73,12 +73,12 @@ pub struct Submitted {
     /// Names accepted that may read as another name (`confusable`: they mix scripts, as
     /// `аpple.com` with a Cyrillic `а` does); their rows have `confusable: true`. With
     /// `DOMAIN_SCHEDULER_REFUSE_CONFUSABLE` such names are in `rejected` instead.
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<SubmissionWarning>,
 }
 
 /// A name accepted with a warning.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Warning {
+pub struct SubmissionWarning {
     /// The standardised name, as stored (punycode).
     pub domain: String,
     /// The name as people read it (punycode decoded).
@@ -199,7 +199,7 @@ pub struct Standardised {
     /// Each refused input with its reason.
     pub rejected: Vec<Rejected>,
     /// Valid names that may read as another name.
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<SubmissionWarning>,
 }
 
 /// Splits `inputs` into standardised names and refused inputs, each with its reason. A name
@@ -215,7 +215,7 @@ pub fn standardise(inputs: &[String], refuse_confusable: bool) -> Standardised {
                     sorted.rejected.push(Rejected::new(input, reason.to_string(), Confusable::CODE))
                 }
                 Some(reason) => {
-                    sorted.warnings.push(Warning {
+                    sorted.warnings.push(SubmissionWarning {
                         domain: name.to_string(),
                         unicode: name.unicode(),
                         code: Confusable::CODE.to_owned(),
