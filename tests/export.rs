@@ -83,6 +83,7 @@ fn expected_cells(row: &domains::Model) -> BTreeMap<&'static str, String> {
         ("next_attempt_at", time(row.next_attempt_at)),
         ("created_at", time(row.created_at)),
         ("updated_at", time(row.updated_at)),
+        ("confusable", row.confusable.to_string()),
     ])
 }
 
@@ -139,7 +140,7 @@ async fn ten_thousand_rows_export_row_by_row_as_csv_and_jsonl(backend: Backend) 
     let bytes = std::fs::read(&csv).unwrap();
     assert!(bytes.starts_with("\u{feff}id,tenant_id,domain,status,".as_bytes()), "a BOM, then the header");
     let (header, records) = parse_with_python(&csv);
-    assert_eq!(header.len(), 34, "{header:?}");
+    assert_eq!(header.len(), 35, "{header:?}");
     assert_eq!(records.len(), 10_000, "one record per domain, however many lines its cells span");
     let mut seen = std::collections::HashSet::new();
     for record in &records {
@@ -340,7 +341,54 @@ async fn the_api_streams_each_tenant_its_own_rows_exactly_as_it_lists_them(backe
     assert!(content.get("text/csv").is_some() && content.get("application/x-ndjson").is_some(), "{content}");
 }
 
+/// `GET /api/v1/batches/{id}` answers 404 for another tenant's batch: so does its export, which
+/// would otherwise be an empty file that says the batch has no domains.
+async fn another_tenants_batch_or_an_unknown_one_exports_as_404_not_as_an_empty_file(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let db = test_db.connect().await;
+    let batch_a = seed::batch(&db, tenant(TENANT_A)).await;
+    let batch_b = seed::batch(&db, tenant(TENANT_B)).await;
+    seed::domains(&db, tenant(TENANT_A), Some(batch_a), "a-", 5).await;
+    seed::domains(&db, tenant(TENANT_B), Some(batch_b), "b-", 3).await;
+    let unknown = Uuid::new_v4();
+    let farm = common::farm::Farm::start().await;
+    let served = Served::start(&test_db.url, &farm.connect_to(), TOKENS, &[ADMIN]).await;
+    let export =
+        |batch: Uuid, extra: &str| format!("/api/v1/domains/export?format=ndjson&batch={batch}{extra}");
+
+    for (batch, token, extra) in [
+        (batch_b, "token-of-a", ""),
+        (unknown, "token-of-a", ""),
+        (unknown, "token-of-the-admin", ""),
+        (batch_b, "token-of-the-admin", &*format!("&tenant={TENANT_A}")),
+    ] {
+        let response = get(&served, &export(batch, extra), Some(token)).await;
+        assert_eq!(response.status(), 404, "{token} exporting {batch}{extra}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{body}");
+        let batch_view = get(&served, &format!("/api/v1/batches/{batch}"), Some(token)).await;
+        if token != "token-of-the-admin" {
+            assert_eq!(batch_view.status(), 404, "the batch route agrees");
+        }
+    }
+    let own = get(&served, &export(batch_a, ""), Some("token-of-a")).await;
+    assert_eq!(own.status(), 200);
+    assert_eq!(jsonl(&own.bytes().await.unwrap()).len(), 5);
+    let by_admin = get(&served, &export(batch_b, ""), Some("token-of-the-admin")).await;
+    assert_eq!(jsonl(&by_admin.bytes().await.unwrap()).len(), 3, "an admin exports any tenant's batch");
+
+    for args in [
+        vec!["export", "--batch", &*unknown.to_string()],
+        vec!["export", "--batch", &*batch_b.to_string(), "--tenant", TENANT_A],
+    ] {
+        let out = run(&test_db.url, &args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--batch") && out.stdout.is_empty(), "{args:?}: {}", stderr(&out));
+    }
+}
+
 on_both_backends!(
+    another_tenants_batch_or_an_unknown_one_exports_as_404_not_as_an_empty_file,
     ten_thousand_rows_export_row_by_row_as_csv_and_jsonl,
     filters_narrow_the_export_and_bad_values_are_refused,
     a_reader_that_stops_early_ends_the_export_quietly,

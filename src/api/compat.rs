@@ -50,7 +50,10 @@ pub async fn scan(
     ApiJson(request): ApiJson<ScanRequest>,
 ) -> Result<Json<ScanAccepted>, ApiError> {
     let max_pages = request.max_pages.clamp(1, 50);
-    let (valid, rejected) = super::domains::standardise(std::slice::from_ref(&request.base_url));
+    let super::domains::Standardised { valid, rejected, .. } = super::domains::standardise(
+        std::slice::from_ref(&request.base_url),
+        state.settings.api.refuse_confusable,
+    );
     if let Some(refused) = rejected.first() {
         let message = format!("base_url {:?}: {}", refused.input, refused.error);
         return Err(ApiError::no_valid_domain(message, rejected));

@@ -15,6 +15,8 @@ use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
 use super::rows;
 use crate::callbacks::CallbackUrl;
 use crate::domain_name::DomainName;
+use crate::domain_name::confusable::Confusable;
+use crate::excerpt::Excerpt;
 use crate::store::{self, EnqueueRequest};
 
 /// A domain as a client gives it: a name or a URL, standardised to the lower-case punycode host
@@ -68,6 +70,23 @@ pub struct Submitted {
     /// Names the tenant already had, left as they were.
     pub already_present: Vec<String>,
     pub rejected: Vec<Rejected>,
+    /// Names accepted that may read as another name (`confusable`: they mix scripts, as
+    /// `аpple.com` with a Cyrillic `а` does); their rows have `confusable: true`. With
+    /// `DOMAIN_SCHEDULER_REFUSE_CONFUSABLE` such names are in `rejected` instead.
+    pub warnings: Vec<SubmissionWarning>,
+}
+
+/// A name accepted with a warning.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SubmissionWarning {
+    /// The standardised name, as stored (punycode).
+    pub domain: String,
+    /// The name as people read it (punycode decoded).
+    pub unicode: String,
+    /// A stable code: `confusable`.
+    pub code: String,
+    /// What is wrong with the name, in words.
+    pub message: String,
 }
 
 /// States this instance's settings in the document, where a client sees them: the most domains
@@ -94,7 +113,7 @@ pub fn document_settings(document: &mut utoipa::openapi::OpenApi, settings: &cra
     responses((status = 202, body = Submitted, description = "Enqueued: the valid domains, with each refused input and its reason"),
                (status = 400, body = ErrorBody, description = "Malformed JSON or no JSON content type"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 413, body = ErrorBody, description = "The body is over `DOMAIN_SCHEDULER_API_MAX_BODY_BYTES`"),
-               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason), or a `callback_url` this service does not send to (`callbacks_disabled` without a callback secret)"),
+               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason), or a `callback_url` this service does not send to (`callbacks_disabled` without a callback secret, `blocked_address` when its host is or resolves to a non-public address)"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn submit(
     State(state): State<ApiState>,
@@ -114,9 +133,13 @@ pub async fn submit(
     if !(1..=50).contains(&request.max_pages) {
         return Err(ApiError::unprocessable("max_pages: from 1 to 50"));
     }
-    let callback_url = request.callback_url.as_deref().map(|text| callback_url(&state, text)).transpose()?;
+    let callback_url = match request.callback_url.as_deref() {
+        Some(text) => Some(callback_url(&state, text).await?),
+        None => None,
+    };
     let rescan_after_seconds = request.rescan_after.as_deref().map(rescan_after_seconds).transpose()?;
-    let (valid, rejected) = standardise(&request.domains);
+    let Standardised { valid, rejected, warnings } =
+        standardise(&request.domains, state.settings.api.refuse_confusable);
     if valid.is_empty() {
         let message = format!(
             "domains: none of the {} inputs is a domain the service can fetch (see `rejected`)",
@@ -130,7 +153,8 @@ pub async fn submit(
         callback_url: callback_url.as_ref(),
         rescan_after_seconds,
     };
-    let submitted = enqueue(&state, tenant, &valid, rejected, options).await?;
+    let mut submitted = enqueue(&state, tenant, &valid, rejected, options).await?;
+    submitted.warnings = warnings;
     Ok((StatusCode::ACCEPTED, Json(submitted)))
 }
 
@@ -138,14 +162,16 @@ pub async fn submit(
 fn rescan_after_seconds(text: &str) -> Result<i64, ApiError> {
     crate::config::rescan_after_seconds(text).ok_or_else(|| {
         ApiError::unprocessable(format!(
-            "rescan_after: {text:?} is not accepted; expected a duration such as 30d, 12h or 2w (at least 1m), or off"
+            "rescan_after: {} is not accepted; expected a duration such as 30d, 12h or 2w (at least 1m), or off",
+            Excerpt::of(text)
         ))
     })
 }
 
 /// The submission's callback URL, refused (422) when the service cannot sign callbacks or the
-/// URL is not one it sends to.
-fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiError> {
+/// URL is not one it sends to: not http(s), or a host that is or resolves to a non-public
+/// address while private networks are not allowed.
+async fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiError> {
     if state.settings.callbacks.secret.is_none() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -153,24 +179,55 @@ fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiError> {
             "callback_url: this service sends no callbacks (DOMAIN_SCHEDULER_CALLBACK_SECRET is not set)",
         ));
     }
-    CallbackUrl::parse(text).map_err(|reason| ApiError::unprocessable(format!("callback_url: {reason}")))
+    let url = CallbackUrl::parse(text)
+        .map_err(|reason| ApiError::unprocessable(format!("callback_url: {reason}")))?;
+    if !state.settings.fetch.allow_private_networks {
+        url.check_address().await.map_err(|refused| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "blocked_address",
+                format!("callback_url {url}: {refused} (DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS is off)"),
+            )
+        })?;
+    }
+    Ok(url)
 }
 
-/// Splits `inputs` into standardised names and refused inputs, each with its reason.
-pub fn standardise(inputs: &[String]) -> (Vec<DomainName>, Vec<Rejected>) {
-    let mut valid = Vec::new();
-    let mut rejected = Vec::new();
+/// A submission's inputs sorted out.
+pub struct Standardised {
+    pub valid: Vec<DomainName>,
+    /// Each refused input with its reason.
+    pub rejected: Vec<Rejected>,
+    /// Valid names that may read as another name.
+    pub warnings: Vec<SubmissionWarning>,
+}
+
+/// Splits `inputs` into standardised names and refused inputs, each with its reason. A name
+/// that may read as another (UTS #39) is accepted with a warning, or refused with
+/// `refuse_confusable`.
+pub fn standardise(inputs: &[String], refuse_confusable: bool) -> Standardised {
+    let mut sorted = Standardised { valid: Vec::new(), rejected: Vec::new(), warnings: Vec::new() };
     for input in inputs {
         match DomainName::parse(input) {
-            Ok(name) => valid.push(name),
-            Err(reason) => rejected.push(Rejected {
-                input: input.clone(),
-                error: reason.to_string(),
-                code: reason.code().to_owned(),
-            }),
+            Ok(name) => match name.confusable() {
+                None => sorted.valid.push(name),
+                Some(reason) if refuse_confusable => {
+                    sorted.rejected.push(Rejected::new(input, reason.to_string(), Confusable::CODE))
+                }
+                Some(reason) => {
+                    sorted.warnings.push(SubmissionWarning {
+                        domain: name.to_string(),
+                        unicode: name.unicode(),
+                        code: Confusable::CODE.to_owned(),
+                        message: reason.to_string(),
+                    });
+                    sorted.valid.push(name);
+                }
+            },
+            Err(reason) => sorted.rejected.push(Rejected::new(input, reason.to_string(), reason.code())),
         }
     }
-    (valid, rejected)
+    sorted
 }
 
 /// How a submission's domains are enqueued.
@@ -213,6 +270,7 @@ pub async fn enqueue(
         accepted,
         already_present,
         rejected,
+        warnings: Vec::new(),
     })
 }
 
@@ -235,7 +293,8 @@ pub async fn batch(
 
 pub(super) fn parse_name(path: Result<Path<String>, PathRejection>) -> Result<DomainName, ApiError> {
     let Path(input) = path?;
-    DomainName::parse(&input).map_err(|reason| ApiError::unprocessable(format!("domain {input:?}: {reason}")))
+    DomainName::parse(&input)
+        .map_err(|reason| ApiError::unprocessable(format!("domain {}: {reason}", Excerpt::of(&input))))
 }
 
 /// A domain's full row.

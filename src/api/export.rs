@@ -33,7 +33,7 @@ pub struct ExportQuery {
     /// Only domains in this status.
     #[param(value_type = Option<rows::DomainStatus>)]
     pub status: Option<String>,
-    /// Only the domains of this batch.
+    /// Only the domains of this batch (404 when it is unknown, or another tenant's).
     #[param(value_type = Option<Uuid>)]
     pub batch: Option<String>,
     /// Only domains changed at or after this time: RFC 3339 (also accepted: a date such as
@@ -63,6 +63,7 @@ pub enum ExportFormat {
                (status = 400, body = ErrorBody, description = "A malformed query (an unknown parameter)"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"),
                (status = 403, body = ErrorBody, description = "A tenant's token naming another tenant"),
+               (status = 404, body = ErrorBody, description = "`batch` names a batch that is unknown, or another tenant's"),
                (status = 422, body = ErrorBody, description = "A value that is not accepted: format, status, batch, changed_since or tenant"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn export(
@@ -78,6 +79,13 @@ pub async fn export(
         })?,
     };
     let filter = filter(caller, &query)?;
+    // Another tenant's batch is as unknown here as on `GET /api/v1/batches/{id}`: a 404, never
+    // an empty file that says it has no domains.
+    if let Some(batch) = filter.batch
+        && !crate::store::batches::exists(&state.db, filter.tenant, batch).await?
+    {
+        return Err(ApiError::not_found(format!("no batch {batch}")));
+    }
     let mut export = Export::new(state.db.clone(), filter, format);
     let first = export.next_chunk().await.map_err(|error| match error {
         ExportError::Database(error) => ApiError::from(error),

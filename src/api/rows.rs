@@ -84,6 +84,9 @@ pub struct Domain {
     pub is_wordpress: bool,
     pub wordpress_version: Option<String>,
     pub has_elementor: bool,
+    /// The name may read as another one (UTS #39: it mixes scripts, as `аpple.com` with a
+    /// Cyrillic `а` does, or is written wholly in letters that look like Latin ones).
+    pub confusable: bool,
     pub tech_stack: Vec<Technology>,
     /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
     /// `timings`, ...
@@ -136,6 +139,7 @@ impl From<entity::domains::Model> for Domain {
             is_wordpress,
             wordpress_version,
             has_elementor,
+            confusable,
             tech_stack,
             domain_metadata,
             http_status,
@@ -182,6 +186,7 @@ impl From<entity::domains::Model> for Domain {
             is_wordpress,
             wordpress_version,
             has_elementor,
+            confusable,
             tech_stack,
             domain_metadata,
             http_status,
@@ -270,6 +275,7 @@ pub enum CallbackState {
 /// A batch's completion callback and its deliveries so far.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct BatchCallback {
+    /// The URL as submitted, with `***` in place of any credentials (`https://***@host/`).
     pub url: String,
     pub state: CallbackState,
     /// Attempts made so far.

@@ -36,6 +36,12 @@ pub struct ExportArgs {
 pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let ExportArgs { format, status, batch, changed_since, tenant } = args;
     let db = open_existing(settings).await?;
+    if let Some(batch) = batch
+        && !crate::store::batches::exists(&db, tenant, batch).await?
+    {
+        let within = tenant.map(|tenant| format!(" in tenant {tenant}")).unwrap_or_default();
+        return Err(super::BadInput(format!("--batch {batch}: no such batch{within}")).into());
+    }
     let filter = ExportFilter { tenant, status, batch, changed_since };
     let mut export = Export::new(db, filter, format);
     let progress = progress();

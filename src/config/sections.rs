@@ -94,6 +94,9 @@ pub struct ApiSettings {
     pub admin_tokens: AdminTokens,
     pub max_body_bytes: u64,
     pub max_domains: usize,
+    /// Refuse names that may read as another name, on the API and in `add`, instead of
+    /// accepting them with a warning.
+    pub refuse_confusable: bool,
 }
 
 /// Completion callbacks: how they are signed, retried and what their links point at.
@@ -184,6 +187,7 @@ impl Settings {
                 admin_tokens: AdminTokens::default(),
                 max_body_bytes: 0,
                 max_domains: 0,
+                refuse_confusable: false,
             },
             callbacks: CallbackSettings {
                 secret: None,

@@ -211,6 +211,19 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "refuse_confusable",
+        env: "DOMAIN_SCHEDULER_REFUSE_CONFUSABLE",
+        default: Some("false"),
+        accepts: "true or false",
+        meaning: "refuse names that may read as another name (UTS #39 mixed-script or whole-script confusables such as a Cyrillic а in apple.com) instead of accepting them with a warning",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.api.refuse_confusable = boolean(v)?;
+            Some(())
+        },
+    },
+    Setting {
         key: "api_tokens",
         env: "DOMAIN_SCHEDULER_API_TOKENS",
         default: None,

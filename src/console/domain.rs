@@ -220,6 +220,9 @@ impl DomainView {
         }
         metadata.push(Field::text("WordPress", if row.is_wordpress { "yes" } else { "no" }));
         metadata.push(Field::text("Elementor", if row.has_elementor { "yes" } else { "no" }));
+        if row.confusable {
+            metadata.push(Field::text("Confusable name", "yes: it may read as another name (UTS #39)"));
+        }
 
         let socials = [
             ("Facebook", &row.facebook_url),

@@ -15,7 +15,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use entity::domains;
 
 /// The header row, in column order.
-pub const HEADER: [&str; 34] = [
+pub const HEADER: [&str; 35] = [
     "id",
     "tenant_id",
     "domain",
@@ -50,6 +50,7 @@ pub const HEADER: [&str; 34] = [
     "next_attempt_at",
     "created_at",
     "updated_at",
+    "confusable",
 ];
 
 /// The cells of one row, in [`HEADER`] order.
@@ -89,6 +90,7 @@ pub fn record(row: &domains::Model) -> [String; HEADER.len()] {
         time(row.next_attempt_at),
         time(row.created_at),
         time(row.updated_at),
+        row.confusable.to_string(),
     ]
 }
 

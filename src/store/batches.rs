@@ -151,3 +151,12 @@ pub async fn domains_of<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// Whether batch `id` exists in `tenant_id` (in any tenant with `None`).
+pub async fn exists<C: ConnectionTrait>(db: &C, tenant_id: Option<Uuid>, id: Uuid) -> Result<bool, DbErr> {
+    let mut query = batch_jobs::Entity::find_by_id(id).select_only().column(batch_jobs::Column::Id);
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(batch_jobs::Column::TenantId.eq(tenant_id));
+    }
+    Ok(query.into_tuple::<Uuid>().one(db).await?.is_some())
+}

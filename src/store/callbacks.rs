@@ -137,6 +137,7 @@ pub enum DeliveryState {
 /// A batch's callback and its deliveries so far.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct CallbackStatus {
+    /// The URL with `***` in place of any credentials.
     pub url: String,
     pub state: DeliveryState,
     pub attempts: u64,
@@ -168,7 +169,8 @@ pub async fn status<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Callb
         (None, Some(_)) => DeliveryState::Pending,
     };
     Ok(Some(CallbackStatus {
-        url,
+        // Whoever shows the status (the API, the console) never shows the credentials.
+        url: crate::callbacks::url::redact(&url),
         state,
         attempts,
         last_status: last.as_ref().and_then(|row| row.status_code),

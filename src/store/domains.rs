@@ -65,6 +65,7 @@ fn new_row(tenant_id: Uuid, name: &str, batch_id: Uuid, max_pages: i32) -> Activ
         phone_numbers: Set(StringList::default()),
         is_wordpress: Set(false),
         has_elementor: Set(false),
+        confusable: Set(crate::domain_name::confusable::check(name).is_some()),
         tech_stack: Set(TechStack::default()),
         domain_metadata: Set(serde_json::json!({})),
         created_at: Set(now),
