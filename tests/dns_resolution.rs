@@ -9,11 +9,14 @@ mod common;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use common::db::Backend;
 use common::dns::{Behaviour, DnsServer};
+use common::scenario::Scenario;
 use domain_scheduler::config::Scheme;
 use domain_scheduler::domain_name::DomainName;
 use domain_scheduler::failure::{Failure, Kind};
 use domain_scheduler::fetch::{Dns, DnsFailure, DnsSettings, FetchSettings, WebClient};
+use futures::StreamExt;
 
 fn dns_settings(server: &DnsServer) -> DnsSettings {
     DnsSettings {
@@ -168,14 +171,64 @@ async fn cname_chains_several_addresses_and_ipv6_only_names_resolve() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_burst_of_a_thousand_distinct_names_resolves_without_a_local_failure() {
+async fn a_burst_of_a_thousand_distinct_names_at_the_default_pool_resolves_without_a_local_failure() {
     let server = DnsServer::start().await;
     for n in 0..1000 {
         server.answer(&format!("burst-{n}.com"), "192.0.2.9");
     }
-    let dns = Dns::new(&dns_settings(&server)).unwrap();
+    // The default settings, and as many look-ups at once as the default pool of 64 fetchers
+    // makes (the per-address bound and the connector of each share one).
+    let dns = Dns::new(&DnsSettings { servers: vec![server.addr], ..DnsSettings::default() }).unwrap();
     let names: Vec<String> = (0..1000).map(|n| format!("burst-{n}.com")).collect();
-    let answers = futures::future::join_all(names.iter().map(|name| dns.addresses(name))).await;
+    let answers: Vec<_> = futures::stream::iter(names.iter().map(|name| dns.addresses(name)))
+        .buffer_unordered(64)
+        .collect()
+        .await;
     let failed: Vec<&DnsFailure> = answers.iter().filter_map(|answer| answer.as_ref().err()).collect();
     assert!(failed.is_empty(), "{} of 1,000 failed, first: {:?}", failed.len(), failed.first());
 }
+
+/// Every way a name can fail, end to end: `add`, then `run-once --drain` resolving through the
+/// tests' DNS server instead of `connect_to`; each domain ends with its kind, the permanent ones
+/// in `error` after one attempt, the others back to `pending` for a later attempt.
+async fn each_dns_failure_ends_the_domain_as_its_kind_says(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let server = DnsServer::start().await;
+    server.set("gone-name.com", Behaviour::NxDomain);
+    server.set("mail-only-name.com", Behaviour::NoAddress);
+    server.set("failing-server.com", Behaviour::ServFail);
+    server.set("silent-server.com", Behaviour::Silent);
+    server.answer("inside-name.com", "10.0.0.1");
+    let domains =
+        ["gone-name.com", "mail-only-name.com", "failing-server.com", "silent-server.com", "inside-name.com"];
+    scenario.add(&domains);
+    let mut command = scenario.command(&["run-once", "--drain"]);
+    command
+        .env_remove("DOMAIN_SCHEDULER_FETCH_CONNECT_TO")
+        .env("DOMAIN_SCHEDULER_DNS_SERVERS", server.server())
+        .env("DOMAIN_SCHEDULER_DNS_TIMEOUT_MS", "300")
+        .env("DOMAIN_SCHEDULER_DNS_ATTEMPTS", "2")
+        .env("DOMAIN_SCHEDULER_FETCH_TIMEOUT_SECONDS", "20");
+    let started = Instant::now();
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "the silent name cost the DNS bound, not the fetch deadline"
+    );
+    for (domain, status, kind) in [
+        ("gone-name.com", "error", "fetch/dns_nxdomain"),
+        ("mail-only-name.com", "error", "fetch/dns_no_address"),
+        ("failing-server.com", "pending", "fetch/dns_servfail"),
+        ("silent-server.com", "pending", "fetch/dns_timeout"),
+        ("inside-name.com", "error", "fetch/blocked_address"),
+    ] {
+        let row = scenario.row(domain);
+        assert_eq!(row["status"], status, "{domain}: {row}");
+        assert_eq!(row["attempts"], 1, "{domain}: one attempt so far");
+        assert_eq!(scenario.error_kinds(domain).await, vec![kind.to_owned()], "{domain}");
+        assert!(row["last_error"].as_str().unwrap().starts_with(kind), "{domain}: {row}");
+    }
+}
+
+on_both_backends!(each_dns_failure_ends_the_domain_as_its_kind_says);
