@@ -96,6 +96,11 @@ pub struct Domain {
     pub http_status: Option<i32>,
     /// URL of the home page after redirects.
     pub final_url: Option<String>,
+    /// The last failure as `stage/kind: message`. Kinds of the fetch stage: `dns_nxdomain`,
+    /// `dns_no_address`, `dns_servfail`, `dns_timeout`, `dns`, `connect`, `tls`, `timeout`,
+    /// `http_status`, `too_large`, `not_html`, `blocked_address`, `redirect`,
+    /// `robots_disallowed`, `invalid_domain`, `local_resource`; of the others: `parse`, `panic`,
+    /// `lease_expired`, `cancelled`, `other` (docs/reliability.md says what each does).
     pub last_error: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
     /// When the completed domain is next due for a re-scan (null: never).

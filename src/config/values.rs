@@ -220,6 +220,23 @@ pub fn host_port(text: &str) -> Option<String> {
     (port_ok && host_ok).then(|| text.to_owned())
 }
 
+/// Name servers as `ip[:port]` (port 53 when left out; an IPv6 address with a port in
+/// brackets), comma-separated; an empty value means the system's.
+pub fn dns_servers(text: &str) -> Option<Vec<std::net::SocketAddr>> {
+    let mut servers = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+        let server = match item.parse::<std::net::SocketAddr>() {
+            Ok(server) => server,
+            Err(_) => std::net::SocketAddr::new(item.parse::<std::net::IpAddr>().ok()?, 53),
+        };
+        if server.port() == 0 {
+            return None;
+        }
+        servers.push(server);
+    }
+    Some(servers)
+}
+
 pub fn log_format(text: &str) -> Option<LogFormat> {
     match text.to_ascii_lowercase().as_str() {
         "pretty" => Some(LogFormat::Pretty),

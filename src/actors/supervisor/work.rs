@@ -59,6 +59,7 @@ impl SupervisorState {
                 Next::Wait => break,
                 Next::Retire(run_id) => {
                     self.stop_claiming(run_id).await;
+                    self.claims.retired();
                     continue;
                 }
                 Next::Refill(run_id, size) => self.claim_into(Some(run_id), size).await,
