@@ -221,10 +221,10 @@ async fn values_of_the_documented_forms_are_accepted() {
     }
     let export = document["paths"]["/api/v1/domains/export"]["get"]["parameters"].as_array().unwrap();
     let format = export.iter().find(|p| p["name"] == "format").unwrap();
-    assert_eq!(format["schema"]["enum"], json!(["csv", "ndjson"]), "{format}");
+    assert_eq!(format["schema"]["enum"], json!(["csv", "ndjson", "jsonl"]), "{format}");
     let since = export.iter().find(|p| p["name"] == "changed_since").unwrap();
     assert_eq!(since["schema"]["format"], "date-time", "{since}");
-    for query in ["format=csv", "format=ndjson", "changed_since=2026-11-30T00:00:00Z"] {
+    for query in ["format=csv", "format=ndjson", "format=jsonl", "changed_since=2026-11-30T00:00:00Z"] {
         let response = reqwest::Client::new()
             .get(served.url(&format!("/api/v1/domains/export?{query}")))
             .bearer_auth("token-of-tenant-a")

@@ -297,8 +297,46 @@ pub(super) fn parse_name(path: Result<Path<String>, PathRejection>) -> Result<Do
         .map_err(|reason| ApiError::unprocessable(format!("domain {}: {reason}", Excerpt::of(&input))))
 }
 
+/// What the path of a domain's read-only routes names: the domain, as a name or URL
+/// standardised as on submission, or its row's `id` (which the listing, the export and the
+/// callbacks give). One reading for every route that accepts both, so that they agree.
+pub(super) enum DomainPath {
+    Id(Uuid),
+    Name(DomainName),
+}
+
+impl DomainPath {
+    pub(super) fn parse(path: Result<Path<String>, PathRejection>) -> Result<DomainPath, ApiError> {
+        // A UUID is never a domain name (one label of hex and hyphens): no text is both.
+        match path.as_ref().ok().and_then(|Path(text)| text.parse::<Uuid>().ok()) {
+            Some(id) => Ok(DomainPath::Id(id)),
+            None => parse_name(path).map(DomainPath::Name),
+        }
+    }
+
+    /// The tenant's row the path names, if there is one.
+    pub(super) async fn find(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        tenant: Uuid,
+    ) -> Result<Option<entity::domains::Model>, sea_orm::DbErr> {
+        match self {
+            DomainPath::Id(id) => store::listing::domain(db, Some(tenant), *id).await,
+            DomainPath::Name(name) => store::domains::find(db, tenant, name).await,
+        }
+    }
+
+    /// The 404 answered when it names no row of the tenant.
+    pub(super) fn not_found(&self) -> ApiError {
+        match self {
+            DomainPath::Id(id) => ApiError::not_found(format!("no domain {id}")),
+            DomainPath::Name(name) => ApiError::not_found(format!("no domain {name}")),
+        }
+    }
+}
+
 /// A domain's full row.
-#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission")),
+#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission, or the domain's id")),
     security(("bearer" = [])),
     responses((status = 200, body = rows::Domain, description = "The domain's row"), (status = 400, body = ErrorBody, description = "The path is not UTF-8"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"),
@@ -308,9 +346,9 @@ pub async fn show(
     Tenant(tenant): Tenant,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<rows::Domain>, ApiError> {
-    let name = parse_name(path)?;
-    let row = store::domains::find(&state.db, tenant, &name).await?;
-    row.map(|row| Json(row.into())).ok_or_else(|| ApiError::not_found(format!("no domain {name}")))
+    let wanted = DomainPath::parse(path)?;
+    let row = wanted.find(&state.db, tenant).await?;
+    row.map(|row| Json(row.into())).ok_or_else(|| wanted.not_found())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -320,9 +358,9 @@ pub struct ListQuery {
     /// Only domains in this status.
     #[param(value_type = Option<rows::DomainStatus>)]
     pub status: Option<String>,
-    /// Only domains with at least one recorded change scanned at or after this time (RFC 3339,
-    /// such as `2026-12-01T00:00:00Z`).
-    #[param(value_type = Option<String>, format = DateTime)]
+    /// Only domains with at least one recorded change scanned at or after this time: RFC 3339
+    /// (also accepted: a date such as `2026-12-01`, for midnight UTC), as for the export.
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-12-01T00:00:00Z")]
     pub changed_since: Option<String>,
     /// Page size (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -342,7 +380,7 @@ pub struct DomainPage {
 /// The tenant's domains, by name, one page at a time.
 #[utoipa::path(get, path = "/api/v1/domains", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, body = DomainPage, description = "One page of the tenant's domains"), (status = 400, body = ErrorBody, description = "A malformed query"),
-               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range, an unknown status or a `changed_since` that is not an RFC 3339 time"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range, an unknown status or a `changed_since` that is neither an RFC 3339 time nor a date"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn list(
     State(state): State<ApiState>,
@@ -356,7 +394,15 @@ pub async fn list(
             Some(text.parse::<DomainStatus>().map_err(|e| ApiError::unprocessable(format!("status: {e}")))?)
         }
     };
-    let changed_since = query.changed_since.as_deref().map(parse_time("changed_since")).transpose()?;
+    // The export's parser: the listing and the export read a time the same way.
+    let changed_since = query
+        .changed_since
+        .as_deref()
+        .map(|text| {
+            crate::export::parse_changed_since(text)
+                .map_err(|e| ApiError::unprocessable(format!("changed_since: {e}")))
+        })
+        .transpose()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));
@@ -366,17 +412,6 @@ pub async fn list(
     let next_cursor =
         (items.len() as u64 == limit).then(|| items.last().map(|row| row.domain.clone())).flatten();
     Ok(Json(DomainPage { items: items.into_iter().map(rows::Domain::from).collect(), next_cursor }))
-}
-
-/// Reads the query parameter `name` as an RFC 3339 time, refused (422) when it is not one.
-pub fn parse_time(name: &'static str) -> impl Fn(&str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
-    move |text| {
-        chrono::DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).map_err(|e| {
-            ApiError::unprocessable(format!(
-                "{name}: {text:?} is not an RFC 3339 time such as 2026-12-01T00:00:00Z ({e})"
-            ))
-        })
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -27,7 +27,7 @@ use crate::store::export::ExportFilter;
 pub struct ExportQuery {
     /// `csv` (default: a header row and the documented column set, UTF-8 with a byte order
     /// mark) or `ndjson` (one JSON object per line: each full row as `GET /api/v1/domains`
-    /// shows it).
+    /// shows it); `jsonl` is `ndjson` under its other name.
     #[param(value_type = Option<ExportFormat>, inline)]
     pub format: Option<String>,
     /// Only domains in this status.
@@ -54,6 +54,7 @@ pub struct ExportQuery {
 pub enum ExportFormat {
     Csv,
     Ndjson,
+    Jsonl,
 }
 
 /// Every matching domain, streamed as CSV or NDJSON.
@@ -74,9 +75,7 @@ pub async fn export(
     let Query(query) = query?;
     let format = match query.format.as_deref() {
         None => Format::Csv,
-        Some(text) => Format::parse(text).map_err(|_| {
-            ApiError::unprocessable(format!("format: unknown `{text}` (accepts csv or ndjson)"))
-        })?,
+        Some(text) => Format::parse(text).map_err(|e| ApiError::unprocessable(format!("format: {e}")))?,
     };
     let filter = filter(caller, &query)?;
     // Another tenant's batch is as unknown here as on `GET /api/v1/batches/{id}`: a 404, never

@@ -58,7 +58,9 @@ pub struct Domain {
     pub attempts: i32,
     /// Pages the fetcher may visit on this domain (home page plus contact pages).
     pub max_pages: i32,
-    /// When the domain is due for its next attempt.
+    /// When the domain is next due: for a `completed` domain its re-scan time (`rescan_at`);
+    /// `9999-12-31T23:59:59Z` when it is never due by itself (`error`, `gone`, or re-scans off)
+    /// until it is reset or retried.
     pub next_attempt_at: DateTime<Utc>,
     /// The instance holding the domain while it is `processing`.
     pub locked_by: Option<String>,

@@ -1,4 +1,4 @@
-//! `export`: every matching domain to standard output, as CSV or JSON Lines, one page at a time
+//! `export`: every matching domain to standard output, as CSV or NDJSON, one page at a time
 //! so that a million rows take as little memory as a thousand. A reader that stops early
 //! (`export | head`) ends the export quietly with status 0.
 
@@ -16,7 +16,8 @@ use crate::store::export::ExportFilter;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// `csv` (a header row and the documented columns) or `jsonl` (each full row as JSON).
+    /// `csv` (a header row and the documented columns) or `ndjson` (each full row as one JSON
+    /// object per line; `jsonl` is accepted as its other name).
     #[arg(long, default_value = "csv", value_parser = Format::parse)]
     pub format: Format,
     /// Only domains in this status.

@@ -60,6 +60,7 @@ pub async fn cancel_batch<C: TransactionTrait>(
         let rows = Entity::update_many()
             .set(ActiveModel {
                 status: Set(DomainStatus::Error),
+                next_attempt_at: Set(super::due::never()),
                 last_error: Set(Some(format!(
                     "{}/{}: {message}",
                     Stage::Operator.as_str(),

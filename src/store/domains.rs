@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::due::Next;
 use crate::callbacks::CallbackUrl;
 use crate::domain_name::DomainName;
 
@@ -52,6 +53,7 @@ pub struct EnqueueOutcome {
 /// A fresh `pending` row, due now.
 fn new_row(tenant_id: Uuid, name: &str, batch_id: Uuid, max_pages: i32) -> ActiveModel {
     let now = Utc::now();
+    let due = Next::Now.at(now);
     ActiveModel {
         id: Set(Uuid::new_v4()),
         tenant_id: Set(tenant_id),
@@ -60,7 +62,8 @@ fn new_row(tenant_id: Uuid, name: &str, batch_id: Uuid, max_pages: i32) -> Activ
         batch_id: Set(Some(batch_id)),
         attempts: Set(0),
         max_pages: Set(max_pages),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(due.next_attempt_at),
+        rescan_at: Set(due.rescan_at),
         email_addresses: Set(StringList::default()),
         phone_numbers: Set(StringList::default()),
         is_wordpress: Set(false),
@@ -180,14 +183,15 @@ pub async fn enqueue<C: TransactionTrait>(
 /// last error, due now.
 fn back_to_pending(batch_id: Option<Uuid>, max_pages: Option<i32>) -> ActiveModel {
     let now = Utc::now();
+    let due = Next::Now.at(now);
     let mut update = ActiveModel {
         status: Set(DomainStatus::Pending),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(due.next_attempt_at),
         locked_by: Set(None),
         locked_until: Set(None),
         last_error: Set(None),
-        rescan_at: Set(None),
+        rescan_at: Set(due.rescan_at),
         updated_at: Set(now),
         ..Default::default()
     };

@@ -7,6 +7,7 @@ pub mod cancel;
 pub mod changes;
 pub mod claims;
 pub mod domains;
+pub mod due;
 pub mod export;
 pub mod failures;
 pub mod listing;
