@@ -39,7 +39,11 @@ async fn signing_in_sets_a_cookie_scripts_and_other_sites_cannot_use(backend: Ba
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/ui", "Max-Age=43200"] {
         assert!(cookie.contains(attribute), "{attribute} missing from {cookie}");
     }
-    assert!(!cookie.contains(TOKEN_A), "the cookie holds the token encoded, never as typed: {cookie}");
+    assert!(
+        !cookie.contains(TOKEN_A) && !cookie.contains(&hex::encode(TOKEN_A)),
+        "the cookie holds nothing of the token: {cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http without a public https URL: {cookie}");
 
     let elsewhere = form(
         client().post(served.url("/ui/sign-in")),
@@ -207,9 +211,133 @@ async fn every_page_answers_with_a_strict_content_security_policy(backend: Backe
             "{path} has inline style or script"
         );
     }
+    for path in ["/docs/", "/docs/swagger-ui-bundle.js", "/docs/swagger-initializer.js"] {
+        let docs = client().get(scene.served.url(path)).send().await.unwrap();
+        assert_eq!(docs.status(), StatusCode::OK, "{path}");
+        let policy = docs.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_owned());
+        let policy = policy.unwrap_or_else(|| panic!("{path} answers without a Content-Security-Policy"));
+        for directive in
+            ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]
+        {
+            assert!(policy.contains(directive), "{path}: {directive} missing from {policy}");
+        }
+        assert!(!policy.contains("unsafe"), "{path}: {policy}");
+        assert_eq!(docs.headers()["x-frame-options"], "DENY", "{path}");
+    }
     let docs = client().get(scene.served.url("/docs/")).send().await.unwrap();
-    assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("Swagger UI"));
+}
+
+/// Makes the completed domain `name` due for a re-scan now, without announcing it (no status
+/// change, so no PostgreSQL notification either): only a run started now claims it. Returns its
+/// `fetched_at`.
+async fn due_for_a_rescan(db: &sea_orm::DatabaseConnection, name: &str) -> chrono::DateTime<chrono::Utc> {
+    use entity::domains::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    Entity::update_many()
+        .col_expr(Column::RescanAt, Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)))
+        .filter(Column::Domain.eq(name))
+        .exec(db)
+        .await
+        .unwrap();
+    let row = Entity::find().filter(Column::Domain.eq(name)).one(db).await.unwrap().unwrap();
+    assert_eq!(row.status, entity::DomainStatus::Completed);
+    row.fetched_at.unwrap()
+}
+
+/// `name`'s row as stored.
+async fn stored(db: &sea_orm::DatabaseConnection, name: &str) -> entity::domains::Model {
+    use entity::domains::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Entity::find().filter(Column::Domain.eq(name)).one(db).await.unwrap().unwrap()
+}
+
+/// Waits until `name` has been scanned again since `before`.
+async fn rescanned(db: &sea_orm::DatabaseConnection, name: &str, before: chrono::DateTime<chrono::Utc>) {
+    let what = format!("{name} to be re-scanned");
+    common::wait::wait_until(&what, std::time::Duration::from_secs(30), || async {
+        let row = stored(db, name).await;
+        row.status == entity::DomainStatus::Completed && row.fetched_at.is_some_and(|at| at > before)
+    })
+    .await;
+}
+
+async fn a_tenants_run_now_claims_only_its_own_due_domains(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let scene = Scene::start(&test_db.url).await;
+    let served = &scene.served;
+    let db = test_db.connect().await;
+    let run = || client().post(served.url("/api/v1/scheduler/run"));
+
+    // Only tenant A's domain is due: tenant B's run finds nothing.
+    let a_before = due_for_a_rescan(&db, "shop-one.com").await;
+    let (status, body) = api(run(), TOKEN_B).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("nothing_due")), "{body}");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let shop = stored(&db, "shop-one.com").await;
+    assert_eq!(shop.fetched_at, Some(a_before), "tenant B's run left tenant A's domain alone");
+    assert!(shop.rescan_at.is_some_and(|at| at <= chrono::Utc::now()), "still due");
+
+    // Both are due: tenant B's run takes B's only.
+    let b_before = due_for_a_rescan(&db, "tenant-b-site.com").await;
+    let (status, body) = api(run(), TOKEN_B).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    rescanned(&db, "tenant-b-site.com", b_before).await;
+    assert_eq!(stored(&db, "shop-one.com").await.fetched_at, Some(a_before), "A's domain is still waiting");
+
+    // Tenant A's "Run now" button in the console takes A's.
+    let a = Session::sign_in(served, TOKEN_A).await;
+    let pressed = a.post("/ui/run-now", true).await;
+    assert_eq!(pressed.location.as_deref(), Some("/ui?notice=run-started"));
+    rescanned(&db, "shop-one.com", a_before).await;
+
+    // An admin's run takes every tenant's, as it always has.
+    let a_before = due_for_a_rescan(&db, "shop-one.com").await;
+    let b_before = due_for_a_rescan(&db, "tenant-b-site.com").await;
+    let (status, body) = api(run(), ADMIN_TOKEN).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    rescanned(&db, "shop-one.com", a_before).await;
+    rescanned(&db, "tenant-b-site.com", b_before).await;
+}
+
+async fn the_change_history_pages_back_in_the_console(backend: Backend) {
+    use sea_orm::EntityTrait;
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let scene = Scene::start(&test_db.url).await;
+    let db = test_db.connect().await;
+    let shop = stored(&db, "shop-one.com").await;
+    let first = chrono::Utc::now() - chrono::Duration::days(70);
+    let changes = (0..60).map(|i| entity::domain_changes::ActiveModel {
+        domain_id: sea_orm::Set(shop.id),
+        tenant_id: sea_orm::Set(shop.tenant_id),
+        scanned_at: sea_orm::Set(first + chrono::Duration::days(i)),
+        field: sea_orm::Set("title".into()),
+        old_value: sea_orm::Set(serde_json::json!(format!("Title {i}"))),
+        new_value: sea_orm::Set(serde_json::json!(format!("Title {}", i + 1))),
+        ..Default::default()
+    });
+    entity::domain_changes::Entity::insert_many(changes).exec(&db).await.unwrap();
+
+    let a = Session::sign_in(&scene.served, TOKEN_A).await;
+    let newest = a.get(&format!("/ui/domains/{}", scene.shop_id)).await;
+    assert!(newest.html.contains("Title 59") && !newest.html.contains("Title 9<"), "the newest 50 first");
+    assert!(!newest.html.contains("/api/v1/domains/"), "no link a browser session cannot open");
+    let document = scraper::Html::parse_document(&newest.html);
+    let link = scraper::Selector::parse("#change-history nav.pager a").unwrap();
+    let older =
+        document.select(&link).next().expect("a link to the older changes").value().attr("href").unwrap();
+    assert!(older.starts_with(&format!("/ui/domains/{}?changes_before=", scene.shop_id)), "{older}");
+    let older = a.get(older.trim_end_matches("#change-history")).await;
+    assert_eq!(older.status, StatusCode::OK);
+    let rows = scraper::Html::parse_document(&older.html)
+        .select(&scraper::Selector::parse("#change-history tbody tr").unwrap())
+        .count();
+    assert_eq!(rows, 10, "the 10 oldest changes");
+    assert!(older.html.contains("Title 0") && !older.html.contains("Title 59"));
+    assert!(older.html.contains("Newest changes"));
+    let other = Session::sign_in(&scene.served, TOKEN_B).await;
+    let refused = other.get(&format!("/ui/domains/{}?changes_before=1_1", scene.shop_id)).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "another tenant's history stays hidden");
 }
 
 on_both_backends!(
@@ -221,4 +349,6 @@ on_both_backends!(
     resetting_a_tenants_errored_domains_puts_them_back_to_pending,
     cancelling_a_batch_ends_its_pending_domains_in_error_as_cancelled,
     every_page_answers_with_a_strict_content_security_policy,
+    a_tenants_run_now_claims_only_its_own_due_domains,
+    the_change_history_pages_back_in_the_console,
 );

@@ -16,7 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::changes::{self, ScanChanges};
-use super::{Outcome, rescans};
+use super::{Outcome, completions, rescans};
 
 /// One successful result.
 pub struct Completed<'a> {
@@ -70,6 +70,8 @@ pub async fn write_completed<C: TransactionTrait>(
         }
     }
     changes::record(&txn, &history).await?;
+    let written: Vec<Uuid> = by_interval.values().flatten().copied().collect();
+    completions::record(&txn, &written, now).await?;
     for (interval, ids) in by_interval {
         Entity::update_many()
             .col_expr(Column::RescanAt, Expr::value(rescans::next_due(now, interval)))

@@ -122,21 +122,58 @@ impl SupervisorState {
     /// Claims up to `size` due domains into run `into`, or into a new run, and hands them to
     /// the fetcher pool. A claim that comes back short ends the run's claiming.
     pub(super) async fn claim_into(&mut self, into: Option<Uuid>, size: usize) -> Claim {
-        let claimed =
-            claims::claim(&self.args.db, &self.args.instance_id, size as u64, self.args.scheduler.lease);
-        let claimed = match claimed.await {
+        let Some(claimed) = self.claim_due(size, None).await else { return Claim::Failed };
+        let short = self.claims.claimed(size, claimed.len());
+        self.start_or_refill(into, claimed, short).await
+    }
+
+    /// Claims up to `size` of `tenant`'s due domains into a new run that claims nothing more: a
+    /// tenant's run never refills with another tenant's domains, and holds no run slot once
+    /// its claim is made.
+    pub(super) async fn claim_for_tenant(&mut self, tenant: Uuid, size: usize) -> Claim {
+        let Some(claimed) = self.claim_due(size, Some(tenant)).await else { return Claim::Failed };
+        // Work announced for every tenant is still to be looked for after this one's run.
+        let announced = self.claims.is_announced();
+        let claim = self.start_or_refill(None, claimed, true).await;
+        if announced {
+            self.claims.announced();
+        }
+        claim
+    }
+
+    /// Leases up to `size` due domains (of `tenant` only, when given); `None` when the database
+    /// refused, which the pressure now says.
+    async fn claim_due(&mut self, size: usize, tenant: Option<Uuid>) -> Option<Vec<entity::domains::Model>> {
+        let claimed = claims::claim_for(
+            &self.args.db,
+            &self.args.instance_id,
+            size as u64,
+            self.args.scheduler.lease,
+            tenant,
+        );
+        match claimed.await {
             Ok(claimed) => {
                 self.args.pressure.relieved(Shortage::Database);
-                claimed
+                Some(claimed)
             }
             Err(error) => {
                 let shortage = Shortage::of_database_error(&error);
                 self.args.pressure.report(shortage, &format!("cannot claim due domains: {error}"));
-                return Claim::Failed;
+                None
             }
-        };
-        let short = self.claims.claimed(size, claimed.len());
-        tracing::debug!(asked = size, claimed = claimed.len(), refill = into.is_some(), "claimed");
+        }
+    }
+
+    /// Adds `claimed` to run `into`, or to a new run, and hands them to the fetcher pool; with
+    /// `last`, the run claims nothing more.
+    async fn start_or_refill(
+        &mut self,
+        into: Option<Uuid>,
+        claimed: Vec<entity::domains::Model>,
+        last: bool,
+    ) -> Claim {
+        let short = last;
+        tracing::debug!(claimed = claimed.len(), refill = into.is_some(), "claimed");
         let run_id = match into {
             Some(run_id) => {
                 self.runs.add(run_id, claimed.iter().map(|row| row.id));
