@@ -6,6 +6,9 @@
 
 pub mod batch_jobs;
 pub mod callback_deliveries;
+pub mod completions_by_minute;
+pub mod console_keys;
+pub mod console_revocations;
 pub mod domain_changes;
 pub mod domain_errors;
 pub mod domains;

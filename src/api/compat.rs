@@ -157,9 +157,10 @@ pub struct ProcessPendingAnswer {
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 503, body = ErrorBody, description = "The scheduler is not running")))]
 pub async fn process_pending(
     State(state): State<ApiState>,
-    Tenant(_tenant): Tenant,
+    Tenant(tenant): Tenant,
 ) -> Result<(StatusCode, Json<ProcessPendingAnswer>), ApiError> {
-    let answer = match super::scheduler::run_now(&state).await {
+    // The tenant's own pending domains only, as `POST /api/v1/scheduler/run` with its token.
+    let answer = match super::scheduler::run_now(&state, Some(tenant)).await {
         Ok((_, Json(started))) => match started.run_id {
             Some(run_id) => ProcessPendingAnswer {
                 run_id: Some(run_id),

@@ -109,6 +109,11 @@ impl ApiTokens {
         }
         found
     }
+
+    /// Every token with its tenant (the console recognises its sessions' tokens by them).
+    pub fn each(&self) -> impl Iterator<Item = (&str, Uuid)> {
+        self.0.iter().map(|(token, tenant)| (token.as_str(), *tenant))
+    }
 }
 
 impl fmt::Debug for ApiTokens {
@@ -134,6 +139,11 @@ impl AdminTokens {
             found |= same_secret(token, presented);
         }
         found
+    }
+
+    /// Every token.
+    pub fn each(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
     }
 }
 

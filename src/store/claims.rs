@@ -32,10 +32,21 @@ pub async fn claim<C: ConnectionTrait>(
     limit: u64,
     lease: std::time::Duration,
 ) -> Result<Vec<domains::Model>, DbErr> {
-    let mut claimed = claim_from(db, Queue::New, instance_id, limit, lease).await?;
+    claim_for(db, instance_id, limit, lease, None).await
+}
+
+/// [`claim`], of `tenant`'s domains only when one is given (a tenant's own run-now).
+pub async fn claim_for<C: ConnectionTrait>(
+    db: &C,
+    instance_id: &str,
+    limit: u64,
+    lease: std::time::Duration,
+    tenant: Option<Uuid>,
+) -> Result<Vec<domains::Model>, DbErr> {
+    let mut claimed = claim_from(db, Queue::New, instance_id, limit, lease, tenant).await?;
     let left = limit.saturating_sub(claimed.len() as u64);
     if left > 0 {
-        claimed.extend(claim_from(db, Queue::Rescans, instance_id, left, lease).await?);
+        claimed.extend(claim_from(db, Queue::Rescans, instance_id, left, lease, tenant).await?);
     }
     Ok(claimed)
 }
@@ -57,6 +68,7 @@ async fn claim_from<C: ConnectionTrait>(
     instance_id: &str,
     limit: u64,
     lease: std::time::Duration,
+    tenant: Option<Uuid>,
 ) -> Result<Vec<domains::Model>, DbErr> {
     let now = Utc::now();
     let (status, due_at) = match queue {
@@ -68,6 +80,7 @@ async fn claim_from<C: ConnectionTrait>(
         .column(Column::Id)
         .filter(Column::Status.eq(status))
         .filter(due_at.lte(now))
+        .apply_if(tenant, |query, tenant| query.filter(Column::TenantId.eq(tenant)))
         .order_by_asc(due_at)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::Outcome;
 use super::changes::{self, ScanChanges};
+use super::completions;
 use super::due::Next;
 
 /// One successful result.
@@ -72,6 +73,8 @@ pub async fn write_completed<C: TransactionTrait>(
         }
     }
     changes::record(&txn, &history).await?;
+    let written: Vec<Uuid> = by_interval.values().flatten().copied().collect();
+    completions::record(&txn, &written, now).await?;
     for (interval, ids) in by_interval {
         let due = Next::Rescan(interval).at(now);
         Entity::update_many()

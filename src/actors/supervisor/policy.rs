@@ -136,6 +136,11 @@ impl ClaimPolicy {
         took < asked
     }
 
+    /// Whether new work was announced and not yet looked for.
+    pub fn is_announced(&self) -> bool {
+        self.announced
+    }
+
     /// New work was announced: look for it as soon as the pool has room.
     pub fn announced(&mut self) {
         self.announced = !self.stopping;
