@@ -10,6 +10,7 @@ pub mod domains;
 pub mod export;
 pub mod failures;
 pub mod listing;
+pub mod members;
 pub mod outcome;
 pub mod overview;
 pub mod rescans;
