@@ -12,8 +12,11 @@
 //! status there first, so the earlier batch keeps the outcome of the scan it asked for.
 //!
 //! The backfill writes one member per domain with a `batch_id` (added at the domain's
-//! `created_at`), so every batch keeps the domains it reads today.
+//! `created_at`), so every batch keeps the domains it reads today; a trigger does the same for
+//! every row inserted later with a `batch_id`, so a program that inserts domains the way it
+//! did before still fills the batch it names.
 
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261124_000001_create_batch_jobs::BatchJobs;
@@ -81,10 +84,42 @@ impl MigrationTrait for Migration {
             .select_from(members_of_today)
             .map_err(|e| DbErr::Migration(e.to_string()))?
             .to_owned();
-        manager.exec_stmt(backfill).await
+        manager.exec_stmt(backfill).await?;
+        // SeaORM has no builder for triggers: SQL text, as in the notification migration.
+        let trigger = match manager.get_database_backend() {
+            DbBackend::Postgres => {
+                "CREATE OR REPLACE FUNCTION domain_scheduler_batch_member() RETURNS trigger AS $$
+                 BEGIN
+                   INSERT INTO batch_members (batch_id, domain_id, tenant_id, added_at)
+                   VALUES (NEW.batch_id, NEW.id, NEW.tenant_id, NEW.created_at) ON CONFLICT DO NOTHING;
+                   RETURN NULL;
+                 END;
+                 $$ LANGUAGE plpgsql;
+                 CREATE TRIGGER domains_batch_member AFTER INSERT ON domains
+                 FOR EACH ROW WHEN (NEW.batch_id IS NOT NULL) EXECUTE FUNCTION domain_scheduler_batch_member();"
+            }
+            _ => {
+                "CREATE TRIGGER domains_batch_member AFTER INSERT ON domains
+                 FOR EACH ROW WHEN NEW.batch_id IS NOT NULL
+                 BEGIN
+                   INSERT OR IGNORE INTO batch_members (batch_id, domain_id, tenant_id, added_at)
+                   VALUES (NEW.batch_id, NEW.id, NEW.tenant_id, NEW.created_at);
+                 END;"
+            }
+        };
+        manager.get_connection().execute_unprepared(trigger).await?;
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let drop_trigger = match manager.get_database_backend() {
+            DbBackend::Postgres => {
+                "DROP TRIGGER IF EXISTS domains_batch_member ON domains;
+                 DROP FUNCTION IF EXISTS domain_scheduler_batch_member();"
+            }
+            _ => "DROP TRIGGER IF EXISTS domains_batch_member;",
+        };
+        manager.get_connection().execute_unprepared(drop_trigger).await?;
         manager.drop_table(Table::drop().table(BatchMembers::Table).to_owned()).await
     }
 }

@@ -1,5 +1,7 @@
 //! Adding, finding and resetting domains.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::domains::{self, ActiveModel, Column, Entity};
 use entity::metadata::{StringList, TechStack};
@@ -111,56 +113,37 @@ pub async fn enqueue<C: TransactionTrait>(
 
     let mut done = request.domains.len() - unique.len();
     for chunk in unique.chunks(CHUNK) {
-        let existing = names_in(&txn, request.tenant_id, chunk.iter().copied()).await?;
-        let known: std::collections::HashSet<&str> =
-            existing.iter().map(|(_, name, _)| name.as_str()).collect();
-        let mut members: Vec<Uuid> = existing.iter().map(|(id, _, _)| *id).collect();
+        let existing: HashMap<String, (Uuid, DomainStatus)> =
+            names_in(&txn, request.tenant_id, chunk.iter().copied())
+                .await?
+                .into_iter()
+                .map(|(id, name, status)| (name, (id, status)))
+                .collect();
+        let fresh: Vec<&str> = chunk.iter().copied().filter(|name| !existing.contains_key(*name)).collect();
+        let written = insert_fresh(&txn, &request, batch_id, &fresh).await?;
 
-        let fresh: Vec<&str> = chunk.iter().copied().filter(|name| !known.contains(name)).collect();
-        if !fresh.is_empty() {
-            let ours: std::collections::HashMap<&str, Uuid> =
-                fresh.iter().map(|name| (*name, Uuid::new_v4())).collect();
-            // In name order, so that concurrent submissions of the same names wait on each
-            // other's rows in one order instead of deadlocking.
-            let mut in_order: Vec<(&str, Uuid)> = ours.iter().map(|(name, id)| (*name, *id)).collect();
-            in_order.sort_unstable();
-            let rows = in_order.into_iter().map(|(name, id)| {
-                let mut row = new_row(id, request.tenant_id, name, batch_id, request.max_pages);
-                row.rescan_after_seconds = Set(request.rescan_after_seconds);
-                row
-            });
-            // A concurrent writer may add the same name between the look-up and here: the
-            // unique index decides, and such a name counts as already present (its row is not
-            // the one written here), still a member of this batch.
-            Entity::insert_many(rows)
-                .on_conflict_do_nothing_on([Column::TenantId, Column::Domain])
-                .exec_without_returning(&txn)
-                .await?;
-            let written: std::collections::HashMap<String, Uuid> =
-                names_in(&txn, request.tenant_id, fresh.iter().copied())
-                    .await?
-                    .into_iter()
-                    .map(|(id, name, _)| (name, id))
-                    .collect();
-            for name in fresh {
-                let Some(id) = written.get(name) else {
-                    return Err(DbErr::Custom(format!("{name}: neither written nor found")));
-                };
-                members.push(*id);
-                if ours.get(name) == Some(id) {
-                    outcome.added.push(name.to_owned());
-                } else {
-                    outcome.already_present.push(name.to_owned());
-                }
-            }
-        }
-
+        // Each name in the order given: every one is a member of the batch.
+        let mut members = Vec::with_capacity(chunk.len());
         let mut to_refresh = Vec::new();
-        for (id, name, status) in existing {
+        for name in chunk {
+            let name = (*name).to_owned();
+            if let Some((id, ours)) = written.get(&name) {
+                members.push(*id);
+                if *ours {
+                    outcome.added.push(name);
+                } else {
+                    outcome.already_present.push(name);
+                }
+                continue;
+            }
+            let Some((id, status)) = existing.get(&name) else {
+                return Err(DbErr::Custom(format!("{name}: neither written nor found")));
+            };
+            members.push(*id);
             match (request.refresh, status) {
                 (_, DomainStatus::Processing) => outcome.in_progress.push(name),
                 (true, _) => {
-                    to_refresh.push(id);
+                    to_refresh.push(*id);
                     outcome.refreshed.push(name);
                 }
                 (false, _) => outcome.already_present.push(name),
@@ -187,6 +170,43 @@ pub async fn enqueue<C: TransactionTrait>(
     txn.commit().await?;
     outcome.batch_id = Some(batch_id);
     Ok(outcome)
+}
+
+/// Inserts `fresh` (names the tenant did not have at the look-up) as new rows of `batch_id`;
+/// each name's row id, and whether this insert wrote it. A concurrent writer may add the same
+/// name between the look-up and here: the unique index decides, and such a name is not this
+/// submission's (it counts as already present, and is still a member of this batch).
+async fn insert_fresh<C: ConnectionTrait>(
+    db: &C,
+    request: &EnqueueRequest<'_>,
+    batch_id: Uuid,
+    fresh: &[&str],
+) -> Result<HashMap<String, (Uuid, bool)>, DbErr> {
+    if fresh.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut ours: Vec<(&str, Uuid)> = fresh.iter().map(|name| (*name, Uuid::new_v4())).collect();
+    // In name order, so that concurrent submissions of the same names wait on each other's
+    // rows in one order instead of deadlocking.
+    ours.sort_unstable();
+    let rows = ours.iter().map(|(name, id)| {
+        let mut row = new_row(*id, request.tenant_id, name, batch_id, request.max_pages);
+        row.rescan_after_seconds = Set(request.rescan_after_seconds);
+        row
+    });
+    Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([Column::TenantId, Column::Domain])
+        .exec_without_returning(db)
+        .await?;
+    let ours: HashMap<&str, Uuid> = ours.into_iter().collect();
+    Ok(names_in(db, request.tenant_id, fresh.iter().copied())
+        .await?
+        .into_iter()
+        .map(|(id, name, _)| {
+            let written_here = ours.get(name.as_str()) == Some(&id);
+            (name, (id, written_here))
+        })
+        .collect())
 }
 
 /// The rows of `names` in `tenant_id`: id, name and status.
