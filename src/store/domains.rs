@@ -185,20 +185,24 @@ async fn insert_fresh<C: ConnectionTrait>(
     if fresh.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut ours: Vec<(&str, Uuid)> = fresh.iter().map(|name| (*name, Uuid::new_v4())).collect();
-    // In name order, so that concurrent submissions of the same names wait on each other's
-    // rows in one order instead of deadlocking.
-    ours.sort_unstable();
-    let rows = ours.iter().map(|(name, id)| {
-        let mut row = new_row(*id, request.tenant_id, name, batch_id, request.max_pages);
-        row.rescan_after_seconds = Set(request.rescan_after_seconds);
-        row
-    });
-    Entity::insert_many(rows)
+    // Built in the order given, so that the rows fall due in that order (each is due at its
+    // creation), then written in name order, so that concurrent submissions of the same names
+    // wait on each other's rows in one order instead of deadlocking.
+    let mut rows: Vec<(&str, Uuid, ActiveModel)> = fresh
+        .iter()
+        .map(|name| {
+            let id = Uuid::new_v4();
+            let mut row = new_row(id, request.tenant_id, name, batch_id, request.max_pages);
+            row.rescan_after_seconds = Set(request.rescan_after_seconds);
+            (*name, id, row)
+        })
+        .collect();
+    rows.sort_unstable_by_key(|(name, _, _)| *name);
+    let ours: HashMap<&str, Uuid> = rows.iter().map(|(name, id, _)| (*name, *id)).collect();
+    Entity::insert_many(rows.into_iter().map(|(_, _, row)| row))
         .on_conflict_do_nothing_on([Column::TenantId, Column::Domain])
         .exec_without_returning(db)
         .await?;
-    let ours: HashMap<&str, Uuid> = ours.into_iter().collect();
     Ok(names_in(db, request.tenant_id, fresh.iter().copied())
         .await?
         .into_iter()
