@@ -160,6 +160,34 @@ async fn a_domain_submitted_again_while_it_waits_keeps_both_batches_waiting(back
     assert_eq!((first["status"].as_str(), first["counts"]["pending"].as_u64()), (Some("running"), Some(1)));
 }
 
+async fn a_rescan_under_way_does_not_reopen_a_finished_batch(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let two = names("rescanned", 2);
+    let batch = batch_of(&add(&db.url, &[], &two, &[]));
+    finish(&db, &two, DomainStatus::Completed).await;
+    // A re-scan of the first failed once and waits for its retry, its data kept.
+    let connection = db.connect().await;
+    domains::Entity::update_many()
+        .set(domains::ActiveModel { status: Set(DomainStatus::Pending), ..Default::default() })
+        .filter(domains::Column::Domain.eq(two[0].as_str()))
+        .exec(&connection)
+        .await
+        .unwrap();
+    let shown = progress(&db.url, &batch);
+    assert_eq!(
+        (shown["status"].as_str(), shown["counts"]["completed"].as_u64()),
+        (Some("complete"), Some(2)),
+        "{shown}"
+    );
+    // A batch submitted now waits for that re-scan.
+    let later = progress(&db.url, &batch_of(&add(&db.url, &[], &two, &[])));
+    assert_eq!(
+        (later["status"].as_str(), later["counts"]["pending"].as_u64()),
+        (Some("running"), Some(1)),
+        "{later}"
+    );
+}
+
 async fn add_prints_a_batch_for_domains_that_are_all_present(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
     let two = names("known", 2);
@@ -403,6 +431,7 @@ async fn insert_the_old_way(
 on_both_backends!(
     a_refresh_leaves_the_earlier_batch_its_members_progress_and_export,
     a_domain_submitted_again_while_it_waits_keeps_both_batches_waiting,
+    a_rescan_under_way_does_not_reopen_a_finished_batch,
     add_prints_a_batch_for_domains_that_are_all_present,
     a_submission_of_present_domains_is_a_batch_announced_by_its_callback,
     an_earlier_batchs_callback_counts_its_members_after_a_refresh,
