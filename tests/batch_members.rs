@@ -18,6 +18,7 @@ use common::farm::{Farm, Site, plain_page};
 use common::receiver::Receiver;
 use common::server::Served;
 use common::wait::wait_until;
+use domain_scheduler::store::listing;
 use entity::{DomainStatus, batch_jobs, domains};
 use migration::{Migrator, MigratorTrait};
 use reqwest::StatusCode;
@@ -127,6 +128,14 @@ async fn a_refresh_leaves_the_earlier_batch_its_members_progress_and_export(back
         (Some(290), Some(10))
     );
     assert_eq!(exported(&db.url, &old), all.iter().cloned().collect(), "the old batch exports its 300");
+
+    // The console reads the same counts and lists the same members.
+    let connection = db.connect().await;
+    let old_id: uuid::Uuid = old.parse().unwrap();
+    let row = listing::batch(&connection, None, old_id).await.unwrap().unwrap();
+    assert_eq!((row.counts.total(), row.counts.done_share()), (300, 1.0));
+    let filter = listing::DomainFilter { batch: Some(old_id), ..Default::default() };
+    assert_eq!(listing::domains(&connection, None, &filter, None, 1000).await.unwrap().len(), 300);
 
     let fresh = progress(&db.url, &new);
     assert_eq!((fresh["status"].as_str(), fresh["total"].as_u64()), (Some("pending"), Some(60)), "{fresh}");
