@@ -5,6 +5,7 @@
 //! crate create exactly these columns on SQLite and PostgreSQL alike.
 
 pub mod batch_jobs;
+pub mod batch_members;
 pub mod callback_deliveries;
 pub mod completions_by_minute;
 pub mod console_keys;

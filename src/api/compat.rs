@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use entity::DomainStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,6 +15,7 @@ use super::auth::Tenant;
 use super::domains::SubmitOptions;
 use super::errors::{ApiError, ApiJson, ErrorBody};
 use super::rows;
+use crate::store;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScanRequest {
@@ -58,6 +60,13 @@ pub async fn scan(
         let message = format!("base_url {:?}: {}", refused.input, refused.error);
         return Err(ApiError::no_valid_domain(message, rejected));
     }
+    if let Some(name) = valid.first()
+        && store::domains::find(&state.db, tenant, name)
+            .await?
+            .is_some_and(|row| row.status == DomainStatus::Processing)
+    {
+        return Err(ApiError::new(StatusCode::CONFLICT, "in_progress", "the site is being scanned now"));
+    }
     // A scan of a known site is a request to look again.
     let submitted = super::domains::enqueue(
         &state,
@@ -67,9 +76,7 @@ pub async fn scan(
         SubmitOptions { refresh: true, max_pages, callback_url: None, rescan_after_seconds: None },
     )
     .await?;
-    let Some(job_id) = submitted.batch_id else {
-        return Err(ApiError::new(StatusCode::CONFLICT, "in_progress", "the site is being scanned now"));
-    };
+    let job_id = submitted.batch_id;
     Ok(Json(ScanAccepted {
         job_id,
         status_url: format!("/api/v3/modernized_page_scraper/status/{job_id}"),

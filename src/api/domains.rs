@@ -61,13 +61,15 @@ fn one() -> i32 {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Submitted {
-    /// The batch of the enqueued domains; null when nothing was enqueued (every valid name was
-    /// one the tenant already had).
-    pub batch_id: Option<Uuid>,
-    pub status_url: Option<String>,
+    /// The batch of every valid name of the request: the enqueued ones and those the tenant
+    /// already had alike. It is complete once each of them has ended the scan it waits for (at
+    /// once when every one was already done), and its callback, if any, is sent then.
+    pub batch_id: Uuid,
+    /// Where the batch's progress is read.
+    pub status_url: String,
     /// Standardised names enqueued by this request.
     pub accepted: Vec<String>,
-    /// Names the tenant already had, left as they were.
+    /// Names the tenant already had, left as they were (and members of the batch).
     pub already_present: Vec<String>,
     pub rejected: Vec<Rejected>,
     /// Names accepted that may read as another name (`confusable`: they mix scripts, as
@@ -110,7 +112,7 @@ pub fn document_settings(document: &mut utoipa::openapi::OpenApi, settings: &cra
 
 /// Standardise and enqueue domains as one batch.
 #[utoipa::path(post, path = "/api/v1/domains", request_body = SubmitDomains, security(("bearer" = [])),
-    responses((status = 202, body = Submitted, description = "Enqueued: the valid domains, with each refused input and its reason"),
+    responses((status = 202, body = Submitted, description = "A batch of every valid domain, with each refused input and its reason: answered whenever at least one input is valid, also when every valid domain was already present (the batch then holds them as they are, and is complete once each is done)"),
                (status = 400, body = ErrorBody, description = "Malformed JSON or no JSON content type"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 413, body = ErrorBody, description = "The body is over `DOMAIN_SCHEDULER_API_MAX_BODY_BYTES`"),
                (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason), or a `callback_url` this service does not send to (`callbacks_disabled` without a callback secret, `blocked_address` when its host is or resolves to a non-public address)"),
@@ -257,7 +259,14 @@ pub async fn enqueue(
         rescan_after_seconds,
     };
     let outcome = store::domains::enqueue(&state.db, request, |_| {}).await?;
-    if outcome.batch_id.is_some() {
+    let batch_id = outcome.batch_id.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "no batch was written for a valid domain",
+        )
+    })?;
+    if !outcome.added.is_empty() || !outcome.refreshed.is_empty() {
         state.wake_supervisor();
     }
     let mut accepted = outcome.added;
@@ -265,8 +274,8 @@ pub async fn enqueue(
     let mut already_present = outcome.already_present;
     already_present.extend(outcome.in_progress);
     Ok(Submitted {
-        status_url: outcome.batch_id.map(|id| format!("/api/v1/batches/{id}")),
-        batch_id: outcome.batch_id,
+        status_url: format!("/api/v1/batches/{batch_id}"),
+        batch_id,
         accepted,
         already_present,
         rejected,

@@ -128,7 +128,7 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
     );
     match outcome.batch_id {
         Some(batch_id) => println!("{batch_id}"),
-        None => eprintln!("no domain enqueued, no batch written"),
+        None => eprintln!("no valid domain, no batch written"),
     }
     Ok(if rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }

@@ -14,6 +14,7 @@ pub mod export;
 pub mod failures;
 pub mod instances;
 pub mod listing;
+pub mod members;
 pub mod outcome;
 pub mod overview;
 pub mod rescans;
