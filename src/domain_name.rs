@@ -3,6 +3,11 @@
 //!
 //! Parse, don't validate: [`DomainName::parse`] is the one fallible door; everything after it
 //! takes a [`DomainName`] and never checks again. It must never panic, whatever the input.
+//!
+//! A name that parses may still read as another one (`аpple.com` with a Cyrillic `а`):
+//! [`confusable`] says so, and the submission decides whether that is a warning or a refusal.
+
+pub mod confusable;
 
 use std::fmt;
 
@@ -95,6 +100,16 @@ impl DomainName {
     /// parse in messages about it. Such a name is never fetched.
     pub(crate) fn as_stored(text: String) -> DomainName {
         DomainName(text)
+    }
+
+    /// Why this name may read as another one (UTS #39), or `None`.
+    pub fn confusable(&self) -> Option<confusable::Confusable> {
+        confusable::check(&self.0)
+    }
+
+    /// The name as people read it: punycode labels decoded (`xn--bcher-kva.de` is `bücher.de`).
+    pub fn unicode(&self) -> String {
+        idna::domain_to_unicode(&self.0).0
     }
 
     /// The home page URL for `scheme` (`https://example.com/`).

@@ -34,8 +34,16 @@ impl Stage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
-    /// The name does not resolve.
+    /// The name did not resolve for a reason none of the kinds below names.
     Dns,
+    /// The name does not exist (NXDOMAIN): permanent.
+    DnsNxdomain,
+    /// The name exists but has no address record: permanent.
+    DnsNoAddress,
+    /// The name server failed or refused (SERVFAIL, REFUSED): retried.
+    DnsServfail,
+    /// No answer from the name servers within the time-out × attempts: retried.
+    DnsTimeout,
     /// No TCP connection could be made.
     Connect,
     /// TLS handshake or certificate failure.
@@ -75,6 +83,10 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Dns => "dns",
+            Kind::DnsNxdomain => "dns_nxdomain",
+            Kind::DnsNoAddress => "dns_no_address",
+            Kind::DnsServfail => "dns_servfail",
+            Kind::DnsTimeout => "dns_timeout",
             Kind::Connect => "connect",
             Kind::Tls => "tls",
             Kind::Timeout => "timeout",

@@ -25,6 +25,7 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod domain_name;
+pub mod excerpt;
 pub mod export;
 pub mod extract;
 pub mod failure;

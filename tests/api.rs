@@ -399,6 +399,61 @@ async fn a_domain_submitted_while_every_slot_is_busy_is_fetched_when_one_frees(b
     assert_eq!(farm.requests("quick-site.com"), 1);
 }
 
+/// Issue 21, item 17: a domain's row is found by its id as by its name (as its `/changes` is),
+/// and the listing's `changed_since` reads a date as the export's does.
+async fn a_domain_is_read_by_its_id_and_the_listing_takes_a_date_as_the_export_does(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let conn = db.connect().await;
+    let tenant_a: uuid::Uuid = TENANT_A.parse().unwrap();
+    let tenant_b: uuid::Uuid = TENANT_B.parse().unwrap();
+    common::seed::domains(&conn, tenant_a, None, "a-", 20).await;
+    common::seed::domains(&conn, tenant_b, None, "b-", 5).await;
+    let changes = common::seed::title_changes(&conn, 2).await;
+    let farm = Farm::start().await;
+    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[ADMIN]).await;
+    let get = |path: String| as_tenant(client().get(served.url(&path)), "token-of-tenant-a");
+
+    let (status, by_name) = get("/api/v1/domains/a-3.com".into()).await;
+    assert_eq!(status, StatusCode::OK, "{by_name}");
+    let id = by_name["id"].as_str().unwrap().to_owned();
+    let (status, by_id) = get(format!("/api/v1/domains/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{by_id}");
+    assert_eq!(by_id, by_name, "the same row by its id");
+    let (status, changes_by_id) = get(format!("/api/v1/domains/{id}/changes")).await;
+    assert_eq!((status, &changes_by_id["domain"]), (StatusCode::OK, &json!("a-3.com")));
+    let (_, of_b) = as_tenant(client().get(served.url("/api/v1/domains/b-1.com")), "token-of-tenant-b").await;
+    let (status, body) = get(format!("/api/v1/domains/{}", of_b["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another tenant's id: {body}");
+    let unknown = uuid::Uuid::new_v4();
+    let (status, body) = get(format!("/api/v1/domains/{unknown}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains(&unknown.to_string()), "{body}");
+
+    let listed = |query: &'static str| {
+        let get = &get;
+        async move {
+            let (status, body) = get(format!("/api/v1/domains?limit=1000&{query}")).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            let mut ids: Vec<String> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned())
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let of_a = changes.iter().filter(|(_, owner, _)| *owner == tenant_a).count();
+    let by_date = listed("changed_since=2026-01-01").await;
+    assert_eq!(by_date.len(), of_a, "a date is midnight UTC: every change of the tenant");
+    assert_eq!(by_date, listed("changed_since=2026-01-01T00:00:00Z").await);
+    assert_eq!(listed("changed_since=2026-01-02").await, listed("changed_since=2026-01-02T00:00:00Z").await);
+    let (status, body) = get("/api/v1/domains?changed_since=yesterday".into()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("changed_since"), "{body}");
+}
+
 on_both_backends!(
     a_domain_submitted_while_every_slot_is_busy_is_fetched_when_one_frees,
     steering_retries_a_domain_and_refuses_a_run_when_every_slot_is_busy,
@@ -409,6 +464,7 @@ on_both_backends!(
     the_old_clients_routes_still_work,
     scheduler_runs_are_an_admin_view_refused_to_tenant_tokens,
     malformed_requests_get_a_status_and_a_json_error_naming_the_problem,
+    a_domain_is_read_by_its_id_and_the_listing_takes_a_date_as_the_export_does,
 );
 
 #[tokio::test]
@@ -460,6 +516,7 @@ fn a_token_that_is_both_an_admin_and_a_tenant_token_stops_start_up_unechoed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn readiness_reports_a_database_outage() {
     let Some(db) = TestDb::create(Backend::Postgres).await else { return };
     let served = Served::start(&db.url, "127.0.0.1:9", TOKENS, &[]).await;

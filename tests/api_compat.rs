@@ -106,7 +106,7 @@ async fn a_scan_of_something_that_is_not_a_domain_lists_it_with_its_reason(backe
     assert!(body["error"]["message"].as_str().unwrap().contains("base_url"), "{body}");
     assert_eq!(
         body["error"]["rejected"],
-        json!([{"input": "http://192.168.1.10/admin", "error": "IP addresses are not domains", "code": "ip_address"}])
+        json!([{"input": "http://192.168.1.10/admin", "input_length": 25, "error": "IP addresses are not domains", "code": "ip_address"}])
     );
 }
 

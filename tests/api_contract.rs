@@ -42,9 +42,9 @@ async fn a_submission_with_no_valid_domain_is_refused_listing_each_input_and_its
     assert_eq!(
         body["error"]["rejected"],
         json!([
-            {"input": "not a domain", "error": "invalid characters: a space at character 4 cannot appear in a domain", "code": "invalid_characters"},
-            {"input": "localhost", "error": "localhost is not a public domain", "code": "localhost"},
-            {"input": "10.0.0.1", "error": "IP addresses are not domains", "code": "ip_address"},
+            {"input": "not a domain", "input_length": 12, "error": "invalid characters: a space at character 4 cannot appear in a domain", "code": "invalid_characters"},
+            {"input": "localhost", "input_length": 9, "error": "localhost is not a public domain", "code": "localhost"},
+            {"input": "10.0.0.1", "input_length": 8, "error": "IP addresses are not domains", "code": "ip_address"},
         ])
     );
     let (status, page) = as_tenant_a(reqwest::Client::new().get(served.url("/api/v1/domains"))).await;
@@ -221,10 +221,10 @@ async fn values_of_the_documented_forms_are_accepted() {
     }
     let export = document["paths"]["/api/v1/domains/export"]["get"]["parameters"].as_array().unwrap();
     let format = export.iter().find(|p| p["name"] == "format").unwrap();
-    assert_eq!(format["schema"]["enum"], json!(["csv", "ndjson"]), "{format}");
+    assert_eq!(format["schema"]["enum"], json!(["csv", "ndjson", "jsonl"]), "{format}");
     let since = export.iter().find(|p| p["name"] == "changed_since").unwrap();
     assert_eq!(since["schema"]["format"], "date-time", "{since}");
-    for query in ["format=csv", "format=ndjson", "changed_since=2026-11-30T00:00:00Z"] {
+    for query in ["format=csv", "format=ndjson", "format=jsonl", "changed_since=2026-11-30T00:00:00Z"] {
         let response = reqwest::Client::new()
             .get(served.url(&format!("/api/v1/domains/export?{query}")))
             .bearer_auth("token-of-tenant-a")

@@ -69,7 +69,56 @@ async fn a_callback_url_that_is_not_http_or_https_is_refused(backend: Backend) {
     assert_eq!(scenario.counts()["pending"], 0, "nothing was written");
 }
 
+async fn a_callback_to_a_loopback_private_or_link_local_address_is_refused_at_submission(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let served = Served::start(&scenario.db.url, &scenario.farm.connect_to(), TOKENS, &[WITH_SECRET]).await;
+    for (url, refusal) in [
+        ("http://127.0.0.1:9/hook", "127.0.0.1 is not a public address"),
+        ("http://10.0.0.1/hook", "10.0.0.1 is not a public address"),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is not a public address"),
+        ("http://[::1]:9/hook", "::1 is not a public address"),
+        ("http://localhost:9/hook", "localhost resolves to"),
+    ] {
+        let (status, body) = submit(&served, url).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+        assert_eq!(body["error"]["code"], "blocked_address", "{url}: {body}");
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("callback_url") && message.contains(refusal), "{url}: {body}");
+    }
+
+    let refused = scenario.run(
+        &["add", "shop-one.com", "--callback-url", "http://169.254.169.254/latest/meta-data"],
+        &[WITH_SECRET],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", printed(&refused));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--callback-url") && stderr.contains("blocked address"), "{stderr}");
+    assert_eq!(scenario.counts()["pending"], 0, "nothing was written");
+
+    // The operator who allows private networks may name one.
+    let allowed = scenario.run(
+        &["add", "shop-one.com", "--callback-url", "http://127.0.0.1:9/hook"],
+        &[WITH_SECRET, ("DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS", "true")],
+    );
+    assert_eq!(allowed.status.code(), Some(0), "{}", printed(&allowed));
+    assert_eq!(scenario.row("shop-one.com")["domain"], "shop-one.com");
+}
+
+async fn credentials_in_a_refused_callback_url_are_not_echoed_by_the_command_line(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    for url in
+        ["http://hook-user:hook-s3cret@10.0.0.1/hook", "ftp://hook-user:hook-s3cret@hooks.example.com/"]
+    {
+        let out = scenario.run(&["add", "shop-one.com", "--callback-url", url], &[WITH_SECRET]);
+        assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("***@") && !stderr.contains("hook-s3cret"), "{stderr}");
+    }
+}
+
 on_both_backends!(
+    a_callback_to_a_loopback_private_or_link_local_address_is_refused_at_submission,
+    credentials_in_a_refused_callback_url_are_not_echoed_by_the_command_line,
     a_callback_is_refused_while_no_callback_secret_is_set,
     a_callback_url_that_is_not_http_or_https_is_refused,
 );

@@ -182,18 +182,31 @@ async fn a_callback_that_keeps_failing_is_recorded_as_failed_after_its_last_atte
     assert_eq!(receiver.count(), 2);
 }
 
-async fn a_callback_to_a_loopback_address_is_refused_unless_private_networks_are_allowed(backend: Backend) {
-    let Some(db) = TestDb::create(backend).await else { return };
-    let farm = Farm::start().await;
-    farm_sites(&farm);
+/// The submission refuses such an address (tests/callback_submission.rs); one accepted while
+/// private networks were allowed is still checked at each delivery, on what its name resolves
+/// to then.
+async fn a_callback_accepted_while_private_networks_were_allowed_is_refused_at_delivery_once_they_are_not(
+    backend: Backend,
+) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    farm_sites(&scenario.farm);
     let receiver = Receiver::start(&[]).await;
-    // Without DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS: sites still come from the farm through
-    // the operator's connect_to, but a callback goes where its URL says, and that is refused.
-    let served = Served::start(&db.url, &farm.connect_to(), TOKENS, &[WITH_SECRET, QUICK_RETRIES]).await;
-    let by_address = submitted(&served, &["shop-one.com"], &receiver.url("/hook")).await;
-    let by_name =
-        submitted(&served, &["gone-site.com"], &format!("http://localhost:{}/hook", receiver.port())).await;
+    let add = |domain: &str, callback_url: &str| {
+        let out = scenario.run(
+            &["add", domain, "--tenant", TENANT_A, "--callback-url", callback_url],
+            &[WITH_SECRET, PRIVATE_ALLOWED],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let by_address = add("shop-one.com", &receiver.url("/hook"));
+    let by_name = add("gone-site.com", &format!("http://localhost:{}/hook", receiver.port()));
+    let drained = scenario.run(&["run-once", "--drain"], &[]);
+    assert_eq!(drained.status.code(), Some(0), "{}", printed(&drained));
 
+    // Without DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS: a callback goes where its URL says, and
+    // that is refused.
+    let served = scenario.serve(TOKENS, &[WITH_SECRET, QUICK_RETRIES]).await;
     for (id, refusal) in
         [(&by_address, "127.0.0.1 is not a public address"), (&by_name, "localhost resolves to")]
     {
@@ -202,22 +215,60 @@ async fn a_callback_to_a_loopback_address_is_refused_unless_private_networks_are
         assert_eq!(callback["last_status"], Value::Null);
         let error = callback["last_error"].as_str().unwrap_or_default();
         assert!(error.contains("blocked address") && error.contains(refusal), "{callback}");
-        let rows = deliveries(&db, id).await;
+        let rows = deliveries(&scenario.db, id).await;
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert!(rows[0].error.as_deref().is_some_and(|e| e.contains("blocked address")), "{rows:?}");
     }
     assert_eq!(receiver.count(), 0, "nothing reached the receiver");
 }
 
+async fn credentials_in_a_callback_url_are_sent_but_never_shown(backend: Backend) {
+    let Some(db) = TestDb::create(backend).await else { return };
+    let farm = Farm::start().await;
+    farm_sites(&farm);
+    // A port nobody listens on: every attempt fails to connect, and reqwest's error would name
+    // the URL.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://hook-user:hook-s3cret@127.0.0.1:{closed}/hook");
+    let shown = format!("http://***@127.0.0.1:{closed}/hook");
+
+    let guarded = Served::start(&db.url, &farm.connect_to(), TOKENS, &[WITH_SECRET]).await;
+    let (status, body) = submit(&guarded, &["shop-one.com"], &url).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&shown) && !body.to_string().contains("hook-s3cret"), "{body}");
+    drop(guarded);
+
+    let served =
+        Served::start(&db.url, &farm.connect_to(), TOKENS, &[WITH_SECRET, PRIVATE_ALLOWED, QUICK_RETRIES])
+            .await;
+    let id = submitted(&served, &["shop-one.com"], &url).await;
+    wait_until("a failed attempt", WITHIN, || async {
+        batch(&served, &id).await["callback"]["attempts"] != 0
+    })
+    .await;
+    let answer = batch(&served, &id).await;
+    assert_eq!(answer["callback"]["url"], shown, "{answer}");
+    assert!(!answer.to_string().contains("hook-s3cret"), "{answer}");
+    let rows = deliveries(&db, &id).await;
+    assert!(rows.iter().all(|row| row.url == shown), "{rows:?}");
+    assert!(
+        rows.iter().all(|row| !row.error.as_deref().unwrap_or_default().contains("hook-s3cret")),
+        "{rows:?}"
+    );
+    let log = served.log();
+    assert!(log.contains("callback attempt failed"), "{log}");
+    assert!(!log.contains("hook-s3cret"), "the log names the credentials:\n{log}");
+}
+
 async fn a_batch_that_finished_while_no_service_ran_is_announced_once_one_starts(backend: Backend) {
     let Some(scenario) = Scenario::start(backend).await else { return };
     farm_sites(&scenario.farm);
     let receiver = Receiver::start(&[]).await;
-    let added = scenario
-        .command(&["add", "shop-one.com", "--tenant", TENANT_A, "--callback-url", &receiver.url("/hook")])
-        .env(WITH_SECRET.0, WITH_SECRET.1)
-        .output()
-        .unwrap();
+    let added = scenario.run(
+        &["add", "shop-one.com", "--tenant", TENANT_A, "--callback-url", &receiver.url("/hook")],
+        &[WITH_SECRET, PRIVATE_ALLOWED],
+    );
     assert_eq!(added.status.code(), Some(0), "{}", printed(&added));
     let id = String::from_utf8_lossy(&added.stdout).trim().to_owned();
     let drained =
@@ -241,6 +292,7 @@ async fn a_batch_that_finished_while_no_service_ran_is_announced_once_one_starts
 /// Two `serve` processes on one PostgreSQL database: each batch is announced by one of them,
 /// once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn two_services_on_one_postgres_database_announce_each_batch_once() {
     let Some(db) = TestDb::create(Backend::Postgres).await else { return };
     let farm = Farm::start().await;
@@ -270,6 +322,7 @@ on_both_backends!(
     a_finished_batch_is_announced_with_a_signature_the_receiver_can_check,
     a_callback_answered_500_is_sent_again_and_each_attempt_is_recorded,
     a_callback_that_keeps_failing_is_recorded_as_failed_after_its_last_attempt,
-    a_callback_to_a_loopback_address_is_refused_unless_private_networks_are_allowed,
+    a_callback_accepted_while_private_networks_were_allowed_is_refused_at_delivery_once_they_are_not,
+    credentials_in_a_callback_url_are_sent_but_never_shown,
     a_batch_that_finished_while_no_service_ran_is_announced_once_one_starts,
 );

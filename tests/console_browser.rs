@@ -2,8 +2,8 @@
 //! page, retrying a failed domain, tenant isolation, and an action without its CSRF token.
 //! Screenshots of each page are saved in `console-screenshots/` of the target directory.
 //!
-//! Skipped with a message when chromium is not installed, unless
-//! `CONSOLE_BROWSER_TESTS=require` (CI), where that fails.
+//! Reported as ignored, with the reason, when chromium or chromedriver is not installed
+//! (build.rs); `CONSOLE_BROWSER_TESTS=require` (CI) fails a test that finds no browser anyway.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
@@ -22,6 +22,10 @@ async fn start() -> Option<(TestDb, Scene, Browser)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
 async fn an_admin_signs_in_and_opens_every_page() {
     let Some((_db, scene, browser)) = start().await else { return };
     let base = &scene.served.base;
@@ -82,6 +86,10 @@ async fn an_admin_signs_in_and_opens_every_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
 async fn a_tenant_retries_a_failed_domain_and_sees_it_pending_again() {
     let Some((_db, scene, browser)) = start().await else { return };
     let base = &scene.served.base;
@@ -103,6 +111,10 @@ async fn a_tenant_retries_a_failed_domain_and_sees_it_pending_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
 async fn another_tenants_domain_cannot_be_reached() {
     let Some((_db, scene, browser)) = start().await else { return };
     let base = &scene.served.base;
@@ -124,6 +136,10 @@ async fn another_tenants_domain_cannot_be_reached() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
 async fn an_action_without_its_csrf_token_is_refused() {
     let Some((_db, scene, browser)) = start().await else { return };
     let base = &scene.served.base;
@@ -141,5 +157,91 @@ async fn an_action_without_its_csrf_token_is_refused() {
     assert_eq!(browser.text("h1").await, "Action refused");
     browser.screenshot("csrf-refused", 1280).await;
     assert_eq!(domain_row(&scene.served, TOKEN_A, "broken-site.com").await["status"], "error");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swagger_ui_lists_the_operations_under_its_content_security_policy() {
+    let Some(browser) = Browser::start().await else { return };
+    let db = TestDb::create(Backend::Sqlite).await.unwrap();
+    let served = common::server::Served::start(&db.url, "127.0.0.1:9", common::console::TOKENS, &[]).await;
+    let docs = reqwest::get(served.url("/docs/")).await.unwrap();
+    assert!(docs.headers().contains_key("content-security-policy"), "the page is under a policy");
+    browser.goto(&served.url("/docs/")).await;
+    browser.wait_for(".opblock-summary-path").await;
+    let paths = browser.text("#swagger-ui").await;
+    for path in ["/api/v1/domains", "/api/v1/scheduler/run", "/healthz"] {
+        assert!(paths.contains(path), "{path} is not listed: {paths}");
+    }
+    browser.screenshot("docs", 1280).await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_ends_the_session_even_for_a_kept_copy_of_its_cookie() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    browser.sign_in(base, TOKEN_A).await;
+    let kept = browser.client.get_named_cookie("ds_console").await.unwrap().value().to_owned();
+    assert!(!kept.contains(TOKEN_A) && !kept.contains(&hex::encode(TOKEN_A)), "{kept}");
+
+    browser.click(".who form button").await;
+    browser.wait_for("input[name=token]").await;
+    assert!(browser.text("body").await.contains("You are signed out."));
+    browser.goto(&format!("{base}/ui")).await;
+    browser.wait_for("input[name=token]").await;
+
+    // The cookie as it was before signing out, replayed from elsewhere.
+    let replayed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}/ui"))
+        .header("cookie", format!("ds_console={kept}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), reqwest::StatusCode::SEE_OTHER);
+    assert!(replayed.headers()["location"].to_str().unwrap().starts_with("/ui/sign-in"));
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_older_changes_link_opens_the_older_changes() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some((db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    let connection = db.connect().await;
+    let shop = entity::domains::Entity::find()
+        .filter(entity::domains::Column::Domain.eq("shop-one.com"))
+        .one(&connection)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = chrono::Utc::now() - chrono::Duration::days(70);
+    let changes = (0..55).map(|i| entity::domain_changes::ActiveModel {
+        domain_id: sea_orm::Set(shop.id),
+        tenant_id: sea_orm::Set(shop.tenant_id),
+        scanned_at: sea_orm::Set(first + chrono::Duration::days(i)),
+        field: sea_orm::Set("title".into()),
+        old_value: sea_orm::Set(serde_json::json!(format!("Old title {i}"))),
+        new_value: sea_orm::Set(serde_json::json!(format!("New title {i}"))),
+        ..Default::default()
+    });
+    entity::domain_changes::Entity::insert_many(changes).exec(&connection).await.unwrap();
+
+    browser.sign_in(base, TOKEN_A).await;
+    browser.goto(&format!("{base}/ui/domains/{}", scene.shop_id)).await;
+    browser.wait_for("#change-history").await;
+    browser.click("#change-history nav.pager a").await;
+    common::wait::wait_until("the older changes to open", std::time::Duration::from_secs(30), || async {
+        browser.client.current_url().await.unwrap().as_str().contains("changes_before=")
+    })
+    .await;
+    browser.wait_for("#change-history").await;
+    assert!(browser.text("h1").await.starts_with("shop-one.com"), "the console page, not an API error");
+    let history = browser.text("#change-history table").await;
+    assert!(history.contains("Old title 0") && !history.contains("Old title 54"), "{history}");
+    browser.screenshot("domain-older-changes", 1280).await;
     browser.close().await;
 }

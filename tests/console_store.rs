@@ -41,6 +41,17 @@ async fn fail(db: &DatabaseConnection, row: &entity::domains::Model, kind: Kind,
     store::failures::record(db, INSTANCE, policy, attempt).await.unwrap();
 }
 
+/// Writes a success for each of `ids`, as the persister does.
+async fn complete(db: &DatabaseConnection, ids: &[Uuid]) {
+    let metadata = Metadata::default();
+    let results: Vec<store::results::Completed<'_>> = ids
+        .iter()
+        .map(|id| store::results::Completed { domain_id: *id, metadata: &metadata, rescan_after: None })
+        .collect();
+    let outcomes = store::results::write_completed(db, INSTANCE, &results).await.unwrap();
+    assert!(outcomes.iter().all(|o| *o == store::Outcome::Completed), "{outcomes:?}");
+}
+
 async fn the_overview_counts_each_tenant_and_the_last_hour(backend: Backend) {
     let Some(test_db) = TestDb::create(backend).await else { return };
     let db = test_db.connect().await;
@@ -48,9 +59,7 @@ async fn the_overview_counts_each_tenant_and_the_last_hour(backend: Backend) {
     enqueue(&db, B, &["b-broken.com"]).await;
     let claimed = claim_all(&db).await;
     let by_name = |name: &str| claimed.iter().find(|r| r.domain == name).unwrap().clone();
-    for name in ["a-done.com", "a-done-too.com"] {
-        Domain::update_from_metadata(&db, by_name(name).id, &Metadata::default()).await.unwrap();
-    }
+    complete(&db, &[by_name("a-done.com").id, by_name("a-done-too.com").id]).await;
     fail(&db, &by_name("a-broken.com"), Kind::Dns, true).await;
     fail(&db, &by_name("a-retried.com"), Kind::Timeout, false).await;
     fail(&db, &by_name("b-broken.com"), Kind::Dns, true).await;
@@ -75,11 +84,58 @@ async fn the_overview_counts_each_tenant_and_the_last_hour(backend: Backend) {
     assert!(a.instances.is_empty(), "runs mix tenants: a tenant's overview lists no instance");
 }
 
-async fn the_overview_lists_each_instance_with_its_last_run(backend: Backend) {
+async fn completions_stay_in_their_minute_when_domains_are_requeued(backend: Backend) {
+    use entity::domains::{Column, Entity};
+    use sea_orm::sea_query::Expr;
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let db = test_db.connect().await;
+    enqueue(&db, A, &["a-one.com", "a-two.com", "a-three.com"]).await;
+    enqueue(&db, B, &["b-one.com"]).await;
+    let claimed: Vec<Uuid> = claim_all(&db).await.iter().map(|row| row.id).collect();
+    complete(&db, &claimed).await;
+    let per_minute = |tenant| {
+        let db = &db;
+        async move { store::overview::overview(db, tenant, Utc::now()).await.unwrap().completed_per_minute }
+    };
+    let all = per_minute(None).await;
+    assert_eq!((all.iter().sum::<u64>(), *all.last().unwrap()), (4, 4));
+    assert_eq!(per_minute(Some(A)).await.iter().sum::<u64>(), 3);
+
+    // Tenant A's domains are put back to pending; B's is taken for a re-scan.
+    Entity::update_many()
+        .col_expr(Column::Status, Expr::value(DomainStatus::Pending.as_str()))
+        .filter(Column::TenantId.eq(A))
+        .exec(&db)
+        .await
+        .unwrap();
+    Entity::update_many()
+        .col_expr(Column::RescanAt, Expr::value(Utc::now() - chrono::Duration::minutes(1)))
+        .filter(Column::TenantId.eq(B))
+        .exec(&db)
+        .await
+        .unwrap();
+    let b_rescan =
+        store::claims::claim_for(&db, INSTANCE, 10, Duration::from_secs(300), Some(B)).await.unwrap();
+    assert_eq!(b_rescan.len(), 1, "only B's re-scan, though A's domains are due too");
+    assert_eq!(per_minute(None).await.iter().sum::<u64>(), 4, "what was completed stays counted");
+    assert_eq!(per_minute(Some(A)).await.iter().sum::<u64>(), 3);
+
+    complete(&db, &[b_rescan[0].id]).await;
+    assert_eq!(per_minute(None).await.iter().sum::<u64>(), 5, "a second completion counts too");
+    assert_eq!(per_minute(Some(B)).await.iter().sum::<u64>(), 2);
+}
+
+async fn the_overview_lists_each_instance_with_its_run_in_progress_and_its_restarts(backend: Backend) {
     let Some(test_db) = TestDb::create(backend).await else { return };
     let db = test_db.connect().await;
     let started = Utc::now() - chrono::Duration::minutes(5);
-    for (instance, minutes, claimed) in [("one", 0, 3), ("one", 2, 7), ("two", 1, 4), ("gone", -60 * 30, 1)] {
+    for (instance, minutes, claimed) in [
+        ("web-1-100-aaaaaaaa", 0, 3),
+        // web-1 restarted: a new process, the same instance.
+        ("web-1-200-bbbbbbbb", 2, 7),
+        ("web-2-300-cccccccc", 1, 4),
+        ("old-400-dddddddd", -60 * 30, 1),
+    ] {
         let at = started + chrono::Duration::minutes(minutes);
         let metrics = store::runs::RunMetrics {
             run_id: Uuid::new_v4(),
@@ -97,16 +153,38 @@ async fn the_overview_lists_each_instance_with_its_last_run(backend: Backend) {
         };
         store::runs::insert(&db, &metrics).await.unwrap();
     }
+    // Runs in progress: web-2 restarted and its new process holds two domains; web-3 is on its
+    // first run.
+    enqueue(&db, A, &["one.com", "two.com", "three.com"]).await;
+    let lease = Duration::from_secs(300);
+    assert_eq!(store::claims::claim(&db, "web-2-301-eeeeeeee", 2, lease).await.unwrap().len(), 2);
+    assert_eq!(store::claims::claim(&db, "web-3-500-ffffffff", 1, lease).await.unwrap().len(), 1);
+
     let overview = store::overview::overview(&db, None, Utc::now()).await.unwrap();
-    let seen: Vec<(&str, u64, i32)> = overview
+    // (host, process, processes, in flight, runs, claimed by the last run)
+    type Row<'a> = (&'a str, &'a str, u64, u64, u64, Option<i32>);
+    let seen: Vec<Row<'_>> = overview
         .instances
         .iter()
-        .map(|i| (i.instance_id.as_str(), i.runs, i.last_run.domains_claimed))
+        .map(|i| {
+            (
+                i.host.as_str(),
+                i.process.as_str(),
+                i.processes,
+                i.in_flight,
+                i.runs,
+                i.last_run.as_ref().map(|run| run.domains_claimed),
+            )
+        })
         .collect();
     assert_eq!(
         seen,
-        [("one", 2, 7), ("two", 1, 4)],
-        "newest first; an instance unseen for a day is left out"
+        [
+            ("web-2", "web-2-301-eeeeeeee", 2, 2, 1, Some(4)),
+            ("web-3", "web-3-500-ffffffff", 1, 1, 0, None),
+            ("web-1", "web-1-200-bbbbbbbb", 2, 0, 2, Some(7)),
+        ],
+        "at work first, then by last run; each host once; an instance unseen for a day is left out"
     );
 }
 
@@ -176,7 +254,8 @@ async fn cancelling_a_batch_ends_only_its_waiting_domains(backend: Backend) {
 
 on_both_backends!(
     the_overview_counts_each_tenant_and_the_last_hour,
-    the_overview_lists_each_instance_with_its_last_run,
+    completions_stay_in_their_minute_when_domains_are_requeued,
+    the_overview_lists_each_instance_with_its_run_in_progress_and_its_restarts,
     domain_pages_hold_every_match_once_in_name_order,
     cancelling_a_batch_ends_only_its_waiting_domains,
 );

@@ -88,6 +88,10 @@ async fn total_attempts(database_url: &str) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_pg_binaries,
+    ignore = "needs PostgreSQL's server binaries (initdb; PG_BIN or /usr/lib/postgresql)"
+)]
 async fn postgres_stopped_for_30_seconds_mid_drain_loses_nothing() {
     let pg = tokio::task::spawn_blocking(PrivatePostgres::start).await.unwrap();
     let url = pg.url();
@@ -148,6 +152,7 @@ async fn postgres_stopped_for_30_seconds_mid_drain_loses_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn connections_cut_mid_drain_lose_nothing() {
     let Some(db) = TestDb::create(Backend::Postgres).await else { return };
     let farm = migrated_with_farm(&db.url).await;
@@ -179,6 +184,7 @@ async fn connections_cut_mid_drain_lose_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn a_table_locked_elsewhere_times_claims_out_without_crashing() {
     let Some(db) = TestDb::create(Backend::Postgres).await else { return };
     let farm = migrated_with_farm(&db.url).await;

@@ -93,6 +93,7 @@ async fn ten_thousand_domains_drain_under_a_limit_of_1024_descriptors_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn ten_thousand_domains_drain_under_a_limit_of_1024_descriptors_postgres() {
     ten_thousand_domains_drain_under_a_limit_of_1024_descriptors(Backend::Postgres).await;
 }
@@ -143,6 +144,7 @@ async fn a_shortage_of_descriptors_spends_no_attempt_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn a_shortage_of_descriptors_spends_no_attempt_postgres() {
     a_shortage_of_descriptors_spends_no_attempt(Backend::Postgres).await;
 }

@@ -58,6 +58,7 @@ fn same(field: &str, expected: &str, got: Option<&str>, base: &url::Url) -> bool
 }
 
 #[test]
+#[cfg_attr(ds_no_corpus, ignore = "needs the corpus of real pages at ../shared/corpus")]
 fn every_field_stays_at_or_above_its_floor_on_the_real_pages() {
     let expected = std::fs::read_to_string(corpus().join("expected.jsonl"))
         .expect("../shared/corpus/expected.jsonl (the corpus sits beside the repository)");

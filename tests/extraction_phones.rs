@@ -209,3 +209,35 @@ fn north_american_look_alikes_are_not_phone_numbers() {
         );
     }
 }
+
+/// Issue 21, item 10: the number ends where its block ends. Before, the visible text joined
+/// the blocks with a space and the street number below was read as more digits of the phone
+/// number, which then was not valid: no phone at all.
+#[test]
+fn a_phone_number_followed_by_digits_in_the_next_block_is_read() {
+    let cases = [
+        ("paragraphs", "<p>Call us: +1 (704) 570-7729</p><p>4407 Main Street, Charlotte</p>"),
+        ("a line break", "<address>Call us: +1 (704) 570-7729<br>4407 Main Street</address>"),
+        ("list items", "<ul><li>Call us: +1 (704) 570-7729</li><li>4407 Main Street</li></ul>"),
+        ("table cells", "<table><tr><td>+1 (704) 570-7729</td><td>4407</td></tr></table>"),
+        ("a national number", "<div>Call us: (704) 570-7729</div><div>4407 Main Street</div>"),
+    ];
+    for (label, body) in cases {
+        let page = format!(r#"<html lang="en"><body><footer>{body}</footer></body></html>"#);
+        assert_eq!(phones("https://queencitycarpets.com/", &page), vec!["+17045707729"], "{label}: {body}");
+    }
+}
+
+#[test]
+fn a_number_split_into_inline_elements_is_still_one_number() {
+    for body in [
+        "<p><span>+1</span> <span>704 570 7729</span></p>",
+        "<p>Call <a href=\"/contact\"><b>+1</b> (704) 570-7729</a> today</p>",
+        "<p><strong>+44</strong> <em>20 7946 0000</em></p>",
+    ] {
+        let page = format!(r#"<html lang="en"><body>{body}</body></html>"#);
+        let found = phones("https://queencitycarpets.com/", &page);
+        assert_eq!(found.len(), 1, "{body}: {found:?}");
+        assert!(["+17045707729", "+442079460000"].contains(&found[0].as_str()), "{body}: {found:?}");
+    }
+}

@@ -13,7 +13,7 @@ use common::tls::TlsFront;
 use domain_scheduler::config::Scheme;
 use domain_scheduler::domain_name::DomainName;
 use domain_scheduler::failure::Kind;
-use domain_scheduler::fetch::{FetchSettings, WebClient};
+use domain_scheduler::fetch::{DnsSettings, FetchSettings, WebClient};
 
 fn settings(farm: Option<&Farm>) -> FetchSettings {
     FetchSettings {
@@ -26,6 +26,8 @@ fn settings(farm: Option<&Farm>) -> FetchSettings {
         respect_robots: true,
         per_host_concurrency: 2,
         per_ip_concurrency: 8,
+        // No test here may ask the machine's own name server: names go to a closed local port.
+        dns: DnsSettings { servers: vec!["127.0.0.1:9".parse().unwrap()], ..DnsSettings::default() },
         diagnostic_dir: None,
         default_phone_region: None,
     }

@@ -319,6 +319,7 @@ on_both_backends!(
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn two_processes_on_one_postgres_database_fetch_each_site_exactly_once() {
     let Some(scenario) = Scenario::start(Backend::Postgres).await else { return };
     let farm = &scenario.farm;

@@ -17,6 +17,7 @@ async fn scalar(db: &sea_orm::DatabaseConnection, sql: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn a_long_lived_connection_keeps_a_bounded_set_of_prepared_statements() {
     let Some(test_db) = TestDb::create(Backend::Postgres).await else { return };
     let options = DatabaseSettings { max_connections: 1, ..test_db.settings() };
@@ -35,6 +36,7 @@ async fn a_long_lived_connection_keeps_a_bounded_set_of_prepared_statements() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
 async fn every_connection_carries_the_configured_statement_timeout_and_plans_each_statement() {
     let Some(test_db) = TestDb::create(Backend::Postgres).await else { return };
     let options = DatabaseSettings { statement_timeout: Duration::from_millis(1500), ..test_db.settings() };

@@ -116,6 +116,7 @@ async fn a_site_that_answers_404_on_every_attempt_of_a_rescan_is_gone(backend: B
     assert_eq!(gone["status"], "gone", "{gone}");
     assert_eq!(gone["title"], "closed-shop.com", "its last good data stays");
     assert!(gone["rescan_at"].is_null(), "a gone site is not re-scanned");
+    assert_eq!(time(&gone, "next_attempt_at"), never(), "nor due for anything else: {gone}");
     let moved = scenario.row("moved-shop.com");
     assert_eq!(moved["status"], "completed", "not every attempt said gone: {moved}");
     let counts = scenario.counts();
@@ -190,7 +191,85 @@ async fn the_api_takes_a_submission_s_own_rescan_interval(backend: Backend) {
     assert_eq!(scenario.row("daily-site.com")["rescan_after_seconds"], 86_400);
 }
 
+/// The due time of a row that is never due by itself (`store::due::never`).
+fn never() -> chrono::DateTime<Utc> {
+    "9999-12-31T23:59:59Z".parse().unwrap()
+}
+
+/// Issue 21, item 14: a completed row is next due when its re-scan is, in both columns; with
+/// re-scans off, and in `error`, it is never due by itself (its enqueue time is long gone).
+async fn a_rows_next_due_time_says_when_it_is_next_fetched(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    for name in ["weekly-site.com", "once-site.com"] {
+        scenario.farm.add(name, Site::Html(plain_page(name)));
+    }
+    scenario.farm.add("forbidden-site.com", Site::Status(403));
+    let out = scenario.command(&["add", "--rescan-after", "7d", "weekly-site.com"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let out = scenario.command(&["add", "--rescan-after", "off", "once-site.com"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    scenario.add(&["forbidden-site.com"]);
+    drain(&scenario, &[]);
+    let weekly = scenario.row("weekly-site.com");
+    assert_eq!(weekly["status"], "completed");
+    assert_eq!(time(&weekly, "next_attempt_at"), time(&weekly, "rescan_at"), "{weekly}");
+    assert_eq!((time(&weekly, "next_attempt_at") - time(&weekly, "fetched_at")).num_days(), 7);
+    let once = scenario.row("once-site.com");
+    assert_eq!((once["status"].as_str(), once["rescan_at"].as_str()), (Some("completed"), None));
+    assert_eq!(time(&once, "next_attempt_at"), never(), "{once}");
+    let forbidden = scenario.row("forbidden-site.com");
+    assert_eq!(forbidden["status"], "error", "{forbidden}");
+    assert_eq!(time(&forbidden, "next_attempt_at"), never());
+
+    // `reset` makes it due now again.
+    let out = scenario.command(&["reset", "forbidden-site.com"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let reset = scenario.row("forbidden-site.com");
+    assert_eq!(reset["status"], "pending");
+    assert!(time(&reset, "next_attempt_at") <= Utc::now(), "{reset}");
+}
+
+/// Issue 21, item 14: a re-scan whose process died holding it, its attempts spent, goes back to
+/// `completed` due after the domain's own interval, not the service's.
+async fn lease_recovery_of_a_rescan_keeps_the_domains_own_interval(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    scenario.farm.add("weekly-site.com", Site::Html(plain_page("weekly")));
+    let out = scenario.command(&["add", "--rescan-after", "7d", "weekly-site.com"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    drain(&scenario, &[]);
+    let good = scenario.row("weekly-site.com");
+    // A re-scan claimed by an instance that died on its last attempt: its lease has run out.
+    let db = scenario.db.connect().await;
+    let dead = entity::domains::ActiveModel {
+        status: Set(entity::DomainStatus::Processing),
+        attempts: Set(3),
+        locked_by: Set(Some("an-instance-that-died".into())),
+        locked_until: Set(Some(Utc::now() - chrono::Duration::seconds(5))),
+        rescan_at: Set(None),
+        ..Default::default()
+    };
+    let changed = entity::domains::Entity::update_many()
+        .set(dead)
+        .filter(entity::domains::Column::Domain.eq("weekly-site.com"))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected, 1);
+    drain(&scenario, &[("DOMAIN_SCHEDULER_MAX_ATTEMPTS", "3")]);
+    let after = scenario.row("weekly-site.com");
+    assert_eq!(after["status"], "completed", "{after}");
+    assert_eq!(after["title"], "weekly", "its data stays");
+    assert_eq!(after["fetched_at"], good["fetched_at"]);
+    assert!(after["last_error"].as_str().unwrap_or_default().contains("lease_expired"), "{after}");
+    let until_due = time(&after, "rescan_at") - Utc::now();
+    assert!(until_due > chrono::Duration::days(6) && until_due <= chrono::Duration::days(7), "{after}");
+    assert_eq!(time(&after, "next_attempt_at"), time(&after, "rescan_at"), "{after}");
+    assert_eq!(scenario.farm.requests("weekly-site.com"), 1, "not fetched again before its time");
+}
+
 on_both_backends!(
+    lease_recovery_of_a_rescan_keeps_the_domains_own_interval,
+    a_rows_next_due_time_says_when_it_is_next_fetched,
     the_api_takes_a_submission_s_own_rescan_interval,
     a_completed_domain_is_rescanned_when_its_interval_has_passed,
     a_rescan_that_fails_keeps_the_good_data_and_says_what_it_found,

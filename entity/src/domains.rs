@@ -134,6 +134,9 @@ pub struct Model {
     pub rescan_at: Option<DateTimeUtc>,
     /// The submission's own re-scan interval in seconds (null: the service's setting; 0: never).
     pub rescan_after_seconds: Option<i64>,
+    /// The name may read as another one (UTS #39 mixed-script or whole-script confusable);
+    /// set when the name is enqueued.
+    pub confusable: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

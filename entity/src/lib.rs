@@ -5,7 +5,11 @@
 //! crate create exactly these columns on SQLite and PostgreSQL alike.
 
 pub mod batch_jobs;
+pub mod batch_members;
 pub mod callback_deliveries;
+pub mod completions_by_minute;
+pub mod console_keys;
+pub mod console_revocations;
 pub mod domain_changes;
 pub mod domain_errors;
 pub mod domains;

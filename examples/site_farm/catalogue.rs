@@ -51,6 +51,17 @@ pub struct Page {
     pub origin: Origin,
     pub broken: bool,
     pub deep: bool,
+    /// What a generated page states about its site's contacts (every generated page ends with
+    /// them): the truth the farm's accuracy is scored against. None for other pages.
+    pub truth: Option<Truth>,
+}
+
+/// The contacts a generated page states, as the extraction should report them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Truth {
+    /// The brand's number in E.164.
+    pub phone: String,
+    pub email: String,
 }
 
 impl Page {
@@ -61,7 +72,16 @@ impl Page {
             Charset::Windows1252Meta => (WINDOWS_1252, "text/html"),
         };
         let (encoded, _, _) = encoding.encode(text);
-        Page { gzip: gzip(&encoded), content_type, encoding, bytes: encoded.len(), origin, broken, deep }
+        Page {
+            gzip: gzip(&encoded),
+            content_type,
+            encoding,
+            bytes: encoded.len(),
+            origin,
+            broken,
+            deep,
+            truth: None,
+        }
     }
 
     /// The page as a client ends up with it: inflated and decoded.
@@ -235,9 +255,16 @@ fn generate_all(specs: &[(Spec, u64)]) -> Vec<Page> {
                 scope.spawn(move || {
                     part.iter()
                         .map(|(spec, seed)| {
-                            let text = generate(spec, StdRng::seed_from_u64(*seed));
+                            let (text, brand) = generate(spec, StdRng::seed_from_u64(*seed));
                             let origin = Origin::Generated(spec.platform);
-                            Page::new(&text, spec.charset, origin, spec.broken, spec.deep.is_some())
+                            let mut page =
+                                Page::new(&text, spec.charset, origin, spec.broken, spec.deep.is_some());
+                            let digits: String = brand.phone.chars().filter(char::is_ascii_digit).collect();
+                            page.truth = Some(Truth {
+                                phone: format!("+{digits}"),
+                                email: format!("info@{}.com", brand.slug),
+                            });
+                            page
                         })
                         .collect::<Vec<Page>>()
                 })

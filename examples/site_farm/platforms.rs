@@ -5,7 +5,7 @@
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::blocks::{Lang, Writer, nest};
+use super::blocks::{Brand, Lang, Writer, nest};
 use super::heads::{head, state_blob};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub struct Spec {
 }
 
 /// The page as text (the caller encodes it in the page's charset).
-pub fn generate(spec: &Spec, rng: StdRng) -> String {
+pub fn generate(spec: &Spec, rng: StdRng) -> (String, Brand) {
     let mut w = Writer::new(rng, spec.lang, spec.broken, spec.target);
     let p = spec.platform;
     let (blob, css, script) = p.shares();
@@ -152,7 +152,7 @@ pub fn generate(spec: &Spec, rng: StdRng) -> String {
         state_blob(&mut w, p, tail);
     }
     w.raw("</body></html>\n");
-    w.out
+    (w.out, w.brand)
 }
 
 fn body_open(w: &mut Writer, p: Platform) {

@@ -12,6 +12,9 @@ mod m20261130_000006_console_indexes;
 mod m20261201_000001_completion_callbacks;
 mod m20261201_000002_rescans;
 mod m20261202_000001_domain_changes;
+mod m20261207_000001_batch_members;
+mod m20261207_000002_console_sessions;
+mod m20261207_000003_confusable_names;
 
 pub struct Migrator;
 
@@ -27,6 +30,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_completion_callbacks::Migration),
             Box::new(m20261201_000002_rescans::Migration),
             Box::new(m20261202_000001_domain_changes::Migration),
+            Box::new(m20261207_000001_batch_members::Migration),
+            Box::new(m20261207_000002_console_sessions::Migration),
+            Box::new(m20261207_000003_confusable_names::Migration),
         ]
     }
 }

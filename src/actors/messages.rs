@@ -37,9 +37,10 @@ pub enum SupervisorMsg {
     Wake,
     /// Look now because of this request: the run it starts links to the request's span.
     WokenBy(tracing::Span),
-    /// Start a run now; answers the run id, or `None` when `max_instances` runs are in flight or
-    /// nothing is due.
-    RunNow(tracing::Span, RpcReplyPort<RunNowAnswer>),
+    /// Start a run now; answers the run id, or why none started. With a `tenant`, the run
+    /// claims only that tenant's due domains, and refills with that tenant's only: a tenant's
+    /// request never starts work on another tenant's domains.
+    RunNow { cause: tracing::Span, tenant: Option<Uuid>, reply: RpcReplyPort<RunNowAnswer> },
     /// A domain of a run is done (from the persister or the error recorder).
     Done { run_id: Uuid, domain_id: Uuid, outcome: Outcome },
     /// Stop claiming, let in-flight work finish within the deadline, hand back the rest.

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ApiState;
 use super::auth::Tenant;
-use super::domains::{DomainInput, parse_name};
+use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ErrorBody};
 use crate::store::{self, changes::ChangeCursor};
 
@@ -94,12 +94,7 @@ pub async fn changes(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<ChangePage>, ApiError> {
-    // The path names the domain as the other domain routes do, or gives its row's id.
-    let by_id = path.as_ref().ok().and_then(|Path(text)| text.parse::<uuid::Uuid>().ok());
-    let name = match by_id {
-        Some(_) => None,
-        None => Some(parse_name(path)?),
-    };
+    let wanted = DomainPath::parse(path)?;
     let Query(query) = query?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
@@ -110,15 +105,7 @@ pub async fn changes(
         .as_deref()
         .map(|text| text.parse::<ChangeCursor>().map_err(|e| ApiError::unprocessable(format!("cursor: {e}"))))
         .transpose()?;
-    let row = match by_id {
-        Some(id) => store::listing::domain(&state.db, Some(tenant), id).await?,
-        None => match &name {
-            Some(name) => store::domains::find(&state.db, tenant, name).await?,
-            None => None,
-        },
-    };
-    let wanted = by_id.map(|id| id.to_string()).or_else(|| name.map(|n| n.to_string())).unwrap_or_default();
-    let row = row.ok_or_else(|| ApiError::not_found(format!("no domain {wanted}")))?;
+    let row = wanted.find(&state.db, tenant).await?.ok_or_else(|| wanted.not_found())?;
     let items = store::changes::page(&state.db, row.id, after, limit).await?;
     let next_cursor = (items.len() as u64 == limit)
         .then(|| items.last().map(|last| ChangeCursor::after(last).to_string()))

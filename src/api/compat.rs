@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use entity::DomainStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,6 +15,7 @@ use super::auth::Tenant;
 use super::domains::SubmitOptions;
 use super::errors::{ApiError, ApiJson, ErrorBody};
 use super::rows;
+use crate::store;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScanRequest {
@@ -50,10 +52,20 @@ pub async fn scan(
     ApiJson(request): ApiJson<ScanRequest>,
 ) -> Result<Json<ScanAccepted>, ApiError> {
     let max_pages = request.max_pages.clamp(1, 50);
-    let (valid, rejected) = super::domains::standardise(std::slice::from_ref(&request.base_url));
+    let super::domains::Standardised { valid, rejected, .. } = super::domains::standardise(
+        std::slice::from_ref(&request.base_url),
+        state.settings.api.refuse_confusable,
+    );
     if let Some(refused) = rejected.first() {
         let message = format!("base_url {:?}: {}", refused.input, refused.error);
         return Err(ApiError::no_valid_domain(message, rejected));
+    }
+    if let Some(name) = valid.first()
+        && store::domains::find(&state.db, tenant, name)
+            .await?
+            .is_some_and(|row| row.status == DomainStatus::Processing)
+    {
+        return Err(ApiError::new(StatusCode::CONFLICT, "in_progress", "the site is being scanned now"));
     }
     // A scan of a known site is a request to look again.
     let submitted = super::domains::enqueue(
@@ -64,9 +76,7 @@ pub async fn scan(
         SubmitOptions { refresh: true, max_pages, callback_url: None, rescan_after_seconds: None },
     )
     .await?;
-    let Some(job_id) = submitted.batch_id else {
-        return Err(ApiError::new(StatusCode::CONFLICT, "in_progress", "the site is being scanned now"));
-    };
+    let job_id = submitted.batch_id;
     Ok(Json(ScanAccepted {
         job_id,
         status_url: format!("/api/v3/modernized_page_scraper/status/{job_id}"),
@@ -154,9 +164,10 @@ pub struct ProcessPendingAnswer {
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 503, body = ErrorBody, description = "The scheduler is not running")))]
 pub async fn process_pending(
     State(state): State<ApiState>,
-    Tenant(_tenant): Tenant,
+    Tenant(tenant): Tenant,
 ) -> Result<(StatusCode, Json<ProcessPendingAnswer>), ApiError> {
-    let answer = match super::scheduler::run_now(&state).await {
+    // The tenant's own pending domains only, as `POST /api/v1/scheduler/run` with its token.
+    let answer = match super::scheduler::run_now(&state, Some(tenant)).await {
         Ok((_, Json(started))) => match started.run_id {
             Some(run_id) => ProcessPendingAnswer {
                 run_id: Some(run_id),

@@ -15,6 +15,8 @@ use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
 use super::rows;
 use crate::callbacks::CallbackUrl;
 use crate::domain_name::DomainName;
+use crate::domain_name::confusable::Confusable;
+use crate::excerpt::Excerpt;
 use crate::store::{self, EnqueueRequest};
 
 /// A domain as a client gives it: a name or a URL, standardised to the lower-case punycode host
@@ -59,15 +61,34 @@ fn one() -> i32 {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Submitted {
-    /// The batch of the enqueued domains; null when nothing was enqueued (every valid name was
-    /// one the tenant already had).
-    pub batch_id: Option<Uuid>,
-    pub status_url: Option<String>,
+    /// The batch of every valid name of the request: the enqueued ones and those the tenant
+    /// already had alike. It is complete once each of them has ended the scan it waits for (at
+    /// once when every one was already done), and its callback, if any, is sent then.
+    pub batch_id: Uuid,
+    /// Where the batch's progress is read.
+    pub status_url: String,
     /// Standardised names enqueued by this request.
     pub accepted: Vec<String>,
-    /// Names the tenant already had, left as they were.
+    /// Names the tenant already had, left as they were (and members of the batch).
     pub already_present: Vec<String>,
     pub rejected: Vec<Rejected>,
+    /// Names accepted that may read as another name (`confusable`: they mix scripts, as
+    /// `аpple.com` with a Cyrillic `а` does); their rows have `confusable: true`. With
+    /// `DOMAIN_SCHEDULER_REFUSE_CONFUSABLE` such names are in `rejected` instead.
+    pub warnings: Vec<SubmissionWarning>,
+}
+
+/// A name accepted with a warning.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SubmissionWarning {
+    /// The standardised name, as stored (punycode).
+    pub domain: String,
+    /// The name as people read it (punycode decoded).
+    pub unicode: String,
+    /// A stable code: `confusable`.
+    pub code: String,
+    /// What is wrong with the name, in words.
+    pub message: String,
 }
 
 /// States this instance's settings in the document, where a client sees them: the most domains
@@ -91,10 +112,10 @@ pub fn document_settings(document: &mut utoipa::openapi::OpenApi, settings: &cra
 
 /// Standardise and enqueue domains as one batch.
 #[utoipa::path(post, path = "/api/v1/domains", request_body = SubmitDomains, security(("bearer" = [])),
-    responses((status = 202, body = Submitted, description = "Enqueued: the valid domains, with each refused input and its reason"),
+    responses((status = 202, body = Submitted, description = "A batch of every valid domain, with each refused input and its reason: answered whenever at least one input is valid, also when every valid domain was already present (the batch then holds them as they are, and is complete once each is done)"),
                (status = 400, body = ErrorBody, description = "Malformed JSON or no JSON content type"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 413, body = ErrorBody, description = "The body is over `DOMAIN_SCHEDULER_API_MAX_BODY_BYTES`"),
-               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason), or a `callback_url` this service does not send to (`callbacks_disabled` without a callback secret)"),
+               (status = 422, body = ErrorBody, description = "A field of the wrong type or out of range, no valid domain (`no_valid_domain`, with `rejected` listing each input and its reason), or a `callback_url` this service does not send to (`callbacks_disabled` without a callback secret, `blocked_address` when its host is or resolves to a non-public address)"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn submit(
     State(state): State<ApiState>,
@@ -114,9 +135,13 @@ pub async fn submit(
     if !(1..=50).contains(&request.max_pages) {
         return Err(ApiError::unprocessable("max_pages: from 1 to 50"));
     }
-    let callback_url = request.callback_url.as_deref().map(|text| callback_url(&state, text)).transpose()?;
+    let callback_url = match request.callback_url.as_deref() {
+        Some(text) => Some(callback_url(&state, text).await?),
+        None => None,
+    };
     let rescan_after_seconds = request.rescan_after.as_deref().map(rescan_after_seconds).transpose()?;
-    let (valid, rejected) = standardise(&request.domains);
+    let Standardised { valid, rejected, warnings } =
+        standardise(&request.domains, state.settings.api.refuse_confusable);
     if valid.is_empty() {
         let message = format!(
             "domains: none of the {} inputs is a domain the service can fetch (see `rejected`)",
@@ -130,7 +155,8 @@ pub async fn submit(
         callback_url: callback_url.as_ref(),
         rescan_after_seconds,
     };
-    let submitted = enqueue(&state, tenant, &valid, rejected, options).await?;
+    let mut submitted = enqueue(&state, tenant, &valid, rejected, options).await?;
+    submitted.warnings = warnings;
     Ok((StatusCode::ACCEPTED, Json(submitted)))
 }
 
@@ -138,14 +164,16 @@ pub async fn submit(
 fn rescan_after_seconds(text: &str) -> Result<i64, ApiError> {
     crate::config::rescan_after_seconds(text).ok_or_else(|| {
         ApiError::unprocessable(format!(
-            "rescan_after: {text:?} is not accepted; expected a duration such as 30d, 12h or 2w (at least 1m), or off"
+            "rescan_after: {} is not accepted; expected a duration such as 30d, 12h or 2w (at least 1m), or off",
+            Excerpt::of(text)
         ))
     })
 }
 
 /// The submission's callback URL, refused (422) when the service cannot sign callbacks or the
-/// URL is not one it sends to.
-fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiError> {
+/// URL is not one it sends to: not http(s), or a host that is or resolves to a non-public
+/// address while private networks are not allowed.
+async fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiError> {
     if state.settings.callbacks.secret.is_none() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -153,24 +181,55 @@ fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiError> {
             "callback_url: this service sends no callbacks (DOMAIN_SCHEDULER_CALLBACK_SECRET is not set)",
         ));
     }
-    CallbackUrl::parse(text).map_err(|reason| ApiError::unprocessable(format!("callback_url: {reason}")))
+    let url = CallbackUrl::parse(text)
+        .map_err(|reason| ApiError::unprocessable(format!("callback_url: {reason}")))?;
+    if !state.settings.fetch.allow_private_networks {
+        url.check_address().await.map_err(|refused| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "blocked_address",
+                format!("callback_url {url}: {refused} (DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS is off)"),
+            )
+        })?;
+    }
+    Ok(url)
 }
 
-/// Splits `inputs` into standardised names and refused inputs, each with its reason.
-pub fn standardise(inputs: &[String]) -> (Vec<DomainName>, Vec<Rejected>) {
-    let mut valid = Vec::new();
-    let mut rejected = Vec::new();
+/// A submission's inputs sorted out.
+pub struct Standardised {
+    pub valid: Vec<DomainName>,
+    /// Each refused input with its reason.
+    pub rejected: Vec<Rejected>,
+    /// Valid names that may read as another name.
+    pub warnings: Vec<SubmissionWarning>,
+}
+
+/// Splits `inputs` into standardised names and refused inputs, each with its reason. A name
+/// that may read as another (UTS #39) is accepted with a warning, or refused with
+/// `refuse_confusable`.
+pub fn standardise(inputs: &[String], refuse_confusable: bool) -> Standardised {
+    let mut sorted = Standardised { valid: Vec::new(), rejected: Vec::new(), warnings: Vec::new() };
     for input in inputs {
         match DomainName::parse(input) {
-            Ok(name) => valid.push(name),
-            Err(reason) => rejected.push(Rejected {
-                input: input.clone(),
-                error: reason.to_string(),
-                code: reason.code().to_owned(),
-            }),
+            Ok(name) => match name.confusable() {
+                None => sorted.valid.push(name),
+                Some(reason) if refuse_confusable => {
+                    sorted.rejected.push(Rejected::new(input, reason.to_string(), Confusable::CODE))
+                }
+                Some(reason) => {
+                    sorted.warnings.push(SubmissionWarning {
+                        domain: name.to_string(),
+                        unicode: name.unicode(),
+                        code: Confusable::CODE.to_owned(),
+                        message: reason.to_string(),
+                    });
+                    sorted.valid.push(name);
+                }
+            },
+            Err(reason) => sorted.rejected.push(Rejected::new(input, reason.to_string(), reason.code())),
         }
     }
-    (valid, rejected)
+    sorted
 }
 
 /// How a submission's domains are enqueued.
@@ -200,7 +259,14 @@ pub async fn enqueue(
         rescan_after_seconds,
     };
     let outcome = store::domains::enqueue(&state.db, request, |_| {}).await?;
-    if outcome.batch_id.is_some() {
+    let batch_id = outcome.batch_id.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "no batch was written for a valid domain",
+        )
+    })?;
+    if !outcome.added.is_empty() || !outcome.refreshed.is_empty() {
         state.wake_supervisor();
     }
     let mut accepted = outcome.added;
@@ -208,11 +274,12 @@ pub async fn enqueue(
     let mut already_present = outcome.already_present;
     already_present.extend(outcome.in_progress);
     Ok(Submitted {
-        status_url: outcome.batch_id.map(|id| format!("/api/v1/batches/{id}")),
-        batch_id: outcome.batch_id,
+        status_url: format!("/api/v1/batches/{batch_id}"),
+        batch_id,
         accepted,
         already_present,
         rejected,
+        warnings: Vec::new(),
     })
 }
 
@@ -235,11 +302,50 @@ pub async fn batch(
 
 pub(super) fn parse_name(path: Result<Path<String>, PathRejection>) -> Result<DomainName, ApiError> {
     let Path(input) = path?;
-    DomainName::parse(&input).map_err(|reason| ApiError::unprocessable(format!("domain {input:?}: {reason}")))
+    DomainName::parse(&input)
+        .map_err(|reason| ApiError::unprocessable(format!("domain {}: {reason}", Excerpt::of(&input))))
+}
+
+/// What the path of a domain's read-only routes names: the domain, as a name or URL
+/// standardised as on submission, or its row's `id` (which the listing, the export and the
+/// callbacks give). One reading for every route that accepts both, so that they agree.
+pub(super) enum DomainPath {
+    Id(Uuid),
+    Name(DomainName),
+}
+
+impl DomainPath {
+    pub(super) fn parse(path: Result<Path<String>, PathRejection>) -> Result<DomainPath, ApiError> {
+        // A UUID is never a domain name (one label of hex and hyphens): no text is both.
+        match path.as_ref().ok().and_then(|Path(text)| text.parse::<Uuid>().ok()) {
+            Some(id) => Ok(DomainPath::Id(id)),
+            None => parse_name(path).map(DomainPath::Name),
+        }
+    }
+
+    /// The tenant's row the path names, if there is one.
+    pub(super) async fn find(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        tenant: Uuid,
+    ) -> Result<Option<entity::domains::Model>, sea_orm::DbErr> {
+        match self {
+            DomainPath::Id(id) => store::listing::domain(db, Some(tenant), *id).await,
+            DomainPath::Name(name) => store::domains::find(db, tenant, name).await,
+        }
+    }
+
+    /// The 404 answered when it names no row of the tenant.
+    pub(super) fn not_found(&self) -> ApiError {
+        match self {
+            DomainPath::Id(id) => ApiError::not_found(format!("no domain {id}")),
+            DomainPath::Name(name) => ApiError::not_found(format!("no domain {name}")),
+        }
+    }
 }
 
 /// A domain's full row.
-#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission")),
+#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission, or the domain's id")),
     security(("bearer" = [])),
     responses((status = 200, body = rows::Domain, description = "The domain's row"), (status = 400, body = ErrorBody, description = "The path is not UTF-8"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"),
@@ -249,9 +355,9 @@ pub async fn show(
     Tenant(tenant): Tenant,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<rows::Domain>, ApiError> {
-    let name = parse_name(path)?;
-    let row = store::domains::find(&state.db, tenant, &name).await?;
-    row.map(|row| Json(row.into())).ok_or_else(|| ApiError::not_found(format!("no domain {name}")))
+    let wanted = DomainPath::parse(path)?;
+    let row = wanted.find(&state.db, tenant).await?;
+    row.map(|row| Json(row.into())).ok_or_else(|| wanted.not_found())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -261,9 +367,9 @@ pub struct ListQuery {
     /// Only domains in this status.
     #[param(value_type = Option<rows::DomainStatus>)]
     pub status: Option<String>,
-    /// Only domains with at least one recorded change scanned at or after this time (RFC 3339,
-    /// such as `2026-12-01T00:00:00Z`).
-    #[param(value_type = Option<String>, format = DateTime)]
+    /// Only domains with at least one recorded change scanned at or after this time: RFC 3339
+    /// (also accepted: a date such as `2026-12-01`, for midnight UTC), as for the export.
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-12-01T00:00:00Z")]
     pub changed_since: Option<String>,
     /// Page size (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -283,7 +389,7 @@ pub struct DomainPage {
 /// The tenant's domains, by name, one page at a time.
 #[utoipa::path(get, path = "/api/v1/domains", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, body = DomainPage, description = "One page of the tenant's domains"), (status = 400, body = ErrorBody, description = "A malformed query"),
-               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range, an unknown status or a `changed_since` that is not an RFC 3339 time"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 422, body = ErrorBody, description = "A value out of range, an unknown status or a `changed_since` that is neither an RFC 3339 time nor a date"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn list(
     State(state): State<ApiState>,
@@ -297,7 +403,15 @@ pub async fn list(
             Some(text.parse::<DomainStatus>().map_err(|e| ApiError::unprocessable(format!("status: {e}")))?)
         }
     };
-    let changed_since = query.changed_since.as_deref().map(parse_time("changed_since")).transpose()?;
+    // The export's parser: the listing and the export read a time the same way.
+    let changed_since = query
+        .changed_since
+        .as_deref()
+        .map(|text| {
+            crate::export::parse_changed_since(text)
+                .map_err(|e| ApiError::unprocessable(format!("changed_since: {e}")))
+        })
+        .transpose()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));
@@ -307,17 +421,6 @@ pub async fn list(
     let next_cursor =
         (items.len() as u64 == limit).then(|| items.last().map(|row| row.domain.clone())).flatten();
     Ok(Json(DomainPage { items: items.into_iter().map(rows::Domain::from).collect(), next_cursor }))
-}
-
-/// Reads the query parameter `name` as an RFC 3339 time, refused (422) when it is not one.
-pub fn parse_time(name: &'static str) -> impl Fn(&str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
-    move |text| {
-        chrono::DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).map_err(|e| {
-            ApiError::unprocessable(format!(
-                "{name}: {text:?} is not an RFC 3339 time such as 2026-12-01T00:00:00Z ({e})"
-            ))
-        })
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::excerpt::Excerpt;
+
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -32,12 +34,23 @@ pub struct ErrorDetail {
 /// An input that is not a domain the service can fetch, and why.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Rejected {
-    /// The input as given.
+    /// The input as given: at most its first 256 characters, followed by `…` when it is longer.
     pub input: String,
+    /// The input's whole length, in characters.
+    pub input_length: usize,
     /// Why it was refused, in words.
     pub error: String,
-    /// Why it was refused, as a stable code (`invalid_characters`, `unknown_suffix`, ...).
+    /// Why it was refused, as a stable code (`invalid_characters`, `unknown_suffix`,
+    /// `confusable`, ...).
     pub code: String,
+}
+
+impl Rejected {
+    /// `input` refused for `error`: only its start is kept, however long it is.
+    pub fn new(input: &str, error: impl Into<String>, code: impl Into<String>) -> Rejected {
+        let Excerpt { text, length } = Excerpt::of(input);
+        Rejected { input: text, input_length: length, error: error.into(), code: code.into() }
+    }
 }
 
 #[derive(Debug)]
@@ -103,7 +116,8 @@ impl From<JsonRejection> for ApiError {
             }
             _ => (StatusCode::BAD_REQUEST, "invalid_body"),
         };
-        ApiError::new(status, code, rejection.body_text())
+        // A value of the wrong type is quoted in serde's message: keep only its start.
+        ApiError::new(status, code, Excerpt::of(&rejection.body_text()).text)
     }
 }
 

@@ -27,13 +27,13 @@ use crate::store::export::ExportFilter;
 pub struct ExportQuery {
     /// `csv` (default: a header row and the documented column set, UTF-8 with a byte order
     /// mark) or `ndjson` (one JSON object per line: each full row as `GET /api/v1/domains`
-    /// shows it).
+    /// shows it); `jsonl` is `ndjson` under its other name.
     #[param(value_type = Option<ExportFormat>, inline)]
     pub format: Option<String>,
     /// Only domains in this status.
     #[param(value_type = Option<rows::DomainStatus>)]
     pub status: Option<String>,
-    /// Only the domains of this batch.
+    /// Only the domains of this batch (404 when it is unknown, or another tenant's).
     #[param(value_type = Option<Uuid>)]
     pub batch: Option<String>,
     /// Only domains changed at or after this time: RFC 3339 (also accepted: a date such as
@@ -54,6 +54,7 @@ pub struct ExportQuery {
 pub enum ExportFormat {
     Csv,
     Ndjson,
+    Jsonl,
 }
 
 /// Every matching domain, streamed as CSV or NDJSON.
@@ -63,6 +64,7 @@ pub enum ExportFormat {
                (status = 400, body = ErrorBody, description = "A malformed query (an unknown parameter)"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"),
                (status = 403, body = ErrorBody, description = "A tenant's token naming another tenant"),
+               (status = 404, body = ErrorBody, description = "`batch` names a batch that is unknown, or another tenant's"),
                (status = 422, body = ErrorBody, description = "A value that is not accepted: format, status, batch, changed_since or tenant"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn export(
@@ -73,11 +75,16 @@ pub async fn export(
     let Query(query) = query?;
     let format = match query.format.as_deref() {
         None => Format::Csv,
-        Some(text) => Format::parse(text).map_err(|_| {
-            ApiError::unprocessable(format!("format: unknown `{text}` (accepts csv or ndjson)"))
-        })?,
+        Some(text) => Format::parse(text).map_err(|e| ApiError::unprocessable(format!("format: {e}")))?,
     };
     let filter = filter(caller, &query)?;
+    // Another tenant's batch is as unknown here as on `GET /api/v1/batches/{id}`: a 404, never
+    // an empty file that says it has no domains.
+    if let Some(batch) = filter.batch
+        && !crate::store::batches::exists(&state.db, filter.tenant, batch).await?
+    {
+        return Err(ApiError::not_found(format!("no batch {batch}")));
+    }
     let mut export = Export::new(state.db.clone(), filter, format);
     let first = export.next_chunk().await.map_err(|error| match error {
         ExportError::Database(error) => ApiError::from(error),

@@ -4,12 +4,14 @@
 //! document at `/openapi.json` cannot drift from the routes. Every route but health, readiness
 //! and metrics needs a bearer token, and a token only ever sees its own tenant's rows. Every
 //! error, the router's own included (unknown route, method not allowed, request target too
-//! long), is the JSON body of [`errors::ErrorBody`]. Swagger UI shows the document at `/docs`,
-//! the operator console (`crate::console`) shares the router under `/ui`, and `/` points to both.
+//! long), is the JSON body of [`errors::ErrorBody`]. Swagger UI shows the document at `/docs`
+//! (`docs`, under a Content-Security-Policy of its own), the operator console (`crate::console`)
+//! shares the router under `/ui`, and `/` points to both.
 
 pub mod auth;
 pub mod changes;
 pub mod compat;
+pub mod docs;
 pub mod domains;
 pub mod errors;
 pub mod export;
@@ -104,10 +106,7 @@ pub fn router(state: ApiState) -> axum::Router {
             axum::routing::get(move || async move { axum::Json(document.as_ref().clone()) }),
         )
         .merge(crate::console::router())
-        .merge(
-            utoipa_swagger_ui::SwaggerUi::new("/docs")
-                .config(utoipa_swagger_ui::Config::from("/openapi.json")),
-        )
+        .merge(docs::router())
         .fallback(|| async { errors::ApiError::not_found("no such route") })
         .method_not_allowed_fallback(errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -58,7 +58,9 @@ pub struct Domain {
     pub attempts: i32,
     /// Pages the fetcher may visit on this domain (home page plus contact pages).
     pub max_pages: i32,
-    /// When the domain is due for its next attempt.
+    /// When the domain is next due: for a `completed` domain its re-scan time (`rescan_at`);
+    /// `9999-12-31T23:59:59Z` when it is never due by itself (`error`, `gone`, or re-scans off)
+    /// until it is reset or retried.
     pub next_attempt_at: DateTime<Utc>,
     /// The instance holding the domain while it is `processing`.
     pub locked_by: Option<String>,
@@ -84,6 +86,9 @@ pub struct Domain {
     pub is_wordpress: bool,
     pub wordpress_version: Option<String>,
     pub has_elementor: bool,
+    /// The name may read as another one (UTS #39: it mixes scripts, as `аpple.com` with a
+    /// Cyrillic `а` does, or is written wholly in letters that look like Latin ones).
+    pub confusable: bool,
     pub tech_stack: Vec<Technology>,
     /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
     /// `timings`, ...
@@ -93,6 +98,11 @@ pub struct Domain {
     pub http_status: Option<i32>,
     /// URL of the home page after redirects.
     pub final_url: Option<String>,
+    /// The last failure as `stage/kind: message`. Kinds of the fetch stage: `dns_nxdomain`,
+    /// `dns_no_address`, `dns_servfail`, `dns_timeout`, `dns`, `connect`, `tls`, `timeout`,
+    /// `http_status`, `too_large`, `not_html`, `blocked_address`, `redirect`,
+    /// `robots_disallowed`, `invalid_domain`, `local_resource`; of the others: `parse`, `panic`,
+    /// `lease_expired`, `cancelled`, `other` (docs/reliability.md says what each does).
     pub last_error: Option<String>,
     pub fetched_at: Option<DateTime<Utc>>,
     /// When the completed domain is next due for a re-scan (null: never).
@@ -136,6 +146,7 @@ impl From<entity::domains::Model> for Domain {
             is_wordpress,
             wordpress_version,
             has_elementor,
+            confusable,
             tech_stack,
             domain_metadata,
             http_status,
@@ -182,6 +193,7 @@ impl From<entity::domains::Model> for Domain {
             is_wordpress,
             wordpress_version,
             has_elementor,
+            confusable,
             tech_stack,
             domain_metadata,
             http_status,
@@ -270,6 +282,7 @@ pub enum CallbackState {
 /// A batch's completion callback and its deliveries so far.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct BatchCallback {
+    /// The URL as submitted, with `***` in place of any credentials (`https://***@host/`).
     pub url: String,
     pub state: CallbackState,
     /// Attempts made so far.

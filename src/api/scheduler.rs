@@ -19,8 +19,12 @@ pub struct RunStarted {
     pub status: String,
 }
 
-/// Asks the supervisor for a run now.
-pub async fn run_now(state: &ApiState) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
+/// Asks the supervisor for a run now: of every tenant's due domains (`None`, an admin's), or of
+/// one tenant's only.
+pub async fn run_now(
+    state: &ApiState,
+    tenant: Option<Uuid>,
+) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
     let Some(supervisor) = state.supervisor.clone() else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -29,8 +33,8 @@ pub async fn run_now(state: &ApiState) -> Result<(StatusCode, Json<RunStarted>),
         ));
     };
     let cause = tracing::Span::current();
-    let answer =
-        ractor::call_t!(supervisor, |reply| SupervisorMsg::RunNow(cause, reply), 30_000).map_err(|_| {
+    let answer = ractor::call_t!(supervisor, |reply| SupervisorMsg::RunNow { cause, tenant, reply }, 30_000)
+        .map_err(|_| {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_running", "the scheduler did not answer")
         })?;
     match answer {
@@ -53,14 +57,18 @@ pub async fn run_now(state: &ApiState) -> Result<(StatusCode, Json<RunStarted>),
     }
 }
 
-/// Start a scheduler run now (any token: the run claims whatever is due, of every tenant).
+/// Start a scheduler run now.
+///
+/// With an admin token the run claims what is due of every tenant. With a tenant token it
+/// claims only that tenant's due domains (one claim of up to `DOMAIN_SCHEDULER_BATCH_SIZE`),
+/// never another tenant's; `nothing_due` then means none of the tenant's domains is due.
 #[utoipa::path(post, path = "/api/v1/scheduler/run", security(("bearer" = [])),
-    responses((status = 202, body = RunStarted, description = "A run started"), (status = 200, body = RunStarted, description = "No domain was due (`nothing_due`)"), (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 409, body = ErrorBody, description = "Every run slot (`DOMAIN_SCHEDULER_MAX_INSTANCES`) is busy")))]
+    responses((status = 202, body = RunStarted, description = "A run started"), (status = 200, body = RunStarted, description = "No domain was due (`nothing_due`): of the token's tenant, for a tenant token"), (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 409, body = ErrorBody, description = "Every run slot (`DOMAIN_SCHEDULER_MAX_INSTANCES`) is busy")))]
 pub async fn run(
     State(state): State<ApiState>,
-    _caller: Caller,
+    caller: Caller,
 ) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
-    run_now(&state).await
+    run_now(&state, caller.tenant_filter()).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -189,7 +189,8 @@ impl Courier {
             (_, Err(error)) => Sent::Failed { status: None, error: error.to_string() },
             (Ok(target), Ok(signed)) => self.sender.send(&target, body, &signed).await,
         };
-        let record = self.record_of(&batch, url, attempt, attempted_at, sent);
+        // The attempt's row keeps the URL as it is shown, never its credentials.
+        let record = self.record_of(&batch, super::url::redact(&url), attempt, attempted_at, sent);
         match store::callbacks::record(&self.db, record, lease).await {
             Ok(true) => {}
             Ok(false) => {

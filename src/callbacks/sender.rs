@@ -75,10 +75,14 @@ impl Sender {
                 let blocked = causes(&error).find(|cause| cause.is::<BlockedAddress>());
                 Sent::Refused { error: blocked.map(ToString::to_string).unwrap_or_else(|| error.to_string()) }
             }
-            Err(error) => Sent::Failed {
-                status: None,
-                error: causes(&error).map(ToString::to_string).collect::<Vec<_>>().join(": "),
-            },
+            Err(error) => {
+                // reqwest names the URL in its message, credentials included: leave it out.
+                let error = error.without_url();
+                Sent::Failed {
+                    status: None,
+                    error: causes(&error).map(ToString::to_string).collect::<Vec<_>>().join(": "),
+                }
+            }
         }
     }
 }

@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::{BadInput, open};
 use crate::callbacks::CallbackUrl;
 use crate::config::Settings;
-use crate::domain_name::{DomainName, InvalidDomain};
+use crate::domain_name::DomainName;
+use crate::domain_name::confusable::Confusable;
+use crate::excerpt::Excerpt;
 use crate::store::{self, DEFAULT_TENANT, EnqueueRequest};
 
 #[derive(Debug, Args)]
@@ -39,15 +41,19 @@ pub struct AddArgs {
     callback_url: Option<String>,
 }
 
-/// One input line that is not a domain.
+/// One input line that is not a domain, or a name refused as confusable.
 struct Rejected {
     place: String,
     input: String,
-    reason: InvalidDomain,
+    reason: String,
+    code: &'static str,
 }
 
 pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode> {
-    let callback_url = args.callback_url.as_deref().map(|text| callback_url(settings, text)).transpose()?;
+    let callback_url = match args.callback_url.as_deref() {
+        Some(text) => Some(callback_url(settings, text).await?),
+        None => None,
+    };
     let inputs = read_inputs(args.domains, args.file)?;
     if inputs.is_empty() {
         return Err(BadInput(
@@ -59,12 +65,30 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
     let mut rejected = Vec::new();
     for (place, input) in inputs {
         match DomainName::parse(&input) {
-            Ok(name) => valid.push(name),
-            Err(reason) => rejected.push(Rejected { place, input, reason }),
+            Ok(name) => match name.confusable() {
+                None => valid.push(name),
+                Some(reason) if settings.api.refuse_confusable => rejected.push(Rejected {
+                    place,
+                    input,
+                    reason: reason.to_string(),
+                    code: Confusable::CODE,
+                }),
+                Some(reason) => {
+                    eprintln!(
+                        "{place}: {name} ({}) accepted with a warning: {reason} ({})",
+                        name.unicode(),
+                        Confusable::CODE
+                    );
+                    valid.push(name);
+                }
+            },
+            Err(reason) => {
+                rejected.push(Rejected { place, input, reason: reason.to_string(), code: reason.code() })
+            }
         }
     }
     for r in &rejected {
-        eprintln!("{}: {:?} rejected: {} ({})", r.place, r.input, r.reason, r.reason.code());
+        eprintln!("{}: {} rejected: {} ({})", r.place, Excerpt::of(&r.input), r.reason, r.code);
     }
 
     let mut outcome = store::EnqueueOutcome::default();
@@ -104,21 +128,33 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
     );
     match outcome.batch_id {
         Some(batch_id) => println!("{batch_id}"),
-        None => eprintln!("no domain enqueued, no batch written"),
+        None => eprintln!("no valid domain, no batch written"),
     }
     Ok(if rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 /// The batch's callback URL; refused, before anything is written, when no secret would sign
-/// the callback or the URL is not one the service sends to.
-fn callback_url(settings: &Settings, text: &str) -> Result<CallbackUrl, BadInput> {
+/// the callback or the URL is not one the service sends to (not http(s), or a host that is or
+/// resolves to a non-public address while private networks are not allowed). Its credentials
+/// are never shown.
+async fn callback_url(settings: &Settings, text: &str) -> Result<CallbackUrl, BadInput> {
     if settings.callbacks.secret.is_none() {
         return Err(BadInput(
             "--callback-url: callbacks are signed with DOMAIN_SCHEDULER_CALLBACK_SECRET, which is not set"
                 .into(),
         ));
     }
-    CallbackUrl::parse(text).map_err(|reason| BadInput(format!("--callback-url {text:?}: {reason}")))
+    let url = CallbackUrl::parse(text).map_err(|reason| {
+        BadInput(format!("--callback-url {}: {reason}", Excerpt::of(&crate::callbacks::url::redact(text))))
+    })?;
+    if !settings.fetch.allow_private_networks {
+        url.check_address().await.map_err(|refused| {
+            BadInput(format!(
+                "--callback-url {url}: {refused} (DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS is off)"
+            ))
+        })?;
+    }
+    Ok(url)
 }
 
 /// Reads the inputs of `add`: arguments, then `--file` (or standard input for `-`), each with

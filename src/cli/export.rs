@@ -1,4 +1,4 @@
-//! `export`: every matching domain to standard output, as CSV or JSON Lines, one page at a time
+//! `export`: every matching domain to standard output, as CSV or NDJSON, one page at a time
 //! so that a million rows take as little memory as a thousand. A reader that stops early
 //! (`export | head`) ends the export quietly with status 0.
 
@@ -16,7 +16,8 @@ use crate::store::export::ExportFilter;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// `csv` (a header row and the documented columns) or `jsonl` (each full row as JSON).
+    /// `csv` (a header row and the documented columns) or `ndjson` (each full row as one JSON
+    /// object per line; `jsonl` is accepted as its other name).
     #[arg(long, default_value = "csv", value_parser = Format::parse)]
     pub format: Format,
     /// Only domains in this status.
@@ -36,6 +37,12 @@ pub struct ExportArgs {
 pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let ExportArgs { format, status, batch, changed_since, tenant } = args;
     let db = open_read_only(settings).await?;
+    if let Some(batch) = batch
+        && !crate::store::batches::exists(&db, tenant, batch).await?
+    {
+        let within = tenant.map(|tenant| format!(" in tenant {tenant}")).unwrap_or_default();
+        return Err(super::BadInput(format!("--batch {batch}: no such batch{within}")).into());
+    }
     let filter = ExportFilter { tenant, status, batch, changed_since };
     let mut export = Export::new(db, filter, format);
     let progress = progress();

@@ -21,8 +21,8 @@ use figment::providers::{Format, Serialized, Toml};
 
 pub use flags::{FlagValues, SettingFlags};
 pub use sections::{
-    ApiSettings, CallbackSettings, DatabaseSettings, EffectiveSetting, FetchSettings, SchedulerSettings,
-    Settings, Source, TelemetrySettings,
+    ApiSettings, CallbackSettings, DatabaseSettings, DnsSettings, EffectiveSetting, FetchSettings,
+    SchedulerSettings, Settings, Source, TelemetrySettings,
 };
 pub use table::{SETTINGS, Setting};
 pub use values::{

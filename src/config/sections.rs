@@ -58,6 +58,8 @@ pub struct FetchSettings {
     pub per_host_concurrency: usize,
     /// Most requests in flight to one resolved address (the `connect_to` target counts as one).
     pub per_ip_concurrency: usize,
+    /// How names are resolved (unused with `connect_to`).
+    pub dns: DnsSettings,
     /// Where the page and error of a failed extraction are saved.
     pub diagnostic_dir: Option<PathBuf>,
     /// The region of phone numbers on pages that give none.
@@ -68,6 +70,25 @@ impl FetchSettings {
     /// The extraction's options these settings give.
     pub fn extract_options(&self) -> crate::extract::ExtractOptions {
         crate::extract::ExtractOptions { default_phone_region: self.default_phone_region }
+    }
+}
+
+/// How names are resolved: `DOMAIN_SCHEDULER_DNS_*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DnsSettings {
+    /// Name servers to ask; empty means the system's (`/etc/resolv.conf`).
+    pub servers: Vec<SocketAddr>,
+    /// How long one query waits for its answer.
+    pub timeout: Duration,
+    /// How many times a query is sent before the name counts as unanswered.
+    pub attempts: usize,
+    /// Most answers (positive or negative) kept in the cache.
+    pub cache_size: u64,
+}
+
+impl Default for DnsSettings {
+    fn default() -> DnsSettings {
+        DnsSettings { servers: Vec::new(), timeout: Duration::from_secs(2), attempts: 2, cache_size: 10_000 }
     }
 }
 
@@ -94,6 +115,9 @@ pub struct ApiSettings {
     pub admin_tokens: AdminTokens,
     pub max_body_bytes: u64,
     pub max_domains: usize,
+    /// Refuse names that may read as another name, on the API and in `add`, instead of
+    /// accepting them with a warning.
+    pub refuse_confusable: bool,
 }
 
 /// Completion callbacks: how they are signed, retried and what their links point at.
@@ -162,6 +186,7 @@ impl Settings {
                 respect_robots: false,
                 per_host_concurrency: 0,
                 per_ip_concurrency: 0,
+                dns: DnsSettings::default(),
                 diagnostic_dir: None,
                 default_phone_region: None,
             },
@@ -184,6 +209,7 @@ impl Settings {
                 admin_tokens: AdminTokens::default(),
                 max_body_bytes: 0,
                 max_domains: 0,
+                refuse_confusable: false,
             },
             callbacks: CallbackSettings {
                 secret: None,

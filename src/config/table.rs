@@ -211,6 +211,19 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "refuse_confusable",
+        env: "DOMAIN_SCHEDULER_REFUSE_CONFUSABLE",
+        default: Some("false"),
+        accepts: "true or false",
+        meaning: "refuse names that may read as another name (UTS #39 mixed-script or whole-script confusables such as a Cyrillic а in apple.com) instead of accepting them with a warning",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.api.refuse_confusable = boolean(v)?;
+            Some(())
+        },
+    },
+    Setting {
         key: "api_tokens",
         env: "DOMAIN_SCHEDULER_API_TOKENS",
         default: None,
@@ -285,6 +298,58 @@ pub const SETTINGS: &[Setting] = &[
         yields_to: None,
         apply: |s, v| {
             s.fetch.connect_to = Some(host_port(v)?);
+            Some(())
+        },
+    },
+    Setting {
+        key: "dns_servers",
+        env: "DOMAIN_SCHEDULER_DNS_SERVERS",
+        default: None,
+        accepts: "comma-separated name servers as ip or ip:port ([v6]:port)",
+        meaning: "name servers the service asks for each domain's address; unset: the system's (/etc/resolv.conf)",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.fetch.dns.servers = dns_servers(v)?;
+            Some(())
+        },
+    },
+    Setting {
+        key: "dns_timeout_ms",
+        env: "DOMAIN_SCHEDULER_DNS_TIMEOUT_MS",
+        default: Some("2000"),
+        accepts: "a whole number of milliseconds from 100 to 60000",
+        meaning: "how long one DNS query waits for its answer",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.fetch.dns.timeout = Duration::from_millis(whole(v, 100, 60_000)?);
+            Some(())
+        },
+    },
+    Setting {
+        key: "dns_attempts",
+        env: "DOMAIN_SCHEDULER_DNS_ATTEMPTS",
+        default: Some("2"),
+        accepts: "a whole number from 1 to 10",
+        meaning: "times a DNS query is sent before the name counts as unanswered (dns_timeout); a look-up takes at most dns_timeout_ms × dns_attempts",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.fetch.dns.attempts = usize::try_from(whole(v, 1, 10)?).ok()?;
+            Some(())
+        },
+    },
+    Setting {
+        key: "dns_cache_size",
+        env: "DOMAIN_SCHEDULER_DNS_CACHE_SIZE",
+        default: Some("10000"),
+        accepts: "a whole number from 0 to 10000000",
+        meaning: "DNS answers (and negative answers) kept, each for its TTL within 30 s to 1 h",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.fetch.dns.cache_size = whole(v, 0, 10_000_000)?;
             Some(())
         },
     },

@@ -109,6 +109,11 @@ impl ApiTokens {
         }
         found
     }
+
+    /// Every token with its tenant (the console recognises its sessions' tokens by them).
+    pub fn each(&self) -> impl Iterator<Item = (&str, Uuid)> {
+        self.0.iter().map(|(token, tenant)| (token.as_str(), *tenant))
+    }
 }
 
 impl fmt::Debug for ApiTokens {
@@ -134,6 +139,11 @@ impl AdminTokens {
             found |= same_secret(token, presented);
         }
         found
+    }
+
+    /// Every token.
+    pub fn each(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
     }
 }
 
@@ -218,6 +228,23 @@ pub fn host_port(text: &str) -> Option<String> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let host_ok = !host.is_empty() && url::Host::parse(host).is_ok();
     (port_ok && host_ok).then(|| text.to_owned())
+}
+
+/// Name servers as `ip[:port]` (port 53 when left out; an IPv6 address with a port in
+/// brackets), comma-separated; an empty value means the system's.
+pub fn dns_servers(text: &str) -> Option<Vec<std::net::SocketAddr>> {
+    let mut servers = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+        let server = match item.parse::<std::net::SocketAddr>() {
+            Ok(server) => server,
+            Err(_) => std::net::SocketAddr::new(item.parse::<std::net::IpAddr>().ok()?, 53),
+        };
+        if server.port() == 0 {
+            return None;
+        }
+        servers.push(server);
+    }
+    Some(servers)
 }
 
 pub fn log_format(text: &str) -> Option<LogFormat> {

@@ -67,14 +67,15 @@ pub async fn reset_errors(
     Ok(Redirect::to(&format!("/ui?notice=reset-{reset}")).into_response())
 }
 
-/// Starts a scheduler run now (the API's `POST /api/v1/scheduler/run`).
+/// Starts a scheduler run now (the API's `POST /api/v1/scheduler/run`): an admin's claims what
+/// is due of every tenant, a tenant's only its own due domains.
 pub async fn run_now(
     State(state): State<ApiState>,
     signed: Signed,
     form: ActionForm,
 ) -> Result<Response, ConsoleError> {
     signed.check_csrf(form)?;
-    let notice = match crate::api::scheduler::run_now(&state).await {
+    let notice = match crate::api::scheduler::run_now(&state, signed.scope()).await {
         Ok((_, axum::Json(started))) if started.run_id.is_some() => "run-started",
         Ok(_) => "run-nothing-due",
         Err(error) if error.status == StatusCode::CONFLICT => "run-at-capacity",

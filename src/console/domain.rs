@@ -1,6 +1,6 @@
 //! One domain (`/ui/domains/{id}`): its lifecycle, metadata, contacts, technology, failures
-//! (newest first, paged) and its newest changes (the rest through the API). A domain of another tenant is
-//! "not found", exactly as in the API.
+//! (newest first, paged) and its change history (newest first, paged). A domain of another
+//! tenant is "not found", exactly as in the API.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -14,16 +14,19 @@ use uuid::Uuid;
 use super::page::{self, ConsoleError, Frame};
 use super::session::Signed;
 use crate::api::ApiState;
-use crate::store::{changes, listing};
+use crate::store::changes::{self, ChangeCursor};
+use crate::store::listing;
 
 pub const ERRORS_PAGE_SIZE: u64 = 20;
-/// Changes shown on the page; older ones are read through the API.
+/// Changes shown on one page of the history.
 pub const CHANGES_SHOWN: u64 = 50;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DomainQuery {
     /// Show failures older than this one (`id` of `domain_errors`).
     errors_before: Option<i64>,
+    /// Show changes older than this cursor (`next_cursor` of the API's change pages).
+    changes_before: Option<String>,
     notice: Option<String>,
 }
 
@@ -51,8 +54,9 @@ struct DomainView {
     errors_first_page: bool,
     errors_next_href: Option<String>,
     changes: Vec<ChangeRow>,
-    /// The API route with the whole history, when there is more than the page shows.
-    changes_api_href: Option<String>,
+    changes_first_page: bool,
+    /// The console page with the next older changes, when there may be some.
+    changes_next_href: Option<String>,
     raw_metadata: String,
 }
 
@@ -144,11 +148,13 @@ pub async fn page(
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let row = listing::domain(&state.db, signed.scope(), id).await?.ok_or_else(not_found)?;
     let errors = listing::errors(&state.db, id, query.errors_before, ERRORS_PAGE_SIZE).await?;
-    let changes = changes::page(&state.db, id, None, CHANGES_SHOWN).await?;
+    // A cursor this page did not give shows the newest changes rather than an error page.
+    let changes_before = query.changes_before.as_deref().and_then(|text| text.parse::<ChangeCursor>().ok());
+    let changes = changes::page(&state.db, id, changes_before, CHANGES_SHOWN).await?;
     let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
     frame.search = row.domain.clone();
     let mut view = DomainView::new(row, errors, query.errors_before.is_none(), signed.scope().is_none());
-    view.show_changes(changes);
+    view.show_changes(changes, changes_before.is_none());
     Ok(page::render(&DomainPage { frame, view }))
 }
 
@@ -220,6 +226,9 @@ impl DomainView {
         }
         metadata.push(Field::text("WordPress", if row.is_wordpress { "yes" } else { "no" }));
         metadata.push(Field::text("Elementor", if row.has_elementor { "yes" } else { "no" }));
+        if row.confusable {
+            metadata.push(Field::text("Confusable name", "yes: it may read as another name (UTS #39)"));
+        }
 
         let socials = [
             ("Facebook", &row.facebook_url),
@@ -271,18 +280,21 @@ impl DomainView {
             errors_first_page,
             errors_next_href,
             changes: Vec::new(),
-            changes_api_href: None,
+            changes_first_page: true,
+            changes_next_href: None,
             raw_metadata: serde_json::to_string_pretty(&row.domain_metadata).unwrap_or_default(),
             domain: row.domain,
         }
     }
 
-    /// The newest changes, and a link to the API when there may be older ones.
-    fn show_changes(&mut self, changes: Vec<entity::domain_changes::Model>) {
+    /// A page of changes, with a link to the older ones when the page is full.
+    fn show_changes(&mut self, changes: Vec<entity::domain_changes::Model>, first_page: bool) {
         let now = Utc::now();
-        if changes.len() as u64 == CHANGES_SHOWN {
-            self.changes_api_href = Some(format!("/api/v1/domains/{}/changes", self.domain));
-        }
+        self.changes_first_page = first_page;
+        self.changes_next_href =
+            (changes.len() as u64 == CHANGES_SHOWN).then(|| changes.last()).flatten().map(|last| {
+                format!("/ui/domains/{}?changes_before={}#change-history", self.id, ChangeCursor::after(last))
+            });
         self.changes = changes.into_iter().map(|change| ChangeRow::new(change, now)).collect();
     }
 }

@@ -13,13 +13,15 @@
 //! | `/ui/domains/{id}` | `domain`: one domain's metadata, attempts, errors, change history |
 //!
 //! Actions (`actions`) are POSTs with a CSRF token: retry a domain, reset a tenant's errored
-//! domains, run now, cancel a batch's pending domains. Sign-in (`session`) keeps the caller's
-//! token in an HttpOnly, SameSite=Strict cookie and resolves it like a bearer token, so a tenant
-//! sees exactly what the API shows it and an admin sees every tenant.
+//! domains, run now, cancel a batch's pending domains. Sign-in (`session`) starts a session in
+//! an HttpOnly, SameSite=Strict cookie signed by the server (`cookie`), which names the caller's
+//! token without holding it, so a tenant sees exactly what the API shows it and an admin sees
+//! every tenant; signing out revokes the session on every instance.
 
 pub mod actions;
 pub mod assets;
 pub mod batches;
+pub mod cookie;
 pub mod domain;
 pub mod overview;
 pub mod page;

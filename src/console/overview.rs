@@ -1,6 +1,6 @@
 //! The overview (`/ui`): domains by status and tenant, due now, in flight, completions per
-//! minute and error kinds over the last hour, and (for an admin) the instances seen with their
-//! last run. `/ui/overview/live` renders the same figures alone, for htmx to refresh them in
+//! minute and error kinds over the last hour, and (for an admin) the instances with their run in
+//! progress and their last run. `/ui/overview/live` renders the same figures alone, for htmx to refresh them in
 //! place.
 
 use askama::Template;
@@ -94,13 +94,23 @@ struct ErrorKindRow {
 }
 
 struct InstanceRow {
-    instance: String,
+    host: String,
+    process: String,
+    /// `1`, or how many processes the host ran (its restarts).
+    processes: String,
+    restarted: bool,
+    /// Domains its run in progress holds; empty when none is in progress.
+    in_progress: Option<String>,
+    last_run: Option<LastRun>,
+    runs: String,
+}
+
+struct LastRun {
     started: String,
     started_iso: String,
     started_ago: String,
     claimed: String,
     success_rate: String,
-    runs: String,
 }
 
 struct TenantRow {
@@ -176,12 +186,24 @@ impl OverviewView {
             .instances
             .iter()
             .map(|seen| InstanceRow {
-                instance: seen.instance_id.clone(),
-                started: page::time(seen.last_run.started_at),
-                started_iso: page::iso(seen.last_run.started_at),
-                started_ago: page::ago(seen.last_run.started_at, now),
-                claimed: page::count(seen.last_run.domains_claimed.max(0) as u64),
-                success_rate: format!("{:.0} %", seen.last_run.success_rate * 100.0),
+                host: seen.host.clone(),
+                process: seen.process.clone(),
+                processes: page::count(seen.processes),
+                restarted: seen.processes > 1,
+                in_progress: (seen.in_flight > 0).then(|| {
+                    format!(
+                        "{} {}",
+                        page::count(seen.in_flight),
+                        page::plural(seen.in_flight, "domain", "domains")
+                    )
+                }),
+                last_run: seen.last_run.as_ref().map(|run| LastRun {
+                    started: page::time(run.started_at),
+                    started_iso: page::iso(run.started_at),
+                    started_ago: page::ago(run.started_at, now),
+                    claimed: page::count(run.domains_claimed.max(0) as u64),
+                    success_rate: format!("{:.0} %", run.success_rate * 100.0),
+                }),
                 runs: page::count(seen.runs),
             })
             .collect();

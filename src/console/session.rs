@@ -1,16 +1,21 @@
-//! Signing in to the console, and the CSRF token of its forms.
+//! Signing in to the console, signing out, and the CSRF token of its forms.
 //!
 //! The sign-in form takes a token of `DOMAIN_SCHEDULER_API_TOKENS` or
-//! `DOMAIN_SCHEDULER_ADMIN_TOKENS` and keeps it in a cookie that scripts cannot read
-//! (`HttpOnly`), that no other site's page sends (`SameSite=Strict`), limited to `/ui` and to
-//! 12 hours (`Secure` as well when a proxy says the request came over https). Every request
-//! resolves the cookie's token exactly as the API resolves a bearer token, so the console
-//! shows a tenant what the API shows it, and nothing is stored on the server: any instance
-//! behind a load balancer accepts the cookie, and removing a token from the settings ends its
-//! sessions.
+//! `DOMAIN_SCHEDULER_ADMIN_TOKENS` and starts a session: a cookie signed by the server
+//! ([`super::cookie`]) that names the token by a keyed fingerprint, never holds the token or
+//! anything it could be recovered from, and ends after 12 hours on the server's clock. The
+//! cookie is `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's page sends it),
+//! limited to `/ui`, and `Secure` when `DOMAIN_SCHEDULER_PUBLIC_URL` is https or a proxy says
+//! the request came over https.
 //!
-//! Each form that changes something carries a CSRF token, HMAC-SHA256 of a fixed label keyed
-//! with the session's token: another site can neither read it nor compute it.
+//! The signing key is one random secret in the database (`console_keys`), so every instance
+//! sharing it accepts a session another started, with no setting to add. Signing out records
+//! the session's nonce in `console_revocations`, which every instance checks: the cookie is
+//! refused everywhere from then on, even if a copy of it was kept. Removing a token from the
+//! settings ends its sessions, since no configured token has their fingerprint any more.
+//!
+//! Each form that changes something carries the session's CSRF token, HMAC-SHA256 of its nonce
+//! keyed with the signing key: another site can neither read it nor compute it.
 
 use askama::Template;
 use axum::Form;
@@ -19,23 +24,24 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use hmac::{Hmac, KeyInit, Mac};
+use chrono::Utc;
 use serde::Deserialize;
-use sha2::Sha256;
 
+use super::cookie::{self, SESSION_HOURS, SessionCookie};
 use super::page::{self, ConsoleError};
 use crate::api::ApiState;
 use crate::api::auth::Caller;
+use crate::config::Settings;
+use crate::store::console_sessions;
 
-/// The session cookie: the hex of the signed-in token.
+/// The session cookie's name.
 pub const COOKIE: &str = "ds_console";
-const SESSION_HOURS: i64 = 12;
-const CSRF_LABEL: &[u8] = b"domain-scheduler console csrf v1";
 
 /// A signed-in caller of the console, with the CSRF token its forms carry.
 pub struct Signed {
     pub caller: Caller,
     pub csrf: String,
+    session: SessionCookie,
 }
 
 impl Signed {
@@ -60,36 +66,58 @@ pub struct CsrfForm {
     pub csrf: Option<String>,
 }
 
-/// HMAC-SHA256 of `message` keyed with `key`, in hex.
-fn hmac_hex(key: &[u8], message: &[u8]) -> Option<String> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?;
-    mac.update(message);
-    Some(hex::encode(mac.finalize().into_bytes()))
-}
-
-/// The token held by the session cookie, if any.
-fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The value of the session cookie, if the request has one.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| cookie::Cookie::split_parse(value.to_owned()))
+        .flat_map(|value| ::cookie::Cookie::split_parse(value.to_owned()))
         .filter_map(Result::ok)
         .find(|cookie| cookie.name() == COOKIE)
-        .and_then(|cookie| hex::decode(cookie.value()).ok())
-        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .map(|cookie| cookie.value().to_owned())
+}
+
+/// The caller whose token has `fingerprint` under `key`: every configured token is looked at,
+/// so the time taken does not tell which one matched.
+fn caller_of(settings: &Settings, key: &[u8], fingerprint: &str) -> Option<Caller> {
+    let mut found = None;
+    for token in settings.api.admin_tokens.each() {
+        if cookie::fingerprint(key, token).is_some_and(|f| cookie::same_fingerprint(&f, fingerprint)) {
+            found = Some(Caller::Admin);
+        }
+    }
+    for (token, tenant) in settings.api.tokens.each() {
+        if cookie::fingerprint(key, token).is_some_and(|f| cookie::same_fingerprint(&f, fingerprint)) {
+            found = found.or(Some(Caller::Tenant(tenant)));
+        }
+    }
+    found
+}
+
+/// The session of the request: signed with the key, not expired, its token still configured
+/// and not signed out. `Ok(None)`: no valid session.
+async fn session_of(parts: &Parts, state: &ApiState) -> Result<Option<Signed>, ConsoleError> {
+    let Some(value) = session_cookie(&parts.headers) else { return Ok(None) };
+    let key = console_sessions::signing_key(&state.db).await?;
+    let Some(session) = SessionCookie::decode(&value, &key, Utc::now()) else { return Ok(None) };
+    let Some(caller) = caller_of(&state.settings, &key, &session.fingerprint) else { return Ok(None) };
+    if console_sessions::is_revoked(&state.db, &session.nonce).await? {
+        return Ok(None);
+    }
+    let csrf = session.csrf(&key).ok_or(ConsoleError::Internal)?;
+    Ok(Some(Signed { caller, csrf, session }))
 }
 
 impl FromRequestParts<ApiState> for Signed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Signed, Response> {
-        let signed = session_token(&parts.headers).and_then(|token| {
-            let caller = Caller::of_token(&state.settings, &token)?;
-            let csrf = hmac_hex(token.as_bytes(), CSRF_LABEL)?;
-            Some(Signed { caller, csrf })
-        });
-        signed.ok_or_else(|| to_sign_in(parts))
+        match session_of(parts, state).await {
+            Ok(Some(signed)) => Ok(signed),
+            Ok(None) => Err(to_sign_in(parts)),
+            Err(error) => Err(error.into_response()),
+        }
     }
 }
 
@@ -168,32 +196,58 @@ pub async fn sign_in(
         };
         return (StatusCode::UNAUTHORIZED, page::render(&page)).into_response();
     }
-    let behind_https = headers.get("x-forwarded-proto").is_some_and(|proto| proto.as_bytes() == b"https");
-    let cookie = cookie::Cookie::build((COOKIE, hex::encode(token)))
+    let now = Utc::now();
+    let key = match console_sessions::signing_key(&state.db).await {
+        Ok(key) => key,
+        Err(error) => return ConsoleError::from(error).into_response(),
+    };
+    let Some(value) = SessionCookie::start(&key, token, now).and_then(|session| session.encode(&key)) else {
+        return ConsoleError::Internal.into_response();
+    };
+    let cookie = ::cookie::Cookie::build((COOKIE, value))
         .path("/ui")
         .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .secure(behind_https)
-        .max_age(cookie::time::Duration::hours(SESSION_HOURS))
+        .same_site(::cookie::SameSite::Strict)
+        .secure(over_https(&state.settings, &headers))
+        .max_age(::cookie::time::Duration::hours(SESSION_HOURS))
         .build();
     with_cookie(Redirect::to(next), &cookie)
 }
 
-/// Ends the session.
-pub async fn sign_out(signed: Signed, form: Result<Form<CsrfForm>, FormRejection>) -> Response {
+/// Whether the browser reaches the console over https: the public URL says so, or the proxy in
+/// front does (`X-Forwarded-Proto: https`).
+fn over_https(settings: &Settings, headers: &HeaderMap) -> bool {
+    let public = settings.callbacks.public_url.as_ref().is_some_and(|url| url.scheme() == "https");
+    public || headers.get("x-forwarded-proto").is_some_and(|proto| proto.as_bytes() == b"https")
+}
+
+/// Ends the session on every instance: its nonce is refused from now on.
+pub async fn sign_out(
+    State(state): State<ApiState>,
+    signed: Signed,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Response {
     if let Err(error) = signed.check_csrf(form) {
         return error.into_response();
     }
-    let cookie = cookie::Cookie::build((COOKIE, ""))
+    if let Err(error) =
+        console_sessions::revoke(&state.db, &signed.session.nonce, signed.session.expires_at()).await
+    {
+        // The session must not outlive a sign-out that seemed to work: say it failed.
+        return ConsoleError::from(error).into_response();
+    }
+    let cookie = ::cookie::Cookie::build((COOKIE, ""))
         .path("/ui")
         .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .max_age(cookie::time::Duration::ZERO)
+        .same_site(::cookie::SameSite::Strict)
+        .secure(over_https(&state.settings, &headers))
+        .max_age(::cookie::time::Duration::ZERO)
         .build();
     with_cookie(Redirect::to("/ui/sign-in?notice=signed-out"), &cookie)
 }
 
-fn with_cookie(redirect: Redirect, cookie: &cookie::Cookie<'_>) -> Response {
+fn with_cookie(redirect: Redirect, cookie: &::cookie::Cookie<'_>) -> Response {
     let mut response = redirect.into_response();
     match HeaderValue::from_str(&cookie.to_string()) {
         Ok(value) => {
@@ -218,17 +272,10 @@ mod tests {
     }
 
     #[test]
-    fn the_csrf_token_depends_on_the_session_token() {
-        let a = hmac_hex(b"token-one", CSRF_LABEL).unwrap();
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, hmac_hex(b"token-two", CSRF_LABEL).unwrap());
-    }
-
-    #[test]
     fn the_cookie_is_read_among_others() {
         let mut headers = HeaderMap::new();
-        let value = format!("theme=dark; {COOKIE}={}; other=1", hex::encode("secret-token"));
+        let value = format!("theme=dark; {COOKIE}=abc.1.def.0; other=1");
         headers.insert(header::COOKIE, HeaderValue::from_str(&value).unwrap());
-        assert_eq!(session_token(&headers).as_deref(), Some("secret-token"));
+        assert_eq!(session_cookie(&headers).as_deref(), Some("abc.1.def.0"));
     }
 }

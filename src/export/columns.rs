@@ -1,13 +1,20 @@
 //! The export's CSV column set, one place for the header and for each row, so the two cannot
-//! disagree. docs/api.md documents each column; JSONL carries the full row instead.
+//! disagree. docs/api.md documents each column; NDJSON carries the full row instead.
 //!
-//! A cell is written so that a spreadsheet opens the file as it is:
-//! - lists are joined by `|` (`tech_stack` as `name/version`, or `name` alone);
+//! A cell is written so that a spreadsheet opens the file as it is, and so that a program gets
+//! back exactly the stored values:
+//! - a list (`email_addresses`, `phone_numbers`, `tech_stack`) is a JSON array of strings
+//!   (`["+33142685300","+14155550100"]`, `tech_stack` items as `name/version` or `name`), or an
+//!   empty cell when empty: any character an item holds (`|`, `,`, `"`) comes back as it was,
+//!   and the cell starts with `[`, which no spreadsheet evaluates, so the numbers in it are
+//!   read as they are written;
 //! - times are RFC 3339 in UTC to the second (`2026-11-30T12:48:29Z`), empty when null;
 //! - booleans are `true` / `false`, and null is an empty cell;
 //! - a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
-//!   `'`: page titles and contacts come from arbitrary web sites, and a spreadsheet would
-//!   otherwise evaluate such a cell as a formula (and read `+33142685300` as a number).
+//!   `'` (OWASP's rule against CSV injection, applied to every cell: page titles and contacts
+//!   come from arbitrary web sites, and a spreadsheet would otherwise evaluate such a cell as a
+//!   formula). A text cell that starts with `'` gets one more, so the rule reverses without
+//!   doubt: a cell that starts with `'` lost its first character to the guard.
 
 use std::borrow::Cow;
 
@@ -15,7 +22,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use entity::domains;
 
 /// The header row, in column order.
-pub const HEADER: [&str; 34] = [
+pub const HEADER: [&str; 35] = [
     "id",
     "tenant_id",
     "domain",
@@ -50,6 +57,7 @@ pub const HEADER: [&str; 34] = [
     "next_attempt_at",
     "created_at",
     "updated_at",
+    "confusable",
 ];
 
 /// The cells of one row, in [`HEADER`] order.
@@ -68,8 +76,8 @@ pub fn record(row: &domains::Model) -> [String; HEADER.len()] {
         optional(row.http_status),
         optional_text(&row.favicon_url),
         optional_text(&row.logo_url),
-        text(&row.email_addresses.0.join("|")),
-        text(&row.phone_numbers.0.join("|")),
+        list(&row.email_addresses.0),
+        list(&row.phone_numbers.0),
         optional_text(&row.twitter_url),
         optional_text(&row.facebook_url),
         optional_text(&row.linkedin_url),
@@ -81,7 +89,7 @@ pub fn record(row: &domains::Model) -> [String; HEADER.len()] {
         row.is_wordpress.to_string(),
         optional_text(&row.wordpress_version),
         row.has_elementor.to_string(),
-        text(&tech_stack(&row.tech_stack.0)),
+        list(&tech_stack(&row.tech_stack.0)),
         row.attempts.to_string(),
         optional_text(&row.last_error),
         optional_time(row.fetched_at),
@@ -89,19 +97,28 @@ pub fn record(row: &domains::Model) -> [String; HEADER.len()] {
         time(row.next_attempt_at),
         time(row.created_at),
         time(row.updated_at),
+        row.confusable.to_string(),
     ]
 }
 
-/// `name/version|name|...`: technology names hold no `/` or `|`.
-fn tech_stack(technologies: &[entity::Technology]) -> String {
-    let named: Vec<String> = technologies
+/// Each technology as `name/version`, or `name` alone.
+fn tech_stack(technologies: &[entity::Technology]) -> Vec<String> {
+    technologies
         .iter()
         .map(|technology| match &technology.version {
             Some(version) => format!("{}/{version}", technology.name),
             None => technology.name.clone(),
         })
-        .collect();
-    named.join("|")
+        .collect()
+}
+
+/// A list cell: a JSON array of its items, empty when there are none (see the module's doc).
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    // Serialising strings cannot fail; an empty cell would be the least wrong answer anyway.
+    serde_json::to_string(items).unwrap_or_default()
 }
 
 /// A text cell that no spreadsheet evaluates (see the module's doc).
@@ -113,7 +130,7 @@ pub fn text(value: &str) -> String {
 }
 
 fn inert(value: &str) -> Cow<'_, str> {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
         Cow::Owned(format!("'{value}"))
     } else {
         Cow::Borrowed(value)
@@ -143,7 +160,8 @@ mod tests {
     #[test]
     fn cells_a_spreadsheet_would_evaluate_are_made_inert_and_others_are_left_alone() {
         assert_eq!(text("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
-        assert_eq!(text("+33142685300|+14155550100"), "'+33142685300|+14155550100");
+        assert_eq!(text("+33142685300"), "'+33142685300");
+        assert_eq!(text("'quoted'"), "''quoted'", "a leading quote is doubled, so the guard reverses");
         assert_eq!(text("-1"), "'-1");
         assert_eq!(text("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(text("\tx"), "'\tx");
@@ -161,6 +179,15 @@ mod tests {
             },
             entity::Technology { name: "Craft CMS".into(), version: None, categories: vec![] },
         ];
-        assert_eq!(tech_stack(&stack), "WordPress/6.4.2|Craft CMS");
+        assert_eq!(list(&tech_stack(&stack)), r#"["WordPress/6.4.2","Craft CMS"]"#);
+    }
+
+    #[test]
+    fn a_list_is_a_json_array_that_keeps_every_character_and_starts_no_formula() {
+        let phones = vec!["+33142685300".to_owned(), "+14155550100".to_owned()];
+        assert_eq!(list(&phones), r#"["+33142685300","+14155550100"]"#);
+        let emails = vec!["a|b@example.com".to_owned(), "say \"hi\"@example.com".to_owned()];
+        assert_eq!(list(&emails), r#"["a|b@example.com","say \"hi\"@example.com"]"#);
+        assert_eq!(list(&[]), "");
     }
 }

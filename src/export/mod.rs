@@ -1,4 +1,4 @@
-//! Export: every matching domain, written out in CSV or JSON Lines one page at a time, for the
+//! Export: every matching domain, written out in CSV or NDJSON one page at a time, for the
 //! `export` command and `GET /api/v1/domains/export` alike. A page is read
 //! ([`crate::store::export::Pages`]), encoded to bytes and handed on before the next is read,
 //! so memory holds one page whatever the number of rows.
@@ -21,31 +21,36 @@ use crate::store::export::{ExportFilter, PAGE_ROWS, Pages};
 pub enum Format {
     /// A header row, then one row per domain with the documented column set.
     Csv,
-    /// One JSON object per line: the domain's full row exactly as the API shows it.
-    Jsonl,
+    /// One JSON object per line (newline-delimited JSON, also called JSON Lines): the domain's
+    /// full row exactly as the API shows it.
+    Ndjson,
 }
 
 impl Format {
-    /// `csv`, or `jsonl` (`ndjson` is the same format under its other name).
+    /// The names a format is asked for by, the documented one first: `ndjson` is the name the
+    /// command line and the API document, `jsonl` the same format under its other name, which
+    /// both accept.
+    pub const NAMES: [(&'static str, Format); 3] =
+        [("csv", Format::Csv), ("ndjson", Format::Ndjson), ("jsonl", Format::Ndjson)];
+
+    /// `csv`, `ndjson`, or its alias `jsonl`, for the command line and the API alike.
     pub fn parse(text: &str) -> Result<Format, String> {
-        match text {
-            "csv" => Ok(Format::Csv),
-            "jsonl" | "ndjson" => Ok(Format::Jsonl),
-            _ => Err(format!("unknown format `{text}` (accepts csv, jsonl or ndjson)")),
-        }
+        Self::NAMES.iter().find(|(name, _)| *name == text).map(|(_, format)| *format).ok_or_else(|| {
+            format!("unknown format `{text}` (accepts csv or ndjson; jsonl is ndjson's other name)")
+        })
     }
 
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
-            Format::Jsonl => "application/x-ndjson",
+            Format::Ndjson => "application/x-ndjson",
         }
     }
 
     pub fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
-            Format::Jsonl => "jsonl",
+            Format::Ndjson => "ndjson",
         }
     }
 }
@@ -100,7 +105,7 @@ impl Encoder {
                 }
                 writer.into_inner().map_err(|error| error.into_error())
             }
-            Format::Jsonl => {
+            Format::Ndjson => {
                 let mut out = Vec::with_capacity(rows.len() * 1024);
                 for row in rows {
                     serde_json::to_writer(&mut out, &rows::Domain::from(row))?;

@@ -36,6 +36,67 @@ fn hides_text(name: &LocalName) -> bool {
     .contains(name)
 }
 
+/// Elements that a browser lays out as their own block (or line), so that text on either side
+/// of one never reads as one run: a phone number in one paragraph and a street number in the
+/// next are two pieces of text, not one long number. Inline elements (`span`, `a`, `b`...) are
+/// not here: a number split into spans is still one number.
+fn breaks_text(name: &LocalName) -> bool {
+    [
+        local_name!("p"),
+        local_name!("div"),
+        local_name!("br"),
+        local_name!("li"),
+        local_name!("td"),
+        local_name!("th"),
+        local_name!("tr"),
+        local_name!("dt"),
+        local_name!("dd"),
+        local_name!("h1"),
+        local_name!("h2"),
+        local_name!("h3"),
+        local_name!("h4"),
+        local_name!("h5"),
+        local_name!("h6"),
+        local_name!("ul"),
+        local_name!("ol"),
+        local_name!("dl"),
+        local_name!("table"),
+        local_name!("caption"),
+        local_name!("address"),
+        local_name!("section"),
+        local_name!("article"),
+        local_name!("aside"),
+        local_name!("header"),
+        local_name!("footer"),
+        local_name!("nav"),
+        local_name!("main"),
+        local_name!("blockquote"),
+        local_name!("pre"),
+        local_name!("hr"),
+        local_name!("figure"),
+        local_name!("figcaption"),
+        local_name!("form"),
+        local_name!("fieldset"),
+        local_name!("legend"),
+        local_name!("details"),
+        local_name!("summary"),
+        local_name!("option"),
+        local_name!("body"),
+    ]
+    .contains(name)
+}
+
+/// Ends the current block of visible text: a line break in place of the space after the last
+/// piece, once however many boundaries meet (`</p><p>`, `<br><br>`).
+fn end_block(text: &mut String) {
+    if text.ends_with(' ') {
+        text.pop();
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+}
+
 /// The elements the rules read, gathered in one walk of the tree instead of one `select` per
 /// rule, each of which would walk the whole tree again. The same walk gathers the visible text.
 #[derive(Default)]
@@ -53,7 +114,9 @@ pub(crate) struct Elements<'a> {
     /// `data-cfemail` values (Cloudflare's e-mail protection).
     pub cf_emails: Vec<&'a str>,
     /// Text a visitor sees: the text inside the document element, not inside scripts, styles,
-    /// templates, inline SVG or the head, in document order, each piece followed by a space.
+    /// templates, inline SVG or the head, in document order, each piece followed by a space,
+    /// and a line break (`\n`) wherever a block-level element or a `<br>` starts or ends
+    /// ([`breaks_text`]): what reads text in runs (phone numbers) stops there.
     pub text: String,
 }
 
@@ -73,6 +136,8 @@ impl<'a> Elements<'a> {
                     if let Node::Element(value) = node.value() {
                         if hides_text(&value.name.local) {
                             hiding -= 1;
+                        } else if in_document_element && hiding == 0 && breaks_text(&value.name.local) {
+                            end_block(&mut found.text);
                         } else if found.html.is_some_and(|html| html.id() == node.id()) {
                             in_document_element = false;
                         }
@@ -91,6 +156,8 @@ impl<'a> Elements<'a> {
                     let name = &value.name.local;
                     if hides_text(name) {
                         hiding += 1;
+                    } else if in_document_element && hiding == 0 && breaks_text(name) {
+                        end_block(&mut found.text);
                     }
                     if let Some(encoded) = attr_named(value, &CLOUDFLARE_EMAIL) {
                         found.cf_emails.push(encoded);
@@ -144,12 +211,30 @@ mod tests {
     #[test]
     fn visible_text_is_what_no_hiding_element_encloses() {
         let cases = [
-            ("<title>T</title><p>a</p>", "a "),
-            ("<p>a<script>x</script>b<style>y</style>c</p>", "a b c "),
-            ("<noscript><p>n</p></noscript><svg><text>s<style>z</style></text></svg><p>d</p>", "d "),
-            ("<template><p>t<template>u</template>v</p></template><p>e</p>", "e "),
-            ("<div>f<svg><g><text>g</text></g></svg>h</div>", "f h "),
-            ("<html><body>i</body></html>j", "ij "),
+            ("<title>T</title><p>a</p>", "a\n"),
+            ("<p>a<script>x</script>b<style>y</style>c</p>", "a b c\n"),
+            ("<noscript><p>n</p></noscript><svg><text>s<style>z</style></text></svg><p>d</p>", "d\n"),
+            ("<template><p>t<template>u</template>v</p></template><p>e</p>", "e\n"),
+            ("<div>f<svg><g><text>g</text></g></svg>h</div>", "f h\n"),
+            ("<html><body>i</body></html>j", "ij\n"),
+        ];
+        for (page, text) in cases {
+            let html = Html::parse_document(page);
+            assert_eq!(Elements::gather(&html).text, text, "{page}");
+        }
+    }
+
+    /// Block-level elements and `<br>` end a line of the text, once where several meet;
+    /// inline elements do not.
+    #[test]
+    fn blocks_and_line_breaks_end_a_line_and_inline_elements_do_not() {
+        let cases = [
+            ("<p>a</p><p>b</p>", "a\nb\n"),
+            ("<p>a<br>b<br><br>c</p>", "a\nb\nc\n"),
+            ("<ul><li>a</li><li>b</li></ul>", "a\nb\n"),
+            ("<table><tr><td>a</td><td>b</td></tr></table>", "a\nb\n"),
+            ("<p><span>+1</span> <span>704</span><a>5</a></p>", "+1   704 5\n"),
+            ("<p>a<script>x</script></p><style>y</style><p>b</p>", "a\nb\n"),
         ];
         for (page, text) in cases {
             let html = Html::parse_document(page);

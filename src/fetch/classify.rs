@@ -5,6 +5,7 @@
 
 use std::error::Error as StdError;
 
+use super::dns::DnsFailure;
 use super::resolver::BlockedAddress;
 use crate::failure::{Failure, Kind, Stage};
 
@@ -26,9 +27,41 @@ fn causes<'a>(error: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (
     std::iter::successors(Some(error), |cause: &&'a (dyn StdError + 'static)| (*cause).source())
 }
 
+/// The failure of a name that gave no address: a name that does not exist, or exists without
+/// an address, is permanent; a failing or silent name server is worth another attempt.
+pub fn dns(failure: &DnsFailure) -> Failure {
+    let (kind, permanent) = match failure {
+        DnsFailure::NxDomain(_) => (Kind::DnsNxdomain, true),
+        DnsFailure::NoAddress(_) => (Kind::DnsNoAddress, true),
+        DnsFailure::ServFail(..) => (Kind::DnsServfail, false),
+        DnsFailure::Timeout(..) => (Kind::DnsTimeout, false),
+        DnsFailure::Other(..) => (Kind::Dns, false),
+    };
+    let recorded = Failure::new(Stage::Fetch, kind, failure.to_string());
+    if permanent { recorded.permanent() } else { recorded }
+}
+
+/// The failure of a look-up made before the request (the per-address bound's).
+pub fn resolution(error: &(dyn StdError + 'static)) -> Failure {
+    if let Some(failure) = causes(error).find_map(|cause| cause.downcast_ref::<DnsFailure>()) {
+        return dns(failure);
+    }
+    let chain = causes(error).map(ToString::to_string).collect::<Vec<_>>().join(": ");
+    if causes(error).any(|cause| cause.is::<BlockedAddress>()) {
+        return Failure::new(Stage::Fetch, Kind::BlockedAddress, chain).permanent();
+    }
+    if is_local_shortage(error) {
+        return Failure::new(Stage::Fetch, Kind::LocalResource, chain);
+    }
+    Failure::new(Stage::Fetch, Kind::Dns, chain)
+}
+
 /// The failure of a request that reqwest could not complete.
 pub fn classify(error: &reqwest::Error) -> Failure {
     let chain = causes(error).map(ToString::to_string).collect::<Vec<_>>().join(": ");
+    if let Some(failure) = causes(error).find_map(|cause| cause.downcast_ref::<DnsFailure>()) {
+        return dns(failure);
+    }
     if causes(error).any(|cause| cause.is::<BlockedAddress>()) {
         return Failure::new(Stage::Fetch, Kind::BlockedAddress, chain).permanent();
     }

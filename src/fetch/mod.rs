@@ -12,6 +12,7 @@
 
 mod charset;
 mod classify;
+mod dns;
 mod guard;
 mod politeness;
 mod resolver;
@@ -28,6 +29,7 @@ use url::Url;
 
 pub use charset::{decode_html, decode_html_owned};
 pub use classify::is_local_shortage;
+pub use dns::{Dns, DnsFailure, DnsSettings};
 pub use guard::is_public;
 pub use resolver::BlockedAddress;
 use resolver::GuardedResolver;
@@ -44,7 +46,7 @@ const MAX_REDIRECTS: usize = 10;
 /// `connect_to`, which routes site fetches only. An address written in the URL itself is not
 /// resolved: the caller checks it with [`is_public`].
 pub fn guarded_client(allow_private: bool) -> Result<reqwest::ClientBuilder, rustls::Error> {
-    let resolver = GuardedResolver { connect_to: None, allow_private, overrides: Arc::default() };
+    let resolver = GuardedResolver { connect_to: None, allow_private, overrides: Arc::default(), dns: None };
     Ok(reqwest::Client::builder()
         .tls_backend_preconfigured(tls::shared_config()?)
         .dns_resolver(Arc::new(resolver))
@@ -69,7 +71,6 @@ pub struct FetchedPage {
 pub struct WebClient {
     settings: Arc<FetchSettings>,
     politeness: Arc<politeness::Politeness>,
-    overrides: Arc<HashMap<String, Vec<IpAddr>>>,
     resolver: Arc<GuardedResolver>,
     tls: Arc<rustls::ClientConfig>,
 }
@@ -91,11 +92,18 @@ impl WebClient {
         settings: FetchSettings,
         overrides: HashMap<String, Vec<IpAddr>>,
     ) -> Result<WebClient, Failure> {
-        let overrides = Arc::new(overrides);
+        // With `connect_to` every name goes to one address: no resolver is needed.
+        let dns = match settings.connect_to {
+            Some(_) => None,
+            None => Some(Dns::new(&settings.dns).map_err(|error| {
+                Failure::new(Stage::Fetch, Kind::Other, format!("cannot set up name resolution: {error}"))
+            })?),
+        };
         let resolver = Arc::new(GuardedResolver {
             connect_to: settings.connect_to.clone(),
             allow_private: settings.allow_private_networks,
-            overrides: overrides.clone(),
+            overrides: Arc::new(overrides),
+            dns,
         });
         let tls = tls::shared_config().map_err(|error| {
             Failure::new(Stage::Fetch, Kind::Other, format!("cannot set up TLS: {error}"))
@@ -103,7 +111,6 @@ impl WebClient {
         let web = WebClient {
             settings: Arc::new(settings),
             politeness: Arc::default(),
-            overrides,
             resolver,
             tls: Arc::new(tls),
         };
@@ -208,20 +215,21 @@ impl WebClient {
     }
 
     /// The address `host` will be dialled at, for the per-address bound: the operator's
-    /// `connect_to` target, an override, or the first system answer. `None` when the name does
-    /// not resolve (the fetch then fails on its own, with its own kind).
-    async fn address_of(&self, host: &str) -> Option<String> {
+    /// `connect_to` target, an override, or the resolver's first answer. The connector asks the
+    /// same resolver, whose cache answers it: one resolution per visit. A name that does not
+    /// resolve, or resolves to a refused address, fails here with its kind.
+    async fn address_of(&self, host: &str) -> Result<String, Failure> {
         if let Some(target) = &self.settings.connect_to {
-            return Some(target.clone());
-        }
-        if let Some(ip) = self.overrides.get(host).and_then(|ips| ips.first()) {
-            return Some(ip.to_string());
+            return Ok(target.clone());
         }
         if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
-            return Some(ip.to_string());
+            return Ok(ip.to_string());
         }
-        let mut answers = tokio::net::lookup_host((host, 0)).await.ok()?;
-        answers.next().map(|addr| addr.ip().to_string())
+        let addresses = self.resolver.addresses(host).await.map_err(|error| classify::resolution(&*error))?;
+        addresses
+            .first()
+            .map(ToString::to_string)
+            .ok_or_else(|| classify::dns(&DnsFailure::NoAddress(host.to_owned())))
     }
 }
 
@@ -254,18 +262,23 @@ impl SiteVisit<'_> {
         let host = url.host_str().unwrap_or_default().to_owned();
         let _host_slot =
             self.web.politeness.slot(&format!("host {host}"), self.web.settings.per_host_concurrency).await;
-        // The look-up is bounded like the fetch: a resolver that hangs gives no slot, and the
-        // fetch then meets the same resolver under its own deadline.
-        let address = tokio::time::timeout(deadline, self.web.address_of(&host)).await.ok().flatten();
-        let _address_slot = match address {
-            Some(address) => {
-                self.web
-                    .politeness
-                    .slot(&format!("address {address}"), self.web.settings.per_ip_concurrency)
-                    .await
+        // The look-up is bounded by the resolver's time-out × attempts, and here by the fetch
+        // deadline too: a name that does not resolve ends the page with its own kind.
+        let address = match tokio::time::timeout(deadline, self.web.address_of(&host)).await {
+            Ok(address) => address?,
+            Err(_) => {
+                return Err(Failure::new(
+                    Stage::Fetch,
+                    Kind::DnsTimeout,
+                    format!("{host}: no address within {} s", deadline.as_secs()),
+                ));
             }
-            None => None,
         };
+        let _address_slot = self
+            .web
+            .politeness
+            .slot(&format!("address {address}"), self.web.settings.per_ip_concurrency)
+            .await;
         let started = Instant::now();
         let polite_fetch = async {
             if self.web.settings.respect_robots

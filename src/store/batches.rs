@@ -1,11 +1,17 @@
-//! Batch progress, computed from the batch's domains: a batch is `complete` only when every
-//! one of its domains is `completed`, `error` or `gone`.
+//! Batch progress, computed from the batch's members (`batch_members`, see [`super::members`]
+//! for when a member is done): a batch is `complete` only when the scan it asked for has ended
+//! for every one of its domains.
+
+use std::collections::HashMap;
 
 use entity::domains::{Column, Entity};
-use entity::{DomainStatus, batch_jobs};
+use entity::{DomainStatus, batch_jobs, batch_members};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
+
+use super::members;
 
 /// Domains per status.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -98,7 +104,7 @@ pub async fn counts<C: ConnectionTrait>(db: &C, tenant_id: Option<Uuid>) -> Resu
 fn tally(rows: Vec<(DomainStatus, i64)>) -> Result<StatusCounts, DbErr> {
     let mut counts = StatusCounts::default();
     for (status, n) in rows {
-        counts.add(status, n.max(0) as u64);
+        counts.add(status, u64::try_from(n).unwrap_or(0));
     }
     Ok(counts)
 }
@@ -117,16 +123,7 @@ pub async fn progress<C: ConnectionTrait>(
     let Some(batch) = query.one(db).await? else {
         return Ok(None);
     };
-    let rows = Entity::find()
-        .select_only()
-        .column(Column::Status)
-        .expr_as(super::count_rows(), "n")
-        .filter(Column::BatchId.eq(id))
-        .group_by(Column::Status)
-        .into_tuple::<(DomainStatus, i64)>()
-        .all(db)
-        .await?;
-    let counts = tally(rows)?;
+    let counts = counts_of_batches(db, vec![id]).await?.remove(&id).unwrap_or_default();
     Ok(Some(BatchProgress {
         batch_id: batch.id,
         status: counts.batch_state(),
@@ -146,8 +143,37 @@ pub async fn domains_of<C: ConnectionTrait>(
 ) -> Result<Vec<entity::domains::Model>, DbErr> {
     Entity::find()
         .filter(Column::TenantId.eq(tenant_id))
-        .filter(Column::BatchId.eq(id))
+        .filter(Column::Id.in_subquery(members::domains_of(id)))
         .limit(limit)
         .all(db)
         .await
+}
+
+/// Whether batch `id` exists in `tenant_id` (in any tenant with `None`).
+pub async fn exists<C: ConnectionTrait>(db: &C, tenant_id: Option<Uuid>, id: Uuid) -> Result<bool, DbErr> {
+    let mut query = batch_jobs::Entity::find_by_id(id).select_only().column(batch_jobs::Column::Id);
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(batch_jobs::Column::TenantId.eq(tenant_id));
+    }
+    Ok(query.into_tuple::<Uuid>().one(db).await?.is_some())
+}
+
+/// The members of each of `ids` by the status they count as for their batch, in one grouped
+/// query; a batch without members is absent.
+pub async fn counts_of_batches<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, StatusCounts>, DbErr> {
+    let mut counts: HashMap<Uuid, StatusCounts> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(counts);
+    }
+    let mut query = members::grouped(&[batch_members::Column::BatchId]);
+    query.and_where(Expr::col((batch_members::Entity, batch_members::Column::BatchId)).is_in(ids));
+    for row in db.query_all(&query).await? {
+        let (batch, status, outcome, scanned_since, n): members::Counted = row.try_get_many_by_index()?;
+        let status = members::counted_status((status, outcome, scanned_since));
+        counts.entry(batch).or_default().add(status, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(counts)
 }

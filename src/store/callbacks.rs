@@ -2,18 +2,18 @@
 //! lease an instance holds while it sends one, and one `callback_deliveries` row per attempt.
 //!
 //! `batch_jobs.callback_due_at` is the whole schedule. A submission with a callback sets it to
-//! its own time; a claim takes the batches whose time has come and none of whose domains is
-//! still `pending` or `processing`, and pushes the time out by a lease in the same statement
-//! (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING *`, as domain claims
-//! do), so two instances on one PostgreSQL database never send the same attempt, and an
+//! its own time; a claim takes the batches whose time has come and none of whose members still
+//! waits for the scan the batch asked for (see [`super::members`]), and pushes the time out by
+//! a lease in the same statement (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)
+//! RETURNING *`, as domain claims do), so two instances on one PostgreSQL database never send the same attempt, and an
 //! instance that dies while sending leaves the batch to be claimed again once the lease ends.
 //! Recording an attempt sets the time of the next one, or clears it when the callback was
 //! delivered or given up.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::domains;
-use entity::{DomainStatus, batch_jobs, callback_deliveries};
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use entity::{batch_jobs, batch_members, callback_deliveries};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, TransactionSession, TransactionTrait,
@@ -28,14 +28,13 @@ pub async fn claim_due<C: ConnectionTrait>(
     lease: std::time::Duration,
 ) -> Result<Vec<batch_jobs::Model>, DbErr> {
     let now = Utc::now();
-    let unfinished_domain = Query::select()
+    let unfinished_domain = super::members::joined()
         .expr(Expr::val(1))
-        .from(domains::Entity)
         .and_where(
-            Expr::col((domains::Entity, domains::Column::BatchId))
+            Expr::col((batch_members::Entity, batch_members::Column::BatchId))
                 .equals((batch_jobs::Entity, batch_jobs::Column::Id)),
         )
-        .and_where(domains::Column::Status.is_in([DomainStatus::Pending, DomainStatus::Processing]))
+        .cond_where(super::members::waiting())
         .to_owned();
     let due = batch_jobs::Entity::find()
         .select_only()
@@ -65,16 +64,21 @@ pub async fn attempts_made<C: ConnectionTrait>(db: &C, batch_id: Uuid) -> Result
         .await
 }
 
-/// When the batch's last domain reached its final state.
+/// When the batch's last member reached its final state, never before the batch was
+/// submitted (members that were done already when it was finish with it).
 pub async fn finished_at<C: ConnectionTrait>(db: &C, batch_id: Uuid) -> Result<Option<DateTime<Utc>>, DbErr> {
-    domains::Entity::find()
+    let Some(batch) = batch_jobs::Entity::find_by_id(batch_id).one(db).await? else {
+        return Ok(None);
+    };
+    let last = domains::Entity::find()
         .select_only()
         .column_as(domains::Column::UpdatedAt.max(), "finished_at")
-        .filter(domains::Column::BatchId.eq(batch_id))
+        .filter(domains::Column::Id.in_subquery(super::members::domains_of(batch_id)))
         .into_tuple::<Option<DateTime<Utc>>>()
         .one(db)
-        .await
-        .map(Option::flatten)
+        .await?
+        .flatten();
+    Ok(Some(last.map_or(batch.created_at, |last| std::cmp::max(last, batch.created_at))))
 }
 
 /// One attempt, as it is recorded.
@@ -137,6 +141,7 @@ pub enum DeliveryState {
 /// A batch's callback and its deliveries so far.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct CallbackStatus {
+    /// The URL with `***` in place of any credentials.
     pub url: String,
     pub state: DeliveryState,
     pub attempts: u64,
@@ -168,7 +173,8 @@ pub async fn status<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Callb
         (None, Some(_)) => DeliveryState::Pending,
     };
     Ok(Some(CallbackStatus {
-        url,
+        // Whoever shows the status (the API, the console) never shows the credentials.
+        url: crate::callbacks::url::redact(&url),
         state,
         attempts,
         last_status: last.as_ref().and_then(|row| row.status_code),

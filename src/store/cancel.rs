@@ -1,14 +1,16 @@
-//! Cancelling a batch: its domains still waiting (`pending`) end in `error`, each with a
-//! `domain_errors` row (stage `operator`, kind `cancelled`) and `last_error` saying so, so no
-//! domain leaves the queue without a trace and each can be retried like any other failure.
+//! Cancelling a batch: its members still waiting (`pending`) for the scan it asked for end in
+//! `error`, each with a `domain_errors` row (stage `operator`, kind `cancelled`) and
+//! `last_error` saying so, so no domain leaves the queue without a trace and each can be
+//! retried like any other failure.
 //! Domains being fetched at that moment finish as they would have; completed and failed ones
 //! are left as they are.
 
 use chrono::Utc;
 use entity::domains::{ActiveModel, Column, Entity};
-use entity::{DomainStatus, batch_jobs, domain_errors};
+use entity::{DomainStatus, batch_jobs, batch_members, domain_errors, domains};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
@@ -48,18 +50,19 @@ pub async fn cancel_batch<C: TransactionTrait>(
     let message = format!("batch {id} cancelled by {who} before this domain was fetched");
     let mut outcome = Cancelled::default();
     loop {
-        let waiting = Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(Column::BatchId.eq(id))
-            .filter(Column::Status.eq(DomainStatus::Pending))
+        let waiting = super::members::joined()
+            .column((domains::Entity, Column::Id))
+            .and_where(Expr::col((batch_members::Entity, batch_members::Column::BatchId)).eq(id))
+            .cond_where(super::members::waiting())
+            .and_where(Expr::col((domains::Entity, Column::Status)).eq(DomainStatus::Pending))
             .limit(CHUNK)
-            .into_query();
+            .to_owned();
         // The status is checked again on the row itself: a claim that takes a domain between
         // the sub-select and the update keeps it.
         let rows = Entity::update_many()
             .set(ActiveModel {
                 status: Set(DomainStatus::Error),
+                next_attempt_at: Set(super::due::never()),
                 last_error: Set(Some(format!(
                     "{}/{}: {message}",
                     Stage::Operator.as_str(),
@@ -97,10 +100,10 @@ async fn count_processing<C: ConnectionTrait>(db: &C, batch: Uuid) -> Result<u64
     let n: Option<i64> = Entity::find()
         .select_only()
         .expr_as(super::count_rows(), "n")
-        .filter(Column::BatchId.eq(batch))
+        .filter(Column::Id.in_subquery(super::members::domains_of(batch)))
         .filter(Column::Status.eq(DomainStatus::Processing))
         .into_tuple()
         .one(db)
         .await?;
-    Ok(n.unwrap_or(0).max(0) as u64)
+    Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
 }

@@ -6,6 +6,8 @@
 //! processes skip each other's rows; on SQLite the single writer serialises the statements. A
 //! claim counts as an attempt, so a domain that crashes its worker cannot be retried forever.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use entity::domains::{self, ActiveModel, Column, Entity};
 use entity::{DomainStatus, domain_errors};
@@ -16,6 +18,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::due::{Due, Next};
 use super::rescans;
 use crate::failure::{Kind, Stage};
 
@@ -29,10 +32,21 @@ pub async fn claim<C: ConnectionTrait>(
     limit: u64,
     lease: std::time::Duration,
 ) -> Result<Vec<domains::Model>, DbErr> {
-    let mut claimed = claim_from(db, Queue::New, instance_id, limit, lease).await?;
+    claim_for(db, instance_id, limit, lease, None).await
+}
+
+/// [`claim`], of `tenant`'s domains only when one is given (a tenant's own run-now).
+pub async fn claim_for<C: ConnectionTrait>(
+    db: &C,
+    instance_id: &str,
+    limit: u64,
+    lease: std::time::Duration,
+    tenant: Option<Uuid>,
+) -> Result<Vec<domains::Model>, DbErr> {
+    let mut claimed = claim_from(db, Queue::New, instance_id, limit, lease, tenant).await?;
     let left = limit.saturating_sub(claimed.len() as u64);
     if left > 0 {
-        claimed.extend(claim_from(db, Queue::Rescans, instance_id, left, lease).await?);
+        claimed.extend(claim_from(db, Queue::Rescans, instance_id, left, lease, tenant).await?);
     }
     Ok(claimed)
 }
@@ -54,6 +68,7 @@ async fn claim_from<C: ConnectionTrait>(
     instance_id: &str,
     limit: u64,
     lease: std::time::Duration,
+    tenant: Option<Uuid>,
 ) -> Result<Vec<domains::Model>, DbErr> {
     let now = Utc::now();
     let (status, due_at) = match queue {
@@ -65,6 +80,7 @@ async fn claim_from<C: ConnectionTrait>(
         .column(Column::Id)
         .filter(Column::Status.eq(status))
         .filter(due_at.lte(now))
+        .apply_if(tenant, |query, tenant| query.filter(Column::TenantId.eq(tenant)))
         .order_by_asc(due_at)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
@@ -90,10 +106,12 @@ async fn claim_from<C: ConnectionTrait>(
 }
 
 /// Takes back domains whose lease expired (their worker died): each gets a `domain_errors` row
-/// (stage `actor`, kind `lease_expired`) and goes back to `pending`; when its attempts are
-/// spent, to `error`, or, for a re-scan, back to `completed` with its old data, due again
-/// `rescan_after` later. Returns how many rows were taken back. One transaction: a process killed
-/// half-way leaves no domain taken back without the error row that explains its retry.
+/// (stage `actor`, kind `lease_expired`) and goes back to `pending`, due now; when its attempts
+/// are spent, to `error`, or, for a re-scan, back to `completed` with its old data, due again
+/// after its own re-scan interval (its submission's `rescan_after`, else `rescan_after`), as a
+/// re-scan that fails does ([`super::due`]). Returns how many rows were taken back. One
+/// transaction: a process killed half-way leaves no domain taken back without the error row that
+/// explains its retry.
 pub async fn recover_expired<C: TransactionTrait>(
     db: &C,
     max_attempts: u32,
@@ -113,51 +131,80 @@ async fn recover_expired_in<C: ConnectionTrait>(
     let now = Utc::now();
     let expired =
         Condition::all().add(Column::Status.eq(DomainStatus::Processing)).add(Column::LockedUntil.lt(now));
-    let message = "lease expired: the instance holding the domain stopped before finishing it";
-    let mut recovered = 0;
     let left = Column::Attempts.lt(max_attempts as i32);
     let spent = Column::Attempts.gte(max_attempts as i32);
-    let rescan_due = rescans::next_due(now, rescan_after);
-    for (which, status, rescan_at) in [
-        (Condition::all().add(left), DomainStatus::Pending, None),
-        (Condition::all().add(spent.clone()).add(Column::FetchedAt.is_null()), DomainStatus::Error, None),
-        (
-            Condition::all().add(spent).add(Column::FetchedAt.is_not_null()),
-            DomainStatus::Completed,
-            rescan_due,
-        ),
-    ] {
-        let rows = Entity::update_many()
-            .set(ActiveModel {
-                status: Set(status),
-                locked_by: Set(None),
-                locked_until: Set(None),
-                next_attempt_at: Set(now),
-                rescan_at: Set(rescan_at),
-                last_error: Set(Some(format!("actor/lease_expired: {message}"))),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .filter(expired.clone())
-            .filter(which)
-            .exec_with_returning(db)
-            .await?;
-        recovered += rows.len() as u64;
-        let errors = rows.iter().map(|row| domain_errors::ActiveModel {
-            domain_id: Set(row.id),
-            run_id: Set(None),
-            attempt: Set(row.attempts),
-            stage: Set(Stage::Actor.as_str().to_owned()),
-            kind: Set(Kind::LeaseExpired.as_str().to_owned()),
-            message: Set(message.to_owned()),
-            occurred_at: Set(now),
-            ..Default::default()
-        });
-        if !rows.is_empty() {
-            domain_errors::Entity::insert_many(errors).exec_without_returning(db).await?;
+    let mut recovered =
+        take_back(db, expired.clone().add(left), DomainStatus::Pending, Next::Now.at(now), now).await?;
+    recovered += take_back(
+        db,
+        expired.clone().add(spent.clone()).add(Column::FetchedAt.is_null()),
+        DomainStatus::Error,
+        Next::Never.at(now),
+        now,
+    )
+    .await?;
+    // A re-scan whose attempts are spent: each domain keeps its own interval, so the rows are
+    // taken back in one statement per distinct interval (usually one).
+    let rescans = expired.add(spent).add(Column::FetchedAt.is_not_null());
+    let spent_rescans: Vec<(Uuid, Option<i64>)> = Entity::find()
+        .select_only()
+        .columns([Column::Id, Column::RescanAfterSeconds])
+        .filter(rescans.clone())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_interval: BTreeMap<Option<std::time::Duration>, Vec<Uuid>> = BTreeMap::new();
+    for (id, own) in spent_rescans {
+        by_interval.entry(rescans::own_interval(own, rescan_after)).or_default().push(id);
+    }
+    for (interval, ids) in by_interval {
+        for chunk in ids.chunks(1000) {
+            let which = rescans.clone().add(Column::Id.is_in(chunk.iter().copied()));
+            recovered +=
+                take_back(db, which, DomainStatus::Completed, Next::Rescan(interval).at(now), now).await?;
         }
     }
     Ok(recovered)
+}
+
+/// Takes back the expired leases `which` selects: `status` and `due`, no lease, a last error
+/// saying why, and the `domain_errors` row of each.
+async fn take_back<C: ConnectionTrait>(
+    db: &C,
+    which: Condition,
+    status: DomainStatus,
+    due: Due,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let message = "lease expired: the instance holding the domain stopped before finishing it";
+    let rows = Entity::update_many()
+        .set(ActiveModel {
+            status: Set(status),
+            locked_by: Set(None),
+            locked_until: Set(None),
+            next_attempt_at: Set(due.next_attempt_at),
+            rescan_at: Set(due.rescan_at),
+            last_error: Set(Some(format!("actor/lease_expired: {message}"))),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(which)
+        .exec_with_returning(db)
+        .await?;
+    let errors = rows.iter().map(|row| domain_errors::ActiveModel {
+        domain_id: Set(row.id),
+        run_id: Set(None),
+        attempt: Set(row.attempts),
+        stage: Set(Stage::Actor.as_str().to_owned()),
+        kind: Set(Kind::LeaseExpired.as_str().to_owned()),
+        message: Set(message.to_owned()),
+        occurred_at: Set(now),
+        ..Default::default()
+    });
+    if !rows.is_empty() {
+        domain_errors::Entity::insert_many(errors).exec_without_returning(db).await?;
+    }
+    Ok(rows.len() as u64)
 }
 
 /// Hands back the leases of `ids` still held by `instance_id` (at shutdown, or when this

@@ -74,7 +74,8 @@ pub async fn page<C: ConnectionTrait>(
         query = query.filter(Column::Status.eq(status));
     }
     if let Some(batch) = filter.batch {
-        query = query.filter(Column::BatchId.eq(batch));
+        // The batch's members, whichever batch each was submitted with last.
+        query = query.filter(Column::Id.in_subquery(super::members::domains_of(batch)));
     }
     if let Some(since) = filter.changed_since {
         query = changed_since(query, since);

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::due::Next;
 use super::{Outcome, rescans};
 use crate::failure::Failure;
 
@@ -81,28 +82,25 @@ pub async fn record<C: TransactionTrait>(
     };
     // A re-scan that goes back to `completed` keeps the earlier page's data, its status too.
     let mut keeps_earlier_page = attempt.last_success.is_some();
-    match (give_up, attempt.last_success) {
-        (false, _) => {
-            update.status = Set(DomainStatus::Pending);
-            let delay = policy.delay(attempt.attempts.max(1) as u32);
-            update.next_attempt_at =
-                Set(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(6)));
-        }
-        (true, None) => update.status = Set(DomainStatus::Error),
+    let (status, next) = match (give_up, attempt.last_success) {
+        (false, _) => (DomainStatus::Pending, Next::After(policy.delay(attempt.attempts.max(1) as u32))),
+        (true, None) => (DomainStatus::Error, Next::Never),
         (true, Some(_)) => {
             let earlier = attempt.attempts.saturating_sub(1).max(0) as u64;
             let gone = confirming_gone
                 && rescans::earlier_failures_said_gone(&txn, attempt.domain_id, earlier).await?;
             if gone {
                 keeps_earlier_page = false;
-                update.status = Set(DomainStatus::Gone);
-                update.rescan_at = Set(None);
+                (DomainStatus::Gone, Next::Never)
             } else {
-                update.status = Set(DomainStatus::Completed);
-                update.rescan_at = Set(rescans::next_due(now, attempt.rescan_after));
+                (DomainStatus::Completed, Next::Rescan(attempt.rescan_after))
             }
         }
-    }
+    };
+    let due = next.at(now);
+    update.status = Set(status);
+    update.next_attempt_at = Set(due.next_attempt_at);
+    update.rescan_at = Set(due.rescan_at);
     // The last answer's status tells why the site failed (a 503, a 403): the row keeps it as
     // a fetched page's row does, and an attempt that got no answer clears an older one.
     if !keeps_earlier_page {

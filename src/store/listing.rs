@@ -3,8 +3,6 @@
 //! the millionth row as at the first, and rows changing meanwhile are neither repeated nor
 //! skipped. `tenant` limits a query to one tenant; `None` is an admin's view of all of them.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entity::{DomainStatus, batch_jobs, domain_errors, domains, scheduler_runs};
 use sea_orm::{
@@ -48,7 +46,7 @@ pub async fn runs<C: ConnectionTrait>(
         .await
 }
 
-/// A batch with its domains counted by status.
+/// A batch with its members counted by the status each counts as for it.
 #[derive(Clone, Debug)]
 pub struct BatchRow {
     pub batch: batch_jobs::Model,
@@ -75,38 +73,11 @@ pub async fn batches<C: ConnectionTrait>(
         .limit(limit)
         .all(db)
         .await?;
-    let mut counts = counts_of_batches(db, batches.iter().map(|b| b.id)).await?;
+    let mut counts = super::batches::counts_of_batches(db, batches.iter().map(|b| b.id).collect()).await?;
     Ok(batches
         .into_iter()
         .map(|batch| BatchRow { counts: counts.remove(&batch.id).unwrap_or_default(), batch })
         .collect())
-}
-
-/// The domains of each of `ids` by status, in one grouped query.
-async fn counts_of_batches<C: ConnectionTrait>(
-    db: &C,
-    ids: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, StatusCounts>, DbErr> {
-    let ids: Vec<Uuid> = ids.collect();
-    let mut counts: HashMap<Uuid, StatusCounts> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(counts);
-    }
-    let rows: Vec<(Uuid, DomainStatus, i64)> = domains::Entity::find()
-        .select_only()
-        .column(domains::Column::BatchId)
-        .column(domains::Column::Status)
-        .expr_as(super::count_rows(), "n")
-        .filter(domains::Column::BatchId.is_in(ids))
-        .group_by(domains::Column::BatchId)
-        .group_by(domains::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (batch, status, n) in rows {
-        counts.entry(batch).or_default().add(status, n.max(0) as u64);
-    }
-    Ok(counts)
 }
 
 /// The batch `id`, if it is in the scope, with its counts.
@@ -120,7 +91,7 @@ pub async fn batch<C: ConnectionTrait>(
         query = query.filter(batch_jobs::Column::TenantId.eq(tenant));
     }
     let Some(batch) = query.one(db).await? else { return Ok(None) };
-    let counts = counts_of_batches(db, std::iter::once(id)).await?.remove(&id).unwrap_or_default();
+    let counts = super::batches::counts_of_batches(db, vec![id]).await?.remove(&id).unwrap_or_default();
     Ok(Some(BatchRow { batch, counts }))
 }
 
@@ -192,7 +163,7 @@ pub async fn domains<C: ConnectionTrait>(
         query = query.filter(Column::Status.eq(status));
     }
     if let Some(batch) = filter.batch {
-        query = query.filter(Column::BatchId.eq(batch));
+        query = query.filter(Column::Id.in_subquery(super::members::domains_of(batch)));
     }
     if let Some(after) = after {
         query = query.filter(Condition::any().add(Column::Domain.gt(after.domain.as_str())).add(

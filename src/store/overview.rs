@@ -1,6 +1,6 @@
 //! The console's overview in a handful of aggregate queries: domains by tenant and status, due
 //! now, in flight, completions per minute and error kinds over the last hour, and the instances
-//! seen with their last run.
+//! (`super::instances`) with their run in progress and their last run.
 //!
 //! Each query reads an index rather than the table (migration
 //! `m20261130_000006_console_indexes`), and the overview runs them side by side on the pool, so
@@ -8,23 +8,21 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
-use entity::{DomainStatus, domain_errors, domains, scheduler_runs};
-use sea_orm::sea_query::{Expr, Func};
+use chrono::{DateTime, Duration, Utc};
+use entity::{DomainStatus, domain_errors, domains};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait,
 };
 use uuid::Uuid;
 
 use super::StatusCounts;
+use super::instances::{self, InstanceSeen};
 
 /// How far back the per-minute completions and the error kinds look.
 pub const RECENT_MINUTES: usize = 60;
 /// How far back an instance counts as seen.
 pub const INSTANCES_SEEN_HOURS: i64 = 24;
-/// Most instances listed.
-const INSTANCES_SHOWN: u64 = 50;
 
 /// Everything on the overview, for one tenant or (an admin's view) for all of them.
 #[derive(Clone, Debug, Default)]
@@ -38,12 +36,15 @@ pub struct Overview {
     /// Domains being processed, by the instance holding their lease.
     pub in_flight: Vec<(String, u64)>,
     /// Domains completed in each of the last [`RECENT_MINUTES`] minutes, oldest first; the last
-    /// one is the current minute so far.
+    /// one is the current minute so far. Counted as the results were written
+    /// (`completions_by_minute`), so a domain requeued or re-scanned since still counts in the
+    /// minute it was completed in.
     pub completed_per_minute: Vec<u64>,
     /// Failures of the last hour by stage and kind, most frequent first.
     pub error_kinds: Vec<ErrorKindCount>,
-    /// Instances that started a run in the last [`INSTANCES_SEEN_HOURS`] hours, with their
-    /// last run; empty in a tenant's view, since runs mix tenants.
+    /// Instances (hosts) at work now or that finished a run in the last
+    /// [`INSTANCES_SEEN_HOURS`] hours, with their run in progress and their last run; empty in
+    /// a tenant's view, since runs mix tenants.
     pub instances: Vec<InstanceSeen>,
 }
 
@@ -54,13 +55,6 @@ pub struct ErrorKindCount {
     pub count: u64,
 }
 
-#[derive(Clone, Debug)]
-pub struct InstanceSeen {
-    pub instance_id: String,
-    pub runs: u64,
-    pub last_run: scheduler_runs::Model,
-}
-
 /// The overview of `tenant`'s domains, or of every tenant's with `None` (which also lists the
 /// instances).
 pub async fn overview<C: ConnectionTrait>(
@@ -68,25 +62,24 @@ pub async fn overview<C: ConnectionTrait>(
     tenant: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Overview, DbErr> {
-    let (by_tenant, due_now, in_flight, completed_per_minute, error_kinds, instances) = futures::try_join!(
+    let (by_tenant, due_now, in_flight, completed_per_minute, error_kinds) = futures::try_join!(
         counts_by_tenant(db, tenant),
         due_now(db, tenant, now),
         in_flight(db, tenant),
-        completed_per_minute(db, tenant, now),
+        super::completions::per_minute(db, tenant, now, RECENT_MINUTES),
         error_kinds(db, tenant, now - Duration::minutes(RECENT_MINUTES as i64)),
-        async {
-            match tenant {
-                Some(_) => Ok(Vec::new()),
-                None => instances_seen(db, now - Duration::hours(INSTANCES_SEEN_HOURS)).await,
-            }
-        },
     )?;
+    let instances = match tenant {
+        Some(_) => Vec::new(),
+        None => instances::seen(db, now - Duration::hours(INSTANCES_SEEN_HOURS), &in_flight).await?,
+    };
     let mut counts = StatusCounts::default();
     for (_, tenant) in &by_tenant {
         counts.pending += tenant.pending;
         counts.processing += tenant.processing;
         counts.completed += tenant.completed;
         counts.error += tenant.error;
+        counts.gone += tenant.gone;
     }
     Ok(Overview { counts, by_tenant, due_now, in_flight, completed_per_minute, error_kinds, instances })
 }
@@ -159,45 +152,6 @@ async fn in_flight<C: ConnectionTrait>(db: &C, tenant: Option<Uuid>) -> Result<V
         .collect())
 }
 
-/// One count per minute, read back by column name (`m0` .. `m59`).
-struct MinuteCounts(Vec<u64>);
-
-impl FromQueryResult for MinuteCounts {
-    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        (0..RECENT_MINUTES)
-            .map(|minute| row.try_get::<Option<i64>>(prefix, &format!("m{minute}")))
-            .map(|n| n.map(|n| n.unwrap_or(0).max(0) as u64))
-            .collect::<Result<Vec<u64>, DbErr>>()
-            .map(MinuteCounts)
-    }
-}
-
-/// Completions per minute over the last hour in one pass over the hour's completions, one
-/// `COUNT(CASE WHEN minute THEN 1 END)` column per minute: no date function, so the same
-/// query runs on both backends.
-async fn completed_per_minute<C: ConnectionTrait>(
-    db: &C,
-    tenant: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<Vec<u64>, DbErr> {
-    let this_minute = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
-    let start = this_minute - Duration::minutes(RECENT_MINUTES as i64 - 1);
-    let mut query = domains::Entity::find().select_only().filter(
-        scoped(tenant)
-            .add(domains::Column::Status.eq(DomainStatus::Completed))
-            .add(domains::Column::FetchedAt.gte(start)),
-    );
-    for minute in 0..RECENT_MINUTES {
-        let from = start + Duration::minutes(minute as i64);
-        let within = Condition::all()
-            .add(domains::Column::FetchedAt.gte(from))
-            .add(domains::Column::FetchedAt.lt(from + Duration::minutes(1)));
-        query = query.expr_as(Func::count(Expr::case(within, 1)), format!("m{minute}"));
-    }
-    let counts = query.into_model::<MinuteCounts>().one(db).await?;
-    Ok(counts.map(|c| c.0).unwrap_or_else(|| vec![0; RECENT_MINUTES]))
-}
-
 async fn error_kinds<C: ConnectionTrait>(
     db: &C,
     tenant: Option<Uuid>,
@@ -223,35 +177,4 @@ async fn error_kinds<C: ConnectionTrait>(
         .collect();
     kinds.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.stage, &a.kind).cmp(&(&b.stage, &b.kind))));
     Ok(kinds)
-}
-
-/// Instances that started a run since `since`, each with its run count and last run, most
-/// recently seen first.
-async fn instances_seen<C: ConnectionTrait>(
-    db: &C,
-    since: DateTime<Utc>,
-) -> Result<Vec<InstanceSeen>, DbErr> {
-    let seen: Vec<(String, i64)> = scheduler_runs::Entity::find()
-        .select_only()
-        .column(scheduler_runs::Column::InstanceId)
-        .expr_as(super::count_rows(), "n")
-        .filter(scheduler_runs::Column::StartedAt.gte(since))
-        .group_by(scheduler_runs::Column::InstanceId)
-        .order_by_desc(scheduler_runs::Column::StartedAt.max())
-        .limit(INSTANCES_SHOWN)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut instances = Vec::with_capacity(seen.len());
-    for (instance_id, runs) in seen {
-        let last_run = scheduler_runs::Entity::find()
-            .filter(scheduler_runs::Column::InstanceId.eq(instance_id.as_str()))
-            .order_by_desc(scheduler_runs::Column::StartedAt)
-            .one(db)
-            .await?;
-        if let Some(last_run) = last_run {
-            instances.push(InstanceSeen { instance_id, runs: runs.max(0) as u64, last_run });
-        }
-    }
-    Ok(instances)
 }

@@ -5,11 +5,11 @@
 //! (see [`super::claims`]); while its attempts last, a failure is retried like any other and
 //! the good metadata stays. When they are spent, the domain goes back to `completed` with its
 //! old data and `last_error` saying what the latest re-scan found, and falls due again an
-//! interval later; unless every attempt answered 404 or 410: the site is `gone`.
+//! interval later; unless every attempt answered 404 or 410: the site is `gone`, never re-scanned
+//! (its due times follow [`super::due`], as every row's do).
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use entity::domain_errors;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -18,16 +18,17 @@ use crate::failure::Failure;
 
 /// The re-scan interval of `row`: its submission's own (0 meaning never), else `default`.
 pub fn interval_of(row: &entity::domains::Model, default: Option<Duration>) -> Option<Duration> {
-    match row.rescan_after_seconds {
+    own_interval(row.rescan_after_seconds, default)
+}
+
+/// The re-scan interval of a domain whose submission gave `own` (its `rescan_after_seconds`):
+/// that (0 meaning never), else `default`.
+pub fn own_interval(own: Option<i64>, default: Option<Duration>) -> Option<Duration> {
+    match own {
         Some(seconds) if seconds <= 0 => None,
         Some(seconds) => Some(Duration::from_secs(seconds.unsigned_abs())),
         None => default,
     }
-}
-
-/// When a domain that succeeded, or whose re-scan gave up, at `now` is next due.
-pub fn next_due(now: DateTime<Utc>, interval: Option<Duration>) -> Option<DateTime<Utc>> {
-    interval.and_then(|interval| chrono::Duration::from_std(interval).ok()).map(|interval| now + interval)
 }
 
 /// The text a 404 or 410 failure carries (see [`Failure::http_status`]).

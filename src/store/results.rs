@@ -15,8 +15,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::Outcome;
 use super::changes::{self, ScanChanges};
-use super::{Outcome, rescans};
+use super::completions;
+use super::due::Next;
 
 /// One successful result.
 pub struct Completed<'a> {
@@ -31,7 +33,8 @@ pub struct Completed<'a> {
 /// group, which the caller keeps and writes again later; a lost lease only skips its own row.
 /// A re-scan writes one `domain_changes` row per field it changed, in the same transaction; a
 /// first scan has nothing to compare with. Each written row falls due for its re-scan an
-/// interval after now: one statement per distinct interval, usually one for the whole group.
+/// interval after now, or never ([`super::due`]): one statement per distinct interval, usually
+/// one for the whole group.
 pub async fn write_completed<C: TransactionTrait>(
     db: &C,
     instance_id: &str,
@@ -70,9 +73,13 @@ pub async fn write_completed<C: TransactionTrait>(
         }
     }
     changes::record(&txn, &history).await?;
+    let written: Vec<Uuid> = by_interval.values().flatten().copied().collect();
+    completions::record(&txn, &written, now).await?;
     for (interval, ids) in by_interval {
+        let due = Next::Rescan(interval).at(now);
         Entity::update_many()
-            .col_expr(Column::RescanAt, Expr::value(rescans::next_due(now, interval)))
+            .col_expr(Column::RescanAt, Expr::value(due.rescan_at))
+            .col_expr(Column::NextAttemptAt, Expr::value(due.next_attempt_at))
             .filter(Column::Id.is_in(ids))
             .exec(&txn)
             .await?;

@@ -1,8 +1,8 @@
 //! A real browser for the console tests: Debian's `chromium`, headless, driven through
 //! `chromedriver` (WebDriver) with fantoccini.
 //!
-//! Without chromium or chromedriver the browser tests are skipped with a message saying how to
-//! install them, unless `CONSOLE_BROWSER_TESTS=require` (set by .ci/run), where a missing
+//! Without chromium or chromedriver the browser tests are reported as ignored (build.rs) with a
+//! message saying how to install them; under `CONSOLE_BROWSER_TESTS=require` (.ci/run) a missing
 //! browser fails the test.
 
 use std::path::{Path, PathBuf};

@@ -138,7 +138,7 @@ impl Scene {
 
 /// A console session over plain HTTP: the cookie the sign-in set and the page's CSRF token.
 pub struct Session {
-    base: String,
+    pub base: String,
     pub cookie: String,
     pub csrf: String,
 }
@@ -176,6 +176,18 @@ impl Session {
         assert_eq!(overview.status, StatusCode::OK);
         session.csrf = csrf_of(&overview.html).expect("the overview carries a CSRF token");
         session
+    }
+
+    /// The same cookie and CSRF token, sent to another instance.
+    pub fn at(&self, served: &Served) -> Session {
+        Session { base: served.base.clone(), cookie: self.cookie.clone(), csrf: self.csrf.clone() }
+    }
+
+    /// Whether the session is refused: a page answers with the way to the sign-in form.
+    pub async fn is_refused(&self) -> bool {
+        let page = self.get("/ui").await;
+        page.status == StatusCode::SEE_OTHER
+            && page.location.as_deref().is_some_and(|to| to.starts_with("/ui/sign-in"))
     }
 
     pub async fn get(&self, path: &str) -> Page {

@@ -114,6 +114,7 @@ macro_rules! on_both_backends {
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(ds_no_postgres, ignore = "needs TEST_POSTGRES_URL (a PostgreSQL server)")]
                 $(#[$attr])*
                 async fn $name() {
                     super::$name($crate::common::db::Backend::Postgres).await

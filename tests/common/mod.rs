@@ -5,6 +5,7 @@ pub mod browser;
 pub mod cli;
 pub mod console;
 pub mod db;
+pub mod dns;
 pub mod farm;
 pub mod private_pg;
 pub mod receiver;

@@ -112,6 +112,7 @@ pub fn row(tenant: Uuid, batch: Option<Uuid>, prefix: &str, i: usize) -> domains
         is_wordpress: Set(done),
         wordpress_version: Set(done.then(|| format!("6.{}", i % 7))),
         has_elementor: Set(i.is_multiple_of(2)),
+        confusable: Set(false),
         tech_stack: Set(TechStack(tech)),
         domain_metadata: Set(
             serde_json::json!({"open_graph": {"title": format!("OG {i}")}, "timings": {"fetch_ms": i}}),

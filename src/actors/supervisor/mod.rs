@@ -144,9 +144,9 @@ impl Actor for Supervisor {
                 state.claims.announced();
                 state.claim_while_free(&myself).await?;
             }
-            SupervisorMsg::RunNow(cause, reply) => {
+            SupervisorMsg::RunNow { cause, tenant, reply } => {
                 state.cause = Some(cause);
-                let _ = reply.send(state.run_now().await);
+                let _ = reply.send(state.run_now(tenant).await);
             }
             SupervisorMsg::Done { run_id, domain_id, outcome } => {
                 metrics::counter!(crate::prometheus::DOMAINS_PROCESSED, "outcome" => outcome.as_str())
@@ -222,8 +222,9 @@ impl Actor for Supervisor {
 }
 
 impl SupervisorState {
-    /// The answer to a request for a run now.
-    async fn run_now(&mut self) -> RunNowAnswer {
+    /// The answer to a request for a run now: of every tenant's due domains, or of `tenant`'s
+    /// only.
+    async fn run_now(&mut self, tenant: Option<Uuid>) -> RunNowAnswer {
         let in_flight = self.in_flight();
         if self.claims.slots_full(in_flight.claiming_runs) {
             return RunNowAnswer::AtCapacity;
@@ -232,7 +233,11 @@ impl SupervisorState {
             return RunNowAnswer::Paused(self.args.pressure.describe().unwrap_or_default());
         }
         let Next::Open(size) = self.claims.next(in_flight) else { return RunNowAnswer::AtCapacity };
-        match self.claim_into(None, size).await {
+        let claim = match tenant {
+            None => self.claim_into(None, size).await,
+            Some(tenant) => self.claim_for_tenant(tenant, size).await,
+        };
+        match claim {
             Claim::Claimed { run_id, .. } => RunNowAnswer::Started(run_id),
             Claim::NothingDue => RunNowAnswer::NothingDue,
             Claim::Failed => RunNowAnswer::Paused(self.args.pressure.describe().unwrap_or_default()),

@@ -27,6 +27,9 @@ pub struct ClaimPolicy {
     runs_started: u64,
     /// New work was announced and not yet looked for (the pool was full).
     announced: bool,
+    /// A run stopped claiming because it had claimed for its interval, not because nothing was
+    /// due: its successor opens as soon as the pool has room, not at the next tick.
+    successor_due: bool,
     stopping: bool,
 }
 
@@ -69,6 +72,7 @@ impl ClaimPolicy {
             run_length,
             runs_started: 0,
             announced: false,
+            successor_due: false,
             stopping: false,
         }
     }
@@ -115,13 +119,26 @@ impl ClaimPolicy {
     pub fn opened(&mut self) {
         self.runs_started += 1;
         self.announced = false;
+        self.successor_due = false;
+    }
+
+    /// Records that a run stopped claiming for its age: more may be due, so the next run opens
+    /// as fetchers free up.
+    pub fn retired(&mut self) {
+        self.successor_due = self.mode != Mode::Once;
     }
 
     /// Records that a claim took `took` of the `asked` domains; true when the run should stop
     /// claiming (nothing more is due).
     pub fn claimed(&mut self, asked: usize, took: usize) -> bool {
         self.announced = false;
+        self.successor_due = false;
         took < asked
+    }
+
+    /// Whether new work was announced and not yet looked for.
+    pub fn is_announced(&self) -> bool {
+        self.announced
     }
 
     /// New work was announced: look for it as soon as the pool has room.
@@ -129,10 +146,10 @@ impl ClaimPolicy {
         self.announced = !self.stopping;
     }
 
-    /// Whether a fetcher freeing up is a reason to look for work: a run is claiming, or work
-    /// was announced while the pool was full.
+    /// Whether a fetcher freeing up is a reason to look for work: a run is claiming, work was
+    /// announced while the pool was full, or a run retired for its age with the pool full.
     pub fn look_when_room(&self, in_flight: InFlight) -> bool {
-        !self.stopping && (in_flight.claiming.is_some() || self.announced)
+        !self.stopping && (in_flight.claiming.is_some() || self.announced || self.successor_due)
     }
 
     /// A run has closed and `open_runs` are left: whether the mode's work is done.
@@ -253,6 +270,39 @@ mod tests {
         assert_eq!(policy.next(in_flight_of(&book)), Next::Wait, "the pool is full");
         tokio::time::advance(MINUTE).await;
         assert_eq!(policy.next(in_flight_of(&book)), Next::Retire(second), "its own clock, not the first's");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fetchers_freed_after_a_run_retires_with_a_full_pool_are_refilled_by_the_next_run() {
+        let mut policy = ClaimPolicy::new(Mode::Serve, 1, 100, 4, MINUTE);
+        let mut book = RunBook::default();
+        let first = Uuid::new_v4();
+        book.open(first, tracing::Span::none(), domains(8));
+        policy.opened();
+        tokio::time::advance(MINUTE).await;
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Retire(first));
+        book.stop_claiming(first);
+        policy.retired();
+        assert_eq!(policy.next(in_flight_of(&book)), Next::Wait, "the pool is full: nothing to claim yet");
+        // The retired run's domains report one by one, long before its last one does.
+        let held = book.held_count();
+        for finished in 1..=4 {
+            assert!(policy.look_when_room(InFlight {
+                held: held - finished,
+                claiming: None,
+                claiming_runs: 0
+            }));
+        }
+        assert_eq!(
+            policy.next(InFlight { held: held - 4, claiming: None, claiming_runs: 0 }),
+            Next::Open(4),
+            "freed fetchers open the next run at once, not at the next tick"
+        );
+        assert!(policy.claimed(4, 0), "nothing was due after all");
+        assert!(
+            !policy.look_when_room(InFlight { held: 4, claiming: None, claiming_runs: 0 }),
+            "one look: fetchers freed later do not ask the database again"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -21,6 +21,8 @@ pub struct Run {
     started_at: DateTime<Utc>,
     claimed: u32,
     claiming: bool,
+    /// The one tenant whose domains the run claims (a tenant's run-now); `None`: every tenant's.
+    tenant: Option<Uuid>,
     remaining: HashSet<Uuid>,
     tally: HashMap<Outcome, u32>,
 }
@@ -48,11 +50,24 @@ impl RunBook {
             started_at: Utc::now(),
             claimed: 0,
             claiming: true,
+            tenant: None,
             remaining: HashSet::new(),
             tally: HashMap::new(),
         };
         self.runs.insert(run_id, run);
         self.add(run_id, domains);
+    }
+
+    /// The run claims `tenant`'s domains only, from now on.
+    pub fn scope_to(&mut self, run_id: Uuid, tenant: Uuid) {
+        if let Some(run) = self.runs.get_mut(&run_id) {
+            run.tenant = Some(tenant);
+        }
+    }
+
+    /// The one tenant whose domains run `run_id` claims, if it is scoped to one.
+    pub fn tenant(&self, run_id: Uuid) -> Option<Uuid> {
+        self.runs.get(&run_id).and_then(|run| run.tenant)
     }
 
     /// Adds the domains of a further claim to a run.
@@ -298,5 +313,18 @@ mod tests {
         assert!(!book.report(run, domains[0], Outcome::Completed));
         assert!(book.report(run, domains[1], Outcome::Retried), "the last domain ends the run");
         assert_eq!(book.close(run, "a").unwrap().metrics.domains_claimed, 2);
+    }
+
+    #[tokio::test]
+    async fn a_run_started_for_one_tenant_refills_for_that_tenant_only() {
+        let mut book = RunBook::default();
+        let (scoped, general) = (Uuid::new_v4(), Uuid::new_v4());
+        let tenant = Uuid::new_v4();
+        book.open(scoped, tracing::Span::none(), ids(1));
+        book.scope_to(scoped, tenant);
+        book.open(general, tracing::Span::none(), ids(1));
+        assert_eq!(book.tenant(scoped), Some(tenant));
+        assert_eq!(book.tenant(general), None, "a run of every tenant");
+        assert_eq!(book.tenant(Uuid::new_v4()), None);
     }
 }

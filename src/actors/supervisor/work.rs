@@ -55,17 +55,24 @@ impl SupervisorState {
                 recovered = true;
                 self.recover_expired().await;
             }
+            // A tenant's run that finds nothing more of that tenant's says nothing of the rest.
+            let mut scoped = false;
             let claim = match next {
                 Next::Wait => break,
                 Next::Retire(run_id) => {
                     self.stop_claiming(run_id).await;
+                    self.claims.retired();
                     continue;
                 }
-                Next::Refill(run_id, size) => self.claim_into(Some(run_id), size).await,
+                Next::Refill(run_id, size) => {
+                    scoped = self.runs.tenant(run_id).is_some();
+                    self.claim_into(Some(run_id), size).await
+                }
                 Next::Open(size) => self.claim_into(None, size).await,
             };
             match claim {
                 Claim::Claimed { more_due: true, .. } => {}
+                Claim::Claimed { more_due: false, .. } if scoped => {}
                 Claim::Claimed { more_due: false, .. } | Claim::NothingDue => break,
                 Claim::Failed => {
                     self.give_up_on_a_lasting_outage();
@@ -120,10 +127,33 @@ impl SupervisorState {
     }
 
     /// Claims up to `size` due domains into run `into`, or into a new run, and hands them to
-    /// the fetcher pool. A claim that comes back short ends the run's claiming.
+    /// the fetcher pool. A claim that comes back short ends the run's claiming. A run started
+    /// for one tenant refills with that tenant's domains only.
     pub(super) async fn claim_into(&mut self, into: Option<Uuid>, size: usize) -> Claim {
-        let claimed =
-            claims::claim(&self.args.db, &self.args.instance_id, size as u64, self.args.scheduler.lease);
+        let tenant = into.and_then(|run_id| self.runs.tenant(run_id));
+        self.claim_scoped(into, size, tenant).await
+    }
+
+    /// Claims up to `size` of `tenant`'s due domains into a new run (a tenant's run-now): it
+    /// refills with that tenant's domains only, never another's.
+    pub(super) async fn claim_for_tenant(&mut self, tenant: Uuid, size: usize) -> Claim {
+        // Work announced for every tenant is still to be looked for after this one's claim.
+        let announced = self.claims.is_announced();
+        let claim = self.claim_scoped(None, size, Some(tenant)).await;
+        if announced {
+            self.claims.announced();
+        }
+        claim
+    }
+
+    async fn claim_scoped(&mut self, into: Option<Uuid>, size: usize, tenant: Option<Uuid>) -> Claim {
+        let claimed = claims::claim_for(
+            &self.args.db,
+            &self.args.instance_id,
+            size as u64,
+            self.args.scheduler.lease,
+            tenant,
+        );
         let claimed = match claimed.await {
             Ok(claimed) => {
                 self.args.pressure.relieved(Shortage::Database);
@@ -136,7 +166,7 @@ impl SupervisorState {
             }
         };
         let short = self.claims.claimed(size, claimed.len());
-        tracing::debug!(asked = size, claimed = claimed.len(), refill = into.is_some(), "claimed");
+        tracing::debug!(asked = size, claimed = claimed.len(), refill = into.is_some(), tenant = ?tenant, "claimed");
         let run_id = match into {
             Some(run_id) => {
                 self.runs.add(run_id, claimed.iter().map(|row| row.id));
@@ -153,6 +183,9 @@ impl SupervisorState {
                     span.follows_from(&cause);
                 }
                 self.runs.open(run_id, span, claimed.iter().map(|row| row.id));
+                if let Some(tenant) = tenant {
+                    self.runs.scope_to(run_id, tenant);
+                }
                 self.claims.opened();
                 run_id
             }

@@ -1,0 +1,156 @@
+//! The service's own name resolution: an asynchronous resolver (hickory) with a bounded cache of
+//! answers and of negative answers, under the operator's time-out and attempts, whose failures
+//! come out typed so that each is recorded as its own kind.
+//!
+//! No look-up holds a thread: the system's `getaddrinfo` would, and a few silent name servers
+//! then held every thread of the blocking pool while healthy domains waited. Identical look-ups
+//! in flight at once are merged into one query, and an answer is cached within a TTL floor and
+//! ceiling, so a visit's robots.txt, home page and per-address limit share one resolution.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::{TokioResolver, config::LookupIpStrategy};
+
+pub use crate::config::DnsSettings;
+
+/// Cached answers are kept at least this long, whatever their TTL says (a TTL of 0 would make
+/// every request of a visit ask again) ...
+const TTL_FLOOR: Duration = Duration::from_secs(30);
+/// ... and at most this long, so a moved site is found again within the hour.
+const TTL_CEILING: Duration = Duration::from_secs(3600);
+/// Queries in flight on one connection to a name server. hickory's default (32) answers "busy"
+/// beyond it, which a burst of new domains at the default pool size would meet.
+const MAX_QUERIES_PER_CONNECTION: usize = 4096;
+
+/// Why a name gave no address, each a kind of its own in `domain_errors`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DnsFailure {
+    /// The name does not exist (NXDOMAIN): permanent.
+    #[error("{0}: the name does not exist (NXDOMAIN)")]
+    NxDomain(String),
+    /// The name exists but has no A or AAAA record: permanent.
+    #[error("{0}: the name has no address record")]
+    NoAddress(String),
+    /// The name server failed or refused to answer (SERVFAIL, REFUSED): worth a retry.
+    #[error("{0}: the name server failed ({1})")]
+    ServFail(String, String),
+    /// No answer within the time-out on any attempt: worth a retry.
+    #[error("{0}: no answer from the name server within {1} ms × {2} attempts")]
+    Timeout(String, u128, usize),
+    /// Anything else the resolver reported (the text says what).
+    #[error("{0}: {1}")]
+    Other(String, String),
+}
+
+type Answer = Result<Arc<[IpAddr]>, DnsFailure>;
+
+/// The resolver every site visit shares. Cheap to clone.
+#[derive(Clone)]
+pub struct Dns {
+    resolver: TokioResolver,
+    settings: DnsSettings,
+    in_flight: Arc<Mutex<HashMap<String, Shared<BoxFuture<'static, Answer>>>>>,
+}
+
+impl Dns {
+    /// A resolver under `settings`; an error when the system's configuration is asked for and
+    /// cannot be read.
+    pub fn new(settings: &DnsSettings) -> Result<Dns, NetError> {
+        let (config, mut options) = if settings.servers.is_empty() {
+            hickory_resolver::system_conf::read_system_conf()?
+        } else {
+            let servers = settings
+                .servers
+                .iter()
+                .map(|server| {
+                    let connections = [ConnectionConfig::udp(), ConnectionConfig::tcp()]
+                        .into_iter()
+                        .map(|mut connection| {
+                            connection.port = server.port();
+                            connection
+                        })
+                        .collect();
+                    NameServerConfig::new(server.ip(), true, connections)
+                })
+                .collect();
+            (ResolverConfig::from_parts(None, Vec::new(), servers), ResolverOpts::default())
+        };
+        options.timeout = settings.timeout;
+        options.attempts = settings.attempts.saturating_sub(1);
+        options.cache_size = settings.cache_size;
+        options.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        options.positive_min_ttl = Some(TTL_FLOOR);
+        options.negative_min_ttl = Some(TTL_FLOOR);
+        options.positive_max_ttl = Some(TTL_CEILING);
+        options.negative_max_ttl = Some(TTL_CEILING);
+        options.max_active_requests = MAX_QUERIES_PER_CONNECTION;
+        let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .with_options(options)
+            .build()?;
+        Ok(Dns { resolver, settings: settings.clone(), in_flight: Arc::default() })
+    }
+
+    /// The addresses of `host`, from the cache, from a look-up already in flight, or from a new
+    /// query. Bounded by the time-out × attempts, whatever the name servers do.
+    pub async fn addresses(&self, host: &str) -> Answer {
+        let key = host.trim_end_matches('.').to_ascii_lowercase();
+        let shared = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(running) = in_flight.get(&key) {
+                running.clone()
+            } else {
+                let lookup = self.clone().lookup(key.clone()).boxed().shared();
+                in_flight.insert(key.clone(), lookup.clone());
+                lookup
+            }
+        };
+        let answer = shared.await;
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        in_flight.remove(&key);
+        answer
+    }
+
+    async fn lookup(self, host: String) -> Answer {
+        // A fully qualified name: no search domains, one query per record type.
+        let fqdn = format!("{host}.");
+        let attempts = self.settings.attempts.max(1);
+        // hickory bounds each query; this bounds the whole look-up (A and AAAA, every attempt,
+        // every server) by the same product, plus a little for the sockets.
+        let bound =
+            self.settings.timeout * u32::try_from(attempts).unwrap_or(u32::MAX) + Duration::from_millis(500);
+        match tokio::time::timeout(bound, self.resolver.lookup_ip(fqdn)).await {
+            Ok(Ok(found)) => {
+                let addresses: Arc<[IpAddr]> = found.iter().collect();
+                if addresses.is_empty() { Err(DnsFailure::NoAddress(host)) } else { Ok(addresses) }
+            }
+            Ok(Err(error)) => Err(self.failure(host, &error)),
+            Err(_) => Err(self.timeout(host)),
+        }
+    }
+
+    fn timeout(&self, host: String) -> DnsFailure {
+        DnsFailure::Timeout(host, self.settings.timeout.as_millis(), self.settings.attempts.max(1))
+    }
+
+    fn failure(&self, host: String, error: &NetError) -> DnsFailure {
+        match error {
+            NetError::Dns(DnsError::NoRecordsFound(none)) => match none.response_code {
+                ResponseCode::NXDomain => DnsFailure::NxDomain(host),
+                ResponseCode::NoError => DnsFailure::NoAddress(host),
+                code => DnsFailure::ServFail(host, code.to_string()),
+            },
+            NetError::Dns(DnsError::ResponseCode(code)) => DnsFailure::ServFail(host, code.to_string()),
+            NetError::Timeout => self.timeout(host),
+            other => DnsFailure::Other(host, other.to_string()),
+        }
+    }
+}
