@@ -184,7 +184,7 @@ async fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiEr
     let url = CallbackUrl::parse(text)
         .map_err(|reason| ApiError::unprocessable(format!("callback_url: {reason}")))?;
     if !state.settings.fetch.allow_private_networks {
-        url.check_address().await.map_err(|refused| {
+        url.check_address(&state.settings.fetch.dns).await.map_err(|refused| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "blocked_address",

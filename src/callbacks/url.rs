@@ -10,7 +10,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::fetch::is_public;
+use crate::fetch::{Dns, DnsSettings, is_public};
 
 /// The longest callback URL accepted, in bytes.
 pub const MAX_LEN: usize = 2048;
@@ -63,20 +63,20 @@ impl CallbackUrl {
     /// non-public address (the fetcher's guard). The look-up runs on the blocking pool under
     /// [`RESOLVE_TIMEOUT`]; a name that does not resolve in time passes, to be checked again at
     /// each delivery.
-    pub async fn check_address(&self) -> Result<(), BlockedCallback> {
+    pub async fn check_address(&self, dns: &DnsSettings) -> Result<(), BlockedCallback> {
         let host = match self.0.host() {
             Some(url::Host::Ipv4(ip)) => return check_ip(IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => return check_ip(IpAddr::V6(ip)),
             Some(url::Host::Domain(host)) => host.to_owned(),
             None => return Ok(()),
         };
-        let port = self.0.port_or_known_default().unwrap_or(443);
-        let resolved =
-            tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host.as_str(), port))).await;
-        let Ok(Ok(addresses)) = resolved else {
+        // The service's own resolver, under the operator's DNS settings: no thread waits, and
+        // a name that gives no answer in time is accepted, since each delivery checks again.
+        let Ok(resolver) = Dns::new(dns) else { return Ok(()) };
+        let Ok(Ok(addresses)) = tokio::time::timeout(RESOLVE_TIMEOUT, resolver.addresses(&host)).await else {
             return Ok(());
         };
-        match addresses.map(|address| address.ip()).find(|ip| !is_public(*ip)) {
+        match addresses.iter().copied().find(|ip| !is_public(*ip)) {
             Some(ip) => Err(BlockedCallback::Resolves { host: host.clone(), ip }),
             None => Ok(()),
         }
@@ -140,6 +140,11 @@ pub fn redact(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Names go to a closed local port: these tests never ask the machine's name server.
+    fn no_name_server() -> DnsSettings {
+        DnsSettings { servers: vec!["127.0.0.1:9".parse().unwrap()], ..DnsSettings::default() }
+    }
+
     use super::*;
 
     #[test]
@@ -168,15 +173,19 @@ mod tests {
             ("http://169.254.169.254/latest/meta-data", "169.254.169.254"),
             ("http://[::1]:9/hook", "::1"),
         ] {
-            let refused = CallbackUrl::parse(text).unwrap().check_address().await;
+            let refused = CallbackUrl::parse(text).unwrap().check_address(&no_name_server()).await;
             assert_eq!(refused, Err(BlockedCallback::Address(address.parse().unwrap())), "{text}");
         }
-        let by_name = CallbackUrl::parse("http://localhost:9/hook").unwrap().check_address().await;
+        let by_name =
+            CallbackUrl::parse("http://localhost:9/hook").unwrap().check_address(&no_name_server()).await;
         assert!(
             matches!(&by_name, Err(BlockedCallback::Resolves { host, .. }) if host == "localhost"),
             "{by_name:?}"
         );
-        assert_eq!(CallbackUrl::parse("https://93.184.216.34/hook").unwrap().check_address().await, Ok(()));
+        assert_eq!(
+            CallbackUrl::parse("https://93.184.216.34/hook").unwrap().check_address(&no_name_server()).await,
+            Ok(())
+        );
     }
 
     #[test]

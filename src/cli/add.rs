@@ -148,7 +148,7 @@ async fn callback_url(settings: &Settings, text: &str) -> Result<CallbackUrl, Ba
         BadInput(format!("--callback-url {}: {reason}", Excerpt::of(&crate::callbacks::url::redact(text))))
     })?;
     if !settings.fetch.allow_private_networks {
-        url.check_address().await.map_err(|refused| {
+        url.check_address(&settings.fetch.dns).await.map_err(|refused| {
             BadInput(format!(
                 "--callback-url {url}: {refused} (DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS is off)"
             ))
