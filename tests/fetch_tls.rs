@@ -172,6 +172,13 @@ async fn a_drain_keeps_the_certificate_problem_and_ends_an_https_only_site_at_on
     assert_eq!(fallback["final_url"], "http://http-fallback.com/", "{fallback}");
     assert_eq!(fallback["domain_metadata"]["tls_problem"]["kind"], "tls_wrong_host", "{fallback}");
 
+    let export = scenario.run(&["export", "--format", "jsonl"], &[]);
+    assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+    let exported: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&export.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let line = exported.iter().find(|row| row["domain"] == "http-fallback.com").expect("exported");
+    assert_eq!(line["domain_metadata"]["tls_problem"]["kind"], "tls_wrong_host", "{line}");
+
     let back = scenario.row("back-to-https.com");
     assert_eq!(back["status"], "error", "{back}");
     assert_eq!(scenario.error_kinds("back-to-https.com").await, vec!["fetch/tls_wrong_host"]);
