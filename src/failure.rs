@@ -46,8 +46,18 @@ pub enum Kind {
     DnsTimeout,
     /// No TCP connection could be made.
     Connect,
-    /// TLS handshake or certificate failure.
+    /// A TLS failure none of the kinds below names (found by its message, not its type).
     Tls,
+    /// The certificate has expired or is not valid yet: permanent.
+    TlsExpired,
+    /// The certificate is not signed by a trusted root (self-signed, unknown issuer, bad
+    /// signature, revoked, unusable): permanent.
+    TlsUntrusted,
+    /// The certificate is made out to another host name: permanent.
+    TlsWrongHost,
+    /// The TLS handshake failed for a reason other than the certificate (an alert, a protocol
+    /// or cipher the server and the service share none of): retried.
+    TlsHandshake,
     /// The whole-request deadline passed.
     Timeout,
     /// The final answer was not a 2xx.
@@ -80,6 +90,19 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// A TLS failure of any kind.
+    pub fn is_tls(self) -> bool {
+        matches!(
+            self,
+            Kind::Tls | Kind::TlsExpired | Kind::TlsUntrusted | Kind::TlsWrongHost | Kind::TlsHandshake
+        )
+    }
+
+    /// A certificate the service refused (expired, untrusted, another host's).
+    pub fn is_certificate(self) -> bool {
+        matches!(self, Kind::TlsExpired | Kind::TlsUntrusted | Kind::TlsWrongHost)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Dns => "dns",
@@ -89,6 +112,10 @@ impl Kind {
             Kind::DnsTimeout => "dns_timeout",
             Kind::Connect => "connect",
             Kind::Tls => "tls",
+            Kind::TlsExpired => "tls_expired",
+            Kind::TlsUntrusted => "tls_untrusted",
+            Kind::TlsWrongHost => "tls_wrong_host",
+            Kind::TlsHandshake => "tls_handshake",
             Kind::Timeout => "timeout",
             Kind::HttpStatus => "http_status",
             Kind::TooLarge => "too_large",

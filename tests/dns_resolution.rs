@@ -41,6 +41,7 @@ fn fetch_settings(server: &DnsServer, allow_private: bool) -> FetchSettings {
         dns: dns_settings(server),
         diagnostic_dir: None,
         default_phone_region: None,
+        extra_roots: Vec::new(),
     }
 }
 

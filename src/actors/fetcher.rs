@@ -123,6 +123,13 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
             "timings".into(),
             serde_json::json!({"fetch_ms": (fetch_seconds * 1000.0).round(), "total_ms": crate::limits::millis(started.elapsed())}),
         );
+        // https:// was refused and the page came over http://: the row says so.
+        if let Some(problem) = &page.tls_problem {
+            object.insert(
+                "tls_problem".into(),
+                serde_json::json!({"kind": problem.kind.as_str(), "message": problem.message}),
+            );
+        }
     }
     Ok(metadata)
 }

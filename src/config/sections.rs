@@ -64,6 +64,8 @@ pub struct FetchSettings {
     pub diagnostic_dir: Option<PathBuf>,
     /// The region of phone numbers on pages that give none.
     pub default_phone_region: Option<phonenumber::country::Id>,
+    /// Root certificates trusted besides the platform's (`DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS`).
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl FetchSettings {
@@ -189,6 +191,7 @@ impl Settings {
                 dns: DnsSettings::default(),
                 diagnostic_dir: None,
                 default_phone_region: None,
+                extra_roots: Vec::new(),
             },
             scheduler: SchedulerSettings {
                 interval: Duration::ZERO,

@@ -302,6 +302,19 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "fetch_extra_roots",
+        env: "DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS",
+        default: None,
+        accepts: "a readable PEM file holding at least one certificate",
+        meaning: "root certificates trusted besides the platform's when fetching (a corporate TLS proxy's CA, an internal CA); read at start-up",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.fetch.extra_roots = pem_certificates(v)?;
+            Some(())
+        },
+    },
+    Setting {
         key: "dns_servers",
         env: "DOMAIN_SCHEDULER_DNS_SERVERS",
         default: None,

@@ -286,6 +286,8 @@ fn the_example_file_uncommented_is_a_valid_configuration() {
         .lines()
         .filter_map(|line| line.strip_prefix("# "))
         .filter(|line| line.split_once(" = ").is_some_and(|(key, _)| SETTINGS.iter().any(|d| d.key == key)))
+        // The example's extra roots name a file this machine has no reason to hold.
+        .filter(|line| !line.starts_with("fetch_extra_roots "))
         .map(|line| format!("{line}\n"))
         .collect();
     let loaded = load_file(&settings).unwrap();

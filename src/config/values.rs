@@ -198,6 +198,15 @@ pub fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// The certificates of the PEM file at `path`; `None` when it cannot be read or holds none.
+pub fn pem_certificates(path: &str) -> Option<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    let text = std::fs::read(path).ok()?;
+    let certificates =
+        rustls::pki_types::CertificateDer::pem_slice_iter(&text).collect::<Result<Vec<_>, _>>().ok()?;
+    (!certificates.is_empty()).then_some(certificates)
+}
+
 /// A size in bytes (`1048576`) or with a unit (`512 KiB`, `5 MiB`), from 1 KiB to 1 GiB.
 pub fn byte_size(text: &str) -> Option<u64> {
     let bytes = match text.parse::<u64>() {

@@ -68,6 +68,9 @@ pub fn classify(error: &reqwest::Error) -> Failure {
     if is_local_shortage(error) {
         return Failure::new(Stage::Fetch, Kind::LocalResource, chain);
     }
+    if let Some(tls) = causes(error).find_map(rustls_error) {
+        return tls_failure(tls, chain);
+    }
     let lower = chain.to_ascii_lowercase();
     let kind = if error.is_timeout() {
         Kind::Timeout
@@ -99,6 +102,37 @@ pub fn classify(error: &reqwest::Error) -> Failure {
     Failure::new(Stage::Fetch, kind, chain)
 }
 
+/// The rustls error `cause` is or carries. An `io::Error` wrapping an error does not return
+/// it as its source (it returns the wrapped error's own source), and the TLS stream wraps
+/// rustls's error in an `io::Error` that the connector may wrap again: each is opened here.
+fn rustls_error<'a>(cause: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let wrapped: &'a (dyn StdError + 'static) = cause.downcast_ref::<std::io::Error>()?.get_ref()?;
+    causes(wrapped).find_map(rustls_error)
+}
+
+/// The kind of a TLS failure from rustls's typed error: what is wrong with the certificate, or
+/// a handshake that failed otherwise. A refused certificate is permanent: the site serves it
+/// to every attempt until its owner replaces it.
+fn tls_failure(error: &rustls::Error, message: String) -> Failure {
+    use rustls::CertificateError as Cert;
+    let kind = match error {
+        rustls::Error::InvalidCertificate(
+            Cert::Expired | Cert::ExpiredContext { .. } | Cert::NotValidYet | Cert::NotValidYetContext { .. },
+        ) => Kind::TlsExpired,
+        rustls::Error::InvalidCertificate(Cert::NotValidForName | Cert::NotValidForNameContext { .. }) => {
+            Kind::TlsWrongHost
+        }
+        // Unknown issuer, bad signature, revoked, unusable for a server: not to be trusted.
+        rustls::Error::InvalidCertificate(_) => Kind::TlsUntrusted,
+        _ => Kind::TlsHandshake,
+    };
+    let failure = Failure::new(Stage::Fetch, kind, message);
+    if kind.is_certificate() { failure.permanent() } else { failure }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +147,29 @@ mod tests {
         assert!(is_local_shortage(&shortage));
         let refused = Wrapper(std::io::Error::from_raw_os_error(libc::ECONNREFUSED));
         assert!(!is_local_shortage(&refused), "a refused connection is the site's doing");
+    }
+
+    #[test]
+    fn a_certificate_error_inside_an_io_error_is_found_by_its_type() {
+        use rustls::CertificateError as Cert;
+        let wrapped =
+            |error: rustls::Error| Wrapper(std::io::Error::new(std::io::ErrorKind::InvalidData, error));
+        let kind_of = |error: rustls::Error| {
+            let outer = wrapped(error);
+            let found = causes(&outer).find_map(rustls_error).cloned();
+            found.map(|tls| tls_failure(&tls, String::new()).kind)
+        };
+        assert_eq!(kind_of(rustls::Error::InvalidCertificate(Cert::Expired)), Some(Kind::TlsExpired));
+        assert_eq!(kind_of(rustls::Error::InvalidCertificate(Cert::NotValidYet)), Some(Kind::TlsExpired));
+        assert_eq!(kind_of(rustls::Error::InvalidCertificate(Cert::UnknownIssuer)), Some(Kind::TlsUntrusted));
+        assert_eq!(kind_of(rustls::Error::InvalidCertificate(Cert::BadSignature)), Some(Kind::TlsUntrusted));
+        assert_eq!(
+            kind_of(rustls::Error::InvalidCertificate(Cert::NotValidForName)),
+            Some(Kind::TlsWrongHost)
+        );
+        assert_eq!(
+            kind_of(rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure)),
+            Some(Kind::TlsHandshake)
+        );
     }
 }

@@ -48,7 +48,7 @@ const MAX_REDIRECTS: usize = 10;
 pub fn guarded_client(allow_private: bool) -> Result<reqwest::ClientBuilder, rustls::Error> {
     let resolver = GuardedResolver { connect_to: None, allow_private, overrides: Arc::default(), dns: None };
     Ok(reqwest::Client::builder()
-        .tls_backend_preconfigured(tls::shared_config()?)
+        .tls_backend_preconfigured(tls::shared_config(&[])?)
         .dns_resolver(Arc::new(resolver))
         .no_proxy())
 }
@@ -64,6 +64,9 @@ pub struct FetchedPage {
     /// Body size after decompression.
     pub bytes: usize,
     pub elapsed: Duration,
+    /// The certificate failure of https:// when the page came over another scheme: kept on the
+    /// domain's row, because the page was fetched without the protection users expect.
+    pub tls_problem: Option<Failure>,
 }
 
 /// What every site visit shares. Cheap to clone.
@@ -105,7 +108,7 @@ impl WebClient {
             overrides: Arc::new(overrides),
             dns,
         });
-        let tls = tls::shared_config().map_err(|error| {
+        let tls = tls::shared_config(&settings.extra_roots).map_err(|error| {
             Failure::new(Stage::Fetch, Kind::Other, format!("cannot set up TLS: {error}"))
         })?;
         let web = WebClient {
@@ -236,21 +239,47 @@ impl WebClient {
 impl SiteVisit<'_> {
     /// The home page of `domain`, trying each configured scheme in order. A scheme that cannot
     /// be reached (connection, TLS, time-out) gives way to the next; an HTTP answer does not.
+    ///
+    /// A refused certificate is kept on the page fetched over the next scheme, as
+    /// [`FetchedPage::tls_problem`], and logged once as a WARN. When no scheme gives the page,
+    /// the certificate failure is the domain's (permanent; the failure's own WARN line tells):
+    /// an http:// that redirects back to https:// meets the same certificate again, and
+    /// another attempt would too.
     pub async fn home_page(&self, domain: &DomainName) -> Result<FetchedPage, Failure> {
         let mut last = None;
+        let mut tls_problem: Option<Failure> = None;
         for scheme in &self.web.settings.schemes {
             let url = Url::parse(&domain.home_page(scheme.as_str())).map_err(|error| {
                 Failure::new(Stage::Fetch, Kind::InvalidDomain, error.to_string()).permanent()
             })?;
             match self.page(&url).await {
-                Ok(page) => return Ok(page),
-                Err(failure) if matches!(failure.kind, Kind::Connect | Kind::Tls | Kind::Timeout) => {
+                Ok(mut page) => {
+                    if let Some(problem) = &tls_problem {
+                        tracing::warn!(
+                            domain = %domain,
+                            kind = problem.kind.as_str(),
+                            "certificate refused, fetched over {} instead: {}",
+                            url.scheme(),
+                            problem.message
+                        );
+                    }
+                    page.tls_problem = tls_problem;
+                    return Ok(page);
+                }
+                Err(failure)
+                    if failure.kind.is_tls() || matches!(failure.kind, Kind::Connect | Kind::Timeout) =>
+                {
+                    if failure.kind.is_certificate() && tls_problem.is_none() {
+                        tls_problem = Some(failure.clone());
+                    }
                     last = Some(failure);
                 }
                 Err(failure) => return Err(failure),
             }
         }
-        Err(last.unwrap_or_else(|| Failure::new(Stage::Fetch, Kind::Other, "no scheme to try")))
+        Err(tls_problem
+            .or(last)
+            .unwrap_or_else(|| Failure::new(Stage::Fetch, Kind::Other, "no scheme to try")))
     }
 
     /// One URL under the same limits and guards, politeness included. Waiting for a slot of the
@@ -365,7 +394,15 @@ impl SiteVisit<'_> {
         }
         let bytes = body.len();
         let html = decode_html_owned(body, content_type.as_deref());
-        Ok(FetchedPage { final_url, status, headers, html, bytes, elapsed: started.elapsed() })
+        Ok(FetchedPage {
+            final_url,
+            status,
+            headers,
+            html,
+            bytes,
+            elapsed: started.elapsed(),
+            tls_problem: None,
+        })
     }
 }
 

@@ -12,11 +12,16 @@ const OWN_CRATES: [&str; 3] = ["domain_scheduler", "entity", "migration"];
 /// The level of every other crate when `RUST_LOG` gives a bare level or is unset.
 const DEPENDENCIES: LevelFilter = LevelFilter::WARN;
 
+/// Dependencies whose lines the service says better itself: rustls-platform-verifier logs an
+/// ERROR for every certificate it refuses (half a drain's log on a real list), which the
+/// fetcher reports as one WARN per domain with the failure's kind.
+const QUIETED: [&str; 1] = ["rustls_platform_verifier"];
+
 /// `RUST_LOG` when set (a bare level widened by [`own_crates_at`]), else `info` for the
 /// service's crates.
 pub fn log_filter() -> EnvFilter {
     let given = std::env::var("RUST_LOG").unwrap_or_default();
-    let directives = own_crates_at(if given.trim().is_empty() { "info" } else { &given });
+    let directives = quieted(&own_crates_at(if given.trim().is_empty() { "info" } else { &given }));
     EnvFilter::try_new(&directives).unwrap_or_else(|error| {
         eprintln!("RUST_LOG={directives:?} is not a valid filter ({error}); logging at info");
         EnvFilter::new(own_crates_at("info"))
@@ -47,9 +52,34 @@ pub fn own_crates_at(directives: &str) -> String {
     out.join(",")
 }
 
+/// `directives` with each [`QUIETED`] crate turned off, unless they name it.
+pub fn quieted(directives: &str) -> String {
+    let named = |krate: &str| {
+        directives.split(',').any(|part| part.trim().split(['=', '[', ':']).next() == Some(krate))
+    };
+    let mut out = directives.to_owned();
+    for krate in QUIETED.into_iter().filter(|krate| !named(krate)) {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(krate);
+        out.push_str("=off");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::own_crates_at;
+    use super::{own_crates_at, quieted};
+
+    #[test]
+    fn the_certificate_verifiers_own_error_lines_are_off_unless_named() {
+        assert_eq!(
+            quieted("warn,domain_scheduler=info"),
+            "warn,domain_scheduler=info,rustls_platform_verifier=off"
+        );
+        assert_eq!(quieted("debug,rustls_platform_verifier=debug"), "debug,rustls_platform_verifier=debug");
+    }
 
     #[test]
     fn a_bare_level_applies_to_the_service_and_leaves_dependencies_at_warn() {
