@@ -359,7 +359,7 @@ impl From<entity::scheduler_runs::Model> for SchedulerRun {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The runs route answers the entity rows themselves: they must read as the documented
@@ -386,7 +386,7 @@ mod tests {
     }
 
     /// A stored row with every metadata field of the field table set to a value of its own.
-    fn a_row_with_every_field_set() -> entity::domains::Model {
+    pub(crate) fn a_row_with_every_field_set() -> entity::domains::Model {
         use sea_orm::ActiveValue::Set;
         use sea_orm::TryIntoModel;
 

@@ -304,3 +304,33 @@ impl DomainView {
         self.changes = changes.into_iter().map(|change| ChangeRow::new(change, now)).collect();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_domain_page_shows_every_field_of_the_field_table_once_except_the_title_in_its_heading() {
+        let row = crate::api::rows::tests::a_row_with_every_field_set();
+        let (metadata, contact_lists, socials) = metadata_sections(&row);
+        let mut shown: Vec<&str> = metadata.iter().map(|field| field.label).collect();
+        shown.extend(contact_lists.iter().map(|list| list.label));
+        shown.extend(socials.iter().map(|field| field.label));
+        for field in metadata_fields() {
+            let expected = match field.name {
+                "title" | "tech_stack" => 0,
+                _ => 1,
+            };
+            let times = shown.iter().filter(|label| **label == field.label).count();
+            assert_eq!(times, expected, "the field `{}` ({}) on the domain page", field.name, field.label);
+        }
+        let stored = row.metadata();
+        let profiles: Vec<Option<String>> = entity::SocialPlatform::ALL
+            .iter()
+            .map(|platform| stored.social.get(*platform).map(str::to_owned))
+            .collect();
+        let links: Vec<Option<String>> = socials.iter().map(|field| field.href.clone()).collect();
+        assert_eq!(links, profiles, "each profile is a link to itself, in the table's order");
+        assert_eq!(metadata.last().map(|field| field.label), Some("Confusable name"));
+    }
+}
