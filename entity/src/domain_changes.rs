@@ -2,17 +2,20 @@
 //! successful scan, with the value before and after, written in the same transaction as the
 //! domain's update. A first scan has nothing to compare with and writes none.
 //!
-//! Scalar fields hold their old and new value (JSON `null` for none). List fields
-//! (`email_addresses`, `phone_numbers`, `tech_stack`) are compared as sets, so a re-ordering
+//! The fields compared are those of [`crate::fields::metadata_fields`]. Scalar fields hold their
+//! old and new value (JSON `null` for none). List fields (`email_addresses`, `phone_numbers`,
+//! `tech_stack`) are compared as sets, so a re-ordering
 //! is no change; their rows hold the whole old and new lists, and [`SetChange::between`] says
 //! what was added and removed. `tech_stack` entries are the same technology when their name and
 //! version are. `domain_metadata` is not compared: its timings differ on every fetch.
 
+use sea_orm::Iterable;
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::metadata::{Metadata, Technology};
+use crate::fields::{FieldKind, metadata_field, metadata_fields};
+use crate::metadata::Metadata;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "domain_changes")]
@@ -58,57 +61,25 @@ pub struct FieldChange {
     pub new_value: Value,
 }
 
-/// The list fields, compared as sets.
-pub const LIST_FIELDS: [&str; 3] = ["email_addresses", "phone_numbers", "tech_stack"];
-
-/// Every field that differs between the `old` and `new` scans, in column order.
+/// Every field that differs between the `old` and `new` scans, in the order of the `domains`
+/// columns: the scalar fields first, then the list fields.
 pub fn changes_between(old: &Metadata, new: &Metadata) -> Vec<FieldChange> {
-    let (o, n) = (old, new);
-    let (os, ns) = (&old.social, &new.social);
-    let scalars: [(&'static str, Value, Value); 19] = [
-        ("title", json!(o.title), json!(n.title)),
-        ("description", json!(o.description), json!(n.description)),
-        ("language", json!(o.language), json!(n.language)),
-        ("canonical_url", json!(o.canonical_url), json!(n.canonical_url)),
-        ("favicon_url", json!(o.favicon_url), json!(n.favicon_url)),
-        ("logo_url", json!(o.logo_url), json!(n.logo_url)),
-        ("twitter_url", json!(os.twitter_url), json!(ns.twitter_url)),
-        ("facebook_url", json!(os.facebook_url), json!(ns.facebook_url)),
-        ("linkedin_url", json!(os.linkedin_url), json!(ns.linkedin_url)),
-        ("instagram_url", json!(os.instagram_url), json!(ns.instagram_url)),
-        ("youtube_url", json!(os.youtube_url), json!(ns.youtube_url)),
-        ("tiktok_url", json!(os.tiktok_url), json!(ns.tiktok_url)),
-        ("github_url", json!(os.github_url), json!(ns.github_url)),
-        ("pinterest_url", json!(os.pinterest_url), json!(ns.pinterest_url)),
-        ("is_wordpress", json!(o.is_wordpress), json!(n.is_wordpress)),
-        ("wordpress_version", json!(o.wordpress_version), json!(n.wordpress_version)),
-        ("has_elementor", json!(o.has_elementor), json!(n.has_elementor)),
-        ("http_status", json!(o.http_status), json!(n.http_status)),
-        ("final_url", json!(o.final_url), json!(n.final_url)),
-    ];
-    let lists: [(&'static str, Value, Value); 3] = [
-        ("email_addresses", json!(o.email_addresses), json!(n.email_addresses)),
-        ("phone_numbers", json!(o.phone_numbers), json!(n.phone_numbers)),
-        ("tech_stack", json!(tech_keys(&o.tech_stack)), json!(tech_keys(&n.tech_stack))),
-    ];
-    let mut changes: Vec<FieldChange> = scalars
+    let column_position = |name: &str| {
+        super::domains::Column::iter().position(|column| column.as_str() == name).unwrap_or(usize::MAX)
+    };
+    let mut fields: Vec<_> = metadata_fields().iter().collect();
+    fields.sort_by_key(|field| (field.kind == FieldKind::List, column_position(field.name)));
+    fields
         .into_iter()
-        .filter(|(_, old, new)| old != new)
-        .map(|(field, old_value, new_value)| FieldChange { field, old_value, new_value })
-        .collect();
-    changes.extend(
-        lists
-            .into_iter()
-            .filter(|(_, old, new)| !SetChange::between(old, new).is_empty())
-            .map(|(field, old_value, new_value)| FieldChange { field, old_value, new_value }),
-    );
-    changes
-}
-
-/// A technology as history compares it: its name and version (its categories are the rules'
-/// opinion, not the site's).
-fn tech_keys(stack: &[Technology]) -> Vec<Value> {
-    stack.iter().map(|t| json!({"name": t.name, "version": t.version})).collect()
+        .filter_map(|field| {
+            let (old_value, new_value) = (field.read(old).to_json(), field.read(new).to_json());
+            let changed = match field.kind {
+                FieldKind::List => !SetChange::between(&old_value, &new_value).is_empty(),
+                _ => old_value != new_value,
+            };
+            changed.then_some(FieldChange { field: field.name, old_value, new_value })
+        })
+        .collect()
 }
 
 /// What a list field gained and lost between two values of it, each in the order of the list
@@ -139,8 +110,8 @@ impl SetChange {
 impl Model {
     /// For a list field, what was added and removed; `None` for a scalar field.
     pub fn set_change(&self) -> Option<SetChange> {
-        LIST_FIELDS
-            .contains(&self.field.as_str())
+        metadata_field(&self.field)
+            .is_some_and(|field| field.kind == FieldKind::List)
             .then(|| SetChange::between(&self.old_value, &self.new_value))
     }
 

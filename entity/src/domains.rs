@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use crate::metadata::{Metadata, StringList, TechStack};
+use crate::metadata::{Metadata, SocialProfiles, StringList, TechStack};
 
 /// Where a domain is in its lifecycle:
 /// `pending` --claim--> `processing` --> `completed`, or back to `pending` (retry) or `error`.
@@ -70,76 +70,86 @@ impl std::str::FromStr for DomainStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
-#[sea_orm(table_name = "domains")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    #[sea_orm(column_type = "Text")]
-    pub domain: String,
-    pub status: DomainStatus,
-    pub batch_id: Option<Uuid>,
-    pub attempts: i32,
-    /// Pages the fetcher may visit on this domain (home page plus contact pages).
-    pub max_pages: i32,
-    pub next_attempt_at: DateTimeUtc,
-    pub locked_by: Option<String>,
-    pub locked_until: Option<DateTimeUtc>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub title: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub description: Option<String>,
-    pub language: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub canonical_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub favicon_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub logo_url: Option<String>,
-    #[sea_orm(column_type = "JsonBinary")]
-    pub email_addresses: StringList,
-    #[sea_orm(column_type = "JsonBinary")]
-    pub phone_numbers: StringList,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub twitter_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub facebook_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub linkedin_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub instagram_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub youtube_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub tiktok_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub github_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub pinterest_url: Option<String>,
-    pub is_wordpress: bool,
-    pub wordpress_version: Option<String>,
-    pub has_elementor: bool,
-    #[sea_orm(column_type = "JsonBinary")]
-    pub tech_stack: TechStack,
-    #[sea_orm(column_type = "JsonBinary")]
-    pub domain_metadata: Json,
-    pub http_status: Option<i32>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub final_url: Option<String>,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub last_error: Option<String>,
-    pub fetched_at: Option<DateTimeUtc>,
-    /// When this completed domain is next due for a re-scan (null: never).
-    pub rescan_at: Option<DateTimeUtc>,
-    /// The submission's own re-scan interval in seconds (null: the service's setting; 0: never).
-    pub rescan_after_seconds: Option<i64>,
-    /// The name may read as another one (UTS #39 mixed-script or whole-script confusable);
-    /// set when the name is enqueued.
-    pub confusable: bool,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+/// Defines [`Model`] with one column per social platform of [`crate::social_platforms!`], and
+/// the moves between those columns and [`SocialProfiles`].
+macro_rules! domain_model {
+    ($($variant:ident $column:ident $label:literal,)*) => {
+        #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+        #[sea_orm(table_name = "domains")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            pub tenant_id: Uuid,
+            #[sea_orm(column_type = "Text")]
+            pub domain: String,
+            pub status: DomainStatus,
+            pub batch_id: Option<Uuid>,
+            pub attempts: i32,
+            /// Pages the fetcher may visit on this domain (home page plus contact pages).
+            pub max_pages: i32,
+            pub next_attempt_at: DateTimeUtc,
+            pub locked_by: Option<String>,
+            pub locked_until: Option<DateTimeUtc>,
+            #[sea_orm(column_type = "Text", nullable)]
+            pub title: Option<String>,
+            #[sea_orm(column_type = "Text", nullable)]
+            pub description: Option<String>,
+            pub language: Option<String>,
+            #[sea_orm(column_type = "Text", nullable)]
+            pub canonical_url: Option<String>,
+            #[sea_orm(column_type = "Text", nullable)]
+            pub favicon_url: Option<String>,
+            #[sea_orm(column_type = "Text", nullable)]
+            pub logo_url: Option<String>,
+            #[sea_orm(column_type = "JsonBinary")]
+            pub email_addresses: StringList,
+            #[sea_orm(column_type = "JsonBinary")]
+            pub phone_numbers: StringList,
+            $(
+                #[sea_orm(column_type = "Text", nullable)]
+                pub $column: Option<String>,
+            )*
+            pub is_wordpress: bool,
+            pub wordpress_version: Option<String>,
+            pub has_elementor: bool,
+            #[sea_orm(column_type = "JsonBinary")]
+            pub tech_stack: TechStack,
+            #[sea_orm(column_type = "JsonBinary")]
+            pub domain_metadata: Json,
+            pub http_status: Option<i32>,
+            #[sea_orm(column_type = "Text", nullable)]
+            pub final_url: Option<String>,
+            #[sea_orm(column_type = "Text", nullable)]
+            pub last_error: Option<String>,
+            pub fetched_at: Option<DateTimeUtc>,
+            /// When this completed domain is next due for a re-scan (null: never).
+            pub rescan_at: Option<DateTimeUtc>,
+            /// The submission's own re-scan interval in seconds (null: the service's setting; 0: never).
+            pub rescan_after_seconds: Option<i64>,
+            /// The name may read as another one (UTS #39 mixed-script or whole-script confusable);
+            /// set when the name is enqueued.
+            pub confusable: bool,
+            pub created_at: DateTimeUtc,
+            pub updated_at: DateTimeUtc,
+        }
+
+        impl Model {
+            /// The profile links held in this row.
+            pub fn social(&self) -> SocialProfiles {
+                SocialProfiles { $($column: self.$column.clone(),)* }
+            }
+        }
+
+        impl ActiveModel {
+            /// Sets every social column from `profiles`.
+            fn set_social(&mut self, profiles: &SocialProfiles) {
+                $(self.$column = Set(profiles.$column.clone());)*
+            }
+        }
+    };
 }
+
+crate::social_platforms!(domain_model);
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
@@ -191,8 +201,7 @@ impl ActiveModel {
     /// An update that sets every metadata column from `metadata`, marks the domain `completed`
     /// at `now` and clears its lease and last error. Columns not named here are left unset.
     pub fn completed_with(metadata: &Metadata, now: DateTimeUtc) -> ActiveModel {
-        let social = &metadata.social;
-        ActiveModel {
+        let mut update = ActiveModel {
             status: Set(DomainStatus::Completed),
             locked_by: Set(None),
             locked_until: Set(None),
@@ -207,14 +216,6 @@ impl ActiveModel {
             logo_url: Set(metadata.logo_url.clone()),
             email_addresses: Set(StringList(metadata.email_addresses.clone())),
             phone_numbers: Set(StringList(metadata.phone_numbers.clone())),
-            twitter_url: Set(social.twitter_url.clone()),
-            facebook_url: Set(social.facebook_url.clone()),
-            linkedin_url: Set(social.linkedin_url.clone()),
-            instagram_url: Set(social.instagram_url.clone()),
-            youtube_url: Set(social.youtube_url.clone()),
-            tiktok_url: Set(social.tiktok_url.clone()),
-            github_url: Set(social.github_url.clone()),
-            pinterest_url: Set(social.pinterest_url.clone()),
             is_wordpress: Set(metadata.is_wordpress),
             wordpress_version: Set(metadata.wordpress_version.clone()),
             has_elementor: Set(metadata.has_elementor),
@@ -223,7 +224,9 @@ impl ActiveModel {
             http_status: Set(metadata.http_status),
             final_url: Set(metadata.final_url.clone()),
             ..Default::default()
-        }
+        };
+        update.set_social(&metadata.social);
+        update
     }
 }
 
@@ -239,16 +242,7 @@ impl Model {
             logo_url: self.logo_url.clone(),
             email_addresses: self.email_addresses.0.clone(),
             phone_numbers: self.phone_numbers.0.clone(),
-            social: crate::SocialProfiles {
-                facebook_url: self.facebook_url.clone(),
-                twitter_url: self.twitter_url.clone(),
-                linkedin_url: self.linkedin_url.clone(),
-                instagram_url: self.instagram_url.clone(),
-                youtube_url: self.youtube_url.clone(),
-                tiktok_url: self.tiktok_url.clone(),
-                pinterest_url: self.pinterest_url.clone(),
-                github_url: self.github_url.clone(),
-            },
+            social: self.social(),
             is_wordpress: self.is_wordpress,
             wordpress_version: self.wordpress_version.clone(),
             has_elementor: self.has_elementor,

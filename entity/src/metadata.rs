@@ -7,6 +7,8 @@
 use sea_orm::FromJsonQueryResult;
 use serde::{Deserialize, Serialize};
 
+pub use crate::social::SocialProfiles;
+
 /// Metadata of one domain, as extracted from its home page (and contact pages).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metadata {
@@ -34,19 +36,6 @@ pub struct Metadata {
     /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
     /// `timings`, ...
     pub domain_metadata: serde_json::Value,
-}
-
-/// The first profile link per platform, normalised (https, no `www.`, no trailing slash).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SocialProfiles {
-    pub facebook_url: Option<String>,
-    pub twitter_url: Option<String>,
-    pub linkedin_url: Option<String>,
-    pub instagram_url: Option<String>,
-    pub youtube_url: Option<String>,
-    pub tiktok_url: Option<String>,
-    pub pinterest_url: Option<String>,
-    pub github_url: Option<String>,
 }
 
 /// One detected technology of the site's stack.

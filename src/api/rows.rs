@@ -44,169 +44,156 @@ pub struct Technology {
     pub categories: Vec<String>,
 }
 
-/// A domain's row: its lifecycle and what was learnt from its home page.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Domain {
-    pub id: Uuid,
-    pub tenant_id: Uuid,
-    /// The standardised name: lower case, punycode, no `www.`.
-    pub domain: String,
-    pub status: DomainStatus,
-    /// The batch that last enqueued the domain.
-    pub batch_id: Option<Uuid>,
-    /// Attempts counted since the domain was last enqueued or reset.
-    pub attempts: i32,
-    /// Pages the fetcher may visit on this domain (home page plus contact pages).
-    pub max_pages: i32,
-    /// When the domain is next due: for a `completed` domain its re-scan time (`rescan_at`);
-    /// `9999-12-31T23:59:59Z` when it is never due by itself (`error`, `gone`, or re-scans off)
-    /// until it is reset or retried.
-    pub next_attempt_at: DateTime<Utc>,
-    /// The instance holding the domain while it is `processing`.
-    pub locked_by: Option<String>,
-    pub locked_until: Option<DateTime<Utc>>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    /// Primary language subtag, lower case (`en`, `fr`).
-    pub language: Option<String>,
-    pub canonical_url: Option<String>,
-    pub favicon_url: Option<String>,
-    pub logo_url: Option<String>,
-    pub email_addresses: Vec<String>,
-    /// E.164 (`+33142685300`).
-    pub phone_numbers: Vec<String>,
-    pub twitter_url: Option<String>,
-    pub facebook_url: Option<String>,
-    pub linkedin_url: Option<String>,
-    pub instagram_url: Option<String>,
-    pub youtube_url: Option<String>,
-    pub tiktok_url: Option<String>,
-    pub github_url: Option<String>,
-    pub pinterest_url: Option<String>,
-    pub is_wordpress: bool,
-    pub wordpress_version: Option<String>,
-    pub has_elementor: bool,
-    /// The name may read as another one (UTS #39: it mixes scripts, as `аpple.com` with a
-    /// Cyrillic `а` does, or is written wholly in letters that look like Latin ones).
-    pub confusable: bool,
-    pub tech_stack: Vec<Technology>,
-    /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
-    /// `timings`, ...
-    #[schema(value_type = Object)]
-    pub domain_metadata: serde_json::Value,
-    /// Status of the final response of the home page fetch.
-    pub http_status: Option<i32>,
-    /// URL of the home page after redirects.
-    pub final_url: Option<String>,
-    /// The last failure as `stage/kind: message`. Kinds of the fetch stage: `dns_nxdomain`,
-    /// `dns_no_address`, `dns_servfail`, `dns_timeout`, `dns`, `connect`, `tls`, `timeout`,
-    /// `http_status`, `too_large`, `not_html`, `blocked_address`, `redirect`,
-    /// `robots_disallowed`, `invalid_domain`, `local_resource`; of the others: `parse`, `panic`,
-    /// `lease_expired`, `cancelled`, `other` (docs/reliability.md says what each does).
-    pub last_error: Option<String>,
-    pub fetched_at: Option<DateTime<Utc>>,
-    /// When the completed domain is next due for a re-scan (null: never).
-    pub rescan_at: Option<DateTime<Utc>>,
-    /// The submission's own re-scan interval in seconds (null: the service's
-    /// `DOMAIN_SCHEDULER_RESCAN_AFTER`; 0: never re-scanned).
-    pub rescan_after_seconds: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+/// Defines [`Domain`] with a field per social platform of [`entity::social_platforms!`], in
+/// column order, and its construction from the entity's row naming every field.
+macro_rules! domain_row {
+    ($($variant:ident $column:ident $label:literal,)*) => {
+        /// A domain's row: its lifecycle and what was learnt from its home page.
+        #[derive(Clone, Debug, Serialize, ToSchema)]
+        pub struct Domain {
+            pub id: Uuid,
+            pub tenant_id: Uuid,
+            /// The standardised name: lower case, punycode, no `www.`.
+            pub domain: String,
+            pub status: DomainStatus,
+            /// The batch that last enqueued the domain.
+            pub batch_id: Option<Uuid>,
+            /// Attempts counted since the domain was last enqueued or reset.
+            pub attempts: i32,
+            /// Pages the fetcher may visit on this domain (home page plus contact pages).
+            pub max_pages: i32,
+            /// When the domain is next due: for a `completed` domain its re-scan time (`rescan_at`);
+            /// `9999-12-31T23:59:59Z` when it is never due by itself (`error`, `gone`, or re-scans off)
+            /// until it is reset or retried.
+            pub next_attempt_at: DateTime<Utc>,
+            /// The instance holding the domain while it is `processing`.
+            pub locked_by: Option<String>,
+            pub locked_until: Option<DateTime<Utc>>,
+            pub title: Option<String>,
+            pub description: Option<String>,
+            /// Primary language subtag, lower case (`en`, `fr`).
+            pub language: Option<String>,
+            pub canonical_url: Option<String>,
+            pub favicon_url: Option<String>,
+            pub logo_url: Option<String>,
+            pub email_addresses: Vec<String>,
+            /// E.164 (`+33142685300`).
+            pub phone_numbers: Vec<String>,
+            $(pub $column: Option<String>,)*
+            pub is_wordpress: bool,
+            pub wordpress_version: Option<String>,
+            pub has_elementor: bool,
+            /// The name may read as another one (UTS #39: it mixes scripts, as `аpple.com` with a
+            /// Cyrillic `а` does, or is written wholly in letters that look like Latin ones).
+            pub confusable: bool,
+            pub tech_stack: Vec<Technology>,
+            /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
+            /// `timings`, ...
+            #[schema(value_type = Object)]
+            pub domain_metadata: serde_json::Value,
+            /// Status of the final response of the home page fetch.
+            pub http_status: Option<i32>,
+            /// URL of the home page after redirects.
+            pub final_url: Option<String>,
+            /// The last failure as `stage/kind: message`. Kinds of the fetch stage: `dns_nxdomain`,
+            /// `dns_no_address`, `dns_servfail`, `dns_timeout`, `dns`, `connect`, `tls`, `timeout`,
+            /// `http_status`, `too_large`, `not_html`, `blocked_address`, `redirect`,
+            /// `robots_disallowed`, `invalid_domain`, `local_resource`; of the others: `parse`, `panic`,
+            /// `lease_expired`, `cancelled`, `other` (docs/reliability.md says what each does).
+            pub last_error: Option<String>,
+            pub fetched_at: Option<DateTime<Utc>>,
+            /// When the completed domain is next due for a re-scan (null: never).
+            pub rescan_at: Option<DateTime<Utc>>,
+            /// The submission's own re-scan interval in seconds (null: the service's
+            /// `DOMAIN_SCHEDULER_RESCAN_AFTER`; 0: never re-scanned).
+            pub rescan_after_seconds: Option<i64>,
+            pub created_at: DateTime<Utc>,
+            pub updated_at: DateTime<Utc>,
+        }
+
+        impl From<entity::domains::Model> for Domain {
+            fn from(row: entity::domains::Model) -> Domain {
+                let entity::domains::Model {
+                    id,
+                    tenant_id,
+                    domain,
+                    status,
+                    batch_id,
+                    attempts,
+                    max_pages,
+                    next_attempt_at,
+                    locked_by,
+                    locked_until,
+                    title,
+                    description,
+                    language,
+                    canonical_url,
+                    favicon_url,
+                    logo_url,
+                    email_addresses,
+                    phone_numbers,
+                    $($column,)*
+                    is_wordpress,
+                    wordpress_version,
+                    has_elementor,
+                    confusable,
+                    tech_stack,
+                    domain_metadata,
+                    http_status,
+                    final_url,
+                    last_error,
+                    fetched_at,
+                    rescan_at,
+                    rescan_after_seconds,
+                    created_at,
+                    updated_at,
+                } = row;
+                let tech_stack = tech_stack
+                    .0
+                    .into_iter()
+                    .map(|entity::Technology { name, version, categories }| Technology { name, version, categories })
+                    .collect();
+                Domain {
+                    id,
+                    tenant_id,
+                    domain,
+                    status: status.into(),
+                    batch_id,
+                    attempts,
+                    max_pages,
+                    next_attempt_at,
+                    locked_by,
+                    locked_until,
+                    title,
+                    description,
+                    language,
+                    canonical_url,
+                    favicon_url,
+                    logo_url,
+                    email_addresses: email_addresses.0,
+                    phone_numbers: phone_numbers.0,
+                    $($column,)*
+                    is_wordpress,
+                    wordpress_version,
+                    has_elementor,
+                    confusable,
+                    tech_stack,
+                    domain_metadata,
+                    http_status,
+                    final_url,
+                    last_error,
+                    fetched_at,
+                    rescan_at,
+                    rescan_after_seconds,
+                    created_at,
+                    updated_at,
+                }
+            }
+        }
+    };
 }
 
-impl From<entity::domains::Model> for Domain {
-    fn from(row: entity::domains::Model) -> Domain {
-        let entity::domains::Model {
-            id,
-            tenant_id,
-            domain,
-            status,
-            batch_id,
-            attempts,
-            max_pages,
-            next_attempt_at,
-            locked_by,
-            locked_until,
-            title,
-            description,
-            language,
-            canonical_url,
-            favicon_url,
-            logo_url,
-            email_addresses,
-            phone_numbers,
-            twitter_url,
-            facebook_url,
-            linkedin_url,
-            instagram_url,
-            youtube_url,
-            tiktok_url,
-            github_url,
-            pinterest_url,
-            is_wordpress,
-            wordpress_version,
-            has_elementor,
-            confusable,
-            tech_stack,
-            domain_metadata,
-            http_status,
-            final_url,
-            last_error,
-            fetched_at,
-            rescan_at,
-            rescan_after_seconds,
-            created_at,
-            updated_at,
-        } = row;
-        let tech_stack = tech_stack
-            .0
-            .into_iter()
-            .map(|entity::Technology { name, version, categories }| Technology { name, version, categories })
-            .collect();
-        Domain {
-            id,
-            tenant_id,
-            domain,
-            status: status.into(),
-            batch_id,
-            attempts,
-            max_pages,
-            next_attempt_at,
-            locked_by,
-            locked_until,
-            title,
-            description,
-            language,
-            canonical_url,
-            favicon_url,
-            logo_url,
-            email_addresses: email_addresses.0,
-            phone_numbers: phone_numbers.0,
-            twitter_url,
-            facebook_url,
-            linkedin_url,
-            instagram_url,
-            youtube_url,
-            tiktok_url,
-            github_url,
-            pinterest_url,
-            is_wordpress,
-            wordpress_version,
-            has_elementor,
-            confusable,
-            tech_stack,
-            domain_metadata,
-            http_status,
-            final_url,
-            last_error,
-            fetched_at,
-            rescan_at,
-            rescan_after_seconds,
-            created_at,
-            updated_at,
-        }
-    }
-}
+entity::social_platforms!(domain_row);
 
 /// A batch's state, derived from its domains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -372,7 +359,7 @@ impl From<entity::scheduler_runs::Model> for SchedulerRun {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The runs route answers the entity rows themselves: they must read as the documented
@@ -396,5 +383,74 @@ mod tests {
         };
         let as_stored = serde_json::to_value(&model).unwrap();
         assert_eq!(serde_json::to_value(SchedulerRun::from(model)).unwrap(), as_stored);
+    }
+
+    /// A stored row with every metadata field of the field table set to a value of its own.
+    pub(crate) fn a_row_with_every_field_set() -> entity::domains::Model {
+        use sea_orm::ActiveValue::Set;
+        use sea_orm::TryIntoModel;
+
+        let mut metadata = entity::Metadata {
+            title: Some("Acme".into()),
+            description: Some("Bread".into()),
+            language: Some("fr".into()),
+            canonical_url: Some("https://acme.example/".into()),
+            favicon_url: Some("https://acme.example/favicon.ico".into()),
+            logo_url: Some("https://acme.example/logo.png".into()),
+            email_addresses: vec!["hello@acme.example".into()],
+            phone_numbers: vec!["+33142685300".into()],
+            is_wordpress: true,
+            wordpress_version: Some("6.4.2".into()),
+            has_elementor: true,
+            tech_stack: vec![entity::Technology {
+                name: "WordPress".into(),
+                version: Some("6.4.2".into()),
+                categories: vec!["CMS".into()],
+            }],
+            http_status: Some(200),
+            final_url: Some("https://acme.example/home".into()),
+            domain_metadata: serde_json::json!({"open_graph": {"title": "Acme"}}),
+            ..Default::default()
+        };
+        for &platform in entity::SocialPlatform::ALL {
+            *metadata.social.slot(platform) = Some(format!("https://{}.example/acme", platform.column()));
+        }
+        let now = Utc::now();
+        let mut row = entity::domains::ActiveModel::completed_with(&metadata, now);
+        row.id = Set(Uuid::new_v4());
+        row.tenant_id = Set(Uuid::new_v4());
+        row.domain = Set("acme.example".into());
+        row.batch_id = Set(Some(Uuid::new_v4()));
+        row.attempts = Set(1);
+        row.max_pages = Set(3);
+        row.next_attempt_at = Set(now);
+        row.rescan_at = Set(Some(now));
+        row.rescan_after_seconds = Set(Some(86_400));
+        row.confusable = Set(true);
+        row.created_at = Set(now);
+        row.try_into_model().unwrap()
+    }
+
+    /// The API row is a struct of its own for its OpenAPI schema: it must answer every column
+    /// as stored, and so every field of the field table.
+    #[test]
+    fn a_domain_row_reads_exactly_as_stored_and_carries_every_field_of_the_field_table() {
+        let model = a_row_with_every_field_set();
+        let stored = model.metadata();
+        let as_stored = serde_json::to_value(&model).unwrap();
+        let answered = serde_json::to_value(Domain::from(model)).unwrap();
+        assert_eq!(answered, as_stored, "the API row must read as the stored row, field for field");
+        for field in entity::metadata_fields() {
+            let value = &answered[field.name];
+            match field.read(&stored) {
+                entity::FieldValue::Technologies(stack) => {
+                    let names: Vec<&str> = stack.iter().map(|t| t.name.as_str()).collect();
+                    let answered: Vec<&str> =
+                        value.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+                    assert_eq!(answered, names, "{}", field.name);
+                }
+                expected => assert_eq!(*value, expected.to_json(), "the API row's `{}`", field.name),
+            }
+        }
     }
 }

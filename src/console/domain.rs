@@ -7,7 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use entity::{DomainStatus, domains};
+use entity::{DomainStatus, FieldKind, FieldValue, domains, metadata_fields};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -46,8 +46,8 @@ struct DomainView {
     fetched: bool,
     lifecycle: Vec<Field>,
     metadata: Vec<Field>,
-    emails: Vec<String>,
-    phones: Vec<String>,
+    /// The list fields of the contacts card (emails, phones).
+    contact_lists: Vec<ListField>,
     socials: Vec<Field>,
     tech: Vec<Tech>,
     errors: Vec<ErrorRow>,
@@ -81,6 +81,12 @@ impl Field {
     fn url(label: &'static str, url: &str) -> Field {
         Field { href: page::safe_link(url), ..Field::text(label, url) }
     }
+}
+
+/// A labelled list of values.
+struct ListField {
+    label: &'static str,
+    items: Vec<String>,
 }
 
 struct Tech {
@@ -162,6 +168,49 @@ fn when(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!("{} ({})", page::time(at), page::ago(at, now))
 }
 
+/// The metadata card, the contacts card's lists and its social profiles, from the field table:
+/// the title heads the page and the technologies have their own card, so neither is here. The
+/// metadata card shows the number, then the links, the texts and the flags, each group in the
+/// table's order, and leaves out a field the page did not have.
+fn metadata_sections(row: &domains::Model) -> (Vec<Field>, Vec<ListField>, Vec<Field>) {
+    let stored = row.metadata();
+    let (mut metadata, mut contact_lists, mut socials) = (Vec::new(), Vec::new(), Vec::new());
+    for field in metadata_fields() {
+        let label = field.label;
+        match (field.read(&stored), field.kind) {
+            (FieldValue::Text(Some(url)), FieldKind::Url) if field.platform().is_some() => {
+                socials.push(Field::url(label, url));
+            }
+            (FieldValue::Text(Some(url)), FieldKind::Url) => {
+                metadata.push((field.kind, Field::url(label, url)))
+            }
+            (FieldValue::Text(Some(text)), _) if field.name != "title" => {
+                metadata.push((field.kind, Field::text(label, text)));
+            }
+            (FieldValue::Number(Some(number)), _) => {
+                metadata.push((field.kind, Field::text(label, number.to_string())))
+            }
+            (FieldValue::Flag(flag), _) => {
+                metadata.push((field.kind, Field::text(label, if flag { "yes" } else { "no" })))
+            }
+            (FieldValue::List(items), _) => contact_lists.push(ListField { label, items: items.to_vec() }),
+            _ => {}
+        }
+    }
+    let group = |kind: FieldKind| match kind {
+        FieldKind::Number => 0,
+        FieldKind::Url => 1,
+        FieldKind::Text => 2,
+        FieldKind::Flag | FieldKind::List => 3,
+    };
+    metadata.sort_by_key(|(kind, _)| group(*kind));
+    let mut metadata: Vec<Field> = metadata.into_iter().map(|(_, field)| field).collect();
+    if row.confusable {
+        metadata.push(Field::text("Confusable name", "yes: it may read as another name (UTS #39)"));
+    }
+    (metadata, contact_lists, socials)
+}
+
 impl DomainView {
     fn new(
         row: domains::Model,
@@ -200,49 +249,7 @@ impl DomainView {
             lifecycle.push(Field::text("Fetched", when(fetched, now)));
         }
 
-        let mut metadata = Vec::new();
-        let optional = [
-            ("Description", &row.description),
-            ("Language", &row.language),
-            ("WordPress version", &row.wordpress_version),
-        ];
-        if let Some(status) = row.http_status {
-            metadata.push(Field::text("HTTP status", status.to_string()));
-        }
-        for (label, url) in [
-            ("Final URL", &row.final_url),
-            ("Canonical URL", &row.canonical_url),
-            ("Favicon", &row.favicon_url),
-            ("Logo", &row.logo_url),
-        ] {
-            if let Some(url) = url {
-                metadata.push(Field::url(label, url));
-            }
-        }
-        for (label, value) in optional {
-            if let Some(value) = value {
-                metadata.push(Field::text(label, value.clone()));
-            }
-        }
-        metadata.push(Field::text("WordPress", if row.is_wordpress { "yes" } else { "no" }));
-        metadata.push(Field::text("Elementor", if row.has_elementor { "yes" } else { "no" }));
-        if row.confusable {
-            metadata.push(Field::text("Confusable name", "yes: it may read as another name (UTS #39)"));
-        }
-
-        let socials = [
-            ("Facebook", &row.facebook_url),
-            ("X / Twitter", &row.twitter_url),
-            ("LinkedIn", &row.linkedin_url),
-            ("Instagram", &row.instagram_url),
-            ("YouTube", &row.youtube_url),
-            ("TikTok", &row.tiktok_url),
-            ("GitHub", &row.github_url),
-            ("Pinterest", &row.pinterest_url),
-        ]
-        .into_iter()
-        .filter_map(|(label, url)| url.as_deref().map(|url| Field::url(label, url)))
-        .collect();
+        let (metadata, contact_lists, socials) = metadata_sections(&row);
 
         DomainView {
             id: row.id,
@@ -252,8 +259,7 @@ impl DomainView {
             fetched: row.fetched_at.is_some(),
             lifecycle,
             metadata,
-            emails: row.email_addresses.0.clone(),
-            phones: row.phone_numbers.0.clone(),
+            contact_lists,
             socials,
             tech: row
                 .tech_stack
@@ -296,5 +302,35 @@ impl DomainView {
                 format!("/ui/domains/{}?changes_before={}#change-history", self.id, ChangeCursor::after(last))
             });
         self.changes = changes.into_iter().map(|change| ChangeRow::new(change, now)).collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_domain_page_shows_every_field_of_the_field_table_once_except_the_title_in_its_heading() {
+        let row = crate::api::rows::tests::a_row_with_every_field_set();
+        let (metadata, contact_lists, socials) = metadata_sections(&row);
+        let mut shown: Vec<&str> = metadata.iter().map(|field| field.label).collect();
+        shown.extend(contact_lists.iter().map(|list| list.label));
+        shown.extend(socials.iter().map(|field| field.label));
+        for field in metadata_fields() {
+            let expected = match field.name {
+                "title" | "tech_stack" => 0,
+                _ => 1,
+            };
+            let times = shown.iter().filter(|label| **label == field.label).count();
+            assert_eq!(times, expected, "the field `{}` ({}) on the domain page", field.name, field.label);
+        }
+        let stored = row.metadata();
+        let profiles: Vec<Option<String>> = entity::SocialPlatform::ALL
+            .iter()
+            .map(|platform| stored.social.get(*platform).map(str::to_owned))
+            .collect();
+        let links: Vec<Option<String>> = socials.iter().map(|field| field.href.clone()).collect();
+        assert_eq!(links, profiles, "each profile is a link to itself, in the table's order");
+        assert_eq!(metadata.last().map(|field| field.label), Some("Confusable name"));
     }
 }

@@ -1,5 +1,7 @@
 //! The export's CSV column set, one place for the header and for each row, so the two cannot
-//! disagree. docs/api.md documents each column; NDJSON carries the full row instead.
+//! disagree: the row's own columns here, each with its cell, and between them the metadata
+//! fields of [`entity::metadata_fields`], whose cells follow from their kind of value.
+//! docs/api.md documents each column; NDJSON carries the full row instead.
 //!
 //! A cell is written so that a spreadsheet opens the file as it is, and so that a program gets
 //! back exactly the stored values:
@@ -19,86 +21,58 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use entity::domains;
+use entity::{FieldValue, domains, metadata_fields};
 
-/// The header row, in column order.
-pub const HEADER: [&str; 35] = [
-    "id",
-    "tenant_id",
-    "domain",
-    "status",
-    "batch_id",
-    "title",
-    "description",
-    "language",
-    "canonical_url",
-    "final_url",
-    "http_status",
-    "favicon_url",
-    "logo_url",
-    "email_addresses",
-    "phone_numbers",
-    "twitter_url",
-    "facebook_url",
-    "linkedin_url",
-    "instagram_url",
-    "youtube_url",
-    "tiktok_url",
-    "github_url",
-    "pinterest_url",
-    "is_wordpress",
-    "wordpress_version",
-    "has_elementor",
-    "tech_stack",
-    "attempts",
-    "last_error",
-    "fetched_at",
-    "rescan_at",
-    "next_attempt_at",
-    "created_at",
-    "updated_at",
-    "confusable",
+/// A column of the row's own, outside the metadata fields: its name and its cell.
+type RowColumn = (&'static str, fn(&domains::Model) -> String);
+
+/// The columns before the metadata fields.
+const LEADING: [RowColumn; 5] = [
+    ("id", |row| row.id.to_string()),
+    ("tenant_id", |row| row.tenant_id.to_string()),
+    ("domain", |row| text(&row.domain)),
+    ("status", |row| row.status.as_str().to_owned()),
+    ("batch_id", |row| optional(row.batch_id)),
 ];
 
-/// The cells of one row, in [`HEADER`] order.
-pub fn record(row: &domains::Model) -> [String; HEADER.len()] {
-    [
-        row.id.to_string(),
-        row.tenant_id.to_string(),
-        text(&row.domain),
-        row.status.as_str().to_owned(),
-        optional(row.batch_id),
-        optional_text(&row.title),
-        optional_text(&row.description),
-        optional_text(&row.language),
-        optional_text(&row.canonical_url),
-        optional_text(&row.final_url),
-        optional(row.http_status),
-        optional_text(&row.favicon_url),
-        optional_text(&row.logo_url),
-        list(&row.email_addresses.0),
-        list(&row.phone_numbers.0),
-        optional_text(&row.twitter_url),
-        optional_text(&row.facebook_url),
-        optional_text(&row.linkedin_url),
-        optional_text(&row.instagram_url),
-        optional_text(&row.youtube_url),
-        optional_text(&row.tiktok_url),
-        optional_text(&row.github_url),
-        optional_text(&row.pinterest_url),
-        row.is_wordpress.to_string(),
-        optional_text(&row.wordpress_version),
-        row.has_elementor.to_string(),
-        list(&tech_stack(&row.tech_stack.0)),
-        row.attempts.to_string(),
-        optional_text(&row.last_error),
-        optional_time(row.fetched_at),
-        optional_time(row.rescan_at),
-        time(row.next_attempt_at),
-        time(row.created_at),
-        time(row.updated_at),
-        row.confusable.to_string(),
-    ]
+/// The columns after the metadata fields.
+const TRAILING: [RowColumn; 8] = [
+    ("attempts", |row| row.attempts.to_string()),
+    ("last_error", |row| optional_text(&row.last_error)),
+    ("fetched_at", |row| optional_time(row.fetched_at)),
+    ("rescan_at", |row| optional_time(row.rescan_at)),
+    ("next_attempt_at", |row| time(row.next_attempt_at)),
+    ("created_at", |row| time(row.created_at)),
+    ("updated_at", |row| time(row.updated_at)),
+    ("confusable", |row| row.confusable.to_string()),
+];
+
+/// The header row, in column order: the row's own leading columns, the metadata fields of
+/// [`metadata_fields`], the trailing ones.
+pub fn header() -> Vec<&'static str> {
+    let leading = LEADING.iter().map(|(name, _)| *name);
+    let trailing = TRAILING.iter().map(|(name, _)| *name);
+    leading.chain(metadata_fields().iter().map(|field| field.name)).chain(trailing).collect()
+}
+
+/// The cells of one row, in [`header`] order.
+pub fn record(row: &domains::Model) -> Vec<String> {
+    let metadata = row.metadata();
+    let leading = LEADING.iter().map(|(_, cell)| cell(row));
+    let fields = metadata_fields().iter().map(|field| cell(field.read(&metadata)));
+    let trailing = TRAILING.iter().map(|(_, cell)| cell(row));
+    leading.chain(fields).chain(trailing).collect()
+}
+
+/// The cell of a metadata field's value.
+fn cell(value: FieldValue<'_>) -> String {
+    match value {
+        FieldValue::Text(text) => text.map(self::text).unwrap_or_default(),
+        FieldValue::Number(number) => optional(number),
+        FieldValue::Flag(flag) => flag.to_string(),
+        FieldValue::List(items) => list(items),
+        FieldValue::Technologies(stack) => list(&tech_stack(stack)),
+    }
 }
 
 /// Each technology as `name/version`, or `name` alone.
@@ -156,6 +130,18 @@ fn optional_time(value: Option<DateTime<Utc>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The documented column order (docs/api.md): users' spreadsheets and scripts read the
+    /// columns by position.
+    #[test]
+    fn the_header_keeps_the_documented_column_order() {
+        let documented = "id,tenant_id,domain,status,batch_id,title,description,language,canonical_url,\
+            final_url,http_status,favicon_url,logo_url,email_addresses,phone_numbers,twitter_url,facebook_url,\
+            linkedin_url,instagram_url,youtube_url,tiktok_url,github_url,pinterest_url,is_wordpress,\
+            wordpress_version,has_elementor,tech_stack,attempts,last_error,fetched_at,rescan_at,\
+            next_attempt_at,created_at,updated_at,confusable";
+        assert_eq!(header().join(","), documented);
+    }
 
     #[test]
     fn cells_a_spreadsheet_would_evaluate_are_made_inert_and_others_are_left_alone() {

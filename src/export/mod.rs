@@ -5,7 +5,7 @@
 
 mod columns;
 
-pub use columns::HEADER as CSV_COLUMNS;
+pub use columns::header as csv_columns;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -98,7 +98,7 @@ impl Encoder {
                 }
                 let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(out);
                 if first {
-                    writer.write_record(columns::HEADER)?;
+                    writer.write_record(columns::header())?;
                 }
                 for row in &rows {
                     writer.write_record(columns::record(row))?;

@@ -198,19 +198,5 @@ pub fn merge_contacts(home: &mut Metadata, other: &Metadata) {
     for phone in &other.phone_numbers {
         push_unique(&mut home.phone_numbers, phone.clone());
     }
-    let (h, o) = (&mut home.social, &other.social);
-    for (slot, found) in [
-        (&mut h.facebook_url, &o.facebook_url),
-        (&mut h.twitter_url, &o.twitter_url),
-        (&mut h.linkedin_url, &o.linkedin_url),
-        (&mut h.instagram_url, &o.instagram_url),
-        (&mut h.youtube_url, &o.youtube_url),
-        (&mut h.tiktok_url, &o.tiktok_url),
-        (&mut h.pinterest_url, &o.pinterest_url),
-        (&mut h.github_url, &o.github_url),
-    ] {
-        if slot.is_none() {
-            slot.clone_from(found);
-        }
-    }
+    home.social.fill_from(&other.social);
 }

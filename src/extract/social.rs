@@ -3,19 +3,25 @@
 
 use std::sync::LazyLock;
 
+use entity::SocialPlatform;
 use regex::Regex;
 use url::Url;
 
-/// Platform → (hosts, first path segments that are not profiles).
-const PLATFORMS: [(&str, &[&str], &[&str]); 8] = [
-    ("facebook", &["facebook.com", "fb.com"], &["sharer", "share", "dialog", "plugins", "tr"]),
-    ("twitter", &["twitter.com", "x.com"], &["intent", "share", "home", "hashtag", "search"]),
-    ("linkedin", &["linkedin.com"], &["sharing", "shareArticle", "share", "feed", "cws"]),
-    ("instagram", &["instagram.com"], &["p", "explore", "reel"]),
-    ("youtube", &["youtube.com", "youtu.be"], &["watch", "embed", "results", "share", "playlist"]),
-    ("tiktok", &["tiktok.com"], &["share", "embed"]),
-    ("pinterest", &["pinterest.com"], &["pin", "share"]),
-    ("github", &["github.com"], &["sponsors", "features", "login", "about"]),
+/// Platform → (hosts, first path segments that are not profiles). Every platform of
+/// [`SocialPlatform::ALL`] has its line (a unit test says which is missing).
+const PLATFORMS: &[(SocialPlatform, &[&str], &[&str])] = &[
+    (SocialPlatform::Facebook, &["facebook.com", "fb.com"], &["sharer", "share", "dialog", "plugins", "tr"]),
+    (SocialPlatform::Twitter, &["twitter.com", "x.com"], &["intent", "share", "home", "hashtag", "search"]),
+    (SocialPlatform::LinkedIn, &["linkedin.com"], &["sharing", "shareArticle", "share", "feed", "cws"]),
+    (SocialPlatform::Instagram, &["instagram.com"], &["p", "explore", "reel"]),
+    (
+        SocialPlatform::YouTube,
+        &["youtube.com", "youtu.be"],
+        &["watch", "embed", "results", "share", "playlist"],
+    ),
+    (SocialPlatform::TikTok, &["tiktok.com"], &["share", "embed"]),
+    (SocialPlatform::Pinterest, &["pinterest.com"], &["pin", "share"]),
+    (SocialPlatform::GitHub, &["github.com"], &["sponsors", "features", "login", "about"]),
 ];
 
 /// Any host of [`PLATFORMS`], anywhere.
@@ -42,7 +48,7 @@ pub(super) fn record(profiles: &mut entity::SocialProfiles, parsed: &Url) {
     let host = host.trim_start_matches("www.").trim_start_matches("m.").to_ascii_lowercase();
     let path = parsed.path().trim_end_matches('/');
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    for (platform, hosts, not_profiles) in PLATFORMS {
+    for &(platform, hosts, not_profiles) in PLATFORMS {
         let on_host = |h: &&str| {
             host == *h
                 || (host.len() > h.len()
@@ -62,16 +68,7 @@ pub(super) fn record(profiles: &mut entity::SocialProfiles, parsed: &Url) {
             }
             Named::ByPath => format!("https://{}{path}", hosts[0]),
         };
-        let slot = match platform {
-            "facebook" => &mut profiles.facebook_url,
-            "twitter" => &mut profiles.twitter_url,
-            "linkedin" => &mut profiles.linkedin_url,
-            "instagram" => &mut profiles.instagram_url,
-            "youtube" => &mut profiles.youtube_url,
-            "tiktok" => &mut profiles.tiktok_url,
-            "pinterest" => &mut profiles.pinterest_url,
-            _ => &mut profiles.github_url,
-        };
+        let slot = profiles.slot(platform);
         if slot.is_none() {
             *slot = Some(normal);
         }
@@ -95,7 +92,7 @@ enum Named {
 /// `*.php` there is the platform's own script: `sharer.php`, `home.php`), LinkedIn's old
 /// `profile/view?id=`, and Twitter's follow buttons (`intent/follow?screen_name=NAME`, which is
 /// the profile `/NAME`).
-fn named_in_query(platform: &str, path: &str, first: &str, parsed: &Url) -> Named {
+fn named_in_query(platform: SocialPlatform, path: &str, first: &str, parsed: &Url) -> Named {
     let parameter = |name: &str| {
         parsed
             .query_pairs()
@@ -111,7 +108,7 @@ fn named_in_query(platform: &str, path: &str, first: &str, parsed: &Url) -> Name
         None => Named::NotAProfile,
     };
     match platform {
-        "facebook"
+        SocialPlatform::Facebook
             if first.rsplit_once('.').is_some_and(|(_, extension)| extension.eq_ignore_ascii_case("php")) =>
         {
             if path.eq_ignore_ascii_case("/profile.php") {
@@ -120,8 +117,10 @@ fn named_in_query(platform: &str, path: &str, first: &str, parsed: &Url) -> Name
                 Named::NotAProfile
             }
         }
-        "linkedin" if path.eq_ignore_ascii_case("/profile/view") => with_parameter("id", parameter("id")),
-        "twitter" if first.eq_ignore_ascii_case("intent") => {
+        SocialPlatform::LinkedIn if path.eq_ignore_ascii_case("/profile/view") => {
+            with_parameter("id", parameter("id"))
+        }
+        SocialPlatform::Twitter if first.eq_ignore_ascii_case("intent") => {
             let follow = ["/intent/follow", "/intent/user"].iter().any(|p| path.eq_ignore_ascii_case(p));
             let name = parameter("screen_name").filter(|name| {
                 name.len() <= 15 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -132,5 +131,20 @@ fn named_in_query(platform: &str, path: &str, first: &str, parsed: &Url) -> Name
             }
         }
         _ => Named::ByPath,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_social_platform_has_an_extraction_rule() {
+        for platform in SocialPlatform::ALL {
+            assert!(
+                PLATFORMS.iter().any(|(ruled, _, _)| ruled == platform),
+                "no line of PLATFORMS for {platform:?}"
+            );
+        }
     }
 }
