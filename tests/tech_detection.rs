@@ -340,3 +340,177 @@ fn inlined_data_and_oversized_urls_name_no_technology() {
         "a long URL under the limit is read"
     );
 }
+
+/// Asserts, for each (page, version), that `name` is found with that version; and for each
+/// page of `absent`, that it is not.
+fn shows(name: &str, present: &[(&str, Option<&str>)], absent: &[&str]) {
+    for (page, version) in present {
+        let metadata = detect(page, &[]);
+        assert_eq!(
+            found(&metadata, name),
+            Some(version.map(str::to_owned)),
+            "{name} in {page}: {:?}",
+            names(&metadata)
+        );
+    }
+    for page in absent {
+        let metadata = detect(page, &[]);
+        assert_eq!(found(&metadata, name), None, "{name} is not in {page}: {:?}", names(&metadata));
+    }
+}
+
+#[test]
+fn classic_adsense_is_found_from_its_show_ads_js() {
+    shows(
+        "Google AdSense",
+        &[
+            (
+                r#"<script type="text/javascript"><!--
+                google_ad_client = "ca-pub-1234567890123456"; google_ad_slot = "1234567890";
+                google_ad_width = 728; google_ad_height = 90; //--></script>
+                <script type="text/javascript" src="//pagead2.googlesyndication.com/pagead/show_ads.js"></script>"#,
+                None,
+            ),
+            (
+                r#"<script src="http://pagead2.googlesyndication.com/pagead/show_ads.js" type="text/javascript"></script>"#,
+                None,
+            ),
+        ],
+        &[
+            r#"<script type="application/json">{"adTargeting": {"sensitivity": "SHOW_ADS"}}</script>"#,
+            r#"<script src="/js/show_ads.js"></script><p>google_ad_client = "ca-pub-0"</p>"#,
+        ],
+    );
+}
+
+#[test]
+fn jquery_is_found_in_file_names_without_a_separator_with_a_hash_or_as_a_bundle() {
+    shows(
+        "jQuery",
+        &[
+            (r#"<script src="/js/jquery1.3.2.min.js"></script>"#, Some("1.3.2")),
+            (r#"<script src="http://media2.example.in/js/jquery.min.1.8.2.js"></script>"#, Some("1.8.2")),
+            (r#"<script src="/assets/jquery.min.f9c7afd0.js"></script>"#, None),
+            (r#"<script src="/assets/jquery-3.6.0.min.0a1b2c3d4e.js"></script>"#, Some("3.6.0")),
+            (
+                r#"<script src="/bundles/jquery?v=guGiAVIp0f1T2TxJO-1NYkUT4F2gOxZwD3D5fOxH8tI1"></script>"#,
+                None,
+            ),
+            (r#"<script src="/bundles/jquery"></script>"#, None),
+        ],
+        &[
+            r#"<script src="/js/jquery.cookie.js"></script><script src="/js/jquery.validate.min.js"></script>"#,
+            r#"<script src="/js/jquery.facade.js"></script><script src="/bundles/jquerycustomplugins?v=abc"></script>"#,
+        ],
+    );
+}
+
+#[test]
+fn google_tag_manager_is_found_from_its_noscript_iframe_alone() {
+    shows(
+        "Google Tag Manager",
+        &[(
+            r#"<body><noscript><iframe src="https://www.googletagmanager.com/ns.html?id=GTM-NLXNPCQ" height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript>"#,
+            None,
+        )],
+        &[
+            r#"<script async src="https://www.googletagmanager.com/gtag/js?id=G-ABC123XYZ"></script>"#,
+            r#"<a href="https://www.googletagmanager.com/">Tag Manager</a>"#,
+        ],
+    );
+}
+
+#[test]
+fn seo_plugins_are_found_from_each_form_of_their_comments() {
+    shows(
+        "Yoast SEO",
+        &[
+            (
+                "<!-- This site is optimized with the Yoast WordPress SEO plugin v1.7.4 - https://yoast.com/wordpress/plugins/seo/ -->",
+                Some("1.7.4"),
+            ),
+            (
+                "<!-- This site is optimized with the Yoast SEO Premium plugin v15.0 (Yoast SEO v15.0) - https://yoast.com/wordpress/plugins/seo/ -->",
+                Some("15.0"),
+            ),
+            (r#"<script type="application/ld+json" class="yoast-schema-graph">{"@graph":[]}</script>"#, None),
+        ],
+        &["<p>We optimized this site with the Yoast SEO plugin v20 and it helped.</p>"],
+    );
+    shows(
+        "All in One SEO",
+        &[
+            ("<!-- All in One SEO 4.5.3.1 - aioseo.com -->", Some("4.5.3.1")),
+            ("<!-- All in One SEO Pro 4.4.2 - aioseo.com -->", Some("4.4.2")),
+            (
+                "<!-- All in One SEO Pack 3.3.5 by Michael Torbert of Semper Fi Web Design[208,270] -->",
+                Some("3.3.5"),
+            ),
+            (
+                "<!-- All In One SEO Pack 2.2.7.1 by Michael Torbert of Semper Fi Web Design -->",
+                Some("2.2.7.1"),
+            ),
+        ],
+        &["<p>All in One SEO 4 is a plugin we reviewed.</p>"],
+    );
+    assert!(detect("<!-- All in One SEO Pack 3.3.5 by Michael Torbert -->", &[]).is_wordpress);
+}
+
+#[test]
+fn stripe_and_onetrust_are_found_from_their_script_urls() {
+    shows(
+        "Stripe",
+        &[
+            (r#"<script src="https://js.stripe.com/v3/"></script>"#, Some("3")),
+            (r#"<script src="https://js.stripe.com/acacia/stripe.js"></script>"#, None),
+            (r#"<script src="https://js.stripe.com/basil/stripe.js"></script>"#, None),
+            (r#"<script src="https://checkout.stripe.com/checkout.js"></script>"#, None),
+        ],
+        &[
+            r#"<link rel="preconnect" href="https://js.stripe.com/">"#,
+            r#"<script src="/js/stripe.js"></script><a href="https://stripe.com/">Pay</a>"#,
+        ],
+    );
+    shows(
+        "OneTrust",
+        &[
+            (
+                r#"<script src="https://cdn.cookielaw.org/scripttemplates/otSDKStub.js" data-domain-script="0a1b2c3d-0000"></script>"#,
+                None,
+            ),
+            (
+                r#"<script src="https://geolocation.onetrust.com/cookieconsentpub/v1/geo/location/dnsfeed" async></script>"#,
+                None,
+            ),
+            (r#"<script src="https://cdn-ukwest.onetrust.com/scripttemplates/otSDKStub.js"></script>"#, None),
+            (r#"<script src="/vendor/consent/scripttemplates/otSDKStub.js"></script>"#, None),
+            (r#"<script src="https://static.example.org/consent/202401.1.0/otBannerSdk.js"></script>"#, None),
+        ],
+        &[
+            r#"<link rel="preconnect" href="https://geolocation.onetrust.com/">"#,
+            r#"<link rel="dns-prefetch" href="//cdn-ukwest.onetrust.com/">"#,
+        ],
+    );
+}
+
+#[test]
+fn google_fonts_is_found_from_its_stylesheets_and_fonts_not_from_a_bare_preconnect() {
+    shows(
+        "Google Fonts",
+        &[
+            (r#"<link rel="stylesheet" href="//fonts.googleapis.com/css?family=Muli:400,400italic">"#, None),
+            (
+                r#"<link href="https://fonts.googleapis.com/icon?family=Material+Icons" rel="stylesheet">"#,
+                None,
+            ),
+            (
+                r#"<link rel="preload" as="font" href="https://fonts.gstatic.com/s/inter/v13/UcCO3FwrK3iLTeHuS_fvQtMwCp50KnMw2boKoduKmMEVuLyfAZ9hiA.woff2" crossorigin>"#,
+                None,
+            ),
+        ],
+        &[
+            r#"<link rel="preconnect" href="https://fonts.gstatic.com" crossorigin>"#,
+            r#"<link rel="preconnect" href="https://fonts.googleapis.com/"><link rel="dns-prefetch" href="//fonts.gstatic.com/">"#,
+        ],
+    );
+}

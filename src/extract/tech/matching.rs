@@ -3,25 +3,15 @@
 //! then the implications; the result fills the technology fields of the metadata.
 
 use entity::{Metadata, Technology};
-use regex::Regex;
 use regex_automata::meta;
 use reqwest::header::SET_COOKIE;
 
-use super::rules::{Pattern, RULES};
+use super::lazy::LazyRegex;
+use super::prefilter::Prefiltered;
+use super::rules::{Pattern, RULES, Rules};
 use crate::extract::{Document, attr, strip_prefix_ignore_case};
 
-/// `pattern` compiled for the bounded backtracker alone, without the lazy DFAs the regex crate
-/// runs first (forward for the end of a match, backward for its start, then the backtracker again
-/// for the capture groups). On a URL of a hundred bytes the DFAs save nothing, and after the parse
-/// of a page their tables are no longer in the processor's caches: one engine costs less
-/// (docs/benchmarks.md). `None` if it does not build: the pattern then runs as the regex crate
-/// compiled it.
-pub(super) fn short_regex(pattern: &str) -> Option<meta::Regex> {
-    let config = meta::Config::new().hybrid(false).dfa(false).onepass(false);
-    meta::Regex::builder().configure(config).build(pattern).ok()
-}
-
-/// Longest URL given to a pattern compiled by [`short_regex`]. The backtracker's cost grows with
+/// Longest URL given to a pattern's backtracker form ([`LazyRegex::short`]). The backtracker's cost grows with
 /// the haystack times the pattern's states, where a DFA's grows with the haystack alone: on a
 /// `data:` URI of a megabyte in a `<link href>` that holds a pattern's literal many times
 /// without matching, the backtracker is many times slower than the regex crate; up to 2 KB it
@@ -42,7 +32,7 @@ pub(super) fn record(hits: &mut Hits, tech: usize, version: Option<String>) {
 /// Whether a match of `regex` could still tell something: the technology is unseen, or has no
 /// version yet and the pattern captures one. A WordPress page without a generator meta names
 /// `/wp-content/` in dozens of URLs: once seen, the pattern that only detects it is not run again.
-pub(super) fn wanted(hits: &Hits, tech: usize, regex: &Regex) -> bool {
+pub(super) fn wanted(hits: &Hits, tech: usize, regex: &LazyRegex) -> bool {
     match hits[tech] {
         None => true,
         Some(None) => regex.captures_len() > 1,
@@ -74,7 +64,8 @@ fn try_pattern_near(hits: &mut Hits, pattern: &Pattern, page: &str, starts: &[us
 }
 
 /// Runs `regex` on `haystack`; on a match, the version is the first capture group that took part.
-pub(super) fn try_pattern(hits: &mut Hits, tech: usize, regex: &Regex, haystack: &str) {
+pub(super) fn try_pattern(hits: &mut Hits, tech: usize, regex: &LazyRegex, haystack: &str) {
+    let Some(regex) = regex.get() else { return };
     // A search for captures starts with the same search as a plain match and stops there when
     // there is none: a match first would search twice whenever the pattern matches.
     if regex.captures_len() == 1 {
@@ -101,7 +92,7 @@ fn is_asset_url(url: &str) -> bool {
     url.len() <= MAX_ASSET_URL && strip_prefix_ignore_case(url.trim_start(), "data:").is_none()
 }
 
-/// [`try_pattern`] with the pattern compiled by [`short_regex`].
+/// [`try_pattern`] with the pattern's backtracker form.
 pub(super) fn try_short_pattern(hits: &mut Hits, tech: usize, regex: &meta::Regex, haystack: &str) {
     if regex.captures_len() == 1 {
         if regex.is_match(haystack) {
@@ -120,8 +111,28 @@ pub(super) fn try_short_pattern(hits: &mut Hits, tech: usize, regex: &meta::Rege
     }
 }
 
+/// Runs the patterns of `set` whose literal `text` holds (in any case) on it: for the short
+/// texts, a generator's content or a cookie's name.
+fn try_short_text(hits: &mut Hits, set: &Prefiltered, text: &str) {
+    let lower = text.to_ascii_lowercase();
+    let mut candidates = Vec::new();
+    set.each(lower.as_bytes(), |_, pattern| candidates.push(pattern));
+    candidates.sort_unstable();
+    candidates.dedup();
+    for pattern in candidates {
+        let pattern = &set.patterns[pattern];
+        if wanted(hits, pattern.tech, &pattern.regex) {
+            try_pattern(hits, pattern.tech, &pattern.regex, text);
+        }
+    }
+}
+
 pub(in crate::extract) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
-    let rules = &*RULES;
+    detect(&RULES, document, metadata);
+}
+
+/// [`fill`] with the given rules.
+pub(super) fn detect(rules: &Rules, document: &Document<'_>, metadata: &mut Metadata) {
     let mut hits: Hits = vec![None; rules.techs.len()];
 
     // Every generator meta: WordPress, WooCommerce and Elementor each write one.
@@ -130,7 +141,7 @@ pub(in crate::extract) fn fill(document: &Document<'_>, metadata: &mut Metadata)
         if attr(value, "name").is_some_and(|n| n.trim().eq_ignore_ascii_case("generator"))
             && let Some(content) = attr(value, "content")
         {
-            rules.generator.apply(&mut hits, content.trim());
+            try_short_text(&mut hits, &rules.generator, content.trim());
         }
     }
 
@@ -155,7 +166,7 @@ pub(in crate::extract) fn fill(document: &Document<'_>, metadata: &mut Metadata)
     for (url, pattern) in candidates {
         let pattern = &rules.assets.patterns[pattern];
         if wanted(&hits, pattern.tech, &pattern.regex) {
-            match &pattern.short {
+            match pattern.regex.short() {
                 Some(short) if urls[url].len() <= MAX_SHORT_HAYSTACK => {
                     try_short_pattern(&mut hits, pattern.tech, short, urls[url])
                 }
@@ -193,7 +204,7 @@ pub(in crate::extract) fn fill(document: &Document<'_>, metadata: &mut Metadata)
             Some(pair.split_once('=').map_or(pair, |(name, _)| name).trim())
         });
         for name in cookies.filter(|n| !n.is_empty()) {
-            rules.cookies.apply(&mut hits, name);
+            try_short_text(&mut hits, &rules.cookies, name);
         }
     }
 
@@ -279,7 +290,7 @@ mod tests {
         let rules = &*RULES;
         let mut compared = 0;
         for pattern in &rules.assets.patterns {
-            let short = pattern.short.as_ref().expect("every URL pattern has its backtracker form");
+            let short = pattern.regex.short().expect("every URL pattern has its backtracker form");
             for url in urls {
                 let mut by_regex: Hits = vec![None; rules.techs.len()];
                 let mut by_short: Hits = vec![None; rules.techs.len()];

@@ -3,22 +3,24 @@
 //! headers, cookie names and named metas, each pattern capturing the version where the page shows
 //! it, and implications (Elementor implies WordPress).
 //!
-//! The file is parsed and compiled once. The `assets` and `html` patterns are not run one by one:
-//! each holds a literal that every match contains (found from the regex's syntax tree), all those
-//! literals go into a vectorised multi-literal search (aho-corasick's packed Teddy searcher), and
-//! a pattern runs only on the URL (on the backtracker alone, see [`matching::short_regex`]) or the page
-//! where its literal was seen. So a page costs one search over its markup and one over its URLs;
-//! the markup literals are kept few (at most [`rules::MAX_HTML_LITERALS`]) because that search's cost
-//! grows with their number. Generator contents and cookie names, short texts, go through a
-//! [`regex::RegexSet`].
+//! The file is parsed once; each pattern is compiled the first time it runs ([`lazy::LazyRegex`]),
+//! so a command that reads one page pays for the few patterns that page needs, not for all of
+//! them. The generator, cookie, `assets` and `html` patterns are not run one by one: each holds
+//! a literal that every match contains (found from the regex's syntax tree), all those literals
+//! go into a vectorised multi-literal search (aho-corasick's packed Teddy searcher), and a
+//! pattern runs only on the URL (on the backtracker alone, see [`lazy::LazyRegex::short`]), the
+//! short text or the page where its literal was seen. So a page costs one search over its markup
+//! and one over its URLs; the markup literals are kept few (at most [`rules::MAX_HTML_LITERALS`])
+//! because that search's cost grows with their number.
 //!
 //! WordPress's version comes only from the generator meta (security plugins rewrite `?ver=` on
 //! core assets): none of its other patterns captures one, which a test holds.
 //!
-//! `rules` reads and compiles the file, `literals` analyses each pattern's syntax tree,
-//! `prefilter` holds the searches that keep most patterns from running, and `matching` runs
-//! what is left on a page.
+//! `rules` reads and parses the file, `lazy` compiles a pattern when first needed, `literals`
+//! analyses each pattern's syntax tree, `prefilter` holds the searches that keep most patterns
+//! from running, and `matching` runs what is left on a page.
 
+mod lazy;
 mod literals;
 mod matching;
 mod prefilter;
@@ -30,9 +32,44 @@ pub(super) use matching::fill;
 mod tests {
     use entity::Metadata;
 
-    use super::rules::RULES;
+    use super::rules::{RULES, Rules, compile, parse};
     use super::*;
     use crate::extract::Document;
+
+    fn compiled_count(rules: &Rules) -> usize {
+        let prefiltered = [&rules.generator, &rules.assets, &rules.html, &rules.cookies];
+        let patterns = prefiltered.iter().flat_map(|set| set.patterns.iter().map(|p| &p.regex));
+        let keyed = rules.headers.iter().filter_map(|k| k.regex.as_ref());
+        let meta = rules.meta.iter().filter_map(|k| k.regex.as_ref());
+        patterns.chain(keyed).chain(meta).filter(|regex| regex.is_compiled()).count()
+    }
+
+    /// Reading the rules compiles none of their patterns, and a small WordPress page compiles
+    /// only the few its literals call for, yet finds everything.
+    #[test]
+    fn the_rules_compile_only_the_patterns_a_page_needs() {
+        let (rules, warnings) = compile(&parse(include_str!("../technologies.toml")).unwrap());
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(compiled_count(&rules), 0, "reading the rules compiled patterns");
+        let html = r#"<html><head><meta name="generator" content="WordPress 6.4.2">
+            <link rel="stylesheet" href="/wp-content/plugins/elementor/assets/css/frontend.min.css?ver=3.18.3">
+            <script src="/wp-includes/js/jquery/jquery.min.js?ver=3.7.1"></script></head>
+            <body><p>Hello</p></body></html>"#;
+        let headers = reqwest::header::HeaderMap::new();
+        let url = url::Url::parse("https://example.org/").unwrap();
+        let page = crate::extract::Page { html, headers: &headers, url: &url };
+        let tree = scraper::Html::parse_document(html);
+        let document = Document::parse(&page, &tree);
+        let mut metadata = Metadata::default();
+        super::matching::detect(&rules, &document, &mut metadata);
+        let found: Vec<(&str, Option<&str>)> =
+            metadata.tech_stack.iter().map(|t| (t.name.as_str(), t.version.as_deref())).collect();
+        assert!(found.contains(&("WordPress", Some("6.4.2"))), "{found:?}");
+        assert!(found.contains(&("Elementor", Some("3.18.3"))), "{found:?}");
+        assert!(found.contains(&("jQuery", Some("3.7.1"))), "{found:?}");
+        let compiled = compiled_count(&rules);
+        assert!(compiled <= 15, "{compiled} patterns compiled for one small page");
+    }
 
     /// What detection costs next to the parse it follows, on the corpus pages beside the
     /// repository (`../shared/corpus`, when there) and a generated 50 KB page. A measurement,

@@ -1,11 +1,9 @@
-//! The prefilters that keep most patterns from running: a vectorised search for the literals of
-//! the `assets` and `html` patterns, and a regex set for the short texts (generator contents,
-//! cookie names).
+//! The prefilter that keeps most patterns from running, and from being compiled at all: a
+//! vectorised search for the literals of the patterns of the page, of its URLs and of the short
+//! texts (generator contents, cookie names).
 
 use aho_corasick::{AhoCorasick, MatchKind, Span, packed};
-use regex::RegexSet;
 
-use super::matching::{Hits, try_pattern, wanted};
 use super::rules::Pattern;
 
 /// Patterns behind a literal prefilter.
@@ -109,36 +107,5 @@ impl Prefiltered {
 
     pub(super) fn literal_count(&self) -> usize {
         self.owners.len()
-    }
-}
-
-/// Patterns tried together on short texts (generator contents, cookie names): one pass of a
-/// [`RegexSet`], then captures for the few that match.
-pub(super) struct PatternSet {
-    set: RegexSet,
-    pub(super) patterns: Vec<Pattern>,
-}
-
-impl PatternSet {
-    pub(super) fn build(patterns: Vec<Pattern>, warnings: &mut Vec<String>) -> PatternSet {
-        match RegexSet::new(patterns.iter().map(|p| p.regex.as_str())) {
-            Ok(set) => PatternSet { set, patterns },
-            Err(error) => {
-                warnings.push(format!("cannot build a pattern set: {error}"));
-                PatternSet { set: RegexSet::empty(), patterns: Vec::new() }
-            }
-        }
-    }
-
-    pub(super) fn apply(&self, hits: &mut Hits, haystack: &str) {
-        if self.patterns.is_empty() {
-            return;
-        }
-        for i in self.set.matches(haystack).iter() {
-            let pattern = &self.patterns[i];
-            if wanted(hits, pattern.tech, &pattern.regex) {
-                try_pattern(hits, pattern.tech, &pattern.regex, haystack);
-            }
-        }
     }
 }

@@ -1,23 +1,23 @@
 //! The rules file (`technologies.toml`, format in docs/technologies.md) and its compiled form:
-//! each technology's patterns sorted by what they read, the `assets` and `html` ones behind the
-//! literal prefilters, the rest by name or in pattern sets.
+//! each technology's patterns sorted by what they read, the generator, cookie, `assets` and
+//! `html` ones behind the literal prefilters, the rest by name. Patterns are parsed here and
+//! compiled on first use ([`LazyRegex`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use regex::Regex;
-use regex_automata::meta;
 use reqwest::header::HeaderName;
 use serde::Deserialize;
 
+use super::lazy::LazyRegex;
 use super::literals::{Case, rare_part, reach, required, shortest};
-use super::matching::short_regex;
-use super::prefilter::{PatternSet, Prefiltered};
+use super::prefilter::Prefiltered;
 
 /// The rules, in the repository beside this folder.
 const RULES_FILE: &str = include_str!("../technologies.toml");
 
-/// Shortest literal an `assets` pattern must hold (URLs are short: any literal is cheap there).
+/// Shortest literal an `assets`, generator or cookie pattern must hold (URLs, generator contents
+/// and cookie names are short: any literal is cheap there).
 const MIN_ASSET_LITERAL: usize = 3;
 /// Shortest literal an `html` pattern must hold: a shorter one would be found all over a page.
 const MIN_HTML_LITERAL: usize = 4;
@@ -71,13 +71,11 @@ pub(crate) fn parse(text: &str) -> Result<RulesFile, toml::de::Error> {
 /// A pattern and the technology (index) it is evidence of.
 pub(super) struct Pattern {
     pub(super) tech: usize,
-    pub(super) regex: Regex,
+    pub(super) regex: LazyRegex,
     /// For a pattern of the page: the longest match it can make, when that is bounded and the
     /// pattern looks at no context (`^`, `$`, `\b`), so that it can be searched for near its
-    /// literals instead of over the whole page (see [`try_pattern_near`]).
+    /// literals instead of over the whole page (see `matching::try_pattern_near`).
     pub(super) reach: Option<usize>,
-    /// For a pattern of URLs: the same pattern for short haystacks (see [`short_regex`]).
-    pub(super) short: Option<meta::Regex>,
 }
 
 /// A technology as compiled: implications are indexes.
@@ -91,16 +89,16 @@ pub(super) struct Tech {
 pub(super) struct Keyed<K> {
     pub(super) key: K,
     pub(super) tech: usize,
-    pub(super) regex: Option<Regex>,
+    pub(super) regex: Option<LazyRegex>,
 }
 
 pub(super) struct Rules {
     pub(super) techs: Vec<Tech>,
-    pub(super) generator: PatternSet,
+    pub(super) generator: Prefiltered,
     pub(super) assets: Prefiltered,
     pub(super) html: Prefiltered,
     pub(super) headers: Vec<Keyed<HeaderName>>,
-    pub(super) cookies: PatternSet,
+    pub(super) cookies: Prefiltered,
     pub(super) meta: Vec<Keyed<String>>,
 }
 
@@ -119,7 +117,7 @@ pub(super) static RULES: LazyLock<Rules> = LazyLock::new(|| {
     rules
 });
 
-/// The file's rules, compiled; what cannot be compiled is left out and described in the list.
+/// The file's rules, compiled; what cannot be parsed is left out and described in the list.
 pub(super) fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
     let mut warnings = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -151,47 +149,32 @@ pub(super) fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
                 _ => warn(format!("implies {implied:?}, which is not a technology of the file")),
             }
         }
-        let regex = |pattern: &str, warn: &mut dyn FnMut(String)| match Regex::new(pattern) {
-            Ok(regex) => Some(regex),
+        let parse = |pattern: &str, warn: &mut dyn FnMut(String)| match LazyRegex::parse(pattern) {
+            Ok(parsed) => Some(parsed),
             Err(error) => {
                 warn(format!("pattern {pattern:?} is not a regex: {error}"));
                 None
             }
         };
-        for pattern in &spec.generator {
-            generator.extend(regex(pattern, &mut warn).map(|regex| Pattern {
-                tech,
-                regex,
-                reach: None,
-                short: None,
-            }));
-        }
-        for pattern in &spec.cookies {
-            cookies.extend(regex(pattern, &mut warn).map(|regex| Pattern {
-                tech,
-                regex,
-                reach: None,
-                short: None,
-            }));
-        }
+        let regex =
+            |pattern: &str, warn: &mut dyn FnMut(String)| parse(pattern, warn).map(|(regex, _)| regex);
         for (list, target, min, case) in [
+            (&spec.generator, &mut generator, MIN_ASSET_LITERAL, Case::Fold),
+            (&spec.cookies, &mut cookies, MIN_ASSET_LITERAL, Case::Fold),
             (&spec.assets, &mut assets, MIN_ASSET_LITERAL, Case::Fold),
             (&spec.html, &mut html, MIN_HTML_LITERAL, Case::Exact),
         ] {
             for pattern in list {
-                let Some(compiled) = regex(pattern, &mut warn) else { continue };
-                let hir = regex_syntax::parse(pattern).ok();
-                match hir.as_ref().and_then(|hir| required(hir, case)).filter(|set| shortest(set) >= min) {
+                let Some((regex, hir)) = parse(pattern, &mut warn) else { continue };
+                match required(&hir, case).filter(|set| shortest(set) >= min) {
                     Some(needles) => {
-                        let (needles, reach, short) = match case {
-                            Case::Exact => (
-                                needles.iter().map(|n| rare_part(n).to_vec()).collect(),
-                                hir.as_ref().and_then(reach),
-                                None,
-                            ),
-                            Case::Fold => (needles, None, short_regex(pattern)),
+                        let (needles, reach) = match case {
+                            Case::Exact => {
+                                (needles.iter().map(|n| rare_part(n).to_vec()).collect(), reach(&hir))
+                            }
+                            Case::Fold => (needles, None),
                         };
-                        target.push((Pattern { tech, regex: compiled, reach, short }, needles))
+                        target.push((Pattern { tech, regex, reach }, needles))
                     }
                     None => warn(format!(
                         "pattern {pattern:?} holds no literal of {min} bytes that every match contains"
@@ -222,8 +205,8 @@ pub(super) fn compile(file: &RulesFile) -> (Rules, Vec<String>) {
     }
     let assets = Prefiltered::build(assets, &mut warnings);
     let html = Prefiltered::build(html, &mut warnings);
-    let generator = PatternSet::build(generator, &mut warnings);
-    let cookies = PatternSet::build(cookies, &mut warnings);
+    let generator = Prefiltered::build(generator, &mut warnings);
+    let cookies = Prefiltered::build(cookies, &mut warnings);
     if html.literal_count() > MAX_HTML_LITERALS {
         warnings.push(format!(
             "the html patterns hold {} literals; past {MAX_HTML_LITERALS} the page search slows down",
@@ -254,6 +237,8 @@ fn listing(file: &RulesFile) -> String {
 
 #[cfg(test)]
 mod tests {
+    use regex::Regex;
+
     use super::*;
 
     fn file() -> RulesFile {
@@ -286,6 +271,21 @@ mod tests {
             + rules.cookies.patterns.len()
             + rules.meta.len();
         assert_eq!(compiled, patterns);
+        // Parsed at start-up, compiled on first use: every one must compile then too.
+        let prefiltered = [&rules.generator, &rules.assets, &rules.html, &rules.cookies];
+        let keyed = rules.headers.iter().filter_map(|k| k.regex.as_ref());
+        let all = prefiltered
+            .iter()
+            .flat_map(|set| set.patterns.iter().map(|p| &p.regex))
+            .chain(keyed)
+            .chain(rules.meta.iter().filter_map(|k| k.regex.as_ref()));
+        for regex in all {
+            let compiled = regex.get().unwrap_or_else(|| panic!("{:?} does not compile", regex.as_str()));
+            assert_eq!(compiled.captures_len(), regex.captures_len(), "{:?}", regex.as_str());
+        }
+        for pattern in &rules.assets.patterns {
+            assert!(pattern.regex.short().is_some(), "{:?} has no backtracker form", pattern.regex.as_str());
+        }
     }
 
     #[test]
