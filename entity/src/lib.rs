@@ -14,6 +14,7 @@ pub mod domain_changes;
 pub mod domain_errors;
 pub mod domains;
 pub mod metadata;
+pub mod scheduler_pause;
 pub mod scheduler_runs;
 
 pub use domains::{DomainStatus, UpdateError};

@@ -12,6 +12,7 @@ mod export;
 mod extract;
 mod history;
 mod migrate;
+mod pause;
 pub mod report;
 mod run_once;
 mod serve;
@@ -108,6 +109,10 @@ pub enum Command {
     },
     /// Every matching domain to stdout as CSV or JSON Lines, streamed in constant memory.
     Export(export::ExportArgs),
+    /// Pause claiming on every instance sharing the database; claimed domains are finished.
+    Pause,
+    /// Let every instance claim again after `pause`.
+    Resume,
 }
 
 /// Runs the parsed command line; returns the process exit status.
@@ -132,6 +137,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             domains::reset(&settings, domains, status, tenant).await
         }
         Command::Export(args) => export::export(&settings, args).await,
+        Command::Pause => pause::pause(&settings).await,
+        Command::Resume => pause::resume(&settings).await,
     };
     telemetry.shutdown().await;
     result
