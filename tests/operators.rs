@@ -2,7 +2,7 @@
 //! the list of batches, a domain's failures, and an admin token reading any tenant's batch and
 //! domain. The real `serve` processes and the real binary, a real database on each backend, the
 //! site farm.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test code: a panic is a failure report
 
 mod common;
 
@@ -194,7 +194,7 @@ async fn batches_are_listed_newest_first_by_page_and_state_for_their_tenant(back
     let (status, next) =
         get(&served, &format!("/api/v1/batches?limit=2&cursor={}", urlencode(&cursor)), A).await;
     assert_eq!(status, StatusCode::OK, "{next}");
-    assert_eq!(ids(&next), [complete.clone()]);
+    assert_eq!(ids(&next), [complete.as_str()]);
     assert_eq!(next["next_cursor"], Value::Null);
     let callback = wait_for("the callback to be delivered", WITHIN, async || {
         let (_, next) = get(&served, &format!("/api/v1/batches/{complete}"), A).await;
@@ -203,7 +203,7 @@ async fn batches_are_listed_newest_first_by_page_and_state_for_their_tenant(back
     .await;
     assert_eq!(callback["attempts"], 1, "{callback}");
     let (_, listed) = get(&served, "/api/v1/batches?state=complete", A).await;
-    assert_eq!(ids(&listed), [complete.clone()]);
+    assert_eq!(ids(&listed), [complete.as_str()]);
     assert_eq!(listed["items"][0]["callback"]["state"], "delivered", "{listed}");
     assert_eq!(listed["items"][0]["counts"]["completed"], 1);
     let (_, pending) = get(&served, "/api/v1/batches?state=pending", A).await;
@@ -212,13 +212,13 @@ async fn batches_are_listed_newest_first_by_page_and_state_for_their_tenant(back
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     let (_, of_tenant_b) = get(&served, "/api/v1/batches", B).await;
-    assert_eq!(ids(&of_tenant_b), [of_b.clone()]);
+    assert_eq!(ids(&of_tenant_b), [of_b.as_str()]);
     let (status, body) = get(&served, &format!("/api/v1/batches?tenant={TENANT_B}"), A).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("foreign_tenant")));
     let (_, every) = get(&served, "/api/v1/batches", ADMIN_TOKEN).await;
     assert_eq!(ids(&every), [of_b.clone(), newer.clone(), older.clone(), complete.clone()]);
     let (_, only_b) = get(&served, &format!("/api/v1/batches?tenant={TENANT_B}"), ADMIN_TOKEN).await;
-    assert_eq!(ids(&only_b), [of_b.clone()]);
+    assert_eq!(ids(&only_b), [of_b.as_str()]);
 
     let out = cli::run(&db.url, &["batches", "--tenant", TENANT_A, "--state", "pending"], None);
     assert_eq!(out.status.code(), Some(0), "{}", cli::stderr(&out));
