@@ -105,11 +105,20 @@ async fn a_pause_asked_of_one_instance_holds_the_other_and_resume_claims_again(b
         assert!(metrics.lines().any(|line| line == "domain_scheduler_claiming_paused 1"), "{metrics}");
     }
 
+    let console = common::console::Session::sign_in(&first, ADMIN_TOKEN).await;
+    let overview = console.get("/ui").await;
+    assert!(
+        overview.html.contains("Claiming paused since "),
+        "the console does not say so: {}",
+        overview.html
+    );
+
     let (status, body) = post(&second, "/api/v1/scheduler/resume", ADMIN_TOKEN, json!({})).await;
     assert_eq!((status, body["paused"].as_bool()), (StatusCode::OK, Some(false)), "{body}");
     let progress = wait_for_complete(&second, A, &batch).await;
     assert_eq!(progress["counts"]["completed"], 1, "{progress}");
     assert_eq!(text(&first, "/healthz").await, "ok");
+    assert!(!console.get("/ui").await.html.contains("Claiming paused"));
     let metrics = text(&first, "/metrics").await;
     assert!(metrics.lines().any(|line| line == "domain_scheduler_claiming_paused 0"), "{metrics}");
 }
