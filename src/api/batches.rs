@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -41,7 +41,10 @@ pub struct BatchesQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page, as it was given.
-    #[param(example = "2026-12-07T05:00:00.123456Z_0193a7b0-0000-7000-8000-000000000000")]
+    #[param(
+        pattern = r"^[0-9]{1,19}_[0-9a-f]{32}$",
+        example = "1765083600123456789_0193a7b000007000800000000000002a"
+    )]
     pub cursor: Option<String>,
 }
 
@@ -61,20 +64,26 @@ pub struct BatchPage {
     pub next_cursor: Option<String>,
 }
 
-/// The cursor of the page after `row`: its creation time and id.
+/// The cursor of the page after `row`: `NANOS_ID`, its creation time in nanoseconds since the
+/// epoch (the precision SQLite keeps) and its id in hex, so any text of the documented form is
+/// a cursor.
 fn cursor_after(row: &BatchRow) -> String {
-    format!("{}_{}", row.batch.created_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), row.batch.id)
+    let nanos = row.batch.created_at.timestamp_nanos_opt().unwrap_or(i64::MAX);
+    format!("{nanos}_{}", row.batch.id.simple())
 }
 
 fn parse_cursor(text: &str) -> Result<Before, ApiError> {
     let refused = || {
         ApiError::unprocessable(format!(
-            "cursor: {text:?} is not a cursor this service gave (pass `next_cursor` as it is)"
+            "cursor: {:?} is not a cursor this service gave (pass `next_cursor` as it is)",
+            crate::excerpt::Excerpt::of(text).text
         ))
     };
-    let (at, id) = text.rsplit_once('_').ok_or_else(refused)?;
-    let at = DateTime::parse_from_rfc3339(at).map_err(|_| refused())?.with_timezone(&Utc);
-    let id = id.parse().map_err(|_| refused())?;
+    let (nanos, id) = text.split_once('_').ok_or_else(refused)?;
+    // Past 2262 (beyond what nanoseconds hold) a cursor is after every batch there is.
+    let nanos: u64 = nanos.parse().map_err(|_| refused())?;
+    let at = DateTime::from_timestamp_nanos(i64::try_from(nanos).unwrap_or(i64::MAX));
+    let id = Uuid::try_parse(id).map_err(|_| refused())?;
     Ok(Before { at, id })
 }
 
