@@ -156,6 +156,14 @@ async fn a_paused_service_finishes_what_it_holds_and_the_commands_pause_and_resu
     assert_eq!(batch_status(&served, A, &later).await["counts"]["pending"], 1);
     let health = text(&served, "/healthz").await;
     assert!(health.ends_with(" by cli\n"), "{health}");
+    let out = cli::run(&db.url, &["run-once"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", cli::stderr(&out));
+    assert!(cli::stderr(&out).contains("nothing claimed: claiming is paused"), "{}", cli::stderr(&out));
+    assert_eq!(
+        batch_status(&served, A, &later).await["counts"]["pending"],
+        1,
+        "run-once claimed while paused"
+    );
 
     let out = cli::run(&db.url, &["resume"], None);
     assert_eq!(out.status.code(), Some(0), "{}", cli::stderr(&out));
