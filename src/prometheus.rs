@@ -16,6 +16,9 @@ pub const FETCH_DURATION: &str = "domain_scheduler_fetch_duration_seconds";
 pub const FETCH_QUEUE_DEPTH: &str = "domain_scheduler_fetch_queue_depth";
 /// Domains in the database by `status`, counted when `/metrics` is read.
 pub const QUEUE_DEPTH: &str = "domain_scheduler_queue_depth";
+/// 1 while an operator has paused claiming (on every instance sharing the database), else 0;
+/// read when `/metrics` is read.
+pub const CLAIMING_PAUSED: &str = "domain_scheduler_claiming_paused";
 /// Restarts of a failed actor by its supervisor, by `actor`.
 pub const ACTOR_RESTARTS: &str = "domain_scheduler_actor_restarts_total";
 
@@ -65,6 +68,10 @@ fn describe() {
         QUEUE_DEPTH,
         Unit::Count,
         "Domains in the database by status, counted when /metrics is read"
+    );
+    metrics::describe_gauge!(
+        CLAIMING_PAUSED,
+        "1 while an operator has paused claiming on every instance (pause / resume), else 0"
     );
     metrics::describe_counter!(
         ACTOR_RESTARTS,

@@ -17,6 +17,7 @@ pub mod domain_errors;
 pub mod domains;
 pub mod fields;
 pub mod metadata;
+pub mod scheduler_pause;
 pub mod scheduler_runs;
 pub mod social;
 

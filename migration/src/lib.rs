@@ -15,6 +15,7 @@ mod m20261202_000001_domain_changes;
 mod m20261207_000001_batch_members;
 mod m20261207_000002_console_sessions;
 mod m20261207_000003_confusable_names;
+mod m20261207_000004_scheduler_pause;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_batch_members::Migration),
             Box::new(m20261207_000002_console_sessions::Migration),
             Box::new(m20261207_000003_confusable_names::Migration),
+            Box::new(m20261207_000004_scheduler_pause::Migration),
         ]
     }
 }

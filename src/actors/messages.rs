@@ -57,6 +57,8 @@ pub enum RunNowAnswer {
     AtCapacity,
     /// Claims are paused by a shortage of the service's own (the reason).
     Paused(String),
+    /// An operator paused claiming (`pause`); `resume` lets it run again.
+    PausedByOperator,
 }
 
 /// Messages of the [`super::fetcher_pool::FetcherPool`].

@@ -1,6 +1,7 @@
 //! A domain's change history (`GET /api/v1/domains/{domain}/changes`): what each re-scan found
 //! changed, newest first, one keyset page at a time. The domain is found exactly as
-//! `GET /api/v1/domains/{domain}` finds it, so another tenant's domain is "not found".
+//! `GET /api/v1/domains/{domain}` finds it, so another tenant's domain is "not found"; an admin token reads any
+//! tenant's (`?tenant=UUID`).
 
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiState;
-use super::auth::Tenant;
+use super::auth::Caller;
 use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ErrorBody};
 use crate::store::{self, changes::ChangeCursor};
@@ -26,6 +27,9 @@ pub struct ChangesQuery {
     /// `next_cursor` of the previous page, as it was given.
     #[param(pattern = r"^[0-9]{1,18}u?_[0-9]{1,18}$", example = "1764460800000000000_42")]
     pub cursor: Option<String>,
+    /// Admin tokens: the tenant whose domain to read (without it, the one tenant that has the
+    /// name). Tenant tokens may only name their own tenant.
+    pub tenant: Option<uuid::Uuid>,
 }
 
 /// One field that a scan found changed.
@@ -84,18 +88,19 @@ pub struct ChangePage {
     params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission, or the domain's id"), ChangesQuery),
     security(("bearer" = [])),
     responses((status = 200, body = ChangePage, description = "One page of the domain's changes, newest first"),
-               (status = 400, body = ErrorBody, description = "The path is not UTF-8, or a malformed query"),
-               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"),
+               (status = 400, body = ErrorBody, description = "The path is not UTF-8, a malformed query, or (admin tokens without `tenant`) a name several tenants have (`tenant_required`)"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 403, body = ErrorBody, description = "A tenant token naming another tenant (`foreign_tenant`)"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"),
                (status = 422, body = ErrorBody, description = "Not a domain the service can fetch, a limit out of range or a cursor this service did not give"),
                (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn changes(
     State(state): State<ApiState>,
-    Tenant(tenant): Tenant,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<ChangePage>, ApiError> {
     let wanted = DomainPath::parse(path)?;
     let Query(query) = query?;
+    let tenant = super::scope::scope(caller, query.tenant)?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));

@@ -10,9 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::ApiState;
-use super::auth::Tenant;
+use super::auth::{Caller, Tenant};
 use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
 use super::rows;
+use super::scope::{TenantParam, scope};
 use crate::callbacks::CallbackUrl;
 use crate::domain_name::DomainName;
 use crate::domain_name::confusable::Confusable;
@@ -284,17 +285,20 @@ pub async fn enqueue(
 }
 
 /// A batch's progress, computed from its domains.
-#[utoipa::path(get, path = "/api/v1/batches/{id}", params(("id" = Uuid, Path, description = "`batch_id` of a submission")),
+#[utoipa::path(get, path = "/api/v1/batches/{id}", params(("id" = Uuid, Path, description = "`batch_id` of a submission"), TenantParam),
     security(("bearer" = [])),
     responses((status = 200, body = rows::Batch, description = "The batch's progress"), (status = 400, body = ErrorBody, description = "Not a UUID"),
-               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"), (status = 503, body = ErrorBody, description = "The database is unreachable")))]
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 403, body = ErrorBody, description = "A tenant token naming another tenant (`foreign_tenant`)"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"), (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn batch(
     State(state): State<ApiState>,
-    Tenant(tenant): Tenant,
+    caller: Caller,
     path: Result<Path<Uuid>, PathRejection>,
+    query: Result<Query<TenantParam>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<rows::Batch>, ApiError> {
     let Path(id) = path?;
-    let progress = store::batches::progress(&state.db, Some(tenant), id).await?;
+    let Query(query) = query?;
+    let tenant = scope(caller, query.tenant)?;
+    let progress = store::batches::progress(&state.db, tenant, id).await?;
     let mut batch = rows::Batch::from(progress.ok_or_else(|| ApiError::not_found(format!("no batch {id}")))?);
     batch.callback = store::callbacks::status(&state.db, id).await?.map(rows::BatchCallback::from);
     Ok(Json(batch))
@@ -323,15 +327,24 @@ impl DomainPath {
         }
     }
 
-    /// The tenant's row the path names, if there is one.
+    /// The row the path names in `tenant`, or, for an admin's view of every tenant (`None`),
+    /// in whichever tenant has it: a name several tenants have is 400 `tenant_required`.
     pub(super) async fn find(
         &self,
         db: &sea_orm::DatabaseConnection,
-        tenant: Uuid,
-    ) -> Result<Option<entity::domains::Model>, sea_orm::DbErr> {
-        match self {
-            DomainPath::Id(id) => store::listing::domain(db, Some(tenant), *id).await,
-            DomainPath::Name(name) => store::domains::find(db, tenant, name).await,
+        tenant: Option<Uuid>,
+    ) -> Result<Option<entity::domains::Model>, ApiError> {
+        match (self, tenant) {
+            (DomainPath::Id(id), tenant) => Ok(store::listing::domain(db, tenant, *id).await?),
+            (DomainPath::Name(name), Some(tenant)) => Ok(store::domains::find(db, tenant, name).await?),
+            (DomainPath::Name(name), None) => {
+                let mut rows = store::domains::find_in_every_tenant(db, name).await?;
+                if rows.len() > 1 {
+                    let tenants: Vec<Uuid> = rows.iter().map(|row| row.tenant_id).collect();
+                    return Err(super::scope::ambiguous(name.as_str(), &tenants));
+                }
+                Ok(rows.pop())
+            }
         }
     }
 
@@ -345,17 +358,20 @@ impl DomainPath {
 }
 
 /// A domain's full row.
-#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission, or the domain's id")),
+#[utoipa::path(get, path = "/api/v1/domains/{domain}", params(("domain" = DomainInput, Path, description = "A domain or URL, standardised as on submission, or the domain's id"), TenantParam),
     security(("bearer" = [])),
-    responses((status = 200, body = rows::Domain, description = "The domain's row"), (status = 400, body = ErrorBody, description = "The path is not UTF-8"),
-               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"),
+    responses((status = 200, body = rows::Domain, description = "The domain's row"), (status = 400, body = ErrorBody, description = "The path is not UTF-8, a `tenant` that is not a UUID, or (admin tokens without `tenant`) a name several tenants have (`tenant_required`)"),
+               (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 403, body = ErrorBody, description = "A tenant token naming another tenant (`foreign_tenant`)"), (status = 404, body = ErrorBody, description = "Unknown, or another tenant's"),
                (status = 422, body = ErrorBody, description = "Not a domain the service can fetch"), (status = 503, body = ErrorBody, description = "The database is unreachable")))]
 pub async fn show(
     State(state): State<ApiState>,
-    Tenant(tenant): Tenant,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
+    query: Result<Query<TenantParam>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<rows::Domain>, ApiError> {
     let wanted = DomainPath::parse(path)?;
+    let Query(query) = query?;
+    let tenant = scope(caller, query.tenant)?;
     let row = wanted.find(&state.db, tenant).await?;
     row.map(|row| Json(row.into())).ok_or_else(|| wanted.not_found())
 }

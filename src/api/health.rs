@@ -6,10 +6,18 @@ use axum::response::IntoResponse;
 
 use super::ApiState;
 
-/// The process is alive.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = String, content_type = "text/plain", description = "`ok`")))]
-pub async fn healthz() -> &'static str {
-    "ok"
+/// The process is alive: `ok`, and a second line `claiming paused since TIME by WHO` while an
+/// operator has paused claiming (the process is healthy then, and still answers).
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = String, content_type = "text/plain", description = "`ok`, with a line `claiming paused since TIME by WHO` while an operator has paused claiming")))]
+pub async fn healthz(State(state): State<ApiState>) -> String {
+    // Health never waits on the database: a slow one leaves out the detail, never the answer.
+    let paused = tokio::time::timeout(READY_DB_DEADLINE, crate::store::pause::current(&state.db)).await;
+    match paused {
+        Ok(Ok(Some(paused))) => {
+            format!("ok\nclaiming paused since {} by {}\n", paused.since.to_rfc3339(), paused.by)
+        }
+        _ => "ok".into(),
+    }
 }
 
 /// How long readiness waits for the database: an orchestrator's probe must get an answer, and
@@ -57,6 +65,9 @@ pub async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
         ] {
             metrics::gauge!(crate::prometheus::QUEUE_DEPTH, "status" => status).set(count as f64);
         }
+    }
+    if let Ok(paused) = crate::store::pause::current(&state.db).await {
+        metrics::gauge!(crate::prometheus::CLAIMING_PAUSED).set(if paused.is_some() { 1.0 } else { 0.0 });
     }
     let body = state.metrics.as_ref().map(|handle| handle.render()).unwrap_or_default();
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)

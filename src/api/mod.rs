@@ -9,16 +9,20 @@
 //! shares the router under `/ui`, and `/` points to both.
 
 pub mod auth;
+pub mod batches;
 pub mod changes;
 pub mod compat;
 pub mod docs;
 pub mod domains;
 pub mod errors;
 pub mod export;
+pub mod failures;
 pub mod health;
 pub mod index;
+pub mod pause;
 pub mod rows;
 pub mod scheduler;
+pub mod scope;
 
 use std::sync::Arc;
 
@@ -91,9 +95,13 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(domains::show))
         .routes(routes!(domains::retry))
         .routes(routes!(changes::changes))
+        .routes(routes!(failures::failures))
+        .routes(routes!(batches::list))
         .routes(routes!(domains::batch))
         .routes(routes!(scheduler::run))
         .routes(routes!(scheduler::runs))
+        .routes(routes!(pause::pause))
+        .routes(routes!(pause::resume))
         .routes(routes!(compat::scan))
         .routes(routes!(compat::status))
         .routes(routes!(compat::process_pending))

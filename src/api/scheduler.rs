@@ -49,6 +49,11 @@ pub async fn run_now(
             "paused",
             format!("claims are paused by a shortage of the service's own: {reason}"),
         )),
+        RunNowAnswer::PausedByOperator => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "claiming_paused",
+            "an operator paused claiming (POST /api/v1/scheduler/pause); POST /api/v1/scheduler/resume lets it run again",
+        )),
         RunNowAnswer::AtCapacity => Err(ApiError::new(
             StatusCode::CONFLICT,
             "at_capacity",
@@ -63,7 +68,7 @@ pub async fn run_now(
 /// claims only that tenant's due domains (one claim of up to `DOMAIN_SCHEDULER_BATCH_SIZE`),
 /// never another tenant's; `nothing_due` then means none of the tenant's domains is due.
 #[utoipa::path(post, path = "/api/v1/scheduler/run", security(("bearer" = [])),
-    responses((status = 202, body = RunStarted, description = "A run started"), (status = 200, body = RunStarted, description = "No domain was due (`nothing_due`): of the token's tenant, for a tenant token"), (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 409, body = ErrorBody, description = "Every run slot (`DOMAIN_SCHEDULER_MAX_INSTANCES`) is busy")))]
+    responses((status = 202, body = RunStarted, description = "A run started"), (status = 200, body = RunStarted, description = "No domain was due (`nothing_due`): of the token's tenant, for a tenant token"), (status = 401, body = ErrorBody, description = "Missing or unknown token"), (status = 409, body = ErrorBody, description = "Every run slot (`DOMAIN_SCHEDULER_MAX_INSTANCES`) is busy (`at_capacity`), or an operator paused claiming (`claiming_paused`)")))]
 pub async fn run(
     State(state): State<ApiState>,
     caller: Caller,

@@ -7,11 +7,13 @@
 //! line's default tenant.
 
 mod add;
+mod batches;
 mod domains;
 mod export;
 mod extract;
 mod history;
 mod migrate;
+mod pause;
 pub mod report;
 mod run_once;
 mod serve;
@@ -108,6 +110,12 @@ pub enum Command {
     },
     /// Every matching domain to stdout as CSV or JSON Lines, streamed in constant memory.
     Export(export::ExportArgs),
+    /// The batches, newest first, one JSON line each with its counts and callback state.
+    Batches(batches::BatchesArgs),
+    /// Pause claiming on every instance sharing the database; claimed domains are finished.
+    Pause,
+    /// Let every instance claim again after `pause`.
+    Resume,
 }
 
 /// Runs the parsed command line; returns the process exit status.
@@ -132,6 +140,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             domains::reset(&settings, domains, status, tenant).await
         }
         Command::Export(args) => export::export(&settings, args).await,
+        Command::Batches(args) => batches::batches(&settings, args).await,
+        Command::Pause => pause::pause(&settings).await,
+        Command::Resume => pause::resume(&settings).await,
     };
     telemetry.shutdown().await;
     result

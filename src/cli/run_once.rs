@@ -11,6 +11,7 @@ pub async fn run_once(settings: &Settings, drain: bool) -> anyhow::Result<ExitCo
     crate::limits::raise_descriptor_limit();
     log_effective_settings(settings);
     let db = open(settings).await?;
+    let pause_reader = db.clone();
     let mode = if drain { Mode::Drain } else { Mode::Once };
     let pipeline = Pipeline::start(settings, db, mode).await?;
     let fatal = fatal_reason(pipeline.fatal.clone());
@@ -23,7 +24,14 @@ pub async fn run_once(settings: &Settings, drain: bool) -> anyhow::Result<ExitCo
         }
     };
     if runs.is_empty() {
-        eprintln!("nothing was due");
+        match crate::store::pause::current(&pause_reader).await {
+            Ok(Some(paused)) => eprintln!(
+                "nothing claimed: claiming is paused since {} by {} (`resume` lets it run)",
+                paused.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                paused.by
+            ),
+            _ => eprintln!("nothing was due"),
+        }
     }
     for run in runs {
         println!("{}", serde_json::to_string(&run)?);

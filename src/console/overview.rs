@@ -55,6 +55,8 @@ struct OverviewView {
     tenants_cut: bool,
     tenants_shown: usize,
     generated_at: String,
+    /// "Claiming paused ..." while an operator has paused claiming.
+    paused: Option<String>,
 }
 
 struct StatusCard {
@@ -147,7 +149,15 @@ pub async fn live(State(state): State<ApiState>, signed: Signed) -> Result<Respo
 async fn view(state: &ApiState, signed: &Signed) -> Result<OverviewView, ConsoleError> {
     let now = Utc::now();
     let overview = overview::overview(&state.db, signed.scope(), now).await?;
-    Ok(OverviewView::new(overview, now))
+    let mut view = OverviewView::new(overview, now);
+    view.paused = crate::store::pause::current(&state.db).await?.map(|paused| {
+        format!(
+            "Claiming paused since {} by {}: no instance claims until it is resumed.",
+            page::time(paused.since),
+            paused.by
+        )
+    });
+    Ok(view)
 }
 
 impl OverviewView {
@@ -245,6 +255,7 @@ impl OverviewView {
             tenants_cut,
             tenants_shown: TENANTS_SHOWN,
             generated_at: page::time(now),
+            paused: None,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod listing;
 pub mod members;
 pub mod outcome;
 pub mod overview;
+pub mod pause;
 pub mod rescans;
 pub mod results;
 pub mod runs;

@@ -8,6 +8,7 @@
 //! error: a shortage pauses its claims (see [`crate::pressure`]) and it looks again after.
 
 mod children;
+mod gate;
 mod policy;
 mod runs;
 pub mod wake;
@@ -30,6 +31,7 @@ use crate::store::claims;
 use crate::store::failures::RetryPolicy;
 use crate::store::outcome::Outcome;
 use children::Children;
+use gate::PauseGate;
 use policy::{ClaimPolicy, Next};
 use runs::RunBook;
 use work::Claim;
@@ -75,6 +77,10 @@ pub struct SupervisorState {
     /// Domains this process handed back uncharged fall due again by then: a drain waits for
     /// them instead of ending with them pending.
     handed_back_until: Option<tokio::time::Instant>,
+    /// The operator's pause (`pause` / `resume`), shared through the database.
+    gate: PauseGate,
+    /// A wake asks for a fresh reading of the pause (`resume` wakes the supervisor).
+    reread_pause: bool,
 }
 
 impl Actor for Supervisor {
@@ -110,6 +116,8 @@ impl Actor for Supervisor {
             cause: None,
             wake_scheduled: false,
             handed_back_until: None,
+            gate: PauseGate::default(),
+            reread_pause: false,
         })
     }
 
@@ -142,6 +150,7 @@ impl Actor for Supervisor {
                 }
                 state.close_outlived_runs().await;
                 state.claims.announced();
+                state.reread_pause = true;
                 state.claim_while_free(&myself).await?;
             }
             SupervisorMsg::RunNow { cause, tenant, reply } => {
@@ -231,6 +240,9 @@ impl SupervisorState {
         }
         if self.args.pressure.pause().is_some() {
             return RunNowAnswer::Paused(self.args.pressure.describe().unwrap_or_default());
+        }
+        if self.gate.paused(&self.args.db, true).await {
+            return RunNowAnswer::PausedByOperator;
         }
         let Next::Open(size) = self.claims.next(in_flight) else { return RunNowAnswer::AtCapacity };
         let claim = match tenant {

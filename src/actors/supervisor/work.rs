@@ -46,6 +46,10 @@ impl SupervisorState {
             self.wake_after(myself, wait);
             return Ok(());
         }
+        let fresh = std::mem::take(&mut self.reread_pause);
+        if self.gate.paused(&self.args.db, fresh).await {
+            return self.hold_while_paused(myself).await;
+        }
         let mut recovered = false;
         loop {
             let next = self.claims.next(self.in_flight());
@@ -88,6 +92,22 @@ impl SupervisorState {
                 Some(wait) if self.args.mode == Mode::Drain => self.wake_after(myself, wait),
                 _ => myself.stop(Some("nothing left to do".into())),
             }
+        }
+        Ok(())
+    }
+
+    /// An operator paused claiming: no run takes more domains, so each ends with the domains it
+    /// holds. `serve` looks again at each tick and wake; `run-once` has nothing more to do.
+    async fn hold_while_paused(
+        &mut self,
+        myself: &ActorRef<SupervisorMsg>,
+    ) -> Result<(), ActorProcessingErr> {
+        for run_id in self.runs.ids() {
+            self.stop_claiming(run_id).await;
+        }
+        if self.args.mode != Mode::Serve && self.runs.is_empty() {
+            tracing::warn!("claiming is paused by an operator (`resume` lets it run): nothing claimed");
+            myself.stop(Some("claiming paused".into()));
         }
         Ok(())
     }
