@@ -111,6 +111,9 @@ async fn a_shortage_of_descriptors_spends_no_attempt(backend: Backend) {
     let mut drain = scenario.command(&["run-once", "--drain"]);
     drain
         .env("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "64")
+        // Every farm site is on one address: let all 64 fetchers connect at once, so the
+        // sockets outgrow the descriptors whatever the extraction's speed.
+        .env("DOMAIN_SCHEDULER_PER_IP_CONCURRENCY", "64")
         .env("DOMAIN_SCHEDULER_BATCH_SIZE", "100")
         .env("DOMAIN_SCHEDULER_MAX_ATTEMPTS", "1")
         // A loaded machine must not turn a slow answer into a charged time-out here.
