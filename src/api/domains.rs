@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use entity::DomainStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -413,21 +412,8 @@ pub async fn list(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DomainPage>, ApiError> {
     let Query(query) = query?;
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(text) => {
-            Some(text.parse::<DomainStatus>().map_err(|e| ApiError::unprocessable(format!("status: {e}")))?)
-        }
-    };
-    // The export's parser: the listing and the export read a time the same way.
-    let changed_since = query
-        .changed_since
-        .as_deref()
-        .map(|text| {
-            crate::export::parse_changed_since(text)
-                .map_err(|e| ApiError::unprocessable(format!("changed_since: {e}")))
-        })
-        .transpose()?;
+    let status = super::params::status(query.status.as_deref())?;
+    let changed_since = super::params::changed_since(query.changed_since.as_deref())?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));

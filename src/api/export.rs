@@ -115,22 +115,9 @@ pub async fn export(
 /// The filter of the query, each value checked (422 naming the parameter), limited to the
 /// caller's tenant.
 fn filter(caller: Caller, query: &ExportQuery) -> Result<ExportFilter, ApiError> {
-    let status = query
-        .status
-        .as_deref()
-        .map(|text| {
-            text.parse::<entity::DomainStatus>().map_err(|e| ApiError::unprocessable(format!("status: {e}")))
-        })
-        .transpose()?;
+    let status = super::params::status(query.status.as_deref())?;
     let batch = query.batch.as_deref().map(|text| uuid("batch", text)).transpose()?;
-    let changed_since = query
-        .changed_since
-        .as_deref()
-        .map(|text| {
-            crate::export::parse_changed_since(text)
-                .map_err(|e| ApiError::unprocessable(format!("changed_since: {e}")))
-        })
-        .transpose()?;
+    let changed_since = super::params::changed_since(query.changed_since.as_deref())?;
     let named = query.tenant.as_deref().map(|text| uuid("tenant", text)).transpose()?;
     let tenant = match (caller, named) {
         (Caller::Admin, named) => named,

@@ -19,6 +19,7 @@ pub mod export;
 pub mod failures;
 pub mod health;
 pub mod index;
+pub mod params;
 pub mod pause;
 pub mod rows;
 pub mod scheduler;
