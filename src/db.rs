@@ -13,6 +13,8 @@
 //! file that does not exist yet (as the default URL's `mode=rwc` says, whether or not the URL
 //! says it), a reading command never creates nor writes anything: SQLite opens read-only and
 //! PostgreSQL transactions are read-only.
+//!
+//! Pools keep their connections for the life of the process: see [`connect_for`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,7 +50,14 @@ pub async fn connect_for(options: &DatabaseSettings, access: Access) -> Result<D
     connect
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(options.statement_timeout);
+        .acquire_timeout(options.statement_timeout)
+        // No background sweep of idle connections: the pool's sweep loops over its count of
+        // idle connections without yielding, and that count can wrap below zero while a
+        // connection is handed back (sqlx issue 3645), leaving a process spinning a core
+        // forever; a one-shot `show` was seen doing it. A connection that died is still
+        // replaced, because each one is tested before it is handed out.
+        .idle_timeout(None)
+        .max_lifetime(None);
     match options.url.backend() {
         Backend::Sqlite => {
             let create = access == Access::ReadWrite && !sqlite_mode_given(&options.url);

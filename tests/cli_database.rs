@@ -154,4 +154,59 @@ on_both_backends!(
     a_read_only_connection_refuses_to_write,
     a_read_only_command_refuses_a_schema_behind_and_leaves_it_as_it_was,
     a_read_only_command_on_a_database_without_a_schema_creates_none,
+    no_pool_runs_the_sweep_that_can_spin,
 );
+
+/// Every pool the commands and the service open, reading or writing, runs without the driver's
+/// periodic sweep: the sweep can spin a core forever (see `db::connect_for`), which a user saw
+/// as a `show` that never returned.
+async fn no_pool_runs_the_sweep_that_can_spin(backend: Backend) {
+    use domain_scheduler::db::{Access, connect_for};
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    test_db.connect().await.close().await.unwrap();
+    for access in [Access::ReadWrite, Access::ReadOnly] {
+        let db = connect_for(&test_db.settings(), access).await.unwrap();
+        let (idle, lifetime) = match backend {
+            Backend::Sqlite => {
+                let options = db.get_sqlite_connection_pool().options();
+                (options.get_idle_timeout(), options.get_max_lifetime())
+            }
+            Backend::Postgres => {
+                let options = db.get_postgres_connection_pool().options();
+                (options.get_idle_timeout(), options.get_max_lifetime())
+            }
+        };
+        assert_eq!((idle, lifetime), (None, None), "{access:?}: the pool sweeps its connections");
+        db.close().await.unwrap();
+    }
+}
+
+/// The command that was seen spinning, run again and again on one file: each run ends.
+#[test]
+fn a_read_only_command_run_many_times_always_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), "sqlite://data.db", &["add", "example.com"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for run in 0..40 {
+        let mut child = command("sqlite://data.db", dir.path())
+            .args(["show", "example.com"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let ended = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let ended = ended.unwrap_or_else(|| panic!("run {run} of show had not ended after 60 s"));
+        assert!(ended.success(), "run {run} of show failed");
+    }
+}
