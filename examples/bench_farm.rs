@@ -180,13 +180,15 @@ impl Farm {
     /// The queries the DNS server received so far: `TYPE count distinct_names` per line.
     fn dns_stats(&self) -> Response<Body> {
         let Some(server) = &self.dns else { return not_found() };
-        let mut by_type: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
+        let mut by_type: std::collections::BTreeMap<String, (usize, usize)> =
+            std::collections::BTreeMap::new();
         for ((_, record_type), count) in server.queries_by_type() {
             let entry = by_type.entry(record_type.to_string()).or_default();
             entry.0 += count;
             entry.1 += 1;
         }
-        let text: String = by_type.iter().map(|(t, (count, names))| format!("{t} {count} {names}\n")).collect();
+        let text: String =
+            by_type.iter().map(|(t, (count, names))| format!("{t} {count} {names}\n")).collect();
         response(StatusCode::OK, "text/plain", None, Body::from(text))
     }
 }

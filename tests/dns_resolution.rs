@@ -200,8 +200,24 @@ async fn each_dns_failure_ends_the_domain_as_its_kind_says(backend: Backend) {
     server.set("failing-server.com", Behaviour::ServFail);
     server.set("silent-server.com", Behaviour::Silent);
     server.answer("inside-name.com", "10.0.0.1");
-    let domains =
-        ["gone-name.com", "mail-only-name.com", "failing-server.com", "silent-server.com", "inside-name.com"];
+    // Names that do resolve, each its own way, to an address the guard refuses: the kind says
+    // the name was resolved (and checked), not that it failed.
+    server
+        .set("slow-name.com", Behaviour::Slow(Duration::from_millis(150), vec!["10.0.0.2".parse().unwrap()]));
+    server.set("alias-name.com", Behaviour::Cname("alias-target.net".into()));
+    server.set("alias-target.net", Behaviour::Cname("final-target.net".into()));
+    server.answer("final-target.net", "192.168.7.7");
+    server.answer("ipv6-only-name.com", "fd00::7");
+    let domains = [
+        "gone-name.com",
+        "mail-only-name.com",
+        "failing-server.com",
+        "silent-server.com",
+        "inside-name.com",
+        "slow-name.com",
+        "alias-name.com",
+        "ipv6-only-name.com",
+    ];
     scenario.add(&domains);
     let mut command = scenario.command(&["run-once", "--drain"]);
     command
@@ -223,6 +239,9 @@ async fn each_dns_failure_ends_the_domain_as_its_kind_says(backend: Backend) {
         ("failing-server.com", "pending", "fetch/dns_servfail"),
         ("silent-server.com", "pending", "fetch/dns_timeout"),
         ("inside-name.com", "error", "fetch/blocked_address"),
+        ("slow-name.com", "error", "fetch/blocked_address"),
+        ("alias-name.com", "error", "fetch/blocked_address"),
+        ("ipv6-only-name.com", "error", "fetch/blocked_address"),
     ] {
         let row = scenario.row(domain);
         assert_eq!(row["status"], status, "{domain}: {row}");

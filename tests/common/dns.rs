@@ -73,7 +73,8 @@ impl DnsServer {
         let addr = udp.local_addr().unwrap();
         let udp = Arc::new(udp);
         let udp_task = {
-            let (names, queries, by_type, udp) = (names.clone(), queries.clone(), by_type.clone(), udp.clone());
+            let (names, queries, by_type, udp) =
+                (names.clone(), queries.clone(), by_type.clone(), udp.clone());
             tokio::spawn(async move {
                 let mut buffer = vec![0u8; 4096];
                 loop {
