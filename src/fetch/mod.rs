@@ -217,6 +217,25 @@ impl WebClient {
         self.settings.user_agent.split(['/', ' ']).next().unwrap_or("domain-scheduler").to_owned()
     }
 
+    /// Resolves `domain`'s name before its visit, so that a name server that is slow or silent
+    /// keeps no fetcher waiting: the fetcher pool hands the domain out once this returns, and
+    /// the visit then finds the answer (or the failure) in the resolver's memory. Nothing to do
+    /// with `connect_to` or an override.
+    pub async fn resolve_ahead(&self, domain: &DomainName) {
+        let host = domain.as_str();
+        if self.settings.connect_to.is_some() || self.resolver.overrides.contains_key(host) {
+            return;
+        }
+        if let Some(dns) = &self.resolver.dns {
+            let _ = dns.addresses(host).await;
+        }
+    }
+
+    /// Whether [`WebClient::resolve_ahead`] has anything to do.
+    pub fn resolves_names(&self) -> bool {
+        self.settings.connect_to.is_none() && self.resolver.dns.is_some()
+    }
+
     /// The address `host` will be dialled at, for the per-address bound: the operator's
     /// `connect_to` target, an override, or the resolver's first answer. The connector asks the
     /// same resolver, whose cache answers it: one resolution per visit. A name that does not
