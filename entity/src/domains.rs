@@ -11,7 +11,7 @@ use crate::metadata::{Metadata, SocialProfiles, StringList, TechStack};
 /// Where a domain is in its lifecycle:
 /// `pending` --claim--> `processing` --> `completed`, or back to `pending` (retry) or `error`.
 /// A completed domain is re-scanned when its `rescan_at` comes; a re-scan that answers 404 or
-/// 410 on every attempt ends in `gone`.
+/// 410, or finds the name gone from the DNS (NXDOMAIN), on every attempt ends in `gone`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "lowercase")]
@@ -24,8 +24,8 @@ pub enum DomainStatus {
     Completed,
     #[sea_orm(string_value = "error")]
     Error,
-    /// The site answered 404 or 410 on every attempt of a re-scan: it was there and is not any
-    /// more. Its last good metadata is kept.
+    /// The site answered 404 or 410, or its name did not exist (NXDOMAIN), on every attempt of a
+    /// re-scan: it was there and is not any more. Its last good metadata is kept.
     #[sea_orm(string_value = "gone")]
     Gone,
 }

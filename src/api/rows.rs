@@ -18,7 +18,8 @@ pub enum DomainStatus {
     Processing,
     Completed,
     Error,
-    /// A re-scan found the site answering 404 or 410 on every attempt.
+    /// A re-scan found the site answering 404 or 410, or its name not existing (NXDOMAIN), on
+    /// every attempt.
     Gone,
 }
 
