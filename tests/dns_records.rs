@@ -3,7 +3,7 @@
 //! home page comes from the farm (through `connect_to`), and the row shows `mx_hosts`,
 //! `mail_provider`, `spf` and `dmarc_policy` in `show`, the export and the change history of
 //! re-scans. A look-up that fails leaves its fields null and never fails the domain.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
 
@@ -60,7 +60,10 @@ async fn a_scan_stores_what_the_domains_dns_says_about_its_mail(backend: Backend
             &["google-site-verification=abc123", GOOGLE_SPF],
         ),
     );
-    dns.set("_dmarc.google-mail-shop.com", mail(&[], &["v=DMARC1; p=reject; rua=mailto:d@google-mail-shop.com"]));
+    dns.set(
+        "_dmarc.google-mail-shop.com",
+        mail(&[], &["v=DMARC1; p=reject; rua=mailto:d@google-mail-shop.com"]),
+    );
     // The name exists and publishes nothing; its `_dmarc` name does not exist.
     dns.set("no-mail-shop.com", Behaviour::NoAddress);
     dns.set("broken-dns-shop.com", Behaviour::ServFail);
@@ -100,8 +103,10 @@ async fn a_scan_stores_what_the_domains_dns_says_about_its_mail(backend: Backend
     // The export carries them: JSON Lines as `show`, the CSV in the last four columns.
     let jsonl = scenario.command(&["export", "--format", "jsonl"]).output().unwrap();
     assert_eq!(jsonl.status.code(), Some(0), "{}", printed(&jsonl));
-    let lines: Vec<Value> =
-        String::from_utf8_lossy(&jsonl.stdout).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let lines: Vec<Value> = String::from_utf8_lossy(&jsonl.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     let exported = lines.iter().find(|row| row["domain"] == "google-mail-shop.com").unwrap();
     assert_eq!(dns_fields(exported), dns_fields(&google));
     let csv = scenario.command(&["export"]).output().unwrap();
@@ -146,7 +151,10 @@ async fn a_rescan_records_the_changes_of_the_domains_mail_records(backend: Backe
 
     dns.set(
         "moving-mail-shop.com",
-        mail(&[(0, "moving-mail-shop-com.mail.protection.outlook.com")], &["v=spf1 include:spf.protection.outlook.com -all"]),
+        mail(
+            &[(0, "moving-mail-shop-com.mail.protection.outlook.com")],
+            &["v=spf1 include:spf.protection.outlook.com -all"],
+        ),
     );
     dns.set("_dmarc.moving-mail-shop.com", mail(&[], &["v=DMARC1; p=quarantine"]));
     make_due_for_rescan(&scenario, "moving-mail-shop.com").await;

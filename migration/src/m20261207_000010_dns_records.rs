@@ -31,7 +31,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [DnsRecords::DmarcPolicy, DnsRecords::Spf, DnsRecords::MailProvider, DnsRecords::MxHosts] {
+        for column in
+            [DnsRecords::DmarcPolicy, DnsRecords::Spf, DnsRecords::MailProvider, DnsRecords::MxHosts]
+        {
             manager.alter_table(Table::alter().table(Domains::Table).drop_column(column).to_owned()).await?;
         }
         Ok(())

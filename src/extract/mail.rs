@@ -138,21 +138,25 @@ impl Provider {
 
 /// The table, read once. It is part of the build: the unit tests read it, so a file that does
 /// not parse never ships; should it anyway, no provider is named rather than the service failing.
-static PROVIDERS: LazyLock<Vec<Provider>> = LazyLock::new(|| match toml::from_str::<ProvidersFile>(PROVIDERS_FILE) {
-    Ok(file) => file.providers,
-    Err(error) => {
-        tracing::error!(%error, "mail_providers.toml does not parse: no mail provider is named");
-        Vec::new()
-    }
-});
+static PROVIDERS: LazyLock<Vec<Provider>> =
+    LazyLock::new(|| match toml::from_str::<ProvidersFile>(PROVIDERS_FILE) {
+        Ok(file) => file.providers,
+        Err(error) => {
+            tracing::error!(%error, "mail_providers.toml does not parse: no mail provider is named");
+            Vec::new()
+        }
+    });
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn provider_of(domain: &str, hosts: &[&str]) -> Option<String> {
-        let records: Vec<(u16, String)> =
-            hosts.iter().enumerate().map(|(n, host)| (10 * n as u16, format!("{host}."))).collect();
+        let records: Vec<(u16, String)> = hosts
+            .iter()
+            .zip((10..).step_by(10))
+            .map(|(host, preference)| (preference, format!("{host}.")))
+            .collect();
         provider(domain, &mx_hosts(&records))
     }
 

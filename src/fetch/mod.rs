@@ -27,10 +27,10 @@ use std::time::{Duration, Instant};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use url::Url;
 
+use crate::extract::mail::MailRecords;
 pub use charset::{decode_html, decode_html_owned};
 pub use classify::is_local_shortage;
 pub use dns::{Dns, DnsFailure, DnsSettings};
-use crate::extract::mail::MailRecords;
 pub use guard::is_public;
 pub use resolver::BlockedAddress;
 use resolver::GuardedResolver;

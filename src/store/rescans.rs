@@ -41,7 +41,8 @@ const GONE_MESSAGES: [&str; 2] = ["HTTP status 404", "HTTP status 410"];
 /// re-scan it must be NXDOMAIN on every attempt, as a 404 must, so that one bad answer of a name
 /// server does not end a site that was there.
 fn said_gone(kind: &str, message: &str) -> bool {
-    (kind == Kind::HttpStatus.as_str() && GONE_MESSAGES.contains(&message)) || kind == Kind::DnsNxdomain.as_str()
+    (kind == Kind::HttpStatus.as_str() && GONE_MESSAGES.contains(&message))
+        || kind == Kind::DnsNxdomain.as_str()
 }
 
 /// Whether `failure` says the site is not there any more (see [`said_gone`]).
@@ -88,7 +89,11 @@ mod tests {
 
     #[test]
     fn a_name_that_does_not_exist_says_gone_and_other_dns_failures_do_not() {
-        assert!(says_gone(&Failure::new(Stage::Fetch, Kind::DnsNxdomain, "shop.com: the name does not exist")));
+        assert!(says_gone(&Failure::new(
+            Stage::Fetch,
+            Kind::DnsNxdomain,
+            "shop.com: the name does not exist"
+        )));
         for kind in [Kind::DnsServfail, Kind::DnsTimeout, Kind::DnsNoAddress, Kind::Dns] {
             assert!(!says_gone(&Failure::new(Stage::Fetch, kind, "shop.com")), "{kind:?}");
         }
