@@ -59,6 +59,10 @@ fn realistic_metadata() -> Metadata {
         ],
         http_status: Some(200),
         final_url: Some("https://boulangerie-dupont.fr/".into()),
+        mx_hosts: Some(vec!["mx1.ovh.net".into(), "mx2.ovh.net".into()]),
+        mail_provider: Some("OVH".into()),
+        spf: Some("v=spf1 include:mx.ovh.com ~all".into()),
+        dmarc_policy: Some("quarantine".into()),
         domain_metadata: serde_json::json!({
             "open_graph": {"og:title": "Boulangerie Dupont", "og:locale": "fr_FR"},
             "twitter_card": {"twitter:card": "summary_large_image"},

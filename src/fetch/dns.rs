@@ -6,6 +6,9 @@
 //! then held every thread of the blocking pool while healthy domains waited. Identical look-ups
 //! in flight at once are merged into one query, and an answer is cached within a TTL floor and
 //! ceiling, so a visit's robots.txt, home page and per-address limit share one resolution.
+//!
+//! The same resolver and cache answer what a domain's DNS says about its mail
+//! ([`Dns::mail_records`]): a failure there is no failure of the domain, only a field unknown.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -18,9 +21,11 @@ use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfi
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::RData;
 use hickory_resolver::{TokioResolver, config::LookupIpStrategy};
 
 pub use crate::config::DnsSettings;
+use crate::extract::mail::MailRecords;
 
 /// Cached answers are kept at least this long, whatever their TTL says (a TTL of 0 would make
 /// every request of a visit ask again) ...
@@ -162,12 +167,7 @@ impl Dns {
     async fn lookup(self, host: String) -> Answer {
         // A fully qualified name: no search domains, one query per record type.
         let fqdn = format!("{host}.");
-        let attempts = self.settings.attempts.max(1);
-        // hickory bounds each query; this bounds the whole look-up (A and AAAA, every attempt,
-        // every server) by the same product, plus a little for the sockets.
-        let bound =
-            self.settings.timeout * u32::try_from(attempts).unwrap_or(u32::MAX) + Duration::from_millis(500);
-        match tokio::time::timeout(bound, self.resolver.lookup_ip(fqdn)).await {
+        match tokio::time::timeout(self.bound(), self.resolver.lookup_ip(fqdn)).await {
             Ok(Ok(found)) => {
                 let addresses: Arc<[IpAddr]> = found.iter().collect();
                 if addresses.is_empty() { Err(DnsFailure::NoAddress(host)) } else { Ok(addresses) }
@@ -175,6 +175,65 @@ impl Dns {
             Ok(Err(error)) => Err(self.failure(host, &error)),
             Err(_) => Err(self.timeout(host)),
         }
+    }
+
+    /// The MX and TXT records of `domain` and the TXT records of `_dmarc.<domain>`, asked at
+    /// once, each bounded as an address look-up is. A record type the name does not have (or a
+    /// name that does not exist) is an empty list; a look-up that failed is `None`.
+    pub async fn mail_records(&self, domain: &str) -> MailRecords {
+        let name = domain.trim_end_matches('.').to_ascii_lowercase();
+        let (mx, txt, dmarc) = tokio::join!(
+            self.records(self.resolver.mx_lookup(format!("{name}."))),
+            self.records(self.resolver.txt_lookup(format!("{name}."))),
+            self.records(self.resolver.txt_lookup(format!("_dmarc.{name}."))),
+        );
+        let mx = mx.map(|answers| {
+            answers
+                .iter()
+                .filter_map(|data| match data {
+                    RData::MX(mx) => Some((mx.preference, mx.exchange.to_ascii())),
+                    _ => None,
+                })
+                .collect()
+        });
+        let texts = |answers: Vec<RData>| -> Vec<String> {
+            answers
+                .iter()
+                .filter_map(|data| match data {
+                    // A record's strings are one text (RFC 7208, 3.3).
+                    RData::TXT(txt) => {
+                        Some(txt.txt_data.iter().map(|part| String::from_utf8_lossy(part)).collect())
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        MailRecords { mx, txt: txt.map(texts), dmarc: dmarc.map(texts) }
+    }
+
+    /// The answers of one record look-up (CNAMEs on the way included, for the caller to skip),
+    /// within the time-out × attempts.
+    async fn records(
+        &self,
+        lookup: impl Future<Output = Result<hickory_resolver::lookup::Lookup, NetError>>,
+    ) -> Option<Vec<RData>> {
+        match tokio::time::timeout(self.bound(), lookup).await {
+            Ok(Ok(found)) => Some(found.answers().iter().map(|record| record.data.clone()).collect()),
+            Ok(Err(NetError::Dns(DnsError::NoRecordsFound(none))))
+                if matches!(none.response_code, ResponseCode::NXDomain | ResponseCode::NoError) =>
+            {
+                Some(Vec::new())
+            }
+            Ok(Err(_)) | Err(_) => None,
+        }
+    }
+
+    /// How long one look-up may take: hickory bounds each query; this bounds the whole look-up
+    /// (every record type, every attempt, every server) by the same product, plus a little for
+    /// the sockets.
+    fn bound(&self) -> Duration {
+        let attempts = self.settings.attempts.max(1);
+        self.settings.timeout * u32::try_from(attempts).unwrap_or(u32::MAX) + Duration::from_millis(500)
     }
 
     fn timeout(&self, host: String) -> DnsFailure {
