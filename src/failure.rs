@@ -19,6 +19,9 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in the order of the pipeline.
+    pub const ALL: [Stage; 5] = [Stage::Fetch, Stage::Extract, Stage::Persist, Stage::Actor, Stage::Operator];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Fetch => "fetch",
@@ -90,6 +93,40 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, for reading one back from its name (filters of the operators' bulk actions).
+    pub const ALL: [Kind; 25] = [
+        Kind::Dns,
+        Kind::DnsNxdomain,
+        Kind::DnsNoAddress,
+        Kind::DnsServfail,
+        Kind::DnsTimeout,
+        Kind::Connect,
+        Kind::Tls,
+        Kind::TlsExpired,
+        Kind::TlsUntrusted,
+        Kind::TlsWrongHost,
+        Kind::TlsHandshake,
+        Kind::Timeout,
+        Kind::HttpStatus,
+        Kind::TooLarge,
+        Kind::NotHtml,
+        Kind::BlockedAddress,
+        Kind::Redirect,
+        Kind::RobotsDisallowed,
+        Kind::Parse,
+        Kind::InvalidDomain,
+        Kind::Panic,
+        Kind::LeaseExpired,
+        Kind::LocalResource,
+        Kind::Cancelled,
+        Kind::Other,
+    ];
+
+    /// The kind named `text` (as stored in `domain_errors.kind`).
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
     /// A TLS failure of any kind.
     pub fn is_tls(self) -> bool {
         matches!(
@@ -192,6 +229,14 @@ impl std::error::Error for Failure {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_is_read_back_from_its_name() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(Kind::parse("no_such_kind"), None);
+    }
 
     #[test]
     fn client_errors_are_permanent_except_timeout_and_rate_limit() {

@@ -235,7 +235,7 @@ async fn names_in<'a, C: ConnectionTrait>(
 
 /// The update that makes a domain due again from scratch: `pending`, no attempts, no lease, no
 /// last error, due now.
-fn back_to_pending(batch_id: Option<Uuid>, max_pages: Option<i32>) -> ActiveModel {
+pub(super) fn back_to_pending(batch_id: Option<Uuid>, max_pages: Option<i32>) -> ActiveModel {
     let now = Utc::now();
     let due = Next::Now.at(now);
     let mut update = ActiveModel {
