@@ -13,12 +13,15 @@
 //! failed members are left as they are. The batch is `complete` once its in-flight domains
 //! finish, and its callback (if any) is sent then, counting the cancelled domains as `error`.
 //!
+//! The batch records when it was first cancelled (`batch_jobs.cancelled_at`), shown with its
+//! progress and in its callback.
+//!
 //! The domains are cancelled [`CHUNK`] at a time, each chunk its own short transaction, so
 //! that cancelling a large batch never stalls the pipeline's claims.
 
 use chrono::Utc;
 use entity::domains::{ActiveModel, Column, Entity};
-use entity::{DomainStatus, batch_members, domain_errors, domains};
+use entity::{DomainStatus, batch_jobs, batch_members, domain_errors, domains};
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
@@ -80,6 +83,13 @@ pub async fn cancel_batch<C: TransactionTrait + ConnectionTrait>(
         return Ok(None);
     }
     let now = Utc::now();
+    // The first cancel's time is kept: a second one only ends what became pending since.
+    batch_jobs::Entity::update_many()
+        .col_expr(batch_jobs::Column::CancelledAt, Expr::value(now))
+        .filter(batch_jobs::Column::Id.eq(id))
+        .filter(batch_jobs::Column::CancelledAt.is_null())
+        .exec(db)
+        .await?;
     let message = format!("batch {id} cancelled by {who} before this domain was fetched");
     let mut outcome = Cancelled::default();
     loop {

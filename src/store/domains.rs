@@ -112,6 +112,7 @@ pub async fn enqueue<C: TransactionTrait>(
         // The delivery loop looks from now on, and sends once the batch has finished.
         callback_url: Set(request.callback_url.map(|url| url.as_str().to_owned())),
         callback_due_at: Set(request.callback_url.map(|_| created_at)),
+        cancelled_at: Set(None),
     };
     batch_jobs::Entity::insert(batch).exec_without_returning(&txn).await?;
 
