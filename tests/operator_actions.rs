@@ -374,10 +374,153 @@ async fn domains_are_deleted_with_their_history_failures_and_memberships(backend
     assert_eq!((every["deleted"].as_u64(), every["in_progress"].as_u64()), (Some(0), Some(1)), "{every}");
 }
 
+fn code(output: &std::process::Output) -> i32 {
+    output.status.code().expect("exited")
+}
+
+/// Sets the status and last error of `name` (of `tenant`) as a failed scan leaves them.
+async fn failed(db: &DatabaseConnection, tenant: &str, name: &str, last_error: &str) {
+    let id = row(db, tenant, name).await.unwrap().id;
+    domains::Entity::update(domains::ActiveModel {
+        id: Set(id),
+        status: Set(DomainStatus::Error),
+        attempts: Set(3),
+        last_error: Set(Some(last_error.to_owned())),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .unwrap();
+}
+
+/// The commands `reset` (by filter), `delete` and `cancel`: bad filters exit 2, an unknown
+/// batch or name exits 1; `--dry-run` changes nothing and prints the count the real run then
+/// prints; `--tenant` keeps them to one tenant.
+async fn the_reset_delete_and_cancel_commands_count_in_a_dry_run_then_do_as_many(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let url = test_db.url.as_str();
+    let out = cli::run(url, &["add", "--tenant", TENANT_A, "x1.com", "x2.com", "x3.com"], None);
+    assert_eq!(code(&out), 0, "{}", cli::stderr(&out));
+    let out = cli::run(url, &["add", "--tenant", TENANT_B, "y.com"], None);
+    let of_b = cli::stdout(&out).trim().to_owned();
+    let db = test_db.connect().await;
+    failed(&db, TENANT_A, "x1.com", "fetch/dns_nxdomain: no such name").await;
+    failed(&db, TENANT_A, "x2.com", "fetch/dns_nxdomain: no such name").await;
+    failed(&db, TENANT_A, "x3.com", "fetch/dnsXnxdomain: a kind that only looks alike").await;
+
+    for bad in [
+        &["reset"][..],
+        &["reset", "--all", "--status", "error"],
+        &["reset", "--error-kind", "no_such_kind"],
+        &["reset", "--status", "processing"],
+        &["delete"],
+        &["delete", "not a domain"],
+    ] {
+        let out = cli::run(url, bad, None);
+        assert_eq!(code(&out), 2, "{bad:?}: {}", cli::stderr(&out));
+    }
+    let unknown = Uuid::new_v4().to_string();
+    let out = cli::run(url, &["reset", "--batch", &unknown], None);
+    assert_eq!(code(&out), 1, "{}", cli::stderr(&out));
+    assert!(cli::stderr(&out).contains(&unknown), "{}", cli::stderr(&out));
+
+    let out = cli::run(url, &["reset", "--error-kind", "dns_nxdomain", "--dry-run"], None);
+    assert_eq!(code(&out), 0, "{}", cli::stderr(&out));
+    let dry = cli::json(&out);
+    assert_eq!((dry["dry_run"].as_bool(), dry["reset"].as_u64()), (Some(true), Some(2)), "{dry}");
+    assert_eq!(row(&db, TENANT_A, "x1.com").await.unwrap().status, DomainStatus::Error, "the dry run changed nothing");
+    let out = cli::run(url, &["reset", "--error-kind", "dns_nxdomain", "--tenant", TENANT_B], None);
+    assert_eq!(cli::json(&out)["reset"], 0, "tenant B has no such domain");
+    let out = cli::run(url, &["reset", "--error-kind", "dns_nxdomain"], None);
+    assert_eq!(code(&out), 0, "{}", cli::stderr(&out));
+    assert_eq!(cli::json(&out)["reset"], dry["reset"]);
+    assert!(cli::stderr(&out).contains("2 domains put back to pending"), "{}", cli::stderr(&out));
+    let x1 = row(&db, TENANT_A, "x1.com").await.unwrap();
+    assert_eq!((x1.status, x1.attempts), (DomainStatus::Pending, 0));
+    assert_eq!(row(&db, TENANT_A, "x3.com").await.unwrap().status, DomainStatus::Error, "another kind");
+
+    let out = cli::run(url, &["delete", "x3.com", "--dry-run"], None);
+    assert_eq!((code(&out), cli::json(&out)["deleted"].as_u64()), (0, Some(1)), "{}", cli::stderr(&out));
+    assert!(row(&db, TENANT_A, "x3.com").await.is_some(), "the dry run deleted nothing");
+    let out = cli::run(url, &["delete", "x3.com", "missing.com"], None);
+    assert_eq!(code(&out), 1, "a name not found: {}", cli::stderr(&out));
+    assert_eq!(cli::json(&out)["deleted"], 1);
+    assert!(cli::stderr(&out).contains("missing.com"), "{}", cli::stderr(&out));
+    assert!(row(&db, TENANT_A, "x3.com").await.is_none());
+    let out = cli::run(url, &["delete", "--all", "--tenant", TENANT_B, "--dry-run"], None);
+    assert_eq!(cli::json(&out)["deleted"], 1, "{}", cli::stdout(&out));
+
+    let out = cli::run(url, &["cancel", &of_b, "--tenant", TENANT_A], None);
+    assert_eq!(code(&out), 1, "another tenant's batch: {}", cli::stderr(&out));
+    let out = cli::run(url, &["cancel", &unknown], None);
+    assert_eq!(code(&out), 1, "{}", cli::stderr(&out));
+    let out = cli::run(url, &["cancel", &of_b, "--dry-run"], None);
+    assert_eq!(code(&out), 0, "{}", cli::stderr(&out));
+    let dry = cli::json(&out);
+    assert_eq!((dry["cancelled"].as_u64(), dry["in_flight"].as_u64()), (Some(1), Some(0)), "{dry}");
+    assert_eq!(row(&db, TENANT_B, "y.com").await.unwrap().status, DomainStatus::Pending, "the dry run changed nothing");
+    let out = cli::run(url, &["cancel", &of_b], None);
+    assert_eq!(cli::json(&out)["cancelled"], dry["cancelled"], "{}", cli::stderr(&out));
+    let progress = cli::json(&cli::run(url, &["status", &of_b], None));
+    assert_eq!((progress["status"].as_str(), progress["counts"]["error"].as_u64()), (Some("complete"), Some(1)), "{progress}");
+    assert!(progress["cancelled_at"].is_string(), "{progress}");
+    let y = row(&db, TENANT_B, "y.com").await.unwrap();
+    assert!(y.last_error.unwrap().contains("cancelled by the command line"));
+}
+
+/// A bulk action larger than one chunk acts on every row of its filter once: the batch's
+/// domains still match after a reset, and the next chunk starts after the last one read, so the
+/// reset ends; the dry run's count is the real run's.
+async fn bulk_actions_larger_than_a_chunk_act_on_every_row_once(backend: Backend) {
+    use domain_scheduler::store::{bulk, selection::Selection};
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let db = test_db.connect().await;
+    let tenant: Uuid = TENANT_A.parse().unwrap();
+    let rows = 5 * (bulk::CHUNK as usize) + 500;
+    let batch = common::seed::batch(&db, tenant).await;
+    common::seed::domains(&db, tenant, Some(batch), "bulk-", rows).await;
+    common::seed::domains(&db, TENANT_B.parse().unwrap(), None, "bulk-", 10).await;
+    let ids: Vec<Uuid> = domains::Entity::find()
+        .filter(domains::Column::BatchId.eq(batch))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    domain_scheduler::store::members::add(&db, batch, tenant, chrono::Utc::now(), &ids).await.unwrap();
+    // Every fifth row is in each status (the seed cycles through them).
+    let per_status = (rows / 5) as u64;
+
+    let of_batch = Selection { tenant: Some(tenant), batch: Some(batch), ..Default::default() };
+    let dry = bulk::reset(&db, &of_batch, true).await.unwrap();
+    assert_eq!((dry.affected, dry.in_progress), (4 * per_status, per_status));
+    let done = bulk::reset(&db, &of_batch, false).await.unwrap();
+    assert_eq!(done, dry);
+    let pending = domains::Entity::find()
+        .filter(domains::Column::TenantId.eq(tenant))
+        .filter(domains::Column::Status.eq(DomainStatus::Pending))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(pending, 4 * per_status);
+
+    let everything = Selection { tenant: Some(tenant), ..Default::default() };
+    let dry = bulk::delete(&db, &everything, true).await.unwrap();
+    assert_eq!((dry.affected, dry.in_progress), (4 * per_status, per_status));
+    assert_eq!(bulk::delete(&db, &everything, false).await.unwrap(), dry);
+    let left = domains::Entity::find().filter(domains::Column::TenantId.eq(tenant)).count(&db).await.unwrap();
+    assert_eq!(left, per_status, "only the domains being processed are left");
+    let of_b = domains::Entity::find().filter(domains::Column::TenantId.eq(TENANT_B.parse::<Uuid>().unwrap())).count(&db).await.unwrap();
+    assert_eq!(of_b, 10, "another tenant's rows are untouched");
+}
+
 on_both_backends!(
     a_batch_is_cancelled_through_the_api_after_a_dry_run_that_changes_nothing,
     a_cancel_leaves_a_domain_another_batch_waits_for_due_for_that_batch,
     a_cancel_in_the_middle_of_a_drain_leaves_no_domain_in_processing,
     domains_are_reset_by_filter_after_a_dry_run_that_counts_as_many,
     domains_are_deleted_with_their_history_failures_and_memberships,
+    the_reset_delete_and_cancel_commands_count_in_a_dry_run_then_do_as_many,
+    bulk_actions_larger_than_a_chunk_act_on_every_row_once,
 );
