@@ -23,6 +23,7 @@ use super::errors::{ApiError, ApiJson, ErrorBody};
 use super::rows;
 use super::scope::{TenantParam, scope};
 use crate::domain_name::DomainName;
+use entity::DomainStatus;
 use crate::excerpt::Excerpt;
 use crate::failure::Kind;
 use crate::store::{self, bulk::BulkOutcome, selection::Selection};
@@ -258,4 +259,56 @@ pub async fn delete_one(
         tracing::info!(domain = %row.domain, "domain deleted through the API");
     }
     Ok(Json(DeleteAnswer { dry_run: query.dry_run, deleted: 1, in_progress: 0, not_found: Vec::new() }))
+}
+
+/// States in the document what the types alone cannot: a filter names at least one criterion
+/// or `"all": true` (never both), `status` is one a domain can be acted on in, `error_kind` one
+/// of the kinds, and `domains` holds at most this instance's `DOMAIN_SCHEDULER_API_MAX_DOMAINS`.
+pub fn document_filter(document: &mut utoipa::openapi::OpenApi, settings: &crate::config::Settings) {
+    use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
+    use utoipa::openapi::{RefOr, Schema};
+    let Some(schemas) = document.components.as_mut().map(|c| &mut c.schemas) else { return };
+    let Some(RefOr::T(Schema::Object(mut filter))) = schemas.remove("DomainFilter") else { return };
+    let nullable_enum = |values: Vec<serde_json::Value>, description: &str| {
+        let mut values = values;
+        values.push(serde_json::Value::Null);
+        ObjectBuilder::new()
+            .schema_type([Type::String, Type::Null].into_iter().collect::<utoipa::openapi::schema::SchemaType>())
+            .enum_values(Some(values))
+            .description(Some(description))
+            .build()
+    };
+    let statuses = [DomainStatus::Pending, DomainStatus::Completed, DomainStatus::Error, DomainStatus::Gone]
+        .map(|status| serde_json::Value::from(status.as_str()))
+        .to_vec();
+    filter.properties.insert(
+        "status".to_owned(),
+        RefOr::T(Schema::Object(nullable_enum(statuses, "Only domains in this status."))),
+    );
+    let kinds = Kind::ALL.iter().map(|kind| serde_json::Value::from(kind.as_str())).collect();
+    filter.properties.insert(
+        "error_kind".to_owned(),
+        RefOr::T(Schema::Object(nullable_enum(kinds, "Only domains whose last error is of this kind."))),
+    );
+    if let Some(RefOr::T(Schema::Array(domains))) = filter.properties.get_mut("domains") {
+        domains.max_items = Some(settings.api.max_domains);
+    }
+    let flag = |value: bool| ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([value]));
+    let criteria = [("batch_id", Type::String), ("status", Type::String), ("error_kind", Type::String), ("domains", Type::Array)];
+    let mut any = AnyOfBuilder::new();
+    let mut everything = ObjectBuilder::new().required("all").property("all", flag(true));
+    for (name, kind) in criteria {
+        everything = everything.property(name, ObjectBuilder::new().schema_type(Type::Null));
+        any = any.item(
+            ObjectBuilder::new()
+                .required(name)
+                .property(name, ObjectBuilder::new().schema_type(kind))
+                .property("all", flag(false)),
+        );
+    }
+    let any = any.item(everything).description(Some(
+        "At least one of batch_id, status, error_kind and domains, or \"all\": true alone (an empty filter is refused rather than read as every domain).",
+    ));
+    let whole = AllOfBuilder::new().item(Schema::Object(filter)).item(Schema::AnyOf(any.build()));
+    schemas.insert("DomainFilter".to_owned(), RefOr::T(Schema::AllOf(whole.build())));
 }

@@ -114,6 +114,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(compat::process_pending))
         .split_for_parts();
     domains::document_settings(&mut document, &state.settings);
+    bulk::document_filter(&mut document, &state.settings);
     let document = Arc::new(document);
     router
         .route(
