@@ -515,6 +515,39 @@ async fn bulk_actions_larger_than_a_chunk_act_on_every_row_once(backend: Backend
     assert_eq!(of_b, 10, "another tenant's rows are untouched");
 }
 
+/// A cancel of more pending domains than one chunk ends every one of them, a chunk per
+/// transaction, and counts those being processed as in flight.
+async fn a_cancel_of_more_domains_than_a_chunk_ends_every_pending_one(backend: Backend) {
+    use domain_scheduler::store::{bulk, cancel};
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let db = test_db.connect().await;
+    let tenant: Uuid = TENANT_A.parse().unwrap();
+    let rows = 5 * (bulk::CHUNK as usize) + 500;
+    let batch = common::seed::batch(&db, tenant).await;
+    common::seed::domains(&db, tenant, Some(batch), "many-", rows).await;
+    let ids: Vec<Uuid> =
+        domains::Entity::find().all(&db).await.unwrap().into_iter().map(|row| row.id).collect();
+    domain_scheduler::store::members::add(&db, batch, tenant, chrono::Utc::now(), &ids).await.unwrap();
+    let per_status = (rows / 5) as u64;
+
+    let dry = cancel::preview(&db, Some(tenant), batch).await.unwrap().unwrap();
+    assert_eq!((dry.cancelled, dry.in_flight), (per_status, per_status));
+    let done = cancel::cancel_batch(&db, Some(tenant), batch, "a test").await.unwrap().unwrap();
+    assert_eq!(done, dry);
+    let pending = domains::Entity::find()
+        .filter(domains::Column::Status.eq(DomainStatus::Pending))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+    let cancelled = domain_errors::Entity::find()
+        .filter(domain_errors::Column::Kind.eq("cancelled"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(cancelled, per_status, "one failure row per cancelled domain");
+}
+
 on_both_backends!(
     a_batch_is_cancelled_through_the_api_after_a_dry_run_that_changes_nothing,
     a_cancel_leaves_a_domain_another_batch_waits_for_due_for_that_batch,
@@ -523,4 +556,5 @@ on_both_backends!(
     domains_are_deleted_with_their_history_failures_and_memberships,
     the_reset_delete_and_cancel_commands_count_in_a_dry_run_then_do_as_many,
     bulk_actions_larger_than_a_chunk_act_on_every_row_once,
+    a_cancel_of_more_domains_than_a_chunk_ends_every_pending_one,
 );
