@@ -169,8 +169,14 @@ async fn every_json_body_has_a_schema_that_names_its_fields() {
     let fields = &filter[0]["properties"];
     assert_eq!(fields["domains"]["maxItems"].as_u64(), Some(75), "{fields}");
     let statuses = fields["status"]["enum"].as_array().unwrap();
-    assert!(statuses.contains(&Value::from("error")) && !statuses.contains(&Value::from("processing")), "{fields}");
-    assert!(fields["error_kind"]["enum"].as_array().unwrap().contains(&Value::from("dns_nxdomain")), "{fields}");
+    assert!(
+        statuses.contains(&Value::from("error")) && !statuses.contains(&Value::from("processing")),
+        "{fields}"
+    );
+    assert!(
+        fields["error_kind"]["enum"].as_array().unwrap().contains(&Value::from("dns_nxdomain")),
+        "{fields}"
+    );
     assert_eq!(filter[1]["anyOf"].as_array().map(Vec::len), Some(5), "{filter}");
     let error = &document["components"]["schemas"]["ErrorDetail"]["properties"];
     assert!(error.get("rejected").is_some(), "the error body documents its `rejected` list: {error}");

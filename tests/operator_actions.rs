@@ -2,7 +2,7 @@
 //! and deleting domains, through the API and the command line, each with a dry run that
 //! changes nothing and answers the count the real run then reports. The real `serve` and the
 //! real binary, a real database on each backend, the site farm.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test code: a panic is a failure report
 
 mod common;
 
@@ -112,11 +112,21 @@ async fn a_batch_is_cancelled_through_the_api_after_a_dry_run_that_changes_nothi
     let path = format!("/api/v1/batches/{batch}/cancel");
     let (status, dry) = post(&served, &format!("{path}?dry_run=true"), A, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{dry}");
-    assert_eq!((dry["dry_run"].as_bool(), dry["cancelled"].as_u64(), dry["in_flight"].as_u64()), (Some(true), Some(3), Some(0)));
+    assert_eq!(
+        (dry["dry_run"].as_bool(), dry["cancelled"].as_u64(), dry["in_flight"].as_u64()),
+        (Some(true), Some(3), Some(0))
+    );
     let progress = batch_status(&served, A, &batch).await;
-    assert_eq!((progress["counts"]["pending"].as_u64(), &progress["cancelled_at"]), (Some(3), &Value::Null), "{progress}");
+    assert_eq!(
+        (progress["counts"]["pending"].as_u64(), &progress["cancelled_at"]),
+        (Some(3), &Value::Null),
+        "{progress}"
+    );
 
-    assert_eq!(refused(&post(&served, &path, B, json!({})).await), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        refused(&post(&served, &path, B, json!({})).await),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     let foreign = post(&served, &format!("{path}?tenant={TENANT_B}"), A, json!({})).await;
     assert_eq!(refused(&foreign), (StatusCode::FORBIDDEN, Some("foreign_tenant")));
     let unknown = post(&served, &format!("/api/v1/batches/{}/cancel", Uuid::new_v4()), A, json!({})).await;
@@ -126,7 +136,10 @@ async fn a_batch_is_cancelled_through_the_api_after_a_dry_run_that_changes_nothi
 
     let (status, done) = post(&served, &path, A, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{done}");
-    assert_eq!((done["dry_run"].as_bool(), done["cancelled"].as_u64()), (Some(false), dry["cancelled"].as_u64()));
+    assert_eq!(
+        (done["dry_run"].as_bool(), done["cancelled"].as_u64()),
+        (Some(false), dry["cancelled"].as_u64())
+    );
     assert_eq!(done["batch"]["status"], "complete", "{done}");
     assert_eq!(done["batch"]["counts"]["error"], 3, "{done}");
     assert!(done["batch"]["cancelled_at"].is_string(), "{done}");
@@ -139,25 +152,30 @@ async fn a_batch_is_cancelled_through_the_api_after_a_dry_run_that_changes_nothi
     let (_, shown) = get(&served, "/api/v1/domains/two.com", A).await;
     assert!(shown["last_error"].as_str().unwrap().starts_with("operator/cancelled: "), "{shown}");
 
-    let callback = wait_for("the callback of the cancelled batch", WITHIN, async || {
-        match receiver.received().first() {
+    let callback =
+        wait_for("the callback of the cancelled batch", WITHIN, async || match receiver.received().first() {
             Some(received) => Ok(received.json()),
             None => Err("nothing received yet"),
-        }
-    })
-    .await;
+        })
+        .await;
     assert_eq!(callback["counts"]["error"], 3, "{callback}");
     assert_eq!(callback["cancelled_at"], done["batch"]["cancelled_at"], "{callback}");
 
     let (_, again) = post(&served, &path, A, json!({})).await;
     assert_eq!(again["cancelled"], 0, "nothing is cancelled twice: {again}");
-    assert_eq!(again["batch"]["cancelled_at"], done["batch"]["cancelled_at"], "the first cancel's time is kept");
+    assert_eq!(
+        again["batch"]["cancelled_at"], done["batch"]["cancelled_at"],
+        "the first cancel's time is kept"
+    );
 
     // An admin cancels any tenant's batch; B's batch was untouched so far.
     assert_eq!(batch_status(&served, B, &of_b).await["counts"]["pending"], 1);
-    let wrong_tenant = post(&served, &format!("/api/v1/batches/{of_b}/cancel?tenant={TENANT_A}"), ADMIN_TOKEN, json!({})).await;
+    let wrong_tenant =
+        post(&served, &format!("/api/v1/batches/{of_b}/cancel?tenant={TENANT_A}"), ADMIN_TOKEN, json!({}))
+            .await;
     assert_eq!(refused(&wrong_tenant), (StatusCode::NOT_FOUND, Some("not_found")));
-    let (status, by_admin) = post(&served, &format!("/api/v1/batches/{of_b}/cancel"), ADMIN_TOKEN, json!({})).await;
+    let (status, by_admin) =
+        post(&served, &format!("/api/v1/batches/{of_b}/cancel"), ADMIN_TOKEN, json!({})).await;
     assert_eq!((status, by_admin["cancelled"].as_u64()), (StatusCode::OK, Some(1)), "{by_admin}");
     let (_, listed) = get(&served, "/api/v1/batches", B).await;
     assert!(listed["items"][0]["cancelled_at"].is_string(), "{listed}");
@@ -178,7 +196,11 @@ async fn a_cancel_leaves_a_domain_another_batch_waits_for_due_for_that_batch(bac
     assert_eq!(done["batch"]["status"], "complete", "{done}");
     assert_eq!(done["batch"]["counts"]["error"], 2, "{done}");
     let other = batch_status(&served, A, &second).await;
-    assert_eq!((other["status"].as_str(), other["counts"]["pending"].as_u64()), (Some("pending"), Some(1)), "{other}");
+    assert_eq!(
+        (other["status"].as_str(), other["counts"]["pending"].as_u64()),
+        (Some("pending"), Some(1)),
+        "{other}"
+    );
     let (_, shared) = get(&served, "/api/v1/domains/shared.com", A).await;
     assert_eq!(shared["status"], "pending", "{shared}");
     let (_, own) = get(&served, "/api/v1/domains/own.com", A).await;
@@ -247,23 +269,39 @@ async fn domains_are_reset_by_filter_after_a_dry_run_that_counts_as_many(backend
     pause(&served).await;
 
     let reset = "/api/v1/domains/reset";
-    assert_eq!(refused(&post(&served, reset, A, json!({})).await), (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_filter")));
-    assert_eq!(refused(&post(&served, reset, A, json!({"dry_run": true})).await), (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_filter")));
+    assert_eq!(
+        refused(&post(&served, reset, A, json!({})).await),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_filter"))
+    );
+    assert_eq!(
+        refused(&post(&served, reset, A, json!({"dry_run": true})).await),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_filter"))
+    );
     assert_eq!(
         refused(&post(&served, reset, A, json!({"all": true, "status": "error"})).await),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("conflicting_filter"))
     );
-    for bad in [json!({"error_kind": "no_such_kind"}), json!({"status": "processing"}), json!({"status": "lost"}), json!({"domains": ["not a domain"]})] {
+    for bad in [
+        json!({"error_kind": "no_such_kind"}),
+        json!({"status": "processing"}),
+        json!({"status": "lost"}),
+        json!({"domains": ["not a domain"]}),
+    ] {
         assert_eq!(refused(&post(&served, reset, A, bad).await).0, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    assert_eq!(refused(&post(&served, reset, A, json!({"batch_id": of_b})).await), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        refused(&post(&served, reset, A, json!({"batch_id": of_b})).await),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     assert_eq!(
         refused(&post(&served, &format!("{reset}?tenant={TENANT_B}"), A, json!({"status": "error"})).await),
         (StatusCode::FORBIDDEN, Some("foreign_tenant"))
     );
 
     let filter = json!({"error_kind": "http_status", "batch_id": of_a});
-    let (status, dry) = post(&served, reset, A, json!({"error_kind": "http_status", "batch_id": of_a, "dry_run": true})).await;
+    let (status, dry) =
+        post(&served, reset, A, json!({"error_kind": "http_status", "batch_id": of_a, "dry_run": true}))
+            .await;
     assert_eq!(status, StatusCode::OK, "{dry}");
     assert_eq!((dry["dry_run"].as_bool(), dry["reset"].as_u64()), (Some(true), Some(2)), "{dry}");
     let (_, row) = get(&served, "/api/v1/domains/missing-1.com", A).await;
@@ -271,20 +309,37 @@ async fn domains_are_reset_by_filter_after_a_dry_run_that_counts_as_many(backend
 
     let (status, done) = post(&served, reset, A, filter).await;
     assert_eq!(status, StatusCode::OK, "{done}");
-    assert_eq!((done["dry_run"].as_bool(), done["reset"].as_u64()), (Some(false), dry["reset"].as_u64()), "{done}");
+    assert_eq!(
+        (done["dry_run"].as_bool(), done["reset"].as_u64()),
+        (Some(false), dry["reset"].as_u64()),
+        "{done}"
+    );
     for name in ["missing-1.com", "missing-2.com"] {
         let (_, row) = get(&served, &format!("/api/v1/domains/{name}"), A).await;
-        assert_eq!((row["status"].as_str(), row["attempts"].as_i64(), &row["last_error"]), (Some("pending"), Some(0), &Value::Null), "{row}");
+        assert_eq!(
+            (row["status"].as_str(), row["attempts"].as_i64(), &row["last_error"]),
+            (Some("pending"), Some(0), &Value::Null),
+            "{row}"
+        );
     }
     let (_, fine) = get(&served, "/api/v1/domains/fine.com", A).await;
     assert_eq!(fine["status"], "completed", "outside the filter: {fine}");
     let (_, of_tenant_b) = get(&served, "/api/v1/domains/missing-b.com", B).await;
     assert_eq!(of_tenant_b["status"], "error", "another tenant's domain is untouched: {of_tenant_b}");
     let finished = batch_status(&served, A, &of_a).await;
-    assert_eq!(finished["status"], "complete", "a reset does not reopen the batch that had its answer: {finished}");
+    assert_eq!(
+        finished["status"], "complete",
+        "a reset does not reopen the batch that had its answer: {finished}"
+    );
 
     // An admin: one named tenant, or every tenant.
-    let (_, named) = post(&served, &format!("{reset}?tenant={TENANT_A}"), ADMIN_TOKEN, json!({"status": "completed", "dry_run": true})).await;
+    let (_, named) = post(
+        &served,
+        &format!("{reset}?tenant={TENANT_A}"),
+        ADMIN_TOKEN,
+        json!({"status": "completed", "dry_run": true}),
+    )
+    .await;
     assert_eq!(named["reset"], 1, "{named}");
     let (_, every) = post(&served, reset, ADMIN_TOKEN, json!({"status": "error", "dry_run": true})).await;
     assert_eq!(every["reset"], 1, "only B's domain is still in error: {every}");
@@ -293,7 +348,11 @@ async fn domains_are_reset_by_filter_after_a_dry_run_that_counts_as_many(backend
     let (_, of_tenant_b) = get(&served, "/api/v1/domains/missing-b.com", B).await;
     assert_eq!(of_tenant_b["status"], "pending", "{of_tenant_b}");
     let (_, listed) = post(&served, reset, A, json!({"domains": ["fine.com", "unknown.com"]})).await;
-    assert_eq!((listed["reset"].as_u64(), &listed["not_found"]), (Some(1), &json!(["unknown.com"])), "{listed}");
+    assert_eq!(
+        (listed["reset"].as_u64(), &listed["not_found"]),
+        (Some(1), &json!(["unknown.com"])),
+        "{listed}"
+    );
 }
 
 /// Deleting one domain or a filter's: the dry run changes nothing and counts what the delete
@@ -326,50 +385,92 @@ async fn domains_are_deleted_with_their_history_failures_and_memberships(backend
     .await
     .unwrap();
     let errors_of = async |id: Uuid| {
-        domain_errors::Entity::find().filter(domain_errors::Column::DomainId.eq(id)).count(&connection).await.unwrap()
+        domain_errors::Entity::find()
+            .filter(domain_errors::Column::DomainId.eq(id))
+            .count(&connection)
+            .await
+            .unwrap()
     };
     assert!(errors_of(broken.id).await > 0, "the 404 was recorded");
 
     let (status, dry) = delete(&served, "/api/v1/domains/broken.com?dry_run=true", A).await;
-    assert_eq!((status, dry["deleted"].as_u64(), dry["dry_run"].as_bool()), (StatusCode::OK, Some(1), Some(true)), "{dry}");
+    assert_eq!(
+        (status, dry["deleted"].as_u64(), dry["dry_run"].as_bool()),
+        (StatusCode::OK, Some(1), Some(true)),
+        "{dry}"
+    );
     assert!(row(&connection, TENANT_A, "broken.com").await.is_some(), "the dry run deleted nothing");
-    assert_eq!(refused(&delete(&served, "/api/v1/domains/kept.com", B).await), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        refused(&delete(&served, "/api/v1/domains/kept.com", B).await),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     assert_eq!(
         refused(&delete(&served, "/api/v1/domains/broken.com", ADMIN_TOKEN).await),
         (StatusCode::BAD_REQUEST, Some("tenant_required"))
     );
 
-    let (status, done) = delete(&served, &format!("/api/v1/domains/broken.com?tenant={TENANT_A}"), ADMIN_TOKEN).await;
+    let (status, done) =
+        delete(&served, &format!("/api/v1/domains/broken.com?tenant={TENANT_A}"), ADMIN_TOKEN).await;
     assert_eq!((status, done["deleted"].as_u64()), (StatusCode::OK, Some(1)), "{done}");
     assert_eq!(get(&served, "/api/v1/domains/broken.com", A).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&served, "/api/v1/domains/broken.com", B).await.0, StatusCode::OK, "B's row of the name stays");
+    assert_eq!(
+        get(&served, "/api/v1/domains/broken.com", B).await.0,
+        StatusCode::OK,
+        "B's row of the name stays"
+    );
     assert_eq!(errors_of(broken.id).await, 0, "its failures went with it");
-    let changes = domain_changes::Entity::find().filter(domain_changes::Column::DomainId.eq(broken.id)).count(&connection).await.unwrap();
+    let changes = domain_changes::Entity::find()
+        .filter(domain_changes::Column::DomainId.eq(broken.id))
+        .count(&connection)
+        .await
+        .unwrap();
     assert_eq!(changes, 0, "its history went with it");
-    let memberships = batch_members::Entity::find().filter(batch_members::Column::DomainId.eq(broken.id)).count(&connection).await.unwrap();
+    let memberships = batch_members::Entity::find()
+        .filter(batch_members::Column::DomainId.eq(broken.id))
+        .count(&connection)
+        .await
+        .unwrap();
     assert_eq!(memberships, 0, "its batch memberships went with it");
     assert_eq!(batch_status(&served, A, &batch).await["total"], 2);
 
     // A domain being processed is not deleted.
     let other = row(&connection, TENANT_A, "other.com").await.unwrap();
-    domains::Entity::update(domains::ActiveModel { id: Set(other.id), status: Set(DomainStatus::Processing), ..Default::default() })
-        .exec(&connection)
-        .await
-        .unwrap();
-    assert_eq!(refused(&delete(&served, "/api/v1/domains/other.com", A).await), (StatusCode::CONFLICT, Some("in_progress")));
+    domains::Entity::update(domains::ActiveModel {
+        id: Set(other.id),
+        status: Set(DomainStatus::Processing),
+        ..Default::default()
+    })
+    .exec(&connection)
+    .await
+    .unwrap();
+    assert_eq!(
+        refused(&delete(&served, "/api/v1/domains/other.com", A).await),
+        (StatusCode::CONFLICT, Some("in_progress"))
+    );
 
     let remove = "/api/v1/domains/delete";
-    assert_eq!(refused(&post(&served, remove, A, json!({"dry_run": true})).await), (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_filter")));
+    assert_eq!(
+        refused(&post(&served, remove, A, json!({"dry_run": true})).await),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("empty_filter"))
+    );
     let (status, dry) = post(&served, remove, A, json!({"batch_id": batch, "dry_run": true})).await;
     assert_eq!(status, StatusCode::OK, "{dry}");
     assert_eq!((dry["deleted"].as_u64(), dry["in_progress"].as_u64()), (Some(1), Some(1)), "{dry}");
     assert!(row(&connection, TENANT_A, "kept.com").await.is_some(), "the dry run deleted nothing");
     let (_, done) = post(&served, remove, A, json!({"batch_id": batch})).await;
-    assert_eq!((done["deleted"].as_u64(), done["in_progress"].as_u64()), (dry["deleted"].as_u64(), Some(1)), "{done}");
+    assert_eq!(
+        (done["deleted"].as_u64(), done["in_progress"].as_u64()),
+        (dry["deleted"].as_u64(), Some(1)),
+        "{done}"
+    );
     assert!(row(&connection, TENANT_A, "kept.com").await.is_none());
     assert!(row(&connection, TENANT_A, "other.com").await.is_some(), "the domain being processed stays");
     let (_, listed) = post(&served, remove, B, json!({"domains": ["broken.com", "kept.com"]})).await;
-    assert_eq!((listed["deleted"].as_u64(), &listed["not_found"]), (Some(1), &json!(["kept.com"])), "{listed}");
+    assert_eq!(
+        (listed["deleted"].as_u64(), &listed["not_found"]),
+        (Some(1), &json!(["kept.com"])),
+        "{listed}"
+    );
     let (_, every) = post(&served, remove, ADMIN_TOKEN, json!({"all": true, "dry_run": true})).await;
     assert_eq!((every["deleted"].as_u64(), every["in_progress"].as_u64()), (Some(0), Some(1)), "{every}");
 }
@@ -428,7 +529,11 @@ async fn the_reset_delete_and_cancel_commands_count_in_a_dry_run_then_do_as_many
     assert_eq!(code(&out), 0, "{}", cli::stderr(&out));
     let dry = cli::json(&out);
     assert_eq!((dry["dry_run"].as_bool(), dry["reset"].as_u64()), (Some(true), Some(2)), "{dry}");
-    assert_eq!(row(&db, TENANT_A, "x1.com").await.unwrap().status, DomainStatus::Error, "the dry run changed nothing");
+    assert_eq!(
+        row(&db, TENANT_A, "x1.com").await.unwrap().status,
+        DomainStatus::Error,
+        "the dry run changed nothing"
+    );
     let out = cli::run(url, &["reset", "--error-kind", "dns_nxdomain", "--tenant", TENANT_B], None);
     assert_eq!(cli::json(&out)["reset"], 0, "tenant B has no such domain");
     let out = cli::run(url, &["reset", "--error-kind", "dns_nxdomain"], None);
@@ -458,11 +563,19 @@ async fn the_reset_delete_and_cancel_commands_count_in_a_dry_run_then_do_as_many
     assert_eq!(code(&out), 0, "{}", cli::stderr(&out));
     let dry = cli::json(&out);
     assert_eq!((dry["cancelled"].as_u64(), dry["in_flight"].as_u64()), (Some(1), Some(0)), "{dry}");
-    assert_eq!(row(&db, TENANT_B, "y.com").await.unwrap().status, DomainStatus::Pending, "the dry run changed nothing");
+    assert_eq!(
+        row(&db, TENANT_B, "y.com").await.unwrap().status,
+        DomainStatus::Pending,
+        "the dry run changed nothing"
+    );
     let out = cli::run(url, &["cancel", &of_b], None);
     assert_eq!(cli::json(&out)["cancelled"], dry["cancelled"], "{}", cli::stderr(&out));
     let progress = cli::json(&cli::run(url, &["status", &of_b], None));
-    assert_eq!((progress["status"].as_str(), progress["counts"]["error"].as_u64()), (Some("complete"), Some(1)), "{progress}");
+    assert_eq!(
+        (progress["status"].as_str(), progress["counts"]["error"].as_u64()),
+        (Some("complete"), Some(1)),
+        "{progress}"
+    );
     assert!(progress["cancelled_at"].is_string(), "{progress}");
     let y = row(&db, TENANT_B, "y.com").await.unwrap();
     assert!(y.last_error.unwrap().contains("cancelled by the command line"));
@@ -511,7 +624,11 @@ async fn bulk_actions_larger_than_a_chunk_act_on_every_row_once(backend: Backend
     assert_eq!(bulk::delete(&db, &everything, false).await.unwrap(), dry);
     let left = domains::Entity::find().filter(domains::Column::TenantId.eq(tenant)).count(&db).await.unwrap();
     assert_eq!(left, per_status, "only the domains being processed are left");
-    let of_b = domains::Entity::find().filter(domains::Column::TenantId.eq(TENANT_B.parse::<Uuid>().unwrap())).count(&db).await.unwrap();
+    let of_b = domains::Entity::find()
+        .filter(domains::Column::TenantId.eq(TENANT_B.parse::<Uuid>().unwrap()))
+        .count(&db)
+        .await
+        .unwrap();
     assert_eq!(of_b, 10, "another tenant's rows are untouched");
 }
 

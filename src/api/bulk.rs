@@ -23,10 +23,10 @@ use super::errors::{ApiError, ApiJson, ErrorBody};
 use super::rows;
 use super::scope::{TenantParam, scope};
 use crate::domain_name::DomainName;
-use entity::DomainStatus;
 use crate::excerpt::Excerpt;
 use crate::failure::Kind;
 use crate::store::{self, bulk::BulkOutcome, selection::Selection};
+use entity::DomainStatus;
 
 /// Which domains a bulk action acts on, and whether it only counts them.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -81,7 +81,11 @@ pub struct DeleteAnswer {
 }
 
 /// The filter checked into a selection for `tenant` (`None`: every tenant).
-async fn selection(state: &ApiState, tenant: Option<Uuid>, filter: &DomainFilter) -> Result<Selection, ApiError> {
+async fn selection(
+    state: &ApiState,
+    tenant: Option<Uuid>,
+    filter: &DomainFilter,
+) -> Result<Selection, ApiError> {
     let status = super::params::status(filter.status.as_deref())?;
     if status == Some(entity::DomainStatus::Processing) {
         return Err(ApiError::unprocessable(
@@ -133,13 +137,17 @@ fn names(state: &ApiState, inputs: &[String]) -> Result<Vec<DomainName>, ApiErro
         return Err(ApiError::unprocessable("domains: give at least one domain, or leave the field out"));
     }
     if inputs.len() > max {
-        return Err(ApiError::unprocessable(format!("domains: at most {max} per request, got {}", inputs.len())));
+        return Err(ApiError::unprocessable(format!(
+            "domains: at most {max} per request, got {}",
+            inputs.len()
+        )));
     }
     inputs
         .iter()
         .map(|input| {
-            DomainName::parse(input)
-                .map_err(|reason| ApiError::unprocessable(format!("domains: {}: {reason}", Excerpt::of(input))))
+            DomainName::parse(input).map_err(|reason| {
+                ApiError::unprocessable(format!("domains: {}: {reason}", Excerpt::of(input)))
+            })
         })
         .collect()
 }
@@ -273,7 +281,9 @@ pub fn document_filter(document: &mut utoipa::openapi::OpenApi, settings: &crate
         let mut values = values;
         values.push(serde_json::Value::Null);
         ObjectBuilder::new()
-            .schema_type([Type::String, Type::Null].into_iter().collect::<utoipa::openapi::schema::SchemaType>())
+            .schema_type(
+                [Type::String, Type::Null].into_iter().collect::<utoipa::openapi::schema::SchemaType>(),
+            )
             .enum_values(Some(values))
             .description(Some(description))
             .build()
@@ -294,7 +304,12 @@ pub fn document_filter(document: &mut utoipa::openapi::OpenApi, settings: &crate
         domains.max_items = Some(settings.api.max_domains);
     }
     let flag = |value: bool| ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([value]));
-    let criteria = [("batch_id", Type::String), ("status", Type::String), ("error_kind", Type::String), ("domains", Type::Array)];
+    let criteria = [
+        ("batch_id", Type::String),
+        ("status", Type::String),
+        ("error_kind", Type::String),
+        ("domains", Type::Array),
+    ];
     let mut any = AnyOfBuilder::new();
     let mut everything = ObjectBuilder::new().required("all").property("all", flag(true));
     for (name, kind) in criteria {

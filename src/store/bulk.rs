@@ -107,7 +107,11 @@ async fn run<C: ConnectionTrait + TransactionTrait>(
     Ok(outcome)
 }
 
-async fn reset_chunk<C: TransactionTrait>(db: &C, selection: &Selection, ids: Vec<Uuid>) -> Result<u64, DbErr> {
+async fn reset_chunk<C: TransactionTrait>(
+    db: &C,
+    selection: &Selection,
+    ids: Vec<Uuid>,
+) -> Result<u64, DbErr> {
     let txn = db.begin().await?;
     // The batches that asked for the scan that ended keep its outcome.
     members::close_finished(&txn, members::ids(ids.iter().copied())).await?;
@@ -122,7 +126,11 @@ async fn reset_chunk<C: TransactionTrait>(db: &C, selection: &Selection, ids: Ve
     Ok(result.rows_affected)
 }
 
-async fn delete_chunk<C: ConnectionTrait>(db: &C, selection: &Selection, ids: Vec<Uuid>) -> Result<u64, DbErr> {
+async fn delete_chunk<C: ConnectionTrait>(
+    db: &C,
+    selection: &Selection,
+    ids: Vec<Uuid>,
+) -> Result<u64, DbErr> {
     // One statement: the cascades run inside it.
     let result = Entity::delete_many()
         .filter(Column::Id.is_in(ids))

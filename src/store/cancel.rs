@@ -45,7 +45,11 @@ pub struct Cancelled {
 
 /// What cancelling batch `id` (of `tenant`, or of any tenant with `None`) would do, changing
 /// nothing; `None` when there is no such batch in the scope.
-pub async fn preview<C: ConnectionTrait>(db: &C, tenant: Option<Uuid>, id: Uuid) -> Result<Option<Cancelled>, DbErr> {
+pub async fn preview<C: ConnectionTrait>(
+    db: &C,
+    tenant: Option<Uuid>,
+    id: Uuid,
+) -> Result<Option<Cancelled>, DbErr> {
     if !super::batches::exists(db, tenant, id).await? {
         return Ok(None);
     }

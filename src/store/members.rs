@@ -174,7 +174,8 @@ pub async fn waited_for_elsewhere<C: ConnectionTrait>(
         .column((batch_members::Entity, batch_members::Column::DomainId))
         .and_where(Expr::col((batch_members::Entity, batch_members::Column::BatchId)).ne(batch))
         .and_where(
-            Expr::col((batch_members::Entity, batch_members::Column::DomainId)).is_in(domain_ids.iter().copied()),
+            Expr::col((batch_members::Entity, batch_members::Column::DomainId))
+                .is_in(domain_ids.iter().copied()),
         )
         .cond_where(waiting())
         .to_owned();

@@ -68,7 +68,11 @@ fn last_error_of_kind(kind: Kind) -> Condition {
 }
 
 /// How many domains of `selection` are in `processing` (`processing: true`) or not.
-pub async fn count<C: ConnectionTrait>(db: &C, selection: &Selection, processing: bool) -> Result<u64, DbErr> {
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    selection: &Selection,
+    processing: bool,
+) -> Result<u64, DbErr> {
     let status = if processing {
         Column::Status.eq(DomainStatus::Processing)
     } else {
@@ -86,7 +90,10 @@ pub async fn count<C: ConnectionTrait>(db: &C, selection: &Selection, processing
 }
 
 /// The names of `selection.names` that no domain in its tenant (in any tenant with `None`) has.
-pub async fn names_not_found<C: ConnectionTrait>(db: &C, selection: &Selection) -> Result<Vec<String>, DbErr> {
+pub async fn names_not_found<C: ConnectionTrait>(
+    db: &C,
+    selection: &Selection,
+) -> Result<Vec<String>, DbErr> {
     let Some(names) = &selection.names else { return Ok(Vec::new()) };
     let mut found = std::collections::HashSet::new();
     for chunk in names.chunks(1000) {
