@@ -7,7 +7,7 @@
 use std::fmt;
 
 /// The stage of the pipeline where an attempt failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, sea_orm::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Fetch,
@@ -19,8 +19,10 @@ pub enum Stage {
 }
 
 impl Stage {
-    /// Every stage, in the order of the pipeline.
-    pub const ALL: [Stage; 5] = [Stage::Fetch, Stage::Extract, Stage::Persist, Stage::Actor, Stage::Operator];
+    /// Every stage, in the order of the pipeline (derived, so a new stage is never left out).
+    pub fn all() -> impl Iterator<Item = Stage> {
+        <Stage as sea_orm::Iterable>::iter()
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -34,7 +36,7 @@ impl Stage {
 }
 
 /// What went wrong, as stored in `domain_errors.kind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, sea_orm::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The name did not resolve for a reason none of the kinds below names.
@@ -93,38 +95,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every kind, for reading one back from its name (filters of the operators' bulk actions).
-    pub const ALL: [Kind; 25] = [
-        Kind::Dns,
-        Kind::DnsNxdomain,
-        Kind::DnsNoAddress,
-        Kind::DnsServfail,
-        Kind::DnsTimeout,
-        Kind::Connect,
-        Kind::Tls,
-        Kind::TlsExpired,
-        Kind::TlsUntrusted,
-        Kind::TlsWrongHost,
-        Kind::TlsHandshake,
-        Kind::Timeout,
-        Kind::HttpStatus,
-        Kind::TooLarge,
-        Kind::NotHtml,
-        Kind::BlockedAddress,
-        Kind::Redirect,
-        Kind::RobotsDisallowed,
-        Kind::Parse,
-        Kind::InvalidDomain,
-        Kind::Panic,
-        Kind::LeaseExpired,
-        Kind::LocalResource,
-        Kind::Cancelled,
-        Kind::Other,
-    ];
-
     /// The kind named `text` (as stored in `domain_errors.kind`).
     pub fn parse(text: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.as_str() == text)
+        Kind::all().find(|kind| kind.as_str() == text)
+    }
+
+    /// Every kind, in declaration order (derived, so a new kind is never left out).
+    pub fn all() -> impl Iterator<Item = Kind> {
+        <Kind as sea_orm::Iterable>::iter()
     }
 
     /// A TLS failure of any kind.
@@ -232,9 +210,10 @@ mod tests {
 
     #[test]
     fn every_kind_is_read_back_from_its_name() {
-        for kind in Kind::ALL {
+        for kind in Kind::all() {
             assert_eq!(Kind::parse(kind.as_str()), Some(kind));
         }
+        assert!(Kind::all().count() >= 25);
         assert_eq!(Kind::parse("no_such_kind"), None);
     }
 

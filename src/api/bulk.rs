@@ -295,7 +295,7 @@ pub fn document_filter(document: &mut utoipa::openapi::OpenApi, settings: &crate
         "status".to_owned(),
         RefOr::T(Schema::Object(nullable_enum(statuses, "Only domains in this status."))),
     );
-    let kinds = Kind::ALL.iter().map(|kind| serde_json::Value::from(kind.as_str())).collect();
+    let kinds = Kind::all().map(|kind| serde_json::Value::from(kind.as_str())).collect();
     filter.properties.insert(
         "error_kind".to_owned(),
         RefOr::T(Schema::Object(nullable_enum(kinds, "Only domains whose last error is of this kind."))),

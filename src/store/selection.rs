@@ -61,7 +61,7 @@ impl Selection {
 /// a kind's name is escaped, so that `dns_timeout` matches itself only.
 fn last_error_of_kind(kind: Kind) -> Condition {
     let name = kind.as_str().replace('_', "\\_");
-    Stage::ALL.into_iter().fold(Condition::any(), |any, stage| {
+    Stage::all().fold(Condition::any(), |any, stage| {
         let pattern = LikeExpr::new(format!("{}/{name}: %", stage.as_str())).escape('\\');
         any.add(Expr::col((Entity, Column::LastError)).like(pattern))
     })
