@@ -111,7 +111,8 @@ pub async fn cancel_batch<C: TransactionTrait + ConnectionTrait>(
         // A member read here ends for this batch, or a claim took its domain since and it is no
         // longer pending: either way the next read moves on.
         outcome.cancelled += super::members::close(&txn, id, &shared, DomainStatus::Error).await?;
-        let own: Vec<Uuid> = ids.into_iter().filter(|id| !shared.contains(id)).collect();
+        let shared_set: std::collections::HashSet<Uuid> = shared.iter().copied().collect();
+        let own: Vec<Uuid> = ids.into_iter().filter(|id| !shared_set.contains(id)).collect();
         super::members::keep_answers(&txn, &own).await?;
         // The status is checked again on the row itself: a claim that took a domain since the
         // read keeps it.
