@@ -7,7 +7,7 @@
 use std::fmt;
 
 /// The stage of the pipeline where an attempt failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, sea_orm::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Fetch,
@@ -19,6 +19,11 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in the order of the pipeline (derived, so a new stage is never left out).
+    pub fn all() -> impl Iterator<Item = Stage> {
+        <Stage as sea_orm::Iterable>::iter()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Fetch => "fetch",
@@ -31,7 +36,7 @@ impl Stage {
 }
 
 /// What went wrong, as stored in `domain_errors.kind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, sea_orm::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The name did not resolve for a reason none of the kinds below names.
@@ -90,6 +95,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind named `text` (as stored in `domain_errors.kind`).
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::all().find(|kind| kind.as_str() == text)
+    }
+
+    /// Every kind, in declaration order (derived, so a new kind is never left out).
+    pub fn all() -> impl Iterator<Item = Kind> {
+        <Kind as sea_orm::Iterable>::iter()
+    }
+
     /// A TLS failure of any kind.
     pub fn is_tls(self) -> bool {
         matches!(
@@ -192,6 +207,15 @@ impl std::error::Error for Failure {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_is_read_back_from_its_name() {
+        for kind in Kind::all() {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert!(Kind::all().count() >= 25);
+        assert_eq!(Kind::parse("no_such_kind"), None);
+    }
 
     #[test]
     fn client_errors_are_permanent_except_timeout_and_rate_limit() {

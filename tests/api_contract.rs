@@ -146,6 +146,11 @@ async fn every_json_body_has_a_schema_that_names_its_fields() {
                 if schema["type"] == "array" {
                     schema = resolve(&document, &schema["items"]);
                 }
+                // A body whose schema adds rules across fields (`allOf`: the object, then the
+                // rule) names its fields in its first part.
+                if let Some(first) = schema["allOf"].get(0) {
+                    schema = resolve(&document, first);
+                }
                 let fields = schema["properties"].as_object().map_or(0, |p| p.len());
                 assert!(fields > 0, "{method} {path}: a body without named fields: {schema}");
                 bodies += 1;
@@ -177,6 +182,20 @@ async fn every_json_body_has_a_schema_that_names_its_fields() {
     );
     let submission = &document["components"]["schemas"]["SubmitDomains"]["properties"]["domains"];
     assert_eq!((submission["minItems"].as_u64(), submission["maxItems"].as_u64()), (Some(1), Some(75)));
+    // A bulk action's filter: a criterion or `all`, never empty; no status it refuses.
+    let filter = &document["components"]["schemas"]["DomainFilter"]["allOf"];
+    let fields = &filter[0]["properties"];
+    assert_eq!(fields["domains"]["maxItems"].as_u64(), Some(75), "{fields}");
+    let statuses = fields["status"]["enum"].as_array().unwrap();
+    assert!(
+        statuses.contains(&Value::from("error")) && !statuses.contains(&Value::from("processing")),
+        "{fields}"
+    );
+    assert!(
+        fields["error_kind"]["enum"].as_array().unwrap().contains(&Value::from("dns_nxdomain")),
+        "{fields}"
+    );
+    assert_eq!(filter[1]["anyOf"].as_array().map(Vec::len), Some(5), "{filter}");
     let error = &document["components"]["schemas"]["ErrorDetail"]["properties"];
     assert!(error.get("rejected").is_some(), "the error body documents its `rejected` list: {error}");
 }

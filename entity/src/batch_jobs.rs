@@ -18,6 +18,8 @@ pub struct Model {
     /// When the delivery loop next looks at the callback: while an attempt is in flight, the
     /// end of its lease; null once delivered or given up (and when there is no callback).
     pub callback_due_at: Option<DateTimeUtc>,
+    /// When an operator first cancelled the batch; null: never cancelled.
+    pub cancelled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -175,6 +175,7 @@ fn progress(row: BatchRow) -> BatchProgress {
         total: row.counts.total(),
         progress: row.counts.done_share(),
         created_at: row.batch.created_at,
+        cancelled_at: row.batch.cancelled_at,
         counts: row.counts,
     }
 }

@@ -10,6 +10,8 @@
 
 pub mod auth;
 pub mod batches;
+pub mod bulk;
+pub mod cancel;
 pub mod changes;
 pub mod compat;
 pub mod docs;
@@ -93,12 +95,16 @@ pub fn router(state: ApiState) -> axum::Router {
         // Before `/api/v1/domains/{domain}` in the document; the router itself always prefers a
         // literal segment to a parameter, so `export` is never taken for a domain name.
         .routes(routes!(export::export))
-        .routes(routes!(domains::show))
+        // Literal segments too, never taken for a domain name.
+        .routes(routes!(bulk::reset))
+        .routes(routes!(bulk::delete))
+        .routes(routes!(domains::show, bulk::delete_one))
         .routes(routes!(domains::retry))
         .routes(routes!(changes::changes))
         .routes(routes!(failures::failures))
         .routes(routes!(batches::list))
         .routes(routes!(domains::batch))
+        .routes(routes!(cancel::cancel))
         .routes(routes!(scheduler::run))
         .routes(routes!(scheduler::runs))
         .routes(routes!(pause::pause))
@@ -108,6 +114,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(compat::process_pending))
         .split_for_parts();
     domains::document_settings(&mut document, &state.settings);
+    bulk::document_filter(&mut document, &state.settings);
     let document = Arc::new(document);
     router
         .route(

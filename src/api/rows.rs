@@ -262,13 +262,16 @@ pub struct Batch {
     #[schema(minimum = 0.0, maximum = 1.0)]
     pub progress: f64,
     pub created_at: DateTime<Utc>,
+    /// When an operator first cancelled the batch (`POST /api/v1/batches/{id}/cancel`, the
+    /// `cancel` command or the console); null: never cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// The completion callback named on submission; null when there is none.
     pub callback: Option<BatchCallback>,
 }
 
 impl From<BatchProgress> for Batch {
     fn from(batch: BatchProgress) -> Batch {
-        let BatchProgress { batch_id, status, total, counts, progress, created_at } = batch;
+        let BatchProgress { batch_id, status, total, counts, progress, created_at, cancelled_at } = batch;
         let store::StatusCounts { pending, processing, completed, error, gone } = counts;
         let status = match status {
             BatchState::Pending => BatchStatus::Pending,
@@ -282,6 +285,7 @@ impl From<BatchProgress> for Batch {
             counts: StatusCounts { pending, processing, completed, error, gone },
             progress,
             created_at,
+            cancelled_at,
             callback: None,
         }
     }

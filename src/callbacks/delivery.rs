@@ -50,6 +50,9 @@ pub struct Announcement {
     pub started_at: DateTime<Utc>,
     /// When its last domain reached its final state.
     pub finished_at: DateTime<Utc>,
+    /// When an operator cancelled the batch (its cancelled domains count as `error`); null:
+    /// never cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// The batch's progress on the API.
     pub results_url: String,
     /// The batch's domains, exported.
@@ -256,6 +259,7 @@ impl Courier {
             counts,
             started_at: batch.created_at,
             finished_at,
+            cancelled_at: batch.cancelled_at,
             results_url: format!("{}/api/v1/batches/{}", self.base, batch.id),
             export_url: format!("{}/api/v1/domains/export?batch={}", self.base, batch.id),
         };

@@ -38,6 +38,7 @@ struct Line {
     total: u64,
     counts: StatusCounts,
     created_at: chrono::DateTime<chrono::Utc>,
+    cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
     callback: Option<CallbackStatus>,
 }
 
@@ -67,6 +68,7 @@ pub async fn batches(settings: &Settings, args: BatchesArgs) -> anyhow::Result<E
                 callback: callbacks::status(&db, row.batch.id).await?,
                 counts: row.counts,
                 created_at: row.batch.created_at,
+                cancelled_at: row.batch.cancelled_at,
             };
             println!("{}", serde_json::to_string(&line)?);
             printed += 1;

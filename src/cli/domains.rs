@@ -1,11 +1,11 @@
-//! `status`, `show` and `reset`: reading and resetting domains. Without `--tenant` each acts
+//! `status` and `show`: reading domains and batches. Without `--tenant` each acts
 //! across every tenant; a name several tenants have is shown only with `--tenant`.
 
 use std::process::ExitCode;
 
 use uuid::Uuid;
 
-use super::{BadInput, open, open_read_only, parse_name};
+use super::{BadInput, open_read_only, parse_name};
 use crate::config::Settings;
 use crate::store;
 
@@ -62,41 +62,6 @@ pub(super) async fn find_one(
     row.ok_or_else(|| anyhow::anyhow!("{name} not found{}", in_tenant(tenant)))
 }
 
-pub async fn reset(
-    settings: &Settings,
-    domains: Vec<String>,
-    status: Option<entity::DomainStatus>,
-    tenant: Option<Uuid>,
-) -> anyhow::Result<ExitCode> {
-    match (status, domains.is_empty()) {
-        (Some(entity::DomainStatus::Processing), _) => Err(BadInput(
-            "--status processing cannot be reset: those domains are leased; they come back when the lease expires"
-                .into(),
-        )
-        .into()),
-        (Some(status), _) => {
-            let db = open(settings).await?;
-            let n = store::domains::reset_status(&db, tenant, status).await?;
-            eprintln!("{n} domains put back to pending");
-            Ok(ExitCode::SUCCESS)
-        }
-        (None, true) => Err(BadInput("name the domains to reset, or give --status error".into()).into()),
-        (None, false) => {
-            let names = domains.iter().map(|d| parse_name(d)).collect::<Result<Vec<_>, _>>()?;
-            let db = open(settings).await?;
-            let outcome = store::domains::reset_names(&db, tenant, &names).await?;
-            for name in &outcome.in_progress {
-                eprintln!("{name}: being processed now, left as it is");
-            }
-            eprintln!("{} domains put back to pending", outcome.reset.len());
-            if !outcome.not_found.is_empty() {
-                anyhow::bail!("not found{}: {}", in_tenant(tenant), outcome.not_found.join(", "));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-fn in_tenant(tenant: Option<Uuid>) -> String {
+pub(super) fn in_tenant(tenant: Option<Uuid>) -> String {
     tenant.map(|id| format!(" in tenant {id}")).unwrap_or_default()
 }

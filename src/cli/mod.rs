@@ -8,6 +8,8 @@
 
 mod add;
 mod batches;
+mod bulk;
+mod cancel;
 mod domains;
 mod export;
 mod extract;
@@ -97,17 +99,15 @@ pub enum Command {
         #[arg(long, value_name = "UUID")]
         tenant: Option<Uuid>,
     },
-    /// Put domains back to `pending` with attempts cleared.
-    Reset {
-        /// The domains to put back (or --status instead).
-        domains: Vec<String>,
-        /// Reset every domain in this status (`error`, `completed` or `pending`).
-        #[arg(long, value_name = "STATUS", conflicts_with = "domains")]
-        status: Option<entity::DomainStatus>,
-        /// Only this tenant's domains (default: every tenant).
-        #[arg(long, value_name = "UUID")]
-        tenant: Option<Uuid>,
-    },
+    /// Put domains back to `pending` with attempts cleared: named ones, or a filter's
+    /// (--status, --batch, --error-kind, or --all); --dry-run only counts them.
+    Reset(bulk::FilterArgs),
+    /// Delete domains with their failures, change history and batch memberships: named ones, or
+    /// a filter's (--status, --batch, --error-kind, or --all); --dry-run only counts them.
+    Delete(bulk::FilterArgs),
+    /// Cancel a batch: its pending domains stop being due for it, those being fetched finish;
+    /// --dry-run only counts them.
+    Cancel(cancel::CancelArgs),
     /// Every matching domain to stdout as CSV or JSON Lines, streamed in constant memory.
     Export(export::ExportArgs),
     /// The batches, newest first, one JSON line each with its counts and callback state.
@@ -136,9 +136,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status { batch_id, tenant } => domains::status(&settings, batch_id, tenant).await,
         Command::Show { domain, tenant } => domains::show(&settings, &domain, tenant).await,
         Command::History { domain, tenant } => history::history(&settings, &domain, tenant).await,
-        Command::Reset { domains, status, tenant } => {
-            domains::reset(&settings, domains, status, tenant).await
-        }
+        Command::Reset(args) => bulk::reset(&settings, args).await,
+        Command::Delete(args) => bulk::delete(&settings, args).await,
+        Command::Cancel(args) => cancel::cancel(&settings, args).await,
         Command::Export(args) => export::export(&settings, args).await,
         Command::Batches(args) => batches::batches(&settings, args).await,
         Command::Pause => pause::pause(&settings).await,

@@ -86,6 +86,8 @@ pub struct BatchProgress {
     /// Share of domains done, from 0.0 to 1.0.
     pub progress: f64,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When an operator first cancelled the batch; null: never cancelled.
+    pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Counts of the tenant's domains by status (every tenant's with `None`).
@@ -131,6 +133,7 @@ pub async fn progress<C: ConnectionTrait>(
         progress: counts.done_share(),
         counts,
         created_at: batch.created_at,
+        cancelled_at: batch.cancelled_at,
     }))
 }
 

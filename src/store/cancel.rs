@@ -1,14 +1,28 @@
-//! Cancelling a batch: its members still waiting (`pending`) for the scan it asked for end in
-//! `error`, each with a `domain_errors` row (stage `operator`, kind `cancelled`) and
-//! `last_error` saying so, so no domain leaves the queue without a trace and each can be
-//! retried like any other failure.
-//! Domains being fetched at that moment finish as they would have; completed and failed ones
-//! are left as they are.
+//! Cancelling a batch: its members still waiting (`pending`) for the scan it asked for stop
+//! being due for it.
+//! - A domain that no other batch waits for ends in `error`, with a `domain_errors` row (stage
+//!   `operator`, kind `cancelled`) and `last_error` saying so, so no domain leaves the queue
+//!   without a trace and each can be retried like any other failure.
+//! - A domain another unfinished batch still waits for stays due for that batch; this batch
+//!   alone records its member as ended in `error` (`batch_members.outcome`).
+//!
+//! Domains being fetched at that moment (`processing`) are left to finish their attempt, since
+//! their instance holds them under a lease: they end `completed` or `error`, or, after a failed
+//! attempt that may be retried, `pending` and due again, which a second cancel ends. Nothing is
+//! stranded in `processing`: a lease that runs out is taken back as always. Completed and
+//! failed members are left as they are. The batch is `complete` once its in-flight domains
+//! finish, and its callback (if any) is sent then, counting the cancelled domains as `error`.
+//!
+//! The batch records when it was first cancelled (`batch_jobs.cancelled_at`), shown with its
+//! progress and in its callback.
+//!
+//! The domains are cancelled [`CHUNK`] at a time, each chunk its own short transaction, so
+//! that cancelling a large batch never stalls the pipeline's claims.
 
 use chrono::Utc;
 use entity::domains::{ActiveModel, Column, Entity};
 use entity::{DomainStatus, batch_jobs, batch_members, domain_errors, domains};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     TransactionSession, TransactionTrait,
@@ -17,48 +31,91 @@ use uuid::Uuid;
 
 use crate::failure::{Kind, Stage};
 
-/// Rows cancelled per statement: the returned rows and their error rows stay small.
+/// Rows cancelled per transaction: the returned rows and their error rows stay small.
 const CHUNK: u64 = 1000;
 
-/// What a cancel did.
+/// What a cancel did (or, in a dry run, would do).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Cancelled {
-    /// Pending domains now in `error`.
+    /// Pending domains no longer due for the batch.
     pub cancelled: u64,
     /// Domains being processed, left to finish.
     pub in_flight: u64,
 }
 
-/// Cancels the pending domains of batch `id` (of `tenant`, or of any tenant with `None`) in
-/// one transaction; `None` when there is no such batch in the scope.
-pub async fn cancel_batch<C: TransactionTrait>(
+/// What cancelling batch `id` (of `tenant`, or of any tenant with `None`) would do, changing
+/// nothing; `None` when there is no such batch in the scope.
+pub async fn preview<C: ConnectionTrait>(
+    db: &C,
+    tenant: Option<Uuid>,
+    id: Uuid,
+) -> Result<Option<Cancelled>, DbErr> {
+    if !super::batches::exists(db, tenant, id).await? {
+        return Ok(None);
+    }
+    let mut count = waiting_pending(id);
+    count.expr_as(super::count_rows(), "n");
+    let n = match db.query_one(&count).await? {
+        Some(row) => row.try_get_by_index::<i64>(0)?,
+        None => 0,
+    };
+    Ok(Some(Cancelled {
+        cancelled: u64::try_from(n).unwrap_or(0),
+        in_flight: count_processing(db, id).await?,
+    }))
+}
+
+/// The members of batch `id` still waiting for their scan whose domain is `pending`, joined to
+/// their domains, selecting nothing yet.
+fn waiting_pending(id: Uuid) -> SelectStatement {
+    super::members::joined()
+        .and_where(Expr::col((batch_members::Entity, batch_members::Column::BatchId)).eq(id))
+        .cond_where(super::members::waiting())
+        .and_where(Expr::col((domains::Entity, Column::Status)).eq(DomainStatus::Pending))
+        .to_owned()
+}
+
+/// Cancels the pending domains of batch `id` (of `tenant`, or of any tenant with `None`), a
+/// chunk per transaction; `None` when there is no such batch in the scope.
+pub async fn cancel_batch<C: TransactionTrait + ConnectionTrait>(
     db: &C,
     tenant: Option<Uuid>,
     id: Uuid,
     who: &str,
 ) -> Result<Option<Cancelled>, DbErr> {
-    let txn = db.begin().await?;
-    let mut batch = batch_jobs::Entity::find_by_id(id);
-    if let Some(tenant) = tenant {
-        batch = batch.filter(batch_jobs::Column::TenantId.eq(tenant));
-    }
-    if batch.one(&txn).await?.is_none() {
-        txn.rollback().await?;
+    if !super::batches::exists(db, tenant, id).await? {
         return Ok(None);
     }
     let now = Utc::now();
+    // The first cancel's time is kept: a second one only ends what became pending since.
+    batch_jobs::Entity::update_many()
+        .col_expr(batch_jobs::Column::CancelledAt, Expr::value(now))
+        .filter(batch_jobs::Column::Id.eq(id))
+        .filter(batch_jobs::Column::CancelledAt.is_null())
+        .exec(db)
+        .await?;
     let message = format!("batch {id} cancelled by {who} before this domain was fetched");
     let mut outcome = Cancelled::default();
     loop {
-        let waiting = super::members::joined()
-            .column((domains::Entity, Column::Id))
-            .and_where(Expr::col((batch_members::Entity, batch_members::Column::BatchId)).eq(id))
-            .cond_where(super::members::waiting())
-            .and_where(Expr::col((domains::Entity, Column::Status)).eq(DomainStatus::Pending))
-            .limit(CHUNK)
-            .to_owned();
-        // The status is checked again on the row itself: a claim that takes a domain between
-        // the sub-select and the update keeps it.
+        let mut chunk = waiting_pending(id);
+        chunk.column((domains::Entity, Column::Id)).limit(CHUNK);
+        let mut ids = Vec::new();
+        for row in db.query_all(&chunk).await? {
+            ids.push(row.try_get_by_index::<Uuid>(0)?);
+        }
+        if ids.is_empty() {
+            break;
+        }
+        let txn = db.begin().await?;
+        let shared = super::members::waited_for_elsewhere(&txn, id, &ids).await?;
+        // A member read here ends for this batch, or a claim took its domain since and it is no
+        // longer pending: either way the next read moves on.
+        outcome.cancelled += super::members::close(&txn, id, &shared, DomainStatus::Error).await?;
+        let shared_set: std::collections::HashSet<Uuid> = shared.iter().copied().collect();
+        let own: Vec<Uuid> = ids.into_iter().filter(|id| !shared_set.contains(id)).collect();
+        super::members::keep_answers(&txn, &own).await?;
+        // The status is checked again on the row itself: a claim that took a domain since the
+        // read keeps it.
         let rows = Entity::update_many()
             .set(ActiveModel {
                 status: Set(DomainStatus::Error),
@@ -71,28 +128,27 @@ pub async fn cancel_batch<C: TransactionTrait>(
                 updated_at: Set(now),
                 ..Default::default()
             })
-            .filter(Column::Id.in_subquery(waiting))
+            .filter(Column::Id.is_in(own))
             .filter(Column::Status.eq(DomainStatus::Pending))
             .exec_with_returning(&txn)
             .await?;
-        if rows.is_empty() {
-            break;
-        }
         outcome.cancelled += rows.len() as u64;
-        let errors = rows.iter().map(|row| domain_errors::ActiveModel {
-            domain_id: Set(row.id),
-            run_id: Set(None),
-            attempt: Set(row.attempts),
-            stage: Set(Stage::Operator.as_str().to_owned()),
-            kind: Set(Kind::Cancelled.as_str().to_owned()),
-            message: Set(message.clone()),
-            occurred_at: Set(now),
-            ..Default::default()
-        });
-        domain_errors::Entity::insert_many(errors).exec_without_returning(&txn).await?;
+        if !rows.is_empty() {
+            let errors = rows.iter().map(|row| domain_errors::ActiveModel {
+                domain_id: Set(row.id),
+                run_id: Set(None),
+                attempt: Set(row.attempts),
+                stage: Set(Stage::Operator.as_str().to_owned()),
+                kind: Set(Kind::Cancelled.as_str().to_owned()),
+                message: Set(message.clone()),
+                occurred_at: Set(now),
+                ..Default::default()
+            });
+            domain_errors::Entity::insert_many(errors).exec_without_returning(&txn).await?;
+        }
+        txn.commit().await?;
     }
-    outcome.in_flight = count_processing(&txn, id).await?;
-    txn.commit().await?;
+    outcome.in_flight = count_processing(db, id).await?;
     Ok(Some(outcome))
 }
 

@@ -112,6 +112,7 @@ pub async fn enqueue<C: TransactionTrait>(
         // The delivery loop looks from now on, and sends once the batch has finished.
         callback_url: Set(request.callback_url.map(|url| url.as_str().to_owned())),
         callback_due_at: Set(request.callback_url.map(|_| created_at)),
+        cancelled_at: Set(None),
     };
     batch_jobs::Entity::insert(batch).exec_without_returning(&txn).await?;
 
@@ -235,7 +236,7 @@ async fn names_in<'a, C: ConnectionTrait>(
 
 /// The update that makes a domain due again from scratch: `pending`, no attempts, no lease, no
 /// last error, due now.
-fn back_to_pending(batch_id: Option<Uuid>, max_pages: Option<i32>) -> ActiveModel {
+pub(super) fn back_to_pending(batch_id: Option<Uuid>, max_pages: Option<i32>) -> ActiveModel {
     let now = Utc::now();
     let due = Next::Now.at(now);
     let mut update = ActiveModel {

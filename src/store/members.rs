@@ -159,3 +159,80 @@ pub fn grouped(leading: &[batch_members::Column]) -> SelectStatement {
         ]);
     query
 }
+
+/// Of `domain_ids`, those another batch than `batch` still waits for.
+pub async fn waited_for_elsewhere<C: ConnectionTrait>(
+    db: &C,
+    batch: Uuid,
+    domain_ids: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
+    if domain_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = joined()
+        .distinct()
+        .column((batch_members::Entity, batch_members::Column::DomainId))
+        .and_where(Expr::col((batch_members::Entity, batch_members::Column::BatchId)).ne(batch))
+        .and_where(
+            Expr::col((batch_members::Entity, batch_members::Column::DomainId))
+                .is_in(domain_ids.iter().copied()),
+        )
+        .cond_where(waiting())
+        .to_owned();
+    let mut ids = Vec::new();
+    for row in db.query_all(&query).await? {
+        ids.push(row.try_get_by_index::<Uuid>(0)?);
+    }
+    Ok(ids)
+}
+
+/// Before the domains `domain_ids`, waiting for a new scan, are put in a final status by an
+/// operator: the members whose batch already had its answer from an earlier successful scan
+/// (done by the module's third rule) keep `completed` as their outcome, so that those batches
+/// do not turn to `error` after the fact.
+pub async fn keep_answers<C: ConnectionTrait>(db: &C, domain_ids: &[Uuid]) -> Result<(), DbErr> {
+    if domain_ids.is_empty() {
+        return Ok(());
+    }
+    let answered = Query::select()
+        .expr(Expr::val(1))
+        .from(domains::Entity)
+        .and_where(
+            Expr::col((domains::Entity, domains::Column::Id))
+                .equals((batch_members::Entity, batch_members::Column::DomainId)),
+        )
+        .and_where(
+            Expr::col((domains::Entity, domains::Column::FetchedAt))
+                .gte(Expr::col((batch_members::Entity, batch_members::Column::AddedAt))),
+        )
+        .to_owned();
+    batch_members::Entity::update_many()
+        .col_expr(batch_members::Column::Outcome, Expr::value(DomainStatus::Completed))
+        .filter(batch_members::Column::Outcome.is_null())
+        .filter(batch_members::Column::DomainId.is_in(domain_ids.iter().copied()))
+        .filter(Expr::exists(answered))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends `batch`'s wait for `domain_ids` with `outcome`, leaving the domains themselves as they
+/// are (other batches still wait for them).
+pub async fn close<C: ConnectionTrait>(
+    db: &C,
+    batch: Uuid,
+    domain_ids: &[Uuid],
+    outcome: DomainStatus,
+) -> Result<u64, DbErr> {
+    if domain_ids.is_empty() {
+        return Ok(0);
+    }
+    let result = batch_members::Entity::update_many()
+        .col_expr(batch_members::Column::Outcome, Expr::value(outcome))
+        .filter(batch_members::Column::BatchId.eq(batch))
+        .filter(batch_members::Column::DomainId.is_in(domain_ids.iter().copied()))
+        .filter(batch_members::Column::Outcome.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -2,6 +2,7 @@
 //! the actors and the API call the same functions, and none of them builds SQL by hand.
 
 pub mod batches;
+pub mod bulk;
 pub mod callbacks;
 pub mod cancel;
 pub mod changes;
@@ -21,6 +22,7 @@ pub mod pause;
 pub mod rescans;
 pub mod results;
 pub mod runs;
+pub mod selection;
 
 pub use batches::{BatchProgress, BatchState, StatusCounts};
 pub use domains::{EnqueueOutcome, EnqueueRequest};

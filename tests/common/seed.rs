@@ -40,6 +40,7 @@ pub async fn batch(db: &DatabaseConnection, tenant: Uuid) -> Uuid {
         created_at: Set(Utc::now()),
         callback_url: Set(None),
         callback_due_at: Set(None),
+        cancelled_at: Set(None),
     };
     batch_jobs::Entity::insert(row).exec(db).await.expect("insert a batch");
     id

@@ -1,0 +1,115 @@
+//! Which domains an operator's bulk action (reset, delete) acts on: a tenant (or every
+//! tenant), narrowed by batch, status, the kind of the last error and a list of names. The
+//! criteria are ANDed; a selection with none of them is every domain of the scope, which the
+//! API and the command line only build when asked for it in so many words (`"all": true`,
+//! `--all`).
+
+use entity::DomainStatus;
+use entity::domains::{Column, Entity};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::members;
+use crate::domain_name::DomainName;
+use crate::failure::{Kind, Stage};
+
+/// The domains a bulk action acts on.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only this tenant's domains; `None`: every tenant's (admins and the command line).
+    pub tenant: Option<Uuid>,
+    /// Only members of this batch.
+    pub batch: Option<Uuid>,
+    /// Only domains in this status.
+    pub status: Option<DomainStatus>,
+    /// Only domains whose last error is of this kind.
+    pub error_kind: Option<Kind>,
+    /// Only these names.
+    pub names: Option<Vec<DomainName>>,
+}
+
+impl Selection {
+    /// Whether no criterion narrows the tenant: the selection is every domain in its scope.
+    pub fn is_everything(&self) -> bool {
+        self.batch.is_none() && self.status.is_none() && self.error_kind.is_none() && self.names.is_none()
+    }
+
+    /// The selection as a condition on `domains`.
+    pub fn condition(&self) -> Condition {
+        let mut condition = Condition::all();
+        if let Some(tenant) = self.tenant {
+            condition = condition.add(Column::TenantId.eq(tenant));
+        }
+        if let Some(batch) = self.batch {
+            condition = condition.add(Column::Id.in_subquery(members::domains_of(batch)));
+        }
+        if let Some(status) = self.status {
+            condition = condition.add(Column::Status.eq(status));
+        }
+        if let Some(kind) = self.error_kind {
+            condition = condition.add(last_error_of_kind(kind));
+        }
+        if let Some(names) = &self.names {
+            condition = condition.add(Column::Domain.is_in(names.iter().map(DomainName::as_str)));
+        }
+        condition
+    }
+}
+
+/// `last_error` starts with `STAGE/KIND: ` (how a failure is written) for any stage. The `_` of
+/// a kind's name is escaped, so that `dns_timeout` matches itself only.
+fn last_error_of_kind(kind: Kind) -> Condition {
+    let name = kind.as_str().replace('_', "\\_");
+    Stage::all().fold(Condition::any(), |any, stage| {
+        let pattern = LikeExpr::new(format!("{}/{name}: %", stage.as_str())).escape('\\');
+        any.add(Expr::col((Entity, Column::LastError)).like(pattern))
+    })
+}
+
+/// How many domains of `selection` are in `processing` (`processing: true`) or not.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    selection: &Selection,
+    processing: bool,
+) -> Result<u64, DbErr> {
+    let status = if processing {
+        Column::Status.eq(DomainStatus::Processing)
+    } else {
+        Column::Status.ne(DomainStatus::Processing)
+    };
+    let n: Option<i64> = Entity::find()
+        .select_only()
+        .expr_as(super::count_rows(), "n")
+        .filter(selection.condition())
+        .filter(status)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+}
+
+/// The names of `selection.names` that no domain in its tenant (in any tenant with `None`) has.
+pub async fn names_not_found<C: ConnectionTrait>(
+    db: &C,
+    selection: &Selection,
+) -> Result<Vec<String>, DbErr> {
+    let Some(names) = &selection.names else { return Ok(Vec::new()) };
+    let mut found = std::collections::HashSet::new();
+    for chunk in names.chunks(1000) {
+        let mut query = Entity::find()
+            .select_only()
+            .column(Column::Domain)
+            .filter(Column::Domain.is_in(chunk.iter().map(DomainName::as_str)));
+        if let Some(tenant) = selection.tenant {
+            query = query.filter(Column::TenantId.eq(tenant));
+        }
+        found.extend(query.into_tuple::<String>().all(db).await?);
+    }
+    let mut seen = std::collections::HashSet::new();
+    Ok(names
+        .iter()
+        .map(DomainName::to_string)
+        .filter(|name| !found.contains(name) && seen.insert(name.clone()))
+        .collect())
+}
