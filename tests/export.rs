@@ -87,6 +87,7 @@ fn expected_cells(row: &domains::Model) -> BTreeMap<&'static str, Value> {
         ("created_at", owned(time(row.created_at))),
         ("updated_at", owned(time(row.updated_at))),
         ("confusable", owned(row.confusable.to_string())),
+        ("tls_problem", text(&row.tls_problem)),
     ])
 }
 

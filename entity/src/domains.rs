@@ -129,6 +129,9 @@ macro_rules! domain_model {
             /// The name may read as another one (UTS #39 mixed-script or whole-script confusable);
             /// set when the name is enqueued.
             pub confusable: bool,
+            /// The certificate refused over https when the page came over http instead: its
+            /// kind (`tls_expired`, `tls_untrusted`, `tls_wrong_host`).
+            pub tls_problem: Option<String>,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
         }
@@ -223,6 +226,7 @@ impl ActiveModel {
             domain_metadata: Set(metadata.domain_metadata.clone()),
             http_status: Set(metadata.http_status),
             final_url: Set(metadata.final_url.clone()),
+            tls_problem: Set(metadata.tls_problem.clone()),
             ..Default::default()
         };
         update.set_social(&metadata.social);
@@ -249,6 +253,7 @@ impl Model {
             tech_stack: self.tech_stack.0.clone(),
             http_status: self.http_status,
             final_url: self.final_url.clone(),
+            tls_problem: self.tls_problem.clone(),
             domain_metadata: self.domain_metadata.clone(),
         }
     }

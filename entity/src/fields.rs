@@ -64,6 +64,9 @@ pub struct MetadataField {
     /// How the console names it.
     pub label: &'static str,
     pub kind: FieldKind,
+    /// Added after the CSV's column order was published: the export writes it after the
+    /// row's own trailing columns, so the columns read by position keep their places.
+    pub appended: bool,
     read: Read,
 }
 
@@ -97,7 +100,17 @@ const fn own(
     kind: FieldKind,
     read: fn(&Metadata) -> FieldValue<'_>,
 ) -> MetadataField {
-    MetadataField { name, label, kind, read: Read::Own(read) }
+    MetadataField { name, label, kind, appended: false, read: Read::Own(read) }
+}
+
+/// A field added after the CSV's column order was published (see [`MetadataField::appended`]).
+const fn appended(
+    name: &'static str,
+    label: &'static str,
+    kind: FieldKind,
+    read: fn(&Metadata) -> FieldValue<'_>,
+) -> MetadataField {
+    MetadataField { name, label, kind, appended: true, read: Read::Own(read) }
 }
 
 static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
@@ -118,6 +131,7 @@ static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
         name: platform.column(),
         label: platform.label(),
         kind: Url,
+        appended: false,
         read: Read::Social(platform),
     });
     let after_social = [
@@ -128,10 +142,14 @@ static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
         own("has_elementor", "Elementor", Flag, |m| FieldValue::Flag(m.has_elementor)),
         own("tech_stack", "Technology", List, |m| FieldValue::Technologies(&m.tech_stack)),
     ];
-    before_social.into_iter().chain(social).chain(after_social).collect()
+    let web = [appended("tls_problem", "Certificate refused", Text, |m| {
+        FieldValue::Text(m.tls_problem.as_deref())
+    })];
+    before_social.into_iter().chain(social).chain(after_social).chain(web).collect()
 });
 
-/// Every metadata field of the domain row, in the order of the CSV columns.
+/// Every metadata field of the domain row, in the order of the CSV columns (the
+/// [`MetadataField::appended`] ones after the row's own trailing columns).
 pub fn metadata_fields() -> &'static [MetadataField] {
     &FIELDS
 }

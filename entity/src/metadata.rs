@@ -33,6 +33,11 @@ pub struct Metadata {
     pub http_status: Option<i32>,
     /// URL of the home page after redirects.
     pub final_url: Option<String>,
+    /// The kind of the certificate refused over https when the page came over http instead
+    /// (`tls_expired`, `tls_untrusted`, `tls_wrong_host`); the message is in
+    /// `domain_metadata.tls_problem`.
+    #[serde(default)]
+    pub tls_problem: Option<String>,
     /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
     /// `timings`, ...
     pub domain_metadata: serde_json::Value,

@@ -108,6 +108,10 @@ macro_rules! domain_row {
             /// The submission's own re-scan interval in seconds (null: the service's
             /// `DOMAIN_SCHEDULER_RESCAN_AFTER`; 0: never re-scanned).
             pub rescan_after_seconds: Option<i64>,
+            /// The certificate refused over https when the page came over http instead, by its
+            /// kind: `tls_expired`, `tls_untrusted` or `tls_wrong_host` (the verifier's message is
+            /// in `domain_metadata.tls_problem`); null when https gave the page.
+            pub tls_problem: Option<String>,
             pub created_at: DateTime<Utc>,
             pub updated_at: DateTime<Utc>,
         }
@@ -146,6 +150,7 @@ macro_rules! domain_row {
                     fetched_at,
                     rescan_at,
                     rescan_after_seconds,
+                    tls_problem,
                     created_at,
                     updated_at,
                 } = row;
@@ -186,6 +191,7 @@ macro_rules! domain_row {
                     fetched_at,
                     rescan_at,
                     rescan_after_seconds,
+                    tls_problem,
                     created_at,
                     updated_at,
                 }
@@ -411,6 +417,7 @@ pub(crate) mod tests {
             http_status: Some(200),
             final_url: Some("https://acme.example/home".into()),
             domain_metadata: serde_json::json!({"open_graph": {"title": "Acme"}}),
+            tls_problem: Some("tls_expired".into()),
             ..Default::default()
         };
         for &platform in entity::SocialPlatform::ALL {

@@ -47,21 +47,32 @@ const TRAILING: [RowColumn; 8] = [
     ("confusable", |row| row.confusable.to_string()),
 ];
 
+/// The metadata fields of the first column order, then those appended after it.
+fn fields(appended: bool) -> impl Iterator<Item = &'static entity::MetadataField> {
+    metadata_fields().iter().filter(move |field| field.appended == appended)
+}
+
 /// The header row, in column order: the row's own leading columns, the metadata fields of
-/// [`metadata_fields`], the trailing ones.
+/// [`metadata_fields`], the trailing ones, then the metadata fields added since
+/// ([`entity::MetadataField::appended`]), so a column read by position keeps its place.
 pub fn header() -> Vec<&'static str> {
     let leading = LEADING.iter().map(|(name, _)| *name);
     let trailing = TRAILING.iter().map(|(name, _)| *name);
-    leading.chain(metadata_fields().iter().map(|field| field.name)).chain(trailing).collect()
+    leading
+        .chain(fields(false).map(|field| field.name))
+        .chain(trailing)
+        .chain(fields(true).map(|field| field.name))
+        .collect()
 }
 
 /// The cells of one row, in [`header`] order.
 pub fn record(row: &domains::Model) -> Vec<String> {
     let metadata = row.metadata();
     let leading = LEADING.iter().map(|(_, cell)| cell(row));
-    let fields = metadata_fields().iter().map(|field| cell(field.read(&metadata)));
+    let first = fields(false).map(|field| cell(field.read(&metadata)));
     let trailing = TRAILING.iter().map(|(_, cell)| cell(row));
-    leading.chain(fields).chain(trailing).collect()
+    let appended = fields(true).map(|field| cell(field.read(&metadata)));
+    leading.chain(first).chain(trailing).chain(appended).collect()
 }
 
 /// The cell of a metadata field's value.
@@ -139,7 +150,7 @@ mod tests {
             final_url,http_status,favicon_url,logo_url,email_addresses,phone_numbers,twitter_url,facebook_url,\
             linkedin_url,instagram_url,youtube_url,tiktok_url,github_url,pinterest_url,is_wordpress,\
             wordpress_version,has_elementor,tech_stack,attempts,last_error,fetched_at,rescan_at,\
-            next_attempt_at,created_at,updated_at,confusable";
+            next_attempt_at,created_at,updated_at,confusable,tls_problem";
         assert_eq!(header().join(","), documented);
     }
 

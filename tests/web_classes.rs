@@ -1,0 +1,159 @@
+//! The web as it serves pages, end to end through the binary and real servers on 127.0.0.1: a
+//! certificate refused over https, a redirect to another registrable domain, bot walls and
+//! parked pages, each read back where users read it (`show`, the export as CSV and JSON Lines,
+//! the API row, the console's domain page, the change history).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
+mod common;
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use common::cli::stderr;
+use common::db::Backend;
+use common::farm::{Site, plain_page};
+use common::scenario::Scenario;
+use common::tls::{TestCa, TlsFront};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+
+/// The token of the default tenant, which `add` enqueues into.
+const TOKENS: &str = "token-of-the-default-tenant=00000000-0000-0000-0000-000000000000";
+const TOKEN: &str = "token-of-the-default-tenant";
+
+/// Every surface a user reads a domain on, after the scans.
+struct Surfaces {
+    /// `show DOMAIN`.
+    show: HashMap<String, Value>,
+    /// `export --format jsonl`, by domain.
+    jsonl: HashMap<String, Value>,
+    /// `export --format csv`, by domain: column to cell.
+    csv: HashMap<String, HashMap<String, String>>,
+    /// `GET /api/v1/domains/{domain}`.
+    api: HashMap<String, Value>,
+    /// The console's domain page, as HTML.
+    console: HashMap<String, String>,
+}
+
+impl Surfaces {
+    async fn read(scenario: &Scenario, domains: &[&str]) -> Surfaces {
+        let show: HashMap<String, Value> =
+            domains.iter().map(|domain| (domain.to_string(), scenario.row(domain))).collect();
+        let export = scenario.run(&["export", "--format", "jsonl"], &[]);
+        assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+        let jsonl = String::from_utf8_lossy(&export.stdout)
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .map(|row| (row["domain"].as_str().unwrap().to_owned(), row))
+            .collect();
+        let export = scenario.run(&["export", "--format", "csv"], &[]);
+        assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+        let text = String::from_utf8_lossy(&export.stdout).trim_start_matches('\u{feff}').to_owned();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+        let csv = reader
+            .records()
+            .map(|record| {
+                let cells: HashMap<String, String> =
+                    header.iter().cloned().zip(record.unwrap().iter().map(str::to_owned)).collect();
+                (cells["domain"].clone(), cells)
+            })
+            .collect();
+        let served = scenario.serve(TOKENS, &[]).await;
+        let console_session = common::console::Session::sign_in(&served, TOKEN).await;
+        let (mut api, mut console) = (HashMap::new(), HashMap::new());
+        for domain in domains {
+            api.insert(domain.to_string(), common::console::domain_row(&served, TOKEN, domain).await);
+            let id = show[*domain]["id"].as_str().unwrap().to_owned();
+            console.insert(domain.to_string(), console_session.get(&format!("/ui/domains/{id}")).await.html);
+        }
+        Surfaces { show, jsonl, csv, api, console }
+    }
+
+    /// Asserts that `field` of `domain` reads `expected` on `show`, the JSON Lines export and
+    /// the API row, and as `cell` in the CSV export.
+    fn assert_field(&self, domain: &str, field: &str, expected: Value, cell: &str) {
+        assert_eq!(self.show[domain][field], expected, "show {domain}: {}", self.show[domain]);
+        assert_eq!(self.jsonl[domain][field], expected, "jsonl {domain}: {}", self.jsonl[domain]);
+        assert_eq!(self.api[domain][field], expected, "API {domain}: {}", self.api[domain]);
+        assert_eq!(self.csv[domain][field], cell, "CSV {domain}: {:?}", self.csv[domain]);
+    }
+
+    /// The text of the console's metadata card of `domain`, tags removed.
+    fn console_text(&self, domain: &str) -> String {
+        let document = scraper::Html::parse_document(&self.console[domain]);
+        document.root_element().text().collect::<Vec<_>>().join(" ")
+    }
+}
+
+fn pem_file(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("ca.pem");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// Makes the completed `domain` due for a re-scan now.
+async fn make_due_for_rescan(scenario: &Scenario, domain: &str) {
+    let db = scenario.db.connect().await;
+    let update = entity::domains::ActiveModel {
+        rescan_at: Set(Some(Utc::now() - chrono::Duration::seconds(1))),
+        ..Default::default()
+    };
+    let changed = entity::domains::Entity::update_many()
+        .set(update)
+        .filter(entity::domains::Column::Domain.eq(domain))
+        .filter(entity::domains::Column::Status.eq(entity::DomainStatus::Completed))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected, 1, "{domain} is completed");
+    let _ = db.close().await;
+}
+
+async fn a_refused_certificate_is_named_on_every_surface_and_in_the_history(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    scenario.farm.add("renewal-forgotten.com", Site::Html(plain_page("Renewal forgotten")));
+    scenario.farm.add("kept-valid.com", Site::Html(plain_page("Kept valid")));
+    let ca = TestCa::new();
+    let dir = tempfile::tempdir().unwrap();
+    let roots = pem_file(&dir, ca.pem());
+    let names = ["renewal-forgotten.com", "kept-valid.com"];
+    let valid = TlsFront::serving(scenario.farm.addr(), ca.issue(&names)).await;
+    let expired = TlsFront::serving(scenario.farm.addr(), ca.issue_expired(&["renewal-forgotten.com"])).await;
+    scenario.add(&names);
+    let drain = |front: &TlsFront| {
+        let out = scenario.run(
+            &["run-once", "--drain"],
+            &[
+                ("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", &front.connect_to()),
+                ("DOMAIN_SCHEDULER_FETCH_SCHEMES", "https,http"),
+                ("DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS", &roots),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+    drain(&valid);
+    assert_eq!(scenario.row("renewal-forgotten.com")["tls_problem"], Value::Null);
+    // The certificate expires; the re-scan meets it and falls back to http.
+    make_due_for_rescan(&scenario, "renewal-forgotten.com").await;
+    drain(&expired);
+
+    let seen = Surfaces::read(&scenario, &names).await;
+    seen.assert_field("renewal-forgotten.com", "tls_problem", "tls_expired".into(), "tls_expired");
+    seen.assert_field(
+        "renewal-forgotten.com",
+        "final_url",
+        "http://renewal-forgotten.com/".into(),
+        "http://renewal-forgotten.com/",
+    );
+    seen.assert_field("kept-valid.com", "tls_problem", Value::Null, "");
+    let page = seen.console_text("renewal-forgotten.com");
+    assert!(page.contains("Certificate refused") && page.contains("tls_expired"), "{page}");
+    assert!(!seen.console_text("kept-valid.com").contains("Certificate refused"));
+
+    let history = scenario.run(&["history", "renewal-forgotten.com"], &[]);
+    let history = common::cli::stdout(&history);
+    assert!(history.contains("tls_problem") && history.contains("tls_expired"), "{history}");
+}
+
+on_both_backends!(a_refused_certificate_is_named_on_every_surface_and_in_the_history);
