@@ -60,6 +60,7 @@ fn realistic_metadata() -> Metadata {
         http_status: Some(200),
         final_url: Some("https://boulangerie-dupont.fr/".into()),
         tls_problem: Some("tls_expired".into()),
+        redirects_to: Some("new-brand.co.uk".into()),
         domain_metadata: serde_json::json!({
             "open_graph": {"og:title": "Boulangerie Dupont", "og:locale": "fr_FR"},
             "twitter_card": {"twitter:card": "summary_large_image"},

@@ -88,6 +88,7 @@ fn expected_cells(row: &domains::Model) -> BTreeMap<&'static str, Value> {
         ("updated_at", owned(time(row.updated_at))),
         ("confusable", owned(row.confusable.to_string())),
         ("tls_problem", text(&row.tls_problem)),
+        ("redirects_to", text(&row.redirects_to)),
     ])
 }
 

@@ -156,4 +156,49 @@ async fn a_refused_certificate_is_named_on_every_surface_and_in_the_history(back
     assert!(history.contains("tls_problem") && history.contains("tls_expired"), "{history}");
 }
 
-on_both_backends!(a_refused_certificate_is_named_on_every_surface_and_in_the_history);
+/// The new home of a brand: its icon and logo are written relative to the page's own address.
+fn moved_brand_page() -> String {
+    r#"<html><head><title>New Brand</title><link rel="icon" href="icon.png"></head>
+<body><img class="site-logo" src="../img/logo.png" alt="logo"><h1>New Brand</h1></body></html>"#
+        .to_owned()
+}
+
+async fn a_redirect_to_another_registrable_domain_is_named_and_the_page_keeps_its_address(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let farm = &scenario.farm;
+    farm.add("old-brand.com", Site::RedirectTo("http://www.new-brand.co.uk/about/".into()));
+    farm.add("www.new-brand.co.uk", Site::Pages(vec![("/about/", moved_brand_page())]));
+    // Staying on the domain is no move: `www.`, a subdomain's parent, a path.
+    farm.add("www-only.com", Site::RedirectTo("http://www.www-only.com/".into()));
+    farm.add("www.www-only.com", Site::Html(plain_page("www only")));
+    farm.add("blog.parent-site.co.uk", Site::RedirectTo("http://parent-site.co.uk/blog/".into()));
+    farm.add("parent-site.co.uk", Site::Pages(vec![("/blog/", plain_page("parent"))]));
+    // Two names under a private public suffix are two sites.
+    farm.add("alice.github.io", Site::RedirectTo("http://bob.github.io/".into()));
+    farm.add("bob.github.io", Site::Html(plain_page("bob")));
+    let names = ["old-brand.com", "www-only.com", "blog.parent-site.co.uk", "alice.github.io"];
+    scenario.add(&names);
+    let out = scenario.run(&["run-once", "--drain"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let seen = Surfaces::read(&scenario, &names).await;
+    seen.assert_field("old-brand.com", "redirects_to", "new-brand.co.uk".into(), "new-brand.co.uk");
+    let landed = "http://www.new-brand.co.uk/about/";
+    seen.assert_field("old-brand.com", "final_url", landed.into(), landed);
+    let icon = "http://www.new-brand.co.uk/about/icon.png";
+    seen.assert_field("old-brand.com", "favicon_url", icon.into(), icon);
+    let logo = "http://www.new-brand.co.uk/img/logo.png";
+    seen.assert_field("old-brand.com", "logo_url", logo.into(), logo);
+    let page = seen.console_text("old-brand.com");
+    assert!(page.contains("Redirects to") && page.contains("new-brand.co.uk"), "{page}");
+    for stayed in ["www-only.com", "blog.parent-site.co.uk"] {
+        seen.assert_field(stayed, "redirects_to", Value::Null, "");
+        assert_eq!(seen.show[stayed]["status"], "completed", "{}", seen.show[stayed]);
+    }
+    seen.assert_field("alice.github.io", "redirects_to", "bob.github.io".into(), "bob.github.io");
+}
+
+on_both_backends!(
+    a_refused_certificate_is_named_on_every_surface_and_in_the_history,
+    a_redirect_to_another_registrable_domain_is_named_and_the_page_keeps_its_address,
+);

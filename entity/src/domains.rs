@@ -132,6 +132,9 @@ macro_rules! domain_model {
             /// The certificate refused over https when the page came over http instead: its
             /// kind (`tls_expired`, `tls_untrusted`, `tls_wrong_host`).
             pub tls_problem: Option<String>,
+            /// The registrable domain the home page's visit ended on when it is not the domain's
+            /// own (`old-brand.com` redirecting to `new-brand.co.uk`); null otherwise.
+            pub redirects_to: Option<String>,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
         }
@@ -227,6 +230,7 @@ impl ActiveModel {
             http_status: Set(metadata.http_status),
             final_url: Set(metadata.final_url.clone()),
             tls_problem: Set(metadata.tls_problem.clone()),
+            redirects_to: Set(metadata.redirects_to.clone()),
             ..Default::default()
         };
         update.set_social(&metadata.social);
@@ -254,6 +258,7 @@ impl Model {
             http_status: self.http_status,
             final_url: self.final_url.clone(),
             tls_problem: self.tls_problem.clone(),
+            redirects_to: self.redirects_to.clone(),
             domain_metadata: self.domain_metadata.clone(),
         }
     }

@@ -142,9 +142,10 @@ static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
         own("has_elementor", "Elementor", Flag, |m| FieldValue::Flag(m.has_elementor)),
         own("tech_stack", "Technology", List, |m| FieldValue::Technologies(&m.tech_stack)),
     ];
-    let web = [appended("tls_problem", "Certificate refused", Text, |m| {
-        FieldValue::Text(m.tls_problem.as_deref())
-    })];
+    let web = [
+        appended("tls_problem", "Certificate refused", Text, |m| FieldValue::Text(m.tls_problem.as_deref())),
+        appended("redirects_to", "Redirects to", Text, |m| FieldValue::Text(m.redirects_to.as_deref())),
+    ];
     before_social.into_iter().chain(social).chain(after_social).chain(web).collect()
 });
 

@@ -38,6 +38,10 @@ pub struct Metadata {
     /// `domain_metadata.tls_problem`.
     #[serde(default)]
     pub tls_problem: Option<String>,
+    /// The registrable domain the visit ended on when it is not the domain's own (a brand that
+    /// moved); `None` when the visit stayed on the domain (`www.`, another scheme, a subdomain).
+    #[serde(default)]
+    pub redirects_to: Option<String>,
     /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
     /// `timings`, ...
     pub domain_metadata: serde_json::Value,

@@ -1,6 +1,7 @@
 //! The web as it serves pages (issue 24): what a visit learnt beyond the page itself.
 //! - `tls_problem`: the kind of the certificate refused over https (`tls_expired`,
 //!   `tls_untrusted`, `tls_wrong_host`) when the page came over http instead; null otherwise.
+//! - `redirects_to`: the registrable domain the visit ended on when it is not the domain's own.
 //!
 //! Rows written before this migration read null (or `false`) until their next scan.
 
@@ -15,14 +16,14 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE: one statement each.
-        for column in [string_len_null(Web::TlsProblem, 32)] {
+        for column in [string_len_null(Web::TlsProblem, 32), string_len_null(Web::RedirectsTo, 253)] {
             manager.alter_table(Table::alter().table(Domains::Table).add_column(column).to_owned()).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Web::TlsProblem] {
+        for column in [Web::TlsProblem, Web::RedirectsTo] {
             manager.alter_table(Table::alter().table(Domains::Table).drop_column(column).to_owned()).await?;
         }
         Ok(())
@@ -32,4 +33,5 @@ impl MigrationTrait for Migration {
 #[derive(DeriveIden)]
 enum Web {
     TlsProblem,
+    RedirectsTo,
 }

@@ -101,6 +101,7 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     metadata.http_status = Some(i32::from(page.status));
     metadata.final_url = Some(page.final_url.to_string());
     metadata.tls_problem = page.tls_problem.as_ref().map(|problem| problem.kind.as_str().to_owned());
+    metadata.redirects_to = name.moved_to(&page.final_url);
 
     for link in links {
         let span = fetch_span(&item.span, link.as_str());

@@ -112,6 +112,11 @@ macro_rules! domain_row {
             /// kind: `tls_expired`, `tls_untrusted` or `tls_wrong_host` (the verifier's message is
             /// in `domain_metadata.tls_problem`); null when https gave the page.
             pub tls_problem: Option<String>,
+            /// The registrable domain the home page's visit ended on when it is not the domain's
+            /// own, by the public suffix list (`old-brand.com` redirecting to
+            /// `https://www.new-brand.co.uk/` reads `new-brand.co.uk`); null when the visit stayed on
+            /// the domain (`www.`, http to https, a subdomain). `final_url` is the page's address.
+            pub redirects_to: Option<String>,
             pub created_at: DateTime<Utc>,
             pub updated_at: DateTime<Utc>,
         }
@@ -151,6 +156,7 @@ macro_rules! domain_row {
                     rescan_at,
                     rescan_after_seconds,
                     tls_problem,
+                    redirects_to,
                     created_at,
                     updated_at,
                 } = row;
@@ -192,6 +198,7 @@ macro_rules! domain_row {
                     rescan_at,
                     rescan_after_seconds,
                     tls_problem,
+                    redirects_to,
                     created_at,
                     updated_at,
                 }
@@ -418,6 +425,7 @@ pub(crate) mod tests {
             final_url: Some("https://acme.example/home".into()),
             domain_metadata: serde_json::json!({"open_graph": {"title": "Acme"}}),
             tls_problem: Some("tls_expired".into()),
+            redirects_to: Some("new-brand.co.uk".into()),
             ..Default::default()
         };
         for &platform in entity::SocialPlatform::ALL {
