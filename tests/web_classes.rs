@@ -14,6 +14,7 @@ use common::db::Backend;
 use common::farm::{Site, plain_page};
 use common::scenario::Scenario;
 use common::tls::{TestCa, TlsFront};
+use common::walls::{WALL_EMAIL, WALL_TITLE, every_wall};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
@@ -198,7 +199,88 @@ async fn a_redirect_to_another_registrable_domain_is_named_and_the_page_keeps_it
     seen.assert_field("alice.github.io", "redirects_to", "bob.github.io".into(), "bob.github.io");
 }
 
+fn minutes_from_now(row: &Value, field: &str) -> i64 {
+    let at: chrono::DateTime<Utc> = row[field].as_str().and_then(|t| t.parse().ok()).expect("a time");
+    (at - Utc::now()).num_minutes()
+}
+
+/// Makes every pending domain due now.
+async fn make_pending_due(scenario: &Scenario) {
+    let db = scenario.db.connect().await;
+    let update = entity::domains::ActiveModel {
+        next_attempt_at: Set(Utc::now() - chrono::Duration::seconds(1)),
+        ..Default::default()
+    };
+    entity::domains::Entity::update_many()
+        .set(update)
+        .filter(entity::domains::Column::Status.eq(entity::DomainStatus::Pending))
+        .exec(&db)
+        .await
+        .unwrap();
+    let _ = db.close().await;
+}
+
+async fn bot_walls_end_blocked_naming_the_provider_with_nothing_of_them_stored(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let walls = every_wall();
+    for (domain, wall) in &walls {
+        scenario.farm.add(domain, wall.site());
+    }
+    // A site that asks for a second is waited for within the lease and asked again.
+    scenario.farm.add("busy-for-a-second.com", Site::BusyOnce(1, plain_page("Open again")));
+    // The site's own 503 and 403 are no walls: the usual kinds and backoff.
+    scenario.farm.add("plain-503.com", Site::Status(503));
+    scenario.farm.add("plain-403.com", Site::Status(403));
+    let mut names: Vec<&str> = walls.iter().map(|(domain, _)| *domain).collect();
+    names.extend(["busy-for-a-second.com", "plain-503.com", "plain-403.com"]);
+    scenario.add(&names);
+    let settings = [("DOMAIN_SCHEDULER_MAX_ATTEMPTS", "2"), ("DOMAIN_SCHEDULER_RETRY_BASE_SECONDS", "1")];
+    let out = scenario.run(&["run-once", "--drain"], &settings);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    for (domain, wall) in &walls {
+        let row = scenario.row(domain);
+        assert_eq!((row["status"].as_str(), &row["attempts"]), (Some("pending"), &Value::from(1)), "{row}");
+        let said = row["last_error"].as_str().unwrap_or_default();
+        assert!(said.starts_with(&format!("fetch/blocked: {} ", wall.provider)), "{domain}: {said}");
+        assert_eq!(row["http_status"], wall.status, "{row}");
+        let wait = minutes_from_now(&row, "next_attempt_at");
+        assert!(wait >= 59, "{domain}: a wall is retried after a long backoff, not in {wait} minutes");
+    }
+    let limited = scenario.row("rate-limited.com");
+    assert!(minutes_from_now(&limited, "next_attempt_at") >= 119, "Retry-After 7200 is honoured: {limited}");
+    // The usual backoff of a second: the drain tried it again, and it ended after its last.
+    let plain = scenario.row("plain-503.com");
+    assert_eq!((plain["status"].as_str(), &plain["attempts"]), (Some("error"), &Value::from(2)), "{plain}");
+    assert!(plain["last_error"].as_str().unwrap().starts_with("fetch/http_status"), "{plain}");
+    assert_eq!(scenario.row("plain-403.com")["status"], "error", "the site's own 403 is permanent");
+    let busy = scenario.row("busy-for-a-second.com");
+    assert_eq!((busy["status"].as_str(), busy["title"].as_str()), (Some("completed"), Some("Open again")));
+    assert_eq!(busy["attempts"], 1, "waited within the attempt: {busy}");
+    assert_eq!(scenario.farm.requests("busy-for-a-second.com"), 2);
+
+    // The last attempt meets the wall again: `error`, each attempt a `blocked` failure.
+    make_pending_due(&scenario).await;
+    let out = scenario.run(&["run-once", "--drain"], &settings);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let wall_names: Vec<&str> = walls.iter().map(|(domain, _)| *domain).collect();
+    let seen = Surfaces::read(&scenario, &wall_names).await;
+    for domain in &wall_names {
+        assert_eq!(seen.show[*domain]["status"], "error", "{}", seen.show[*domain]);
+        assert_eq!(scenario.error_kinds(domain).await, ["fetch/blocked", "fetch/blocked"]);
+        for field in ["title", "description", "language", "favicon_url"] {
+            seen.assert_field(domain, field, Value::Null, "");
+        }
+        seen.assert_field(domain, "email_addresses", serde_json::json!([]), "");
+        seen.assert_field(domain, "phone_numbers", serde_json::json!([]), "");
+        let page = &seen.console[*domain];
+        assert!(!page.contains(WALL_EMAIL) && !page.contains(WALL_TITLE), "{page}");
+        assert!(seen.console_text(domain).contains("fetch/blocked"), "the console names the wall");
+    }
+}
+
 on_both_backends!(
     a_refused_certificate_is_named_on_every_surface_and_in_the_history,
     a_redirect_to_another_registrable_domain_is_named_and_the_page_keeps_its_address,
+    bot_walls_end_blocked_naming_the_provider_with_nothing_of_them_stored,
 );

@@ -89,7 +89,7 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     let started = Instant::now();
     let first_scheme = state.web.settings().schemes.first().map_or("https", |scheme| scheme.as_str());
     let home_span = fetch_span(&item.span, &name.home_page(first_scheme));
-    let page = visit.home_page(name).instrument(home_span.clone()).await;
+    let page = visit.home_page_waiting(name, wait_budget(state, item)).instrument(home_span.clone()).await;
     let fetch_seconds = started.elapsed().as_secs_f64();
     metrics::histogram!(crate::prometheus::FETCH_DURATION).record(fetch_seconds);
     record_result(&home_span, &page);
@@ -134,6 +134,14 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
         }
     }
     Ok(metadata)
+}
+
+/// How long a `Retry-After` may hold this domain's visit: what its lease leaves once the home
+/// page asked again and every contact page are given their whole deadline, so the result still
+/// arrives under the lease.
+fn wait_budget(state: &FetcherArgs, item: &WorkItem) -> std::time::Duration {
+    let fetches = state.web.settings().timeout.saturating_mul(item.max_pages.max(1) as u32 + 1);
+    item.lease_ends.saturating_duration_since(Instant::now()).saturating_sub(fetches)
 }
 
 /// Extraction is CPU work: it runs on the extraction threads, one per core, so the async

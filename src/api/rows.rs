@@ -97,8 +97,10 @@ macro_rules! domain_row {
             pub final_url: Option<String>,
             /// The last failure as `stage/kind: message`. Kinds of the fetch stage: `dns_nxdomain`,
             /// `dns_no_address`, `dns_servfail`, `dns_timeout`, `dns`, `connect`, `tls_expired`,
-    /// `tls_untrusted`, `tls_wrong_host`, `tls_handshake`, `tls`, `timeout`,
-            /// `http_status`, `too_large`, `not_html`, `blocked_address`, `redirect`,
+            /// `tls_untrusted`, `tls_wrong_host`, `tls_handshake`, `tls`, `timeout`,
+            /// `http_status`, `blocked` (a bot wall: a provider's challenge or block page, or a rate
+            /// limit with `Retry-After`; the message names it), `too_large`, `not_html`,
+            /// `blocked_address`, `redirect`,
             /// `robots_disallowed`, `invalid_domain`, `local_resource`; of the others: `parse`, `panic`,
             /// `lease_expired`, `cancelled`, `other` (docs/reliability.md says what each does).
             pub last_error: Option<String>,

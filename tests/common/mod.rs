@@ -14,3 +14,4 @@ pub mod seed;
 pub mod server;
 pub mod tls;
 pub mod wait;
+pub mod walls;
