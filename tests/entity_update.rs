@@ -61,6 +61,8 @@ fn realistic_metadata() -> Metadata {
         final_url: Some("https://boulangerie-dupont.fr/".into()),
         tls_problem: Some("tls_expired".into()),
         redirects_to: Some("new-brand.co.uk".into()),
+        parked: true,
+        parking_provider: Some("Sedo".into()),
         domain_metadata: serde_json::json!({
             "open_graph": {"og:title": "Boulangerie Dupont", "og:locale": "fr_FR"},
             "twitter_card": {"twitter:card": "summary_large_image"},

@@ -89,6 +89,8 @@ fn expected_cells(row: &domains::Model) -> BTreeMap<&'static str, Value> {
         ("confusable", owned(row.confusable.to_string())),
         ("tls_problem", text(&row.tls_problem)),
         ("redirects_to", text(&row.redirects_to)),
+        ("parked", owned(row.parked.to_string())),
+        ("parking_provider", text(&row.parking_provider)),
     ])
 }
 

@@ -12,6 +12,7 @@ use chrono::Utc;
 use common::cli::stderr;
 use common::db::Backend;
 use common::farm::{Site, plain_page};
+use common::parking::{LANDER_EMAIL, every_lander};
 use common::scenario::Scenario;
 use common::tls::{TestCa, TlsFront};
 use common::walls::{WALL_EMAIL, WALL_TITLE, every_wall};
@@ -34,6 +35,8 @@ struct Surfaces {
     api: HashMap<String, Value>,
     /// The console's domain page, as HTML.
     console: HashMap<String, String>,
+    /// The service's `/openapi.json`.
+    openapi: Value,
 }
 
 impl Surfaces {
@@ -68,7 +71,8 @@ impl Surfaces {
             let id = show[*domain]["id"].as_str().unwrap().to_owned();
             console.insert(domain.to_string(), console_session.get(&format!("/ui/domains/{id}")).await.html);
         }
-        Surfaces { show, jsonl, csv, api, console }
+        let openapi = reqwest::get(served.url("/openapi.json")).await.unwrap().json().await.unwrap();
+        Surfaces { show, jsonl, csv, api, console, openapi }
     }
 
     /// Asserts that `field` of `domain` reads `expected` on `show`, the JSON Lines export and
@@ -279,7 +283,81 @@ async fn bot_walls_end_blocked_naming_the_provider_with_nothing_of_them_stored(b
     }
 }
 
+async fn parked_domains_complete_flagged_with_their_provider_and_without_the_landers_contacts(
+    backend: Backend,
+) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let landers = every_lander();
+    for (domain, _, page) in &landers {
+        scenario.farm.add(domain, Site::Html(page.clone()));
+    }
+    // A name sold through a marketplace redirects to its listing there.
+    scenario.farm.add(
+        "listed-for-sale.com",
+        Site::RedirectTo("http://www.hugedomains.com/domain_profile.cfm?d=listed-for-sale.com".into()),
+    );
+    scenario.farm.add("www.hugedomains.com", Site::Html(plain_page("listed-for-sale.com is for sale")));
+    // A shop that names a marketplace is a shop.
+    let shop = format!(
+        "<html><head><title>Real shop</title></head><body><p>We bought this name on HugeDomains.com.</p>\
+         <a href=\"mailto:owner@real-shop.com\">owner@real-shop.com</a><a href=\"/contact\">Contact</a></body></html>"
+    );
+    scenario.farm.add("real-shop.com", Site::Html(shop));
+    let mut names: Vec<&str> = landers.iter().map(|(domain, _, _)| *domain).collect();
+    names.extend(["listed-for-sale.com", "real-shop.com"]);
+    // Contact pages allowed: a lander's are still not visited.
+    let mut add = vec!["add", "--max-pages", "3"];
+    add.extend(&names);
+    let added = common::cli::run(&scenario.db.url, &add, None);
+    assert_eq!(added.status.code(), Some(0), "{}", stderr(&added));
+    let out = scenario.run(&["run-once", "--drain"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let seen = Surfaces::read(&scenario, &names).await;
+    let mut expected: Vec<(&str, &str)> =
+        landers.iter().map(|(domain, provider, _)| (*domain, *provider)).collect();
+    expected.push(("listed-for-sale.com", "HugeDomains"));
+    for (domain, provider) in expected {
+        assert_eq!(seen.show[domain]["status"], "completed", "{}", seen.show[domain]);
+        seen.assert_field(domain, "parked", true.into(), "true");
+        seen.assert_field(domain, "parking_provider", provider.into(), provider);
+        seen.assert_field(domain, "email_addresses", serde_json::json!([]), "");
+        seen.assert_field(domain, "phone_numbers", serde_json::json!([]), "");
+        seen.assert_field(domain, "facebook_url", Value::Null, "");
+        let page = seen.console_text(domain);
+        assert!(page.contains("Parked by") && page.contains(provider), "{page}");
+        assert!(!seen.console[domain].contains(LANDER_EMAIL), "{domain}");
+        assert_eq!(
+            scenario.farm.path_requests(domain, "/contact"),
+            0,
+            "{domain}: no contact page of a lander"
+        );
+    }
+    let row_schema = &seen.openapi["components"]["schemas"]["Domain"];
+    for field in ["tls_problem", "redirects_to", "parked", "parking_provider"] {
+        let described = row_schema["properties"][field]["description"].as_str().unwrap_or_default();
+        assert!(!described.is_empty(), "the API document describes `{field}`: {row_schema}");
+    }
+    let last_error = row_schema["properties"]["last_error"]["description"].as_str().unwrap_or_default();
+    assert!(last_error.contains("`blocked`"), "the API document lists the kind `blocked`: {last_error}");
+    seen.assert_field("listed-for-sale.com", "redirects_to", "hugedomains.com".into(), "hugedomains.com");
+    seen.assert_field("real-shop.com", "parked", false.into(), "false");
+    assert_eq!(
+        scenario.farm.path_requests("real-shop.com", "/contact"),
+        1,
+        "a site's contact page is visited"
+    );
+    seen.assert_field("real-shop.com", "parking_provider", Value::Null, "");
+    seen.assert_field(
+        "real-shop.com",
+        "email_addresses",
+        serde_json::json!(["owner@real-shop.com"]),
+        r#"["owner@real-shop.com"]"#,
+    );
+}
+
 on_both_backends!(
+    parked_domains_complete_flagged_with_their_provider_and_without_the_landers_contacts,
     a_refused_certificate_is_named_on_every_surface_and_in_the_history,
     a_redirect_to_another_registrable_domain_is_named_and_the_page_keeps_its_address,
     bot_walls_end_blocked_naming_the_provider_with_nothing_of_them_stored,

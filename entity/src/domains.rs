@@ -135,6 +135,10 @@ macro_rules! domain_model {
             /// The registrable domain the home page's visit ended on when it is not the domain's
             /// own (`old-brand.com` redirecting to `new-brand.co.uk`); null otherwise.
             pub redirects_to: Option<String>,
+            /// The home page is a parking provider's lander or a registrar's placeholder.
+            pub parked: bool,
+            /// Who parked it (`Sedo`, `HugeDomains`, ...), when `parked`.
+            pub parking_provider: Option<String>,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
         }
@@ -231,6 +235,8 @@ impl ActiveModel {
             final_url: Set(metadata.final_url.clone()),
             tls_problem: Set(metadata.tls_problem.clone()),
             redirects_to: Set(metadata.redirects_to.clone()),
+            parked: Set(metadata.parked),
+            parking_provider: Set(metadata.parking_provider.clone()),
             ..Default::default()
         };
         update.set_social(&metadata.social);
@@ -259,6 +265,8 @@ impl Model {
             final_url: self.final_url.clone(),
             tls_problem: self.tls_problem.clone(),
             redirects_to: self.redirects_to.clone(),
+            parked: self.parked,
+            parking_provider: self.parking_provider.clone(),
             domain_metadata: self.domain_metadata.clone(),
         }
     }

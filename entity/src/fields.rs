@@ -145,6 +145,8 @@ static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
     let web = [
         appended("tls_problem", "Certificate refused", Text, |m| FieldValue::Text(m.tls_problem.as_deref())),
         appended("redirects_to", "Redirects to", Text, |m| FieldValue::Text(m.redirects_to.as_deref())),
+        appended("parked", "Parked", Flag, |m| FieldValue::Flag(m.parked)),
+        appended("parking_provider", "Parked by", Text, |m| FieldValue::Text(m.parking_provider.as_deref())),
     ];
     before_social.into_iter().chain(social).chain(after_social).chain(web).collect()
 });

@@ -42,6 +42,13 @@ pub struct Metadata {
     /// moved); `None` when the visit stayed on the domain (`www.`, another scheme, a subdomain).
     #[serde(default)]
     pub redirects_to: Option<String>,
+    /// The home page is a parking provider's lander or a registrar's placeholder, not a site:
+    /// its contacts are the provider's and are not kept.
+    #[serde(default)]
+    pub parked: bool,
+    /// Who parked it (`Sedo`, `HugeDomains`, ...), when `parked`.
+    #[serde(default)]
+    pub parking_provider: Option<String>,
     /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
     /// `timings`, ...
     pub domain_metadata: serde_json::Value,

@@ -96,12 +96,23 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     drop(home_span);
     let page = page?;
 
-    let contact_pages = (item.max_pages.max(1) - 1) as usize;
+    let redirects_to = name.moved_to(&page.final_url);
+    let parking_provider = extract::parking_provider(&page.html, redirects_to.as_deref());
+    // A lander's contact pages are the provider's: none is visited.
+    let contact_pages = if parking_provider.is_some() { 0 } else { (item.max_pages.max(1) - 1) as usize };
     let (page, mut metadata, links) = extract_off_runtime(state, item, page, contact_pages).await?;
     metadata.http_status = Some(i32::from(page.status));
     metadata.final_url = Some(page.final_url.to_string());
     metadata.tls_problem = page.tls_problem.as_ref().map(|problem| problem.kind.as_str().to_owned());
-    metadata.redirects_to = name.moved_to(&page.final_url);
+    metadata.redirects_to = redirects_to;
+    if let Some(provider) = parking_provider {
+        // The lander's addresses, phones and profiles are the provider's, not the owner's.
+        metadata.parked = true;
+        metadata.parking_provider = Some(provider.to_owned());
+        metadata.email_addresses.clear();
+        metadata.phone_numbers.clear();
+        metadata.social = entity::SocialProfiles::default();
+    }
 
     for link in links {
         let span = fetch_span(&item.span, link.as_str());

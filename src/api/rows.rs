@@ -119,6 +119,14 @@ macro_rules! domain_row {
             /// `https://www.new-brand.co.uk/` reads `new-brand.co.uk`); null when the visit stayed on
             /// the domain (`www.`, http to https, a subdomain). `final_url` is the page's address.
             pub redirects_to: Option<String>,
+            /// The home page is a parking provider's lander or a registrar's placeholder (`this
+            /// domain may be for sale`), recognised from the page or from the domain it redirected
+            /// to; its contacts are the provider's, not the owner's, and are not kept.
+            pub parked: bool,
+            /// Who parked it, when `parked`: `Sedo`, `Bodis`, `ParkingCrew`, `Above`,
+            /// `GoDaddy/Afternic`, `Dan.com`, `HugeDomains`, or a registrar's placeholder
+            /// (`Namecheap (registrar placeholder)`, ...); null otherwise.
+            pub parking_provider: Option<String>,
             pub created_at: DateTime<Utc>,
             pub updated_at: DateTime<Utc>,
         }
@@ -159,6 +167,8 @@ macro_rules! domain_row {
                     rescan_after_seconds,
                     tls_problem,
                     redirects_to,
+                    parked,
+                    parking_provider,
                     created_at,
                     updated_at,
                 } = row;
@@ -201,6 +211,8 @@ macro_rules! domain_row {
                     rescan_after_seconds,
                     tls_problem,
                     redirects_to,
+                    parked,
+                    parking_provider,
                     created_at,
                     updated_at,
                 }
@@ -428,6 +440,8 @@ pub(crate) mod tests {
             domain_metadata: serde_json::json!({"open_graph": {"title": "Acme"}}),
             tls_problem: Some("tls_expired".into()),
             redirects_to: Some("new-brand.co.uk".into()),
+            parked: true,
+            parking_provider: Some("Sedo".into()),
             ..Default::default()
         };
         for &platform in entity::SocialPlatform::ALL {

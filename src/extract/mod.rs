@@ -14,11 +14,14 @@ mod head;
 mod json_ld;
 mod obfuscation;
 mod organization;
+mod parking;
 mod phones;
 mod social;
 mod tech;
 mod threads;
 mod walk;
+
+pub use parking::parking_provider;
 
 use entity::Metadata;
 use reqwest::header::HeaderMap;

@@ -7,6 +7,7 @@ pub mod console;
 pub mod db;
 pub mod dns;
 pub mod farm;
+pub mod parking;
 pub mod private_pg;
 pub mod receiver;
 pub mod scenario;
