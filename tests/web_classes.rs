@@ -2,7 +2,7 @@
 //! certificate refused over https, a redirect to another registrable domain, bot walls and
 //! parked pages, each read back where users read it (`show`, the export as CSV and JSON Lines,
 //! the API row, the console's domain page, the change history).
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test code: a panic is a failure report
 
 mod common;
 
@@ -298,10 +298,9 @@ async fn parked_domains_complete_flagged_with_their_provider_and_without_the_lan
     );
     scenario.farm.add("www.hugedomains.com", Site::Html(plain_page("listed-for-sale.com is for sale")));
     // A shop that names a marketplace is a shop.
-    let shop = format!(
-        "<html><head><title>Real shop</title></head><body><p>We bought this name on HugeDomains.com.</p>\
+    let shop = "<html><head><title>Real shop</title></head><body><p>We bought this name on HugeDomains.com.</p>\
          <a href=\"mailto:owner@real-shop.com\">owner@real-shop.com</a><a href=\"/contact\">Contact</a></body></html>"
-    );
+        .to_owned();
     scenario.farm.add("real-shop.com", Site::Html(shop));
     let mut names: Vec<&str> = landers.iter().map(|(domain, _, _)| *domain).collect();
     names.extend(["listed-for-sale.com", "real-shop.com"]);
