@@ -18,6 +18,13 @@
 #                              size (CURL; default on for the slow farm)
 #   --out DIR                  where the report and CSVs go (OUT; default target/bench-drain/...)
 #   --no-build                 use the binaries already built (NO_BUILD=1)
+#   --resolve                  names are resolved through the farm's DNS server instead of
+#                              `connect_to` (RESOLVE=1): the farm serves port 80 and answers DNS on
+#                              127.0.0.1, with the shares of failing names of --dns-shares
+#   --dns-shares S             FARM_DNS shares of the names that fail (DNS_SHARES; default
+#                              nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02: a tenth, as in a
+#                              lead list); the report adds DNS queries per name and, on
+#                              PostgreSQL, each class's outcome
 # SERVICE_BIN=PATH times that service binary instead of the release build (A/B comparisons).
 # PROFILE_CMD wraps each drain, for example PROFILE_CMD="perf record -g -o perf.data --" (the
 # profiler follows /usr/bin/time down to the service).
@@ -30,6 +37,7 @@ cd "$(dirname "$0")/.."
 farm_mode="${FARM_MODE:-varied}" domains="${DOMAINS:-2000}" runs="${RUNS:-3}" db_kind="${DB:-postgres}"
 admin="${POSTGRES_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}" nofile="${ULIMIT_NOFILE:-}"
 max_pages="${MAX_PAGES:-}" curl_mode="${CURL:-auto}" out="${OUT:-}" no_build="${NO_BUILD:-0}"
+resolve="${RESOLVE:-0}" dns_shares="${DNS_SHARES:-nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02}"
 [[ -n "${POOL_SIZE:-}" ]] && export DOMAIN_SCHEDULER_FETCHER_POOL_SIZE="$POOL_SIZE"
 [[ -n "${BATCH_SIZE:-}" ]] && export DOMAIN_SCHEDULER_BATCH_SIZE="$BATCH_SIZE"
 [[ -n "${MAX_INSTANCES:-}" ]] && export DOMAIN_SCHEDULER_MAX_INSTANCES="$MAX_INSTANCES"
@@ -47,6 +55,8 @@ while (($#)); do
     --no-curl) curl_mode=off ;;
     --out) out="$2"; shift ;;
     --no-build) no_build=1 ;;
+    --resolve) resolve=1 ;;
+    --dns-shares) dns_shares="$2"; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     -*) echo "drain.sh: unknown option $1" >&2; exit 2 ;;
     *) positional+=("$1") ;;
@@ -78,6 +88,11 @@ settings=$(env | grep '^DOMAIN_SCHEDULER_' | grep -v -e '^DOMAIN_SCHEDULER_FETCH
 say() { echo "$*" | tee -a "$report"; }
 
 port=$((18931 + RANDOM % 500))
+if [[ "$resolve" == 1 ]]; then
+  # Resolved names are fetched on the scheme's own port, as on the web.
+  port=80
+  export FARM_DNS="$dns_shares" FARM_DNS_TRUTH="$out/dns-truth.tsv"
+fi
 cleanup() {
   [[ -n "${farm:-}" ]] && kill "$farm" 2>/dev/null || true
   [[ -n "${dbname:-}" && "$db_kind" == postgres ]] && psql "$admin" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
@@ -91,6 +106,14 @@ say "service settings: ${settings:-none (defaults)} (per-address bound lifted to
 farm=$!
 for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 say "$(head -1 "$out/farm.log")"
+dns_server=""
+if [[ "$resolve" == 1 ]]; then
+  for _ in $(seq 1 600); do dns_server=$(awk '/^dns / {print $2; exit}' "$out/farm.log"); [[ -n "$dns_server" ]] && break; sleep 0.1; done
+  [[ -n "$dns_server" ]] || { echo "drain.sh: the farm started no DNS server" >&2; cat "$out/farm.log" >&2; exit 1; }
+  say "names resolved through the farm's DNS server $dns_server; failing shares: $dns_shares"
+fi
+# Queries the farm's DNS server has received, as `TYPE count distinct_names` lines.
+dns_stats() { curl -s --connect-to "farm.stats:$port:127.0.0.1:$port" "http://farm.stats:$port/dns"; }
 
 list="$out/domains.txt"
 for i in $(seq 0 $((domains - 1))); do echo "site-$i.bench-farm.com"; done > "$list"
@@ -145,7 +168,13 @@ else:
 PY
 }
 
-export RUST_LOG="${RUST_LOG:-warn}" DOMAIN_SCHEDULER_FETCH_CONNECT_TO="127.0.0.1:$port" DOMAIN_SCHEDULER_FETCH_SCHEMES=http
+export RUST_LOG="${RUST_LOG:-warn}" DOMAIN_SCHEDULER_FETCH_SCHEMES=http
+if [[ "$resolve" == 1 ]]; then
+  # The farm's names answer 127.0.0.1, which the address guard refuses unless told.
+  export DOMAIN_SCHEDULER_DNS_SERVERS="$dns_server" DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS=true
+else
+  export DOMAIN_SCHEDULER_FETCH_CONNECT_TO="127.0.0.1:$port"
+fi
 results="$out/runs.tsv"
 : > "$results"
 for run in $(seq 1 "$runs"); do
@@ -159,6 +188,7 @@ for run in $(seq 1 "$runs"); do
   fi
   "$bin" add --file "$list" ${max_pages:+--max-pages "$max_pages"} >/dev/null 2>"$out/add-$run.log"
   farm_before=$(cpu_of "$farm")
+  [[ "$resolve" == 1 ]] && dns_stats > "$out/dns-before-$run.txt"
   pidfile="$out/service-$run.pid"
   # time -> bash -> exec: the service keeps the PID written to the file, and /usr/bin/time reports
   # the rusage of that one process.
@@ -179,6 +209,33 @@ for run in $(seq 1 "$runs"); do
   max_fds=$(tail -n +2 "$out/samples-$run.csv" | cut -d, -f2 | sort -n | tail -1)
   t90=$(t90_of "$out/samples-$run.csv" "$elapsed" "$completed")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$completed" "$errors" "$elapsed" "$user" "$sys" "$rss_kb" "${max_fds:-0}" "$farm_cpu" "${t90:--}" >> "$results"
+  if [[ "$resolve" == 1 ]]; then
+    dns_stats > "$out/dns-after-$run.txt"
+    say "  $(python3 - "$out/dns-before-$run.txt" "$out/dns-after-$run.txt" <<'PY'
+import sys
+def read(path):
+    rows = {}
+    for line in open(path):
+        kind, count, names = line.split()
+        rows[kind] = (int(count), int(names))
+    return rows
+before, after = read(sys.argv[1]), read(sys.argv[2])
+sent = {k: after[k][0] - before.get(k, (0, 0))[0] for k in after}
+names = after.get("A", (0, 0))[1]
+address = (sent.get("A", 0) + sent.get("AAAA", 0)) / 2
+other = ", ".join(f"{k} {v}" for k, v in sorted(sent.items()) if k not in ("A", "AAAA"))
+print(f"DNS: {sent.get('A', 0)} A + {sent.get('AAAA', 0)} AAAA queries for {names} names asked: "
+      f"{address / max(names, 1):.2f} address look-ups per name (A and AAAA as one)"
+      + (f"; other queries: {other}" if other else ""))
+PY
+)"
+    if [[ "$db_kind" == postgres ]]; then
+      say "  outcome per class of name (class | status | error kinds | domains | most attempts):"
+      psql "$DATABASE_URL" -qAtF ' | ' >/dev/null -c "CREATE TABLE dns_truth (name text PRIMARY KEY, class text)"
+      psql "$DATABASE_URL" -qc "\\copy dns_truth FROM '$out/dns-truth.tsv'" >/dev/null
+      psql "$DATABASE_URL" -qAtF ' | ' -c "SELECT t.class, d.status, coalesce((SELECT string_agg(DISTINCT e.kind, ',') FROM domain_errors e JOIN domains x ON x.id = e.domain_id JOIN dns_truth y ON y.name = x.domain WHERE y.class = t.class AND x.status = d.status), '-'), count(*), max(d.attempts) FROM domains d JOIN dns_truth t ON t.name = d.domain GROUP BY 1, 2 ORDER BY 1, 2" | sed 's/^/    /' | tee -a "$report"
+    fi
+  fi
   if ((errors > 0)) && [[ "$db_kind" == postgres ]]; then
     say "  errors by stage and kind (first message of each):"
     psql "$DATABASE_URL" -qAtF ' | ' -c "SELECT stage, kind, count(*), left(min(message), 160) FROM domain_errors GROUP BY 1, 2 ORDER BY 3 DESC" | sed 's/^/    /' | tee -a "$report"

@@ -6,6 +6,13 @@
 //! Usage: `bench_farm PORT DOMAINS`, with the farm settings of `site_farm::FarmEnv`
 //! (`FARM_MODE=varied|slow|lorem`, `FARM_SEED`, `FARM_POOL`, `FARM_CORPUS_SHARE`, `FARM_CORPUS`).
 //! `BENCH_FARM_LOG_HITS=1` prints `HIT host unix_nanos` per home-page request (latency benchmarks).
+//!
+//! `FARM_DNS=nxdomain=S,servfail=S,slow=S,silent=S` (shares of the names, each 0..1) also starts
+//! a DNS server on 127.0.0.1 (the tests' own, `tests/common/dns.rs`) that answers every farm name
+//! and its `www.` with 127.0.0.1, except the drawn shares: NXDOMAIN, SERVFAIL, an answer after
+//! 0.3 to 1.5 s, or no answer at all. Its address is the farm's second line on stderr
+//! (`dns 127.0.0.1:PORT`); `FARM_DNS_TRUTH=FILE` writes each name's class there;
+//! `GET /dns` with `Host: farm.stats` answers the queries received so far by record type.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 #[allow(dead_code)] // The parse benchmark's parts (decoding a page back to text) go unused here.
@@ -21,6 +28,10 @@ use axum::http::{HeaderMap, Response, StatusCode, Uri};
 use bytes::Bytes;
 use site_farm::{Catalogue, FarmEnv, Mode, site_files};
 
+#[allow(dead_code)] // The tests' helpers this farm does not call.
+#[path = "../tests/common/dns.rs"]
+mod dns;
+
 /// Slow sites send their body in slices this far apart.
 const PACE_TICK: Duration = Duration::from_millis(100);
 
@@ -29,11 +40,15 @@ struct Farm {
     mode: Mode,
     seed: u64,
     log_hits: bool,
+    dns: Option<dns::DnsServer>,
 }
 
 impl Farm {
     fn answer(&self, host: &str, path: &str) -> Response<Body> {
         let site = host.split(':').next().unwrap_or(host);
+        if site == "farm.stats" {
+            return self.dns_stats();
+        }
         let Some((domain, page)) = site
             .strip_prefix("site-")
             .and_then(|rest| rest.split('.').next())
@@ -66,6 +81,115 @@ impl Farm {
             ),
             _ => not_found(),
         }
+    }
+}
+
+/// How a farm name answers in the resolving mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NameClass {
+    Answers,
+    NxDomain,
+    ServFail,
+    Slow,
+    Silent,
+}
+
+impl NameClass {
+    fn label(self) -> &'static str {
+        match self {
+            NameClass::Answers => "answers",
+            NameClass::NxDomain => "nxdomain",
+            NameClass::ServFail => "servfail",
+            NameClass::Slow => "slow",
+            NameClass::Silent => "silent",
+        }
+    }
+}
+
+/// The shares of `FARM_DNS` (`nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02`).
+fn dns_shares(text: &str) -> Result<Vec<(NameClass, f64)>, String> {
+    let mut shares = Vec::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').ok_or(format!("FARM_DNS: name=share, not {pair}"))?;
+        let class = match name {
+            "nxdomain" => NameClass::NxDomain,
+            "servfail" => NameClass::ServFail,
+            "slow" => NameClass::Slow,
+            "silent" => NameClass::Silent,
+            _ => return Err(format!("FARM_DNS: nxdomain, servfail, slow or silent, not {name}")),
+        };
+        let share: f64 = value.parse().map_err(|_| format!("FARM_DNS: {name}: a share, not {value}"))?;
+        shares.push((class, share));
+    }
+    if shares.iter().map(|(_, s)| s).sum::<f64>() > 1.0 {
+        return Err("FARM_DNS: the shares add up to more than 1".into());
+    }
+    Ok(shares)
+}
+
+/// A number in 0..1 drawn from the seed, the domain and a salt.
+fn unit(seed: u64, domain: usize, salt: u64) -> f64 {
+    let mut x = seed ^ salt ^ (domain as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 31;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Starts the farm's DNS server with every name's behaviour, and writes the classes to `truth`.
+async fn start_dns(
+    shares: &[(NameClass, f64)],
+    seed: u64,
+    domains: usize,
+    truth: Option<&str>,
+) -> dns::DnsServer {
+    use dns::Behaviour;
+    let server = dns::DnsServer::start().await;
+    let loopback = vec!["127.0.0.1".parse().unwrap()];
+    let mut lines = String::new();
+    for domain in 0..domains {
+        let draw = unit(seed, domain, 0xD25);
+        let mut upto = 0.0;
+        let class = shares
+            .iter()
+            .find(|(_, share)| {
+                upto += share;
+                draw < upto
+            })
+            .map_or(NameClass::Answers, |(class, _)| *class);
+        let delay = Duration::from_millis(300 + (unit(seed, domain, 0x51) * 1200.0) as u64);
+        let behaviour = match class {
+            NameClass::Answers => Behaviour::Answer(loopback.clone()),
+            NameClass::NxDomain => Behaviour::NxDomain,
+            NameClass::ServFail => Behaviour::ServFail,
+            NameClass::Slow => Behaviour::Slow(delay, loopback.clone()),
+            NameClass::Silent => Behaviour::Silent,
+        };
+        let name = format!("site-{domain}.bench-farm.com");
+        server.set(&format!("www.{name}"), behaviour.clone());
+        server.set(&name, behaviour);
+        lines.push_str(&format!("{name}\t{}\n", class.label()));
+    }
+    if let Some(path) = truth {
+        std::fs::write(path, lines).unwrap_or_else(|e| panic!("FARM_DNS_TRUTH {path}: {e}"));
+    }
+    server
+}
+
+impl Farm {
+    /// The queries the DNS server received so far: `TYPE count distinct_names` per line.
+    fn dns_stats(&self) -> Response<Body> {
+        let Some(server) = &self.dns else { return not_found() };
+        let mut by_type: std::collections::BTreeMap<String, (usize, usize)> =
+            std::collections::BTreeMap::new();
+        for ((_, record_type), count) in server.queries_by_type() {
+            let entry = by_type.entry(record_type.to_string()).or_default();
+            entry.0 += count;
+            entry.1 += 1;
+        }
+        let text: String =
+            by_type.iter().map(|(t, (count, names))| format!("{t} {count} {names}\n")).collect();
+        response(StatusCode::OK, "text/plain", None, Body::from(text))
     }
 }
 
@@ -121,7 +245,7 @@ async fn main() {
     let domains: usize = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(2000);
     let farm = FarmEnv::from_env(domains).and_then(|env| {
         let catalogue = env.catalogue()?;
-        Ok(Farm { catalogue, mode: env.mode, seed: env.config.seed, log_hits: false })
+        Ok(Farm { catalogue, mode: env.mode, seed: env.config.seed, log_hits: false, dns: None })
     });
     let mut farm = match farm {
         Ok(farm) => farm,
@@ -132,6 +256,16 @@ async fn main() {
     };
     farm.log_hits = std::env::var("BENCH_FARM_LOG_HITS").is_ok_and(|v| v == "1");
     eprintln!("farm {:?}: {}", farm.mode, farm.catalogue.summary());
+    if let Some(spec) = std::env::var("FARM_DNS").ok().filter(|v| !v.is_empty()) {
+        let shares = dns_shares(&spec).unwrap_or_else(|message| {
+            eprintln!("bench_farm: {message}");
+            std::process::exit(2);
+        });
+        let truth = std::env::var("FARM_DNS_TRUTH").ok();
+        let server = start_dns(&shares, farm.seed, domains, truth.as_deref()).await;
+        eprintln!("dns {} ({spec})", server.server());
+        farm.dns = Some(server);
+    }
     raise_descriptor_limit();
     let farm = Arc::new(farm);
     let app = axum::Router::new().fallback(move |headers: HeaderMap, uri: Uri| {

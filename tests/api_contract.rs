@@ -154,9 +154,27 @@ async fn every_json_body_has_a_schema_that_names_its_fields() {
     }
     assert!(bodies > 30, "only {bodies} JSON bodies documented");
     let row = &document["components"]["schemas"]["Domain"];
-    for field in ["domain", "status", "title", "email_addresses", "tech_stack", "domain_metadata"] {
+    for field in [
+        "domain",
+        "status",
+        "title",
+        "email_addresses",
+        "tech_stack",
+        "domain_metadata",
+        "mx_hosts",
+        "mail_provider",
+        "spf",
+        "dmarc_policy",
+    ] {
         assert!(row["properties"].get(field).is_some(), "Domain has no {field}: {row}");
     }
+    let policy = row["properties"]["dmarc_policy"].to_string();
+    assert!(policy.contains("#/components/schemas/DmarcPolicy"), "dmarc_policy names its values: {policy}");
+    assert_eq!(
+        document["components"]["schemas"]["DmarcPolicy"]["enum"],
+        json!(["none", "quarantine", "reject"]),
+        "the DMARC policies a row may hold"
+    );
     let submission = &document["components"]["schemas"]["SubmitDomains"]["properties"]["domains"];
     assert_eq!((submission["minItems"].as_u64(), submission["maxItems"].as_u64()), (Some(1), Some(75)));
     let error = &document["components"]["schemas"]["ErrorDetail"]["properties"];

@@ -1,5 +1,5 @@
-//! Open descriptors: the service holds about one per fetch in flight, however many sites it has
-//! visited, so a drain of 10,000 domains completes under the limit most services get
+//! Open descriptors: the service holds a few per fetch in flight (its connection, and its DNS
+//! queries while they last), however many sites it has visited, so a drain of 10,000 domains completes under the limit most services get
 //! (`ulimit -n 1024`, soft and hard). When it does run short, the shortage is its own: no
 //! domain's attempt is spent on it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
@@ -81,8 +81,12 @@ async fn ten_thousand_domains_drain_under_a_limit_of_1024_descriptors(backend: B
         assert_eq!(row["attempts"], 1, "{row}");
         assert!(row["title"].as_str().is_some_and(|title| title.starts_with(domain.as_str())), "{row}");
     }
+    // Each fetch in flight holds its connection and, while the domain's mail records are asked
+    // (MX, TXT, `_dmarc` TXT at once), up to three UDP sockets: the resolver opens one per query,
+    // for a random source port, and closes it with the answer.
+    let per_fetch = 1 + 3;
     assert!(
-        peak <= pool + 64,
+        peak <= pool * per_fetch + 64,
         "the descriptors held follow the fetches in flight ({pool}), not the sites visited: peak {peak}"
     );
 }

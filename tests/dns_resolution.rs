@@ -200,8 +200,24 @@ async fn each_dns_failure_ends_the_domain_as_its_kind_says(backend: Backend) {
     server.set("failing-server.com", Behaviour::ServFail);
     server.set("silent-server.com", Behaviour::Silent);
     server.answer("inside-name.com", "10.0.0.1");
-    let domains =
-        ["gone-name.com", "mail-only-name.com", "failing-server.com", "silent-server.com", "inside-name.com"];
+    // Names that do resolve, each its own way, to an address the guard refuses: the kind says
+    // the name was resolved (and checked), not that it failed.
+    server
+        .set("slow-name.com", Behaviour::Slow(Duration::from_millis(150), vec!["10.0.0.2".parse().unwrap()]));
+    server.set("alias-name.com", Behaviour::Cname("alias-target.net".into()));
+    server.set("alias-target.net", Behaviour::Cname("final-target.net".into()));
+    server.answer("final-target.net", "192.168.7.7");
+    server.answer("ipv6-only-name.com", "fd00::7");
+    let domains = [
+        "gone-name.com",
+        "mail-only-name.com",
+        "failing-server.com",
+        "silent-server.com",
+        "inside-name.com",
+        "slow-name.com",
+        "alias-name.com",
+        "ipv6-only-name.com",
+    ];
     scenario.add(&domains);
     let mut command = scenario.command(&["run-once", "--drain"]);
     command
@@ -223,6 +239,9 @@ async fn each_dns_failure_ends_the_domain_as_its_kind_says(backend: Backend) {
         ("failing-server.com", "pending", "fetch/dns_servfail"),
         ("silent-server.com", "pending", "fetch/dns_timeout"),
         ("inside-name.com", "error", "fetch/blocked_address"),
+        ("slow-name.com", "error", "fetch/blocked_address"),
+        ("alias-name.com", "error", "fetch/blocked_address"),
+        ("ipv6-only-name.com", "error", "fetch/blocked_address"),
     ] {
         let row = scenario.row(domain);
         assert_eq!(row["status"], status, "{domain}: {row}");
@@ -232,4 +251,57 @@ async fn each_dns_failure_ends_the_domain_as_its_kind_says(backend: Backend) {
     }
 }
 
-on_both_backends!(each_dns_failure_ends_the_domain_as_its_kind_says);
+/// A silent name server delays only its own domain: with one fetcher, the domains behind the
+/// silent name in the queue are visited while its look-up waits, so their outcomes are recorded
+/// first; and the visit of the silent name then takes the look-up's failure without asking again.
+async fn a_silent_name_keeps_no_fetcher_from_the_domains_behind_it(backend: Backend) {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let server = DnsServer::start().await;
+    server.set("silent-first.com", Behaviour::Silent);
+    let behind: Vec<String> = (0..5).map(|n| format!("behind-{n}.com")).collect();
+    for (n, name) in behind.iter().enumerate() {
+        server.answer(name, &format!("10.0.0.{}", n + 1));
+    }
+    scenario.add(&["silent-first.com"]);
+    scenario.add(&behind);
+    let mut command = scenario.command(&["run-once", "--drain"]);
+    command
+        .env_remove("DOMAIN_SCHEDULER_FETCH_CONNECT_TO")
+        .env("DOMAIN_SCHEDULER_DNS_SERVERS", server.server())
+        .env("DOMAIN_SCHEDULER_DNS_TIMEOUT_MS", "1000")
+        .env("DOMAIN_SCHEDULER_DNS_ATTEMPTS", "2")
+        .env("DOMAIN_SCHEDULER_FETCHER_POOL_SIZE", "1");
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let db = scenario.db.connect().await;
+    let recorded = entity::domain_errors::Entity::find()
+        .order_by_asc(entity::domain_errors::Column::Id)
+        .all(&db)
+        .await
+        .unwrap();
+    let domains = entity::domains::Entity::find().all(&db).await.unwrap();
+    let name_of = |id| domains.iter().find(|d| d.id == id).map(|d| d.domain.clone()).unwrap();
+    let order: Vec<(String, String)> =
+        recorded.iter().map(|e| (name_of(e.domain_id), e.kind.clone())).collect();
+    assert_eq!(order.len(), 6, "{order:?}");
+    assert_eq!(
+        order.last().unwrap(),
+        &("silent-first.com".to_owned(), "dns_timeout".to_owned()),
+        "{order:?}"
+    );
+    assert!(order[..5].iter().all(|(_, kind)| kind == "blocked_address"), "{order:?}");
+    // What one look-up of a silent name costs under the same settings ...
+    server.set("silent-baseline.com", Behaviour::Silent);
+    let settings = DnsSettings { timeout: Duration::from_millis(1000), attempts: 2, ..dns_settings(&server) };
+    let _ = Dns::new(&settings).unwrap().addresses("silent-baseline.com").await;
+    // ... is all the silent domain cost: its visit took the failure of the look-up ahead.
+    let (asked, one_look_up) = (server.queries("silent-first.com"), server.queries("silent-baseline.com"));
+    assert!(asked <= one_look_up, "asked {asked} times, one look-up asks {one_look_up}");
+    let _ = db.close().await;
+}
+
+on_both_backends!(
+    each_dns_failure_ends_the_domain_as_its_kind_says,
+    a_silent_name_keeps_no_fetcher_from_the_domains_behind_it,
+);

@@ -1,6 +1,6 @@
 //! Re-scans: a completed domain is fetched again when its interval has passed, after any new
-//! work; a re-scan that fails never blanks the good data, and one that answers 404 or 410 on
-//! every attempt marks the site gone.
+//! work; a re-scan that fails never blanks the good data, and one that answers 404 or 410, or
+//! finds the name gone from the DNS, on every attempt marks the site gone.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 mod common;
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::db::Backend;
+use common::dns::{Behaviour, DnsServer};
 use common::farm::{Site, plain_page};
 use common::scenario::{Scenario, printed};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -121,6 +122,59 @@ async fn a_site_that_answers_404_on_every_attempt_of_a_rescan_is_gone(backend: B
     assert_eq!(moved["status"], "completed", "not every attempt said gone: {moved}");
     let counts = scenario.counts();
     assert_eq!(counts["gone"], 1, "{counts}");
+}
+
+/// `run-once --drain` resolving names through the tests' DNS server `dns` instead of the
+/// farm's `connect_to`, with two attempts a second apart.
+fn drain_resolving(scenario: &Scenario, dns: &DnsServer) {
+    let mut command = scenario.command(&["run-once", "--drain"]);
+    command
+        .env_remove("DOMAIN_SCHEDULER_FETCH_CONNECT_TO")
+        .env("DOMAIN_SCHEDULER_DNS_SERVERS", dns.server())
+        .env("DOMAIN_SCHEDULER_DNS_TIMEOUT_MS", "300")
+        .env("DOMAIN_SCHEDULER_MAX_ATTEMPTS", "2")
+        .env("DOMAIN_SCHEDULER_RETRY_BASE_SECONDS", "1");
+    let out = command.output().expect("run the drain");
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+}
+
+/// Issue 23, item 2: a name that stays NXDOMAIN on every attempt of a re-scan is gone, as a site
+/// answering 404 is; one that the name server answers otherwise on one attempt is not.
+async fn a_site_whose_name_stays_nxdomain_on_every_attempt_of_a_rescan_is_gone(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let names = ["vanished-shop.com", "flickering-shop.com"];
+    for name in names {
+        scenario.farm.add(name, Site::Html(plain_page(name)));
+    }
+    scenario.add(&names);
+    drain(&scenario, &[]);
+    let dns = DnsServer::start().await;
+    dns.set("vanished-shop.com", Behaviour::NxDomain);
+    dns.set("flickering-shop.com", Behaviour::NxDomain);
+    for name in names {
+        make_due_for_rescan(&scenario, name).await;
+    }
+    drain_resolving(&scenario, &dns);
+    let retried = scenario.row("vanished-shop.com");
+    assert_eq!(retried["status"], "pending", "an NXDOMAIN on a re-scan is tried again: {retried}");
+    dns.set("flickering-shop.com", Behaviour::ServFail);
+    common::wait::wait_until_blocking("both retries to fall due", Duration::from_secs(10), || {
+        names.iter().all(|name| time(&scenario.row(name), "next_attempt_at") < Utc::now())
+    });
+    drain_resolving(&scenario, &dns);
+
+    let gone = scenario.row("vanished-shop.com");
+    assert_eq!(gone["status"], "gone", "{gone}");
+    assert_eq!(gone["title"], "vanished-shop.com", "its last good data stays");
+    assert!(gone["rescan_at"].is_null(), "a gone site is not re-scanned");
+    assert_eq!(
+        scenario.error_kinds("vanished-shop.com").await,
+        vec!["fetch/dns_nxdomain".to_owned(), "fetch/dns_nxdomain".to_owned()]
+    );
+    let flickering = scenario.row("flickering-shop.com");
+    assert_eq!(flickering["status"], "completed", "not every attempt said gone: {flickering}");
+    assert_eq!(flickering["title"], "flickering-shop.com");
+    assert_eq!(scenario.counts()["gone"], 1);
 }
 
 async fn new_work_is_claimed_before_due_rescans(backend: Backend) {
@@ -274,6 +328,7 @@ on_both_backends!(
     a_completed_domain_is_rescanned_when_its_interval_has_passed,
     a_rescan_that_fails_keeps_the_good_data_and_says_what_it_found,
     a_site_that_answers_404_on_every_attempt_of_a_rescan_is_gone,
+    a_site_whose_name_stays_nxdomain_on_every_attempt_of_a_rescan_is_gone,
     new_work_is_claimed_before_due_rescans,
     a_submission_sets_its_own_rescan_interval,
 );

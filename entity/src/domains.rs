@@ -11,7 +11,7 @@ use crate::metadata::{Metadata, SocialProfiles, StringList, TechStack};
 /// Where a domain is in its lifecycle:
 /// `pending` --claim--> `processing` --> `completed`, or back to `pending` (retry) or `error`.
 /// A completed domain is re-scanned when its `rescan_at` comes; a re-scan that answers 404 or
-/// 410 on every attempt ends in `gone`.
+/// 410, or finds the name gone from the DNS (NXDOMAIN), on every attempt ends in `gone`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "lowercase")]
@@ -24,8 +24,8 @@ pub enum DomainStatus {
     Completed,
     #[sea_orm(string_value = "error")]
     Error,
-    /// The site answered 404 or 410 on every attempt of a re-scan: it was there and is not any
-    /// more. Its last good metadata is kept.
+    /// The site answered 404 or 410, or its name did not exist (NXDOMAIN), on every attempt of a
+    /// re-scan: it was there and is not any more. Its last good metadata is kept.
     #[sea_orm(string_value = "gone")]
     Gone,
 }
@@ -119,6 +119,17 @@ macro_rules! domain_model {
             pub http_status: Option<i32>,
             #[sea_orm(column_type = "Text", nullable)]
             pub final_url: Option<String>,
+            /// The MX targets in preference order (`[]`: none published; null: not known).
+            #[sea_orm(column_type = "JsonBinary", nullable)]
+            pub mx_hosts: Option<StringList>,
+            /// Who receives the domain's mail, read from its MX targets (`self-hosted` when they
+            /// are under the domain itself).
+            pub mail_provider: Option<String>,
+            /// The `v=spf1` TXT record as published.
+            #[sea_orm(column_type = "Text", nullable)]
+            pub spf: Option<String>,
+            /// `none`, `quarantine` or `reject`, from `_dmarc.<domain>`.
+            pub dmarc_policy: Option<String>,
             #[sea_orm(column_type = "Text", nullable)]
             pub last_error: Option<String>,
             pub fetched_at: Option<DateTimeUtc>,
@@ -233,6 +244,10 @@ impl ActiveModel {
             domain_metadata: Set(metadata.domain_metadata.clone()),
             http_status: Set(metadata.http_status),
             final_url: Set(metadata.final_url.clone()),
+            mx_hosts: Set(metadata.mx_hosts.clone().map(StringList)),
+            mail_provider: Set(metadata.mail_provider.clone()),
+            spf: Set(metadata.spf.clone()),
+            dmarc_policy: Set(metadata.dmarc_policy.clone()),
             tls_problem: Set(metadata.tls_problem.clone()),
             redirects_to: Set(metadata.redirects_to.clone()),
             parked: Set(metadata.parked),
@@ -263,6 +278,10 @@ impl Model {
             tech_stack: self.tech_stack.0.clone(),
             http_status: self.http_status,
             final_url: self.final_url.clone(),
+            mx_hosts: self.mx_hosts.as_ref().map(|hosts| hosts.0.clone()),
+            mail_provider: self.mail_provider.clone(),
+            spf: self.spf.clone(),
+            dmarc_policy: self.dmarc_policy.clone(),
             tls_problem: self.tls_problem.clone(),
             redirects_to: self.redirects_to.clone(),
             parked: self.parked,

@@ -36,6 +36,8 @@ pub enum FieldValue<'a> {
     Number(Option<i32>),
     Flag(bool),
     List(&'a [String]),
+    /// A list that may not be known (`mx_hosts`: null when its look-up failed).
+    OptionalList(Option<&'a [String]>),
     Technologies(&'a [Technology]),
 }
 
@@ -49,6 +51,7 @@ impl FieldValue<'_> {
             FieldValue::Number(number) => json!(number),
             FieldValue::Flag(flag) => json!(flag),
             FieldValue::List(items) => json!(items),
+            FieldValue::OptionalList(items) => json!(items),
             FieldValue::Technologies(stack) => {
                 Value::Array(stack.iter().map(|t| json!({"name": t.name, "version": t.version})).collect())
             }
@@ -64,8 +67,9 @@ pub struct MetadataField {
     /// How the console names it.
     pub label: &'static str,
     pub kind: FieldKind,
-    /// Added after the CSV's column order was published: the export writes it after the
-    /// row's own trailing columns, so the columns read by position keep their places.
+    /// A field added after the CSV's columns were first fixed: its column comes after the row's
+    /// own trailing columns, so that a script reading the columns by position keeps reading the
+    /// same ones.
     pub appended: bool,
     read: Read,
 }
@@ -103,14 +107,15 @@ const fn own(
     MetadataField { name, label, kind, appended: false, read: Read::Own(read) }
 }
 
-/// A field added after the CSV's column order was published (see [`MetadataField::appended`]).
+/// [`own`], for a field whose CSV column comes after the row's own (see
+/// [`MetadataField::appended`]).
 const fn appended(
     name: &'static str,
     label: &'static str,
     kind: FieldKind,
     read: fn(&Metadata) -> FieldValue<'_>,
 ) -> MetadataField {
-    MetadataField { name, label, kind, appended: true, read: Read::Own(read) }
+    MetadataField { appended: true, ..own(name, label, kind, read) }
 }
 
 static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
@@ -142,13 +147,21 @@ static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
         own("has_elementor", "Elementor", Flag, |m| FieldValue::Flag(m.has_elementor)),
         own("tech_stack", "Technology", List, |m| FieldValue::Technologies(&m.tech_stack)),
     ];
+    // What the domain's DNS says about its mail (looked up on each scan, not read from the page).
+    let dns = [
+        appended("mx_hosts", "Mail servers", List, |m| FieldValue::OptionalList(m.mx_hosts.as_deref())),
+        appended("mail_provider", "Mail provider", Text, |m| FieldValue::Text(m.mail_provider.as_deref())),
+        appended("spf", "SPF", Text, |m| FieldValue::Text(m.spf.as_deref())),
+        appended("dmarc_policy", "DMARC policy", Text, |m| FieldValue::Text(m.dmarc_policy.as_deref())),
+    ];
+    // What the visit met on the way to the page (the certificate, a move, a parking lander).
     let web = [
         appended("tls_problem", "Certificate refused", Text, |m| FieldValue::Text(m.tls_problem.as_deref())),
         appended("redirects_to", "Redirects to", Text, |m| FieldValue::Text(m.redirects_to.as_deref())),
         appended("parked", "Parked", Flag, |m| FieldValue::Flag(m.parked)),
         appended("parking_provider", "Parked by", Text, |m| FieldValue::Text(m.parking_provider.as_deref())),
     ];
-    before_social.into_iter().chain(social).chain(after_social).chain(web).collect()
+    before_social.into_iter().chain(social).chain(after_social).chain(dns).chain(web).collect()
 });
 
 /// Every metadata field of the domain row, in the order of the CSV columns (the

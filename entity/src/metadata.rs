@@ -1,4 +1,5 @@
-//! What the extraction learns about a domain from its home page.
+//! What the extraction learns about a domain from its home page, and what its DNS says about
+//! its mail.
 //!
 //! One value of [`Metadata`] is everything [`crate::Domain::update_from_metadata`] writes: the
 //! columns of `domains` plus `domain_metadata`, a JSON object for the rest (open graph, twitter
@@ -33,6 +34,17 @@ pub struct Metadata {
     pub http_status: Option<i32>,
     /// URL of the home page after redirects.
     pub final_url: Option<String>,
+    /// The MX targets in preference order, lower case, without the final dot: `[]` when the
+    /// domain publishes none, `None` when the look-up failed or was not made.
+    pub mx_hosts: Option<Vec<String>>,
+    /// Who receives the domain's mail (`Google Workspace`, `Microsoft 365`, ..., `self-hosted`),
+    /// read from `mx_hosts`; `None` when there is no MX or no known provider.
+    pub mail_provider: Option<String>,
+    /// The domain's `v=spf1` TXT record as published.
+    pub spf: Option<String>,
+    /// The `p=` of the `v=DMARC1` TXT record of `_dmarc.<domain>`: `none`, `quarantine` or
+    /// `reject`.
+    pub dmarc_policy: Option<String>,
     /// The kind of the certificate refused over https when the page came over http instead
     /// (`tls_expired`, `tls_untrusted`, `tls_wrong_host`); the message is in
     /// `domain_metadata.tls_problem`.

@@ -86,6 +86,13 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     let name = &item.domain;
     // The visit's connections close when it ends, at the end of this function.
     let visit = state.web.visit()?;
+    // What the DNS says about the domain's mail is asked while the home page loads; it is
+    // dropped, unanswered, when the visit fails.
+    let mut mail = {
+        let (web, domain) = (state.web.clone(), name.as_str().to_owned());
+        let span = tracing::info_span!(parent: &item.span, "mail_records");
+        AbortOnDrop(tokio::spawn(async move { web.mail_records(&domain).await }.instrument(span)))
+    };
     let started = Instant::now();
     let first_scheme = state.web.settings().schemes.first().map_or("https", |scheme| scheme.as_str());
     let home_span = fetch_span(&item.span, &name.home_page(first_scheme));
@@ -144,6 +151,10 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
             );
         }
     }
+    // A failed look-up leaves its fields null; it never fails the domain.
+    if let Ok(Some(records)) = (&mut mail.0).await {
+        extract::mail::fill(name.as_str(), &records, &mut metadata);
+    }
     Ok(metadata)
 }
 
@@ -153,6 +164,15 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
 fn wait_budget(state: &FetcherArgs, item: &WorkItem) -> std::time::Duration {
     let fetches = state.web.settings().timeout.saturating_mul(item.max_pages.max(1) as u32 + 1);
     item.lease_ends.saturating_duration_since(Instant::now()).saturating_sub(fetches)
+}
+
+/// A spawned task that ends when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Extraction is CPU work: it runs on the extraction threads, one per core, so the async

@@ -1,6 +1,10 @@
 //! The fetcher pool: `fetcher_pool_size` fetchers, one domain each at a time, fed from a queue
 //! whose length is bounded by the claims (a claim happens only when a run slot is free).
 //!
+//! A domain's name is resolved while it waits in the queue, and a fetcher is handed only a
+//! domain whose name has its answer: a slow or silent name server then delays its own domain,
+//! never a fetcher that other domains are waiting for.
+//!
 //! Not ractor's factory: a fetcher that dies must give up the very domain it held, so the pool
 //! keeps which domain each fetcher holds and hands it to the error recorder; the factory
 //! replaces a dead worker without saying which job it took with it.
@@ -45,9 +49,21 @@ pub struct FetcherPoolState {
     by_actor: HashMap<ActorId, usize>,
     /// Domains waiting for a fetcher: new work first, re-scans when none is waiting, so a wave
     /// of re-scans never delays a fresh submission.
-    fresh: VecDeque<WorkItem>,
-    rescans: VecDeque<WorkItem>,
+    fresh: VecDeque<Queued>,
+    rescans: VecDeque<Queued>,
     generation: u64,
+}
+
+/// A domain waiting for a fetcher, and whether its name has been resolved.
+struct Queued {
+    item: WorkItem,
+    resolved: bool,
+}
+
+/// Takes the first domain of `queue` whose name is resolved.
+fn take_resolved(queue: &mut VecDeque<Queued>) -> Option<WorkItem> {
+    let position = queue.iter().position(|queued| queued.resolved)?;
+    queue.remove(position).map(|queued| queued.item)
 }
 
 impl FetcherPool {
@@ -77,7 +93,10 @@ impl FetcherPoolState {
     /// Hands queued domains to idle fetchers.
     fn dispatch(&mut self) -> Result<(), ActorProcessingErr> {
         for slot in self.slots.iter_mut().filter(|slot| slot.holding.is_none()) {
-            let Some(item) = self.fresh.pop_front().or_else(|| self.rescans.pop_front()) else { break };
+            let Some(item) = take_resolved(&mut self.fresh).or_else(|| take_resolved(&mut self.rescans))
+            else {
+                break;
+            };
             slot.holding = Some(item.clone());
             slot.actor.cast(FetcherMsg::Process(item))?;
         }
@@ -116,13 +135,31 @@ impl Actor for FetcherPool {
 
     async fn handle(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         msg: FetcherPoolMsg,
         state: &mut FetcherPoolState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            FetcherPoolMsg::Process(item) if item.last_success.is_some() => state.rescans.push_back(item),
-            FetcherPoolMsg::Process(item) => state.fresh.push_back(item),
+            FetcherPoolMsg::Process(item) => {
+                let resolved = !state.args.web.resolves_names();
+                if !resolved {
+                    let (web, domain, domain_id) =
+                        (state.args.web.clone(), item.domain.clone(), item.domain_id);
+                    tokio::spawn(async move {
+                        web.resolve_ahead(&domain).await;
+                        // The pool is gone only when the service stops.
+                        let _ = myself.cast(FetcherPoolMsg::Resolved(domain_id));
+                    });
+                }
+                let queue = if item.last_success.is_some() { &mut state.rescans } else { &mut state.fresh };
+                queue.push_back(Queued { item, resolved });
+            }
+            FetcherPoolMsg::Resolved(domain_id) => {
+                let mut waiting = state.fresh.iter_mut().chain(state.rescans.iter_mut());
+                if let Some(queued) = waiting.find(|q| q.item.domain_id == domain_id) {
+                    queued.resolved = true;
+                }
+            }
             FetcherPoolMsg::Ready(index) => {
                 if let Some(slot) = state.slots.get_mut(index) {
                     slot.holding = None;

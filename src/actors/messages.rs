@@ -69,6 +69,8 @@ pub enum FetcherPoolMsg {
     Process(WorkItem),
     /// Fetcher `index` finished its domain and can take another.
     Ready(usize),
+    /// The name of this queued domain has its answer (or its failure): it may go to a fetcher.
+    Resolved(Uuid),
 }
 
 /// Messages of one [`super::fetcher::Fetcher`].

@@ -18,7 +18,8 @@ pub enum DomainStatus {
     Processing,
     Completed,
     Error,
-    /// A re-scan found the site answering 404 or 410 on every attempt.
+    /// A re-scan found the site answering 404 or 410, or its name not existing (NXDOMAIN), on
+    /// every attempt.
     Gone,
 }
 
@@ -32,6 +33,15 @@ impl From<entity::DomainStatus> for DomainStatus {
             entity::DomainStatus::Gone => DomainStatus::Gone,
         }
     }
+}
+
+/// The policy a domain's DMARC record asks receivers to apply to mail that fails it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DmarcPolicy {
+    None,
+    Quarantine,
+    Reject,
 }
 
 /// One detected technology of the site's stack.
@@ -95,6 +105,20 @@ macro_rules! domain_row {
             pub http_status: Option<i32>,
             /// URL of the home page after redirects.
             pub final_url: Option<String>,
+            /// The domain's MX targets in preference order, looked up on each scan: `[]` when it
+            /// publishes none, null when the look-up failed (or the row predates it).
+            pub mx_hosts: Option<Vec<String>>,
+            /// Who receives the domain's mail, read from `mx_hosts`: `Google Workspace`,
+            /// `Microsoft 365`, `Zoho`, `Proton`, `Fastmail`, `Yandex`, `iCloud`,
+            /// `Amazon WorkMail/SES`, `Mimecast`, `Proofpoint`, `Barracuda`, `OVH`, `IONOS`,
+            /// `GoDaddy`, `Namecheap`, ... (docs/api.md lists them), or `self-hosted` when the MX
+            /// host is under the domain itself; null when there is no MX or none is known.
+            pub mail_provider: Option<String>,
+            /// The domain's `v=spf1` TXT record as published; null when it has none.
+            pub spf: Option<String>,
+            /// The policy of the domain's DMARC record (`_dmarc.<domain>`); null when it has none.
+            #[schema(value_type = Option<DmarcPolicy>)]
+            pub dmarc_policy: Option<String>,
             /// The last failure as `stage/kind: message`. Kinds of the fetch stage: `dns_nxdomain`,
             /// `dns_no_address`, `dns_servfail`, `dns_timeout`, `dns`, `connect`, `tls_expired`,
             /// `tls_untrusted`, `tls_wrong_host`, `tls_handshake`, `tls`, `timeout`,
@@ -161,6 +185,10 @@ macro_rules! domain_row {
                     domain_metadata,
                     http_status,
                     final_url,
+                    mx_hosts,
+                    mail_provider,
+                    spf,
+                    dmarc_policy,
                     last_error,
                     fetched_at,
                     rescan_at,
@@ -205,6 +233,10 @@ macro_rules! domain_row {
                     domain_metadata,
                     http_status,
                     final_url,
+                    mx_hosts: mx_hosts.map(|hosts| hosts.0),
+                    mail_provider,
+                    spf,
+                    dmarc_policy,
                     last_error,
                     fetched_at,
                     rescan_at,
@@ -437,6 +469,10 @@ pub(crate) mod tests {
             }],
             http_status: Some(200),
             final_url: Some("https://acme.example/home".into()),
+            mx_hosts: Some(vec!["aspmx.l.google.com".into(), "alt1.aspmx.l.google.com".into()]),
+            mail_provider: Some("Google Workspace".into()),
+            spf: Some("v=spf1 include:_spf.google.com ~all".into()),
+            dmarc_policy: Some("reject".into()),
             domain_metadata: serde_json::json!({"open_graph": {"title": "Acme"}}),
             tls_problem: Some("tls_expired".into()),
             redirects_to: Some("new-brand.co.uk".into()),

@@ -58,7 +58,8 @@ pub struct FetchSettings {
     pub per_host_concurrency: usize,
     /// Most requests in flight to one resolved address (the `connect_to` target counts as one).
     pub per_ip_concurrency: usize,
-    /// How names are resolved (unused with `connect_to`).
+    /// How names are resolved. With `connect_to` no address is resolved, and the domain's mail
+    /// records are asked only of name servers named here.
     pub dns: DnsSettings,
     /// Where the page and error of a failed extraction are saved.
     pub diagnostic_dir: Option<PathBuf>,

@@ -319,7 +319,7 @@ pub const SETTINGS: &[Setting] = &[
         env: "DOMAIN_SCHEDULER_DNS_SERVERS",
         default: None,
         accepts: "comma-separated name servers as ip or ip:port ([v6]:port)",
-        meaning: "name servers the service asks for each domain's address; unset: the system's (/etc/resolv.conf)",
+        meaning: "name servers the service asks for each domain's address and mail records (MX, SPF, DMARC); unset: the system's (/etc/resolv.conf), except under fetch_connect_to, where no name server is asked unless named here",
         secret: false,
         yields_to: None,
         apply: |s, v| {

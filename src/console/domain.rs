@@ -194,6 +194,11 @@ fn metadata_sections(row: &domains::Model) -> (Vec<Field>, Vec<ListField>, Vec<F
                 metadata.push((field.kind, Field::text(label, if flag { "yes" } else { "no" })))
             }
             (FieldValue::List(items), _) => contact_lists.push(ListField { label, items: items.to_vec() }),
+            // The mail servers are the DNS's, not the page's contacts: one line of the card.
+            (FieldValue::OptionalList(Some(hosts)), _) => {
+                let shown = if hosts.is_empty() { "none published".to_owned() } else { hosts.join(", ") };
+                metadata.push((field.kind, Field::text(label, shown)));
+            }
             _ => {}
         }
     }

@@ -1,6 +1,8 @@
 //! The export's CSV column set, one place for the header and for each row, so the two cannot
 //! disagree: the row's own columns here, each with its cell, and between them the metadata
-//! fields of [`entity::metadata_fields`], whose cells follow from their kind of value.
+//! fields of [`entity::metadata_fields`], whose cells follow from their kind of value; the
+//! fields added since the columns were first fixed (`mx_hosts`, ...) come last, so that a
+//! script reading the columns by position keeps reading the same ones.
 //! docs/api.md documents each column; NDJSON carries the full row instead.
 //!
 //! A cell is written so that a spreadsheet opens the file as it is, and so that a program gets
@@ -47,32 +49,30 @@ const TRAILING: [RowColumn; 8] = [
     ("confusable", |row| row.confusable.to_string()),
 ];
 
-/// The metadata fields of the first column order, then those appended after it.
-fn fields(appended: bool) -> impl Iterator<Item = &'static entity::MetadataField> {
-    metadata_fields().iter().filter(move |field| field.appended == appended)
-}
-
 /// The header row, in column order: the row's own leading columns, the metadata fields of
-/// [`metadata_fields`], the trailing ones, then the metadata fields added since
-/// ([`entity::MetadataField::appended`]), so a column read by position keeps its place.
+/// [`metadata_fields`], the trailing ones, then the appended metadata fields.
 pub fn header() -> Vec<&'static str> {
     let leading = LEADING.iter().map(|(name, _)| *name);
     let trailing = TRAILING.iter().map(|(name, _)| *name);
-    leading
-        .chain(fields(false).map(|field| field.name))
-        .chain(trailing)
-        .chain(fields(true).map(|field| field.name))
-        .collect()
+    let fields = |appended: bool| {
+        metadata_fields().iter().filter(move |field| field.appended == appended).map(|field| field.name)
+    };
+    leading.chain(fields(false)).chain(trailing).chain(fields(true)).collect()
 }
 
 /// The cells of one row, in [`header`] order.
 pub fn record(row: &domains::Model) -> Vec<String> {
     let metadata = row.metadata();
     let leading = LEADING.iter().map(|(_, cell)| cell(row));
-    let first = fields(false).map(|field| cell(field.read(&metadata)));
+    let fields = |appended: bool| {
+        metadata_fields()
+            .iter()
+            .filter(move |field| field.appended == appended)
+            .map(|field| cell(field.read(&metadata)))
+            .collect::<Vec<_>>()
+    };
     let trailing = TRAILING.iter().map(|(_, cell)| cell(row));
-    let appended = fields(true).map(|field| cell(field.read(&metadata)));
-    leading.chain(first).chain(trailing).chain(appended).collect()
+    leading.chain(fields(false)).chain(trailing).chain(fields(true)).collect()
 }
 
 /// The cell of a metadata field's value.
@@ -82,6 +82,7 @@ fn cell(value: FieldValue<'_>) -> String {
         FieldValue::Number(number) => optional(number),
         FieldValue::Flag(flag) => flag.to_string(),
         FieldValue::List(items) => list(items),
+        FieldValue::OptionalList(items) => items.map(list).unwrap_or_default(),
         FieldValue::Technologies(stack) => list(&tech_stack(stack)),
     }
 }
@@ -150,7 +151,7 @@ mod tests {
             final_url,http_status,favicon_url,logo_url,email_addresses,phone_numbers,twitter_url,facebook_url,\
             linkedin_url,instagram_url,youtube_url,tiktok_url,github_url,pinterest_url,is_wordpress,\
             wordpress_version,has_elementor,tech_stack,attempts,last_error,fetched_at,rescan_at,\
-            next_attempt_at,created_at,updated_at,confusable,tls_problem,redirects_to,parked,parking_provider";
+            next_attempt_at,created_at,updated_at,confusable,mx_hosts,mail_provider,spf,dmarc_policy,tls_problem,redirects_to,parked,parking_provider";
         assert_eq!(header().join(","), documented);
     }
 

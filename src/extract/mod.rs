@@ -5,13 +5,15 @@
 //! the tree gathers what the rules read (`walk`, into the `Document`); then each field is a
 //! chain of small rules, first match wins: the head fields (`head`), the organisation and its
 //! logo (`organization`, from the page's JSON-LD, `json_ld`), contacts (`contacts`: e-mails,
-//! phone numbers, social profiles) and technologies (`tech`).
+//! phone numbers, social profiles) and technologies (`tech`). What the domain's DNS says about
+//! its mail is read from the records the fetcher looked up (`mail`).
 
 mod contacts;
 mod depth;
 mod document;
 mod head;
 mod json_ld;
+pub mod mail;
 mod obfuscation;
 mod organization;
 mod parking;

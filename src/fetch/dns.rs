@@ -6,11 +6,14 @@
 //! then held every thread of the blocking pool while healthy domains waited. Identical look-ups
 //! in flight at once are merged into one query, and an answer is cached within a TTL floor and
 //! ceiling, so a visit's robots.txt, home page and per-address limit share one resolution.
+//!
+//! The same resolver and cache answer what a domain's DNS says about its mail
+//! ([`Dns::mail_records`]): a failure there is no failure of the domain, only a field unknown.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -18,15 +21,21 @@ use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfi
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::RData;
 use hickory_resolver::{TokioResolver, config::LookupIpStrategy};
 
 pub use crate::config::DnsSettings;
+use crate::extract::mail::MailRecords;
 
 /// Cached answers are kept at least this long, whatever their TTL says (a TTL of 0 would make
 /// every request of a visit ask again) ...
 const TTL_FLOOR: Duration = Duration::from_secs(30);
 /// ... and at most this long, so a moved site is found again within the hour.
 const TTL_CEILING: Duration = Duration::from_secs(3600);
+/// A failure that may pass (SERVFAIL, no answer) is remembered this long: the visit that asks
+/// right after a look-up ahead of it gets the same answer at once instead of waiting out the
+/// name server again. Retries come minutes later, long after it is forgotten.
+const FAILURE_MEMORY: Duration = Duration::from_secs(30);
 /// Queries in flight on one connection to a name server. hickory's default (32) answers "busy"
 /// beyond it, which a burst of new domains at the default pool size would meet.
 const MAX_QUERIES_PER_CONNECTION: usize = 4096;
@@ -59,6 +68,8 @@ pub struct Dns {
     resolver: TokioResolver,
     settings: DnsSettings,
     in_flight: Arc<Mutex<HashMap<String, Shared<BoxFuture<'static, Answer>>>>>,
+    /// Recent failures that may pass, with when they were seen (see [`FAILURE_MEMORY`]).
+    recent_failures: Arc<Mutex<HashMap<String, (Instant, DnsFailure)>>>,
 }
 
 impl Dns {
@@ -96,13 +107,21 @@ impl Dns {
         let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
             .with_options(options)
             .build()?;
-        Ok(Dns { resolver, settings: settings.clone(), in_flight: Arc::default() })
+        Ok(Dns {
+            resolver,
+            settings: settings.clone(),
+            in_flight: Arc::default(),
+            recent_failures: Arc::default(),
+        })
     }
 
     /// The addresses of `host`, from the cache, from a look-up already in flight, or from a new
     /// query. Bounded by the time-out × attempts, whatever the name servers do.
     pub async fn addresses(&self, host: &str) -> Answer {
         let key = host.trim_end_matches('.').to_ascii_lowercase();
+        if let Some(failure) = self.recent_failure(&key) {
+            return Err(failure);
+        }
         let shared = {
             let mut in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(running) = in_flight.get(&key) {
@@ -114,20 +133,41 @@ impl Dns {
             }
         };
         let answer = shared.await;
+        if let Err(failure @ (DnsFailure::ServFail(..) | DnsFailure::Timeout(..) | DnsFailure::Other(..))) =
+            &answer
+        {
+            self.remember_failure(&key, failure);
+        }
         let mut in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         in_flight.remove(&key);
         answer
     }
 
+    fn recent_failure(&self, key: &str) -> Option<DnsFailure> {
+        let recent = self.recent_failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        recent
+            .get(key)
+            .filter(|(seen, _)| seen.elapsed() < FAILURE_MEMORY)
+            .map(|(_, failure)| failure.clone())
+    }
+
+    fn remember_failure(&self, key: &str, failure: &DnsFailure) {
+        let mut recent = self.recent_failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let capacity = usize::try_from(self.settings.cache_size).unwrap_or(usize::MAX).max(1);
+        // Bounded like the answers' cache: forget what has expired, then everything if still full.
+        if recent.len() >= capacity {
+            recent.retain(|_, (seen, _)| seen.elapsed() < FAILURE_MEMORY);
+            if recent.len() >= capacity {
+                recent.clear();
+            }
+        }
+        recent.insert(key.to_owned(), (Instant::now(), failure.clone()));
+    }
+
     async fn lookup(self, host: String) -> Answer {
         // A fully qualified name: no search domains, one query per record type.
         let fqdn = format!("{host}.");
-        let attempts = self.settings.attempts.max(1);
-        // hickory bounds each query; this bounds the whole look-up (A and AAAA, every attempt,
-        // every server) by the same product, plus a little for the sockets.
-        let bound =
-            self.settings.timeout * u32::try_from(attempts).unwrap_or(u32::MAX) + Duration::from_millis(500);
-        match tokio::time::timeout(bound, self.resolver.lookup_ip(fqdn)).await {
+        match tokio::time::timeout(self.bound(), self.resolver.lookup_ip(fqdn)).await {
             Ok(Ok(found)) => {
                 let addresses: Arc<[IpAddr]> = found.iter().collect();
                 if addresses.is_empty() { Err(DnsFailure::NoAddress(host)) } else { Ok(addresses) }
@@ -135,6 +175,65 @@ impl Dns {
             Ok(Err(error)) => Err(self.failure(host, &error)),
             Err(_) => Err(self.timeout(host)),
         }
+    }
+
+    /// The MX and TXT records of `domain` and the TXT records of `_dmarc.<domain>`, asked at
+    /// once, each bounded as an address look-up is. A record type the name does not have (or a
+    /// name that does not exist) is an empty list; a look-up that failed is `None`.
+    pub async fn mail_records(&self, domain: &str) -> MailRecords {
+        let name = domain.trim_end_matches('.').to_ascii_lowercase();
+        let (mx, txt, dmarc) = tokio::join!(
+            self.records(self.resolver.mx_lookup(format!("{name}."))),
+            self.records(self.resolver.txt_lookup(format!("{name}."))),
+            self.records(self.resolver.txt_lookup(format!("_dmarc.{name}."))),
+        );
+        let mx = mx.map(|answers| {
+            answers
+                .iter()
+                .filter_map(|data| match data {
+                    RData::MX(mx) => Some((mx.preference, mx.exchange.to_ascii())),
+                    _ => None,
+                })
+                .collect()
+        });
+        let texts = |answers: Vec<RData>| -> Vec<String> {
+            answers
+                .iter()
+                .filter_map(|data| match data {
+                    // A record's strings are one text (RFC 7208, 3.3).
+                    RData::TXT(txt) => {
+                        Some(txt.txt_data.iter().map(|part| String::from_utf8_lossy(part)).collect())
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        MailRecords { mx, txt: txt.map(texts), dmarc: dmarc.map(texts) }
+    }
+
+    /// The answers of one record look-up (CNAMEs on the way included, for the caller to skip),
+    /// within the time-out × attempts.
+    async fn records(
+        &self,
+        lookup: impl Future<Output = Result<hickory_resolver::lookup::Lookup, NetError>>,
+    ) -> Option<Vec<RData>> {
+        match tokio::time::timeout(self.bound(), lookup).await {
+            Ok(Ok(found)) => Some(found.answers().iter().map(|record| record.data.clone()).collect()),
+            Ok(Err(NetError::Dns(DnsError::NoRecordsFound(none))))
+                if matches!(none.response_code, ResponseCode::NXDomain | ResponseCode::NoError) =>
+            {
+                Some(Vec::new())
+            }
+            Ok(Err(_)) | Err(_) => None,
+        }
+    }
+
+    /// How long one look-up may take: hickory bounds each query; this bounds the whole look-up
+    /// (every record type, every attempt, every server) by the same product, plus a little for
+    /// the sockets.
+    fn bound(&self) -> Duration {
+        let attempts = self.settings.attempts.max(1);
+        self.settings.timeout * u32::try_from(attempts).unwrap_or(u32::MAX) + Duration::from_millis(500)
     }
 
     fn timeout(&self, host: String) -> DnsFailure {

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use url::Url;
 
+use crate::extract::mail::MailRecords;
 pub use charset::{decode_html, decode_html_owned};
 pub use classify::is_local_shortage;
 pub use dns::{Dns, DnsFailure, DnsSettings};
@@ -98,10 +99,13 @@ impl WebClient {
         settings: FetchSettings,
         overrides: HashMap<String, Vec<IpAddr>>,
     ) -> Result<WebClient, Failure> {
-        // With `connect_to` every name goes to one address: no resolver is needed.
-        let dns = match settings.connect_to {
-            Some(_) => None,
-            None => Some(Dns::new(&settings.dns).map_err(|error| {
+        // With `connect_to` every name goes to one address: no address is resolved, and the
+        // mail records are asked only of name servers the operator named (a farm's names are
+        // not the Internet's: the system's name servers are never asked for them).
+        let resolves = settings.connect_to.is_none() || !settings.dns.servers.is_empty();
+        let dns = match resolves {
+            false => None,
+            true => Some(Dns::new(&settings.dns).map_err(|error| {
                 Failure::new(Stage::Fetch, Kind::Other, format!("cannot set up name resolution: {error}"))
             })?),
         };
@@ -181,6 +185,19 @@ impl WebClient {
         self.visit()?.home_page(domain).await
     }
 
+    /// What the DNS says about the mail of `domain` ([`Dns::mail_records`]), through the
+    /// resolver and cache of the visits. `None` when there is no resolver to ask (`connect_to`
+    /// without named name servers), or when the domain's own name gives no address: its visit
+    /// fails then and nothing would be kept, so no record is asked (the address look-up is the
+    /// visit's own, merged or cached, not one more query).
+    pub async fn mail_records(&self, domain: &str) -> Option<MailRecords> {
+        let dns = self.resolver.dns.as_ref()?;
+        if self.settings.connect_to.is_none() {
+            self.resolver.addresses(domain).await.ok()?;
+        }
+        Some(dns.mail_records(domain).await)
+    }
+
     /// The robots.txt rules of `url`'s origin, fetched once per origin and hour with `client`. A
     /// missing, unreadable or oversized file allows everything; a connection failure surfaces on
     /// the page fetch itself. A shortage of this process's own is no answer of the site's: it is
@@ -218,6 +235,25 @@ impl WebClient {
     /// which robots.txt groups name.
     fn agent_token(&self) -> String {
         self.settings.user_agent.split(['/', ' ']).next().unwrap_or("domain-scheduler").to_owned()
+    }
+
+    /// Resolves `domain`'s name before its visit, so that a name server that is slow or silent
+    /// keeps no fetcher waiting: the fetcher pool hands the domain out once this returns, and
+    /// the visit then finds the answer (or the failure) in the resolver's memory. Nothing to do
+    /// with `connect_to` or an override.
+    pub async fn resolve_ahead(&self, domain: &DomainName) {
+        let host = domain.as_str();
+        if self.settings.connect_to.is_some() || self.resolver.overrides.contains_key(host) {
+            return;
+        }
+        if let Some(dns) = &self.resolver.dns {
+            let _ = dns.addresses(host).await;
+        }
+    }
+
+    /// Whether [`WebClient::resolve_ahead`] has anything to do.
+    pub fn resolves_names(&self) -> bool {
+        self.settings.connect_to.is_none() && self.resolver.dns.is_some()
     }
 
     /// The address `host` will be dialled at, for the per-address bound: the operator's

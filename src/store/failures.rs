@@ -86,7 +86,8 @@ pub async fn record<C: TransactionTrait>(
 ) -> Result<Outcome, DbErr> {
     let now = Utc::now();
     let failure = attempt.failure;
-    // A re-scan retries a 404 or 410 too: only every attempt agreeing makes the site gone.
+    // A re-scan retries a 404, a 410 or an NXDOMAIN too: only every attempt agreeing makes the
+    // site gone.
     let confirming_gone = attempt.last_success.is_some() && rescans::says_gone(failure);
     let spent = attempt.attempts.max(0) as u32 >= policy.max_attempts;
     let give_up = spent || (failure.permanent && !confirming_gone);

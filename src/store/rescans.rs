@@ -5,8 +5,9 @@
 //! (see [`super::claims`]); while its attempts last, a failure is retried like any other and
 //! the good metadata stays. When they are spent, the domain goes back to `completed` with its
 //! old data and `last_error` saying what the latest re-scan found, and falls due again an
-//! interval later; unless every attempt answered 404 or 410: the site is `gone`, never re-scanned
-//! (its due times follow [`super::due`], as every row's do).
+//! interval later; unless every attempt answered 404 or 410, or found that the name no longer
+//! exists (NXDOMAIN): the site is `gone`, never re-scanned (its due times follow [`super::due`],
+//! as every row's do).
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use entity::domain_errors;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use crate::failure::Failure;
+use crate::failure::{Failure, Kind};
 
 /// The re-scan interval of `row`: its submission's own (0 meaning never), else `default`.
 pub fn interval_of(row: &entity::domains::Model, default: Option<Duration>) -> Option<Duration> {
@@ -34,9 +35,19 @@ pub fn own_interval(own: Option<i64>, default: Option<Duration>) -> Option<Durat
 /// The text a 404 or 410 failure carries (see [`Failure::http_status`]).
 const GONE_MESSAGES: [&str; 2] = ["HTTP status 404", "HTTP status 410"];
 
-/// Whether `failure` says the site is not there any more.
+/// Whether a failure of `kind` with `message` says the site is not there any more: its page is
+/// 404 or 410, or its name does not exist. A name that vanished is as gone as a removed page,
+/// and a first scan already gives it up at once ([`Kind::DnsNxdomain`] is permanent); on a
+/// re-scan it must be NXDOMAIN on every attempt, as a 404 must, so that one bad answer of a name
+/// server does not end a site that was there.
+fn said_gone(kind: &str, message: &str) -> bool {
+    (kind == Kind::HttpStatus.as_str() && GONE_MESSAGES.contains(&message))
+        || kind == Kind::DnsNxdomain.as_str()
+}
+
+/// Whether `failure` says the site is not there any more (see [`said_gone`]).
 pub fn says_gone(failure: &Failure) -> bool {
-    failure.kind == crate::failure::Kind::HttpStatus && GONE_MESSAGES.contains(&failure.message.as_str())
+    said_gone(failure.kind.as_str(), &failure.message)
 }
 
 /// Whether the `earlier` failures recorded last for `domain_id` (the earlier attempts of the
@@ -59,16 +70,13 @@ pub async fn earlier_failures_said_gone<C: ConnectionTrait>(
         .into_tuple()
         .all(db)
         .await?;
-    let gone = |(kind, message): &(String, String)| {
-        kind == crate::failure::Kind::HttpStatus.as_str() && GONE_MESSAGES.contains(&message.as_str())
-    };
-    Ok(last.len() as u64 == earlier && last.iter().all(gone))
+    Ok(last.len() as u64 == earlier && last.iter().all(|(kind, message)| said_gone(kind, message)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::failure::{Kind, Stage};
+    use crate::failure::Stage;
 
     #[test]
     fn a_404_or_a_410_says_gone_and_nothing_else_does() {
@@ -77,5 +85,17 @@ mod tests {
         assert!(!says_gone(&Failure::http_status(500)));
         assert!(!says_gone(&Failure::http_status(403)));
         assert!(!says_gone(&Failure::new(Stage::Fetch, Kind::Timeout, "HTTP status 404")));
+    }
+
+    #[test]
+    fn a_name_that_does_not_exist_says_gone_and_other_dns_failures_do_not() {
+        assert!(says_gone(&Failure::new(
+            Stage::Fetch,
+            Kind::DnsNxdomain,
+            "shop.com: the name does not exist"
+        )));
+        for kind in [Kind::DnsServfail, Kind::DnsTimeout, Kind::DnsNoAddress, Kind::Dns] {
+            assert!(!says_gone(&Failure::new(Stage::Fetch, kind, "shop.com")), "{kind:?}");
+        }
     }
 }

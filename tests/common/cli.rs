@@ -16,9 +16,35 @@ pub fn command(database_url: &str, workdir: &std::path::Path) -> Command {
     }
     command.env("DATABASE_URL", database_url).env("RUST_LOG", "warn").current_dir(workdir);
     // No test may ask the machine's own name server: a name the service resolves goes to a
-    // closed local port unless the test points it at the tests' DNS server.
-    command.env("DOMAIN_SCHEDULER_DNS_SERVERS", "127.0.0.1:9");
+    // local name server that refuses every query unless the test points it at the tests' DNS
+    // server. Refused at once rather than unanswered: every scan asks for the domain's mail
+    // records, and a silent server would add the DNS time-out to each one.
+    command.env("DOMAIN_SCHEDULER_DNS_SERVERS", refusing_name_server());
     command
+}
+
+/// `ip:port` of a name server on 127.0.0.1, one per test process, that answers every query
+/// REFUSED (UDP; nothing listens on TCP at its port, so a retry over TCP is refused too).
+pub fn refusing_name_server() -> &'static str {
+    static SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP port");
+        let addr = socket.local_addr().expect("its address").to_string();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            loop {
+                let Ok((len, from)) = socket.recv_from(&mut buffer) else { continue };
+                if len < 12 {
+                    continue;
+                }
+                // The query itself, as a response (QR) with RCODE 5 (REFUSED).
+                buffer[2] |= 0x80;
+                buffer[3] = (buffer[3] & 0xf0) | 5;
+                let _ = socket.send_to(&buffer[..len], from);
+            }
+        });
+        addr
+    })
 }
 
 /// Runs the binary with `args` and `stdin`, waiting for it to end.

@@ -41,6 +41,7 @@ pub struct DnsServer {
     pub addr: SocketAddr,
     names: Arc<Mutex<HashMap<String, Behaviour>>>,
     queries: Arc<Mutex<HashMap<String, usize>>>,
+    by_type: Arc<Mutex<HashMap<(String, RecordType), usize>>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -60,6 +61,7 @@ impl DnsServer {
     pub async fn start() -> DnsServer {
         let names: Arc<Mutex<HashMap<String, Behaviour>>> = Arc::default();
         let queries: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let by_type: Arc<Mutex<HashMap<(String, RecordType), usize>>> = Arc::default();
         // The same port for UDP and TCP: try ports until both are free.
         let (udp, tcp) = loop {
             let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -71,15 +73,17 @@ impl DnsServer {
         let addr = udp.local_addr().unwrap();
         let udp = Arc::new(udp);
         let udp_task = {
-            let (names, queries, udp) = (names.clone(), queries.clone(), udp.clone());
+            let (names, queries, by_type, udp) =
+                (names.clone(), queries.clone(), by_type.clone(), udp.clone());
             tokio::spawn(async move {
                 let mut buffer = vec![0u8; 4096];
                 loop {
                     let Ok((len, from)) = udp.recv_from(&mut buffer).await else { continue };
                     let request = buffer[..len].to_vec();
-                    let (names, queries, udp) = (names.clone(), queries.clone(), udp.clone());
+                    let (names, queries, by_type, udp) =
+                        (names.clone(), queries.clone(), by_type.clone(), udp.clone());
                     tokio::spawn(async move {
-                        if let Some(answer) = answer(&request, &names, &queries).await {
+                        if let Some(answer) = answer(&request, &names, &queries, &by_type).await {
                             let _ = udp.send_to(&answer, from).await;
                         }
                     });
@@ -87,11 +91,11 @@ impl DnsServer {
             })
         };
         let tcp_task = {
-            let (names, queries) = (names.clone(), queries.clone());
+            let (names, queries, by_type) = (names.clone(), queries.clone(), by_type.clone());
             tokio::spawn(async move {
                 loop {
                     let Ok((mut stream, _)) = tcp.accept().await else { continue };
-                    let (names, queries) = (names.clone(), queries.clone());
+                    let (names, queries, by_type) = (names.clone(), queries.clone(), by_type.clone());
                     tokio::spawn(async move {
                         loop {
                             let Ok(len) = stream.read_u16().await else { return };
@@ -99,7 +103,7 @@ impl DnsServer {
                             if stream.read_exact(&mut request).await.is_err() {
                                 return;
                             }
-                            if let Some(answer) = answer(&request, &names, &queries).await {
+                            if let Some(answer) = answer(&request, &names, &queries, &by_type).await {
                                 let framed_len = u16::try_from(answer.len()).unwrap();
                                 if stream.write_u16(framed_len).await.is_err()
                                     || stream.write_all(&answer).await.is_err()
@@ -112,7 +116,7 @@ impl DnsServer {
                 }
             })
         };
-        DnsServer { addr, names, queries, tasks: vec![udp_task, tcp_task] }
+        DnsServer { addr, names, queries, by_type, tasks: vec![udp_task, tcp_task] }
     }
 
     /// How the server answers `name` from now on.
@@ -135,6 +139,11 @@ impl DnsServer {
         self.queries.lock().unwrap().values().sum()
     }
 
+    /// Queries received so far, per name and record type.
+    pub fn queries_by_type(&self) -> HashMap<(String, RecordType), usize> {
+        self.by_type.lock().unwrap().clone()
+    }
+
     /// `ip:port`, as `DOMAIN_SCHEDULER_DNS_SERVERS` takes it.
     pub fn server(&self) -> String {
         self.addr.to_string()
@@ -145,11 +154,13 @@ async fn answer(
     request: &[u8],
     names: &Mutex<HashMap<String, Behaviour>>,
     queries: &Mutex<HashMap<String, usize>>,
+    by_type: &Mutex<HashMap<(String, RecordType), usize>>,
 ) -> Option<Vec<u8>> {
     let request = Message::from_vec(request).ok()?;
     let query = request.queries.first()?.clone();
     let asked = key(query.name());
     *queries.lock().unwrap().entry(asked.clone()).or_default() += 1;
+    *by_type.lock().unwrap().entry((asked.clone(), query.query_type())).or_default() += 1;
     let mut response = Message::new(request.metadata.id, MessageType::Response, request.metadata.op_code);
     response.metadata.recursion_desired = request.metadata.recursion_desired;
     response.metadata.recursion_available = true;

@@ -119,6 +119,12 @@ pub fn row(tenant: Uuid, batch: Option<Uuid>, prefix: &str, i: usize) -> domains
         ),
         http_status: Set(done.then_some(200)),
         final_url: Set(done.then(|| format!("https://{prefix}{i}.com/"))),
+        mx_hosts: Set(
+            done.then(|| StringList(vec![format!("mx1.{prefix}{i}.com"), format!("mx2.{prefix}{i}.com")]))
+        ),
+        mail_provider: Set(done.then(|| "self-hosted".to_owned())),
+        spf: Set(done.then(|| "v=spf1 mx -all".to_owned())),
+        dmarc_policy: Set(done.then(|| "reject".to_owned())),
         tls_problem: Set((done && i.is_multiple_of(5)).then(|| "tls_untrusted".to_owned())),
         redirects_to: Set((done && i % 7 == 3).then(|| format!("moved-{i}.net"))),
         parked: Set(done && i % 11 == 4),
