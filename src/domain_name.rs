@@ -112,6 +112,28 @@ impl DomainName {
         idna::domain_to_unicode(&self.0).0
     }
 
+    /// The registrable domain this name belongs to (`shop.example.co.uk` is `example.co.uk`),
+    /// by the public suffix list, private suffixes included (`a.github.io` is its own).
+    pub fn registrable(&self) -> Option<&str> {
+        registrable(&self.0)
+    }
+
+    /// The registrable domain a visit of this name ended on, when it is not this name's own:
+    /// `example.com` → `https://www.example.com/` is no move, `old-brand.com` →
+    /// `https://new-brand.co.uk/` moved to `new-brand.co.uk`. An address written as an IP
+    /// literal is answered as itself.
+    pub fn moved_to(&self, final_url: &url::Url) -> Option<String> {
+        let landed = match final_url.host()? {
+            url::Host::Domain(host) => {
+                let host = host.trim_end_matches('.').to_ascii_lowercase();
+                registrable(&host).map_or(host.clone(), str::to_owned)
+            }
+            other => other.to_string(),
+        };
+        let own = self.registrable().unwrap_or(&self.0);
+        (landed != own).then_some(landed)
+    }
+
     /// The home page URL for `scheme` (`https://example.com/`).
     pub fn home_page(&self, scheme: &str) -> String {
         format!("{scheme}://{}/", self.0)
@@ -217,6 +239,12 @@ fn strip_www(host: &str) -> &str {
     }
 }
 
+/// The registrable domain of a lower-case host, if it is under a known public suffix.
+fn registrable(host: &str) -> Option<&str> {
+    let domain = psl::domain(host.as_bytes()).filter(|domain| domain.suffix().is_known())?;
+    std::str::from_utf8(domain.as_bytes()).ok()
+}
+
 fn check_public_suffix(name: &str) -> Result<(), InvalidDomain> {
     let suffix = psl::suffix(name.as_bytes()).ok_or(InvalidDomain::UnknownSuffix)?;
     if !suffix.is_known() {
@@ -231,6 +259,24 @@ fn check_public_suffix(name: &str) -> Result<(), InvalidDomain> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_is_to_another_registrable_domain_by_the_public_suffix_list() {
+        let moved = |name: &str, url: &str| ok_name(name).moved_to(&url::Url::parse(url).unwrap());
+        assert_eq!(moved("example.com", "https://www.example.com/"), None);
+        assert_eq!(moved("example.com", "http://example.com/home"), None);
+        assert_eq!(moved("blog.example.com", "https://example.com/blog"), None);
+        assert_eq!(moved("shop.example.co.uk", "https://www.example.co.uk/"), None);
+        assert_eq!(moved("old-brand.com", "https://www.new-brand.co.uk/"), Some("new-brand.co.uk".into()));
+        assert_eq!(moved("example.co.uk", "https://example.uk/"), Some("example.uk".into()));
+        assert_eq!(moved("alice.github.io", "https://bob.github.io/"), Some("bob.github.io".into()));
+        assert_eq!(moved("example.com", "https://EXAMPLE.NET./"), Some("example.net".into()));
+        assert_eq!(moved("example.com", "http://192.0.2.7/"), Some("192.0.2.7".into()));
+    }
+
+    fn ok_name(input: &str) -> DomainName {
+        DomainName::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"))
+    }
 
     fn ok(input: &str) -> String {
         DomainName::parse(input).map(|d| d.0).unwrap_or_else(|e| panic!("{input}: {e}"))

@@ -75,6 +75,9 @@ pub enum Kind {
     BlockedAddress,
     /// A redirect loop, too many redirects, or a redirect to an unusable scheme.
     Redirect,
+    /// The answer is a bot wall: a bot-management provider's challenge or block page, or a
+    /// rate limit with `Retry-After` (the message names which). Retried with a long backoff.
+    Blocked,
     /// robots.txt forbids fetching the home page.
     RobotsDisallowed,
     /// The page could not be parsed.
@@ -137,6 +140,7 @@ impl Kind {
             Kind::NotHtml => "not_html",
             Kind::BlockedAddress => "blocked_address",
             Kind::Redirect => "redirect",
+            Kind::Blocked => "blocked",
             Kind::RobotsDisallowed => "robots_disallowed",
             Kind::Parse => "parse",
             Kind::InvalidDomain => "invalid_domain",
@@ -161,11 +165,20 @@ pub struct Failure {
     /// The status of the HTTP answer the failure came with, if one came: a 503, or the 200 of
     /// a page that was not HTML. Stored on the domain's row like a successful fetch's.
     pub http_status: Option<u16>,
+    /// The wait the answer asked for (`Retry-After`): the next attempt is not due before it.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl Failure {
     pub fn new(stage: Stage, kind: Kind, message: impl Into<String>) -> Failure {
-        Failure { stage, kind, message: message.into(), permanent: false, http_status: None }
+        Failure {
+            stage,
+            kind,
+            message: message.into(),
+            permanent: false,
+            http_status: None,
+            retry_after: None,
+        }
     }
 
     /// A shortage of this process's own, not a failure of the domain.
@@ -181,6 +194,12 @@ impl Failure {
     /// The failure came with an HTTP answer of this status.
     pub fn with_http_status(mut self, status: u16) -> Failure {
         self.http_status = Some(status);
+        self
+    }
+
+    /// The answer asked to come back after `wait` (`Retry-After`).
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> Failure {
+        self.retry_after = Some(wait);
         self
     }
 

@@ -63,6 +63,10 @@ fn realistic_metadata() -> Metadata {
         mail_provider: Some("OVH".into()),
         spf: Some("v=spf1 include:mx.ovh.com ~all".into()),
         dmarc_policy: Some("quarantine".into()),
+        tls_problem: Some("tls_expired".into()),
+        redirects_to: Some("new-brand.co.uk".into()),
+        parked: true,
+        parking_provider: Some("Sedo".into()),
         domain_metadata: serde_json::json!({
             "open_graph": {"og:title": "Boulangerie Dupont", "og:locale": "fr_FR"},
             "twitter_card": {"twitter:card": "summary_large_image"},

@@ -91,6 +91,10 @@ fn expected_cells(row: &domains::Model) -> BTreeMap<&'static str, Value> {
         ("mail_provider", text(&row.mail_provider)),
         ("spf", text(&row.spf)),
         ("dmarc_policy", text(&row.dmarc_policy)),
+        ("tls_problem", text(&row.tls_problem)),
+        ("redirects_to", text(&row.redirects_to)),
+        ("parked", owned(row.parked.to_string())),
+        ("parking_provider", text(&row.parking_provider)),
     ])
 }
 
@@ -173,7 +177,7 @@ async fn ten_thousand_rows_export_row_by_row_as_csv_and_jsonl(backend: Backend) 
     let bytes = std::fs::read(&csv).unwrap();
     assert!(bytes.starts_with("\u{feff}id,tenant_id,domain,status,".as_bytes()), "a BOM, then the header");
     let read = parse_with_python(&csv);
-    assert_eq!(read.header.len(), 39, "{:?}", read.header);
+    assert_eq!(read.header.len(), 43, "{:?}", read.header);
     assert_eq!(read.raw.len(), 10_000, "one record per domain, however many lines its cells span");
     assert_round_trip(&read, &rows);
     let title_cells: Vec<&str> = read.raw.iter().map(|r| r["title"].as_str()).collect();

@@ -140,6 +140,16 @@ macro_rules! domain_model {
             /// The name may read as another one (UTS #39 mixed-script or whole-script confusable);
             /// set when the name is enqueued.
             pub confusable: bool,
+            /// The certificate refused over https when the page came over http instead: its
+            /// kind (`tls_expired`, `tls_untrusted`, `tls_wrong_host`).
+            pub tls_problem: Option<String>,
+            /// The registrable domain the home page's visit ended on when it is not the domain's
+            /// own (`old-brand.com` redirecting to `new-brand.co.uk`); null otherwise.
+            pub redirects_to: Option<String>,
+            /// The home page is a parking provider's lander or a registrar's placeholder.
+            pub parked: bool,
+            /// Who parked it (`Sedo`, `HugeDomains`, ...), when `parked`.
+            pub parking_provider: Option<String>,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
         }
@@ -238,6 +248,10 @@ impl ActiveModel {
             mail_provider: Set(metadata.mail_provider.clone()),
             spf: Set(metadata.spf.clone()),
             dmarc_policy: Set(metadata.dmarc_policy.clone()),
+            tls_problem: Set(metadata.tls_problem.clone()),
+            redirects_to: Set(metadata.redirects_to.clone()),
+            parked: Set(metadata.parked),
+            parking_provider: Set(metadata.parking_provider.clone()),
             ..Default::default()
         };
         update.set_social(&metadata.social);
@@ -268,6 +282,10 @@ impl Model {
             mail_provider: self.mail_provider.clone(),
             spf: self.spf.clone(),
             dmarc_policy: self.dmarc_policy.clone(),
+            tls_problem: self.tls_problem.clone(),
+            redirects_to: self.redirects_to.clone(),
+            parked: self.parked,
+            parking_provider: self.parking_provider.clone(),
             domain_metadata: self.domain_metadata.clone(),
         }
     }

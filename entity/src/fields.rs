@@ -154,10 +154,18 @@ static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
         appended("spf", "SPF", Text, |m| FieldValue::Text(m.spf.as_deref())),
         appended("dmarc_policy", "DMARC policy", Text, |m| FieldValue::Text(m.dmarc_policy.as_deref())),
     ];
-    before_social.into_iter().chain(social).chain(after_social).chain(dns).collect()
+    // What the visit met on the way to the page (the certificate, a move, a parking lander).
+    let web = [
+        appended("tls_problem", "Certificate refused", Text, |m| FieldValue::Text(m.tls_problem.as_deref())),
+        appended("redirects_to", "Redirects to", Text, |m| FieldValue::Text(m.redirects_to.as_deref())),
+        appended("parked", "Parked", Flag, |m| FieldValue::Flag(m.parked)),
+        appended("parking_provider", "Parked by", Text, |m| FieldValue::Text(m.parking_provider.as_deref())),
+    ];
+    before_social.into_iter().chain(social).chain(after_social).chain(dns).chain(web).collect()
 });
 
-/// Every metadata field of the domain row, in the order of the CSV columns.
+/// Every metadata field of the domain row, in the order of the CSV columns (the
+/// [`MetadataField::appended`] ones after the row's own trailing columns).
 pub fn metadata_fields() -> &'static [MetadataField] {
     &FIELDS
 }

@@ -45,6 +45,22 @@ pub struct Metadata {
     /// The `p=` of the `v=DMARC1` TXT record of `_dmarc.<domain>`: `none`, `quarantine` or
     /// `reject`.
     pub dmarc_policy: Option<String>,
+    /// The kind of the certificate refused over https when the page came over http instead
+    /// (`tls_expired`, `tls_untrusted`, `tls_wrong_host`); the message is in
+    /// `domain_metadata.tls_problem`.
+    #[serde(default)]
+    pub tls_problem: Option<String>,
+    /// The registrable domain the visit ended on when it is not the domain's own (a brand that
+    /// moved); `None` when the visit stayed on the domain (`www.`, another scheme, a subdomain).
+    #[serde(default)]
+    pub redirects_to: Option<String>,
+    /// The home page is a parking provider's lander or a registrar's placeholder, not a site:
+    /// its contacts are the provider's and are not kept.
+    #[serde(default)]
+    pub parked: bool,
+    /// Who parked it (`Sedo`, `HugeDomains`, ...), when `parked`.
+    #[serde(default)]
+    pub parking_provider: Option<String>,
     /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
     /// `timings`, ...
     pub domain_metadata: serde_json::Value,

@@ -96,17 +96,30 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     let started = Instant::now();
     let first_scheme = state.web.settings().schemes.first().map_or("https", |scheme| scheme.as_str());
     let home_span = fetch_span(&item.span, &name.home_page(first_scheme));
-    let page = visit.home_page(name).instrument(home_span.clone()).await;
+    let page = visit.home_page_waiting(name, wait_budget(state, item)).instrument(home_span.clone()).await;
     let fetch_seconds = started.elapsed().as_secs_f64();
     metrics::histogram!(crate::prometheus::FETCH_DURATION).record(fetch_seconds);
     record_result(&home_span, &page);
     drop(home_span);
     let page = page?;
 
-    let contact_pages = (item.max_pages.max(1) - 1) as usize;
+    let redirects_to = name.moved_to(&page.final_url);
+    let parking_provider = extract::parking_provider(&page.html, redirects_to.as_deref());
+    // A lander's contact pages are the provider's: none is visited.
+    let contact_pages = if parking_provider.is_some() { 0 } else { (item.max_pages.max(1) - 1) as usize };
     let (page, mut metadata, links) = extract_off_runtime(state, item, page, contact_pages).await?;
     metadata.http_status = Some(i32::from(page.status));
     metadata.final_url = Some(page.final_url.to_string());
+    metadata.tls_problem = page.tls_problem.as_ref().map(|problem| problem.kind.as_str().to_owned());
+    metadata.redirects_to = redirects_to;
+    if let Some(provider) = parking_provider {
+        // The lander's addresses, phones and profiles are the provider's, not the owner's.
+        metadata.parked = true;
+        metadata.parking_provider = Some(provider.to_owned());
+        metadata.email_addresses.clear();
+        metadata.phone_numbers.clear();
+        metadata.social = entity::SocialProfiles::default();
+    }
 
     for link in links {
         let span = fetch_span(&item.span, link.as_str());
@@ -143,6 +156,14 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
         extract::mail::fill(name.as_str(), &records, &mut metadata);
     }
     Ok(metadata)
+}
+
+/// How long a `Retry-After` may hold this domain's visit: what its lease leaves once the home
+/// page asked again and every contact page are given their whole deadline, so the result still
+/// arrives under the lease.
+fn wait_budget(state: &FetcherArgs, item: &WorkItem) -> std::time::Duration {
+    let fetches = state.web.settings().timeout.saturating_mul(item.max_pages.max(1) as u32 + 1);
+    item.lease_ends.saturating_duration_since(Instant::now()).saturating_sub(fetches)
 }
 
 /// A spawned task that ends when its handle is dropped.

@@ -23,6 +23,8 @@ pub struct WorkItem {
     pub last_success: Option<chrono::DateTime<chrono::Utc>>,
     /// How long after a success the domain is due again (`None`: never).
     pub rescan_after: Option<std::time::Duration>,
+    /// When the lease of the claim runs out (counted from dispatch, a little after the claim).
+    pub lease_ends: std::time::Instant,
     /// `domain.process`, child of the run's `scheduler.run`.
     pub span: tracing::Span,
 }

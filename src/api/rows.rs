@@ -121,8 +121,10 @@ macro_rules! domain_row {
             pub dmarc_policy: Option<String>,
             /// The last failure as `stage/kind: message`. Kinds of the fetch stage: `dns_nxdomain`,
             /// `dns_no_address`, `dns_servfail`, `dns_timeout`, `dns`, `connect`, `tls_expired`,
-    /// `tls_untrusted`, `tls_wrong_host`, `tls_handshake`, `tls`, `timeout`,
-            /// `http_status`, `too_large`, `not_html`, `blocked_address`, `redirect`,
+            /// `tls_untrusted`, `tls_wrong_host`, `tls_handshake`, `tls`, `timeout`,
+            /// `http_status`, `blocked` (a bot wall: a provider's challenge or block page, or a rate
+            /// limit with `Retry-After`; the message names it), `too_large`, `not_html`,
+            /// `blocked_address`, `redirect`,
             /// `robots_disallowed`, `invalid_domain`, `local_resource`; of the others: `parse`, `panic`,
             /// `lease_expired`, `cancelled`, `other` (docs/reliability.md says what each does).
             pub last_error: Option<String>,
@@ -132,6 +134,23 @@ macro_rules! domain_row {
             /// The submission's own re-scan interval in seconds (null: the service's
             /// `DOMAIN_SCHEDULER_RESCAN_AFTER`; 0: never re-scanned).
             pub rescan_after_seconds: Option<i64>,
+            /// The certificate refused over https when the page came over http instead, by its
+            /// kind: `tls_expired`, `tls_untrusted` or `tls_wrong_host` (the verifier's message is
+            /// in `domain_metadata.tls_problem`); null when https gave the page.
+            pub tls_problem: Option<String>,
+            /// The registrable domain the home page's visit ended on when it is not the domain's
+            /// own, by the public suffix list (`old-brand.com` redirecting to
+            /// `https://www.new-brand.co.uk/` reads `new-brand.co.uk`); null when the visit stayed on
+            /// the domain (`www.`, http to https, a subdomain). `final_url` is the page's address.
+            pub redirects_to: Option<String>,
+            /// The home page is a parking provider's lander or a registrar's placeholder (`this
+            /// domain may be for sale`), recognised from the page or from the domain it redirected
+            /// to; its contacts are the provider's, not the owner's, and are not kept.
+            pub parked: bool,
+            /// Who parked it, when `parked`: `Sedo`, `Bodis`, `ParkingCrew`, `Above`,
+            /// `GoDaddy/Afternic`, `Dan.com`, `HugeDomains`, or a registrar's placeholder
+            /// (`Namecheap (registrar placeholder)`, ...); null otherwise.
+            pub parking_provider: Option<String>,
             pub created_at: DateTime<Utc>,
             pub updated_at: DateTime<Utc>,
         }
@@ -174,6 +193,10 @@ macro_rules! domain_row {
                     fetched_at,
                     rescan_at,
                     rescan_after_seconds,
+                    tls_problem,
+                    redirects_to,
+                    parked,
+                    parking_provider,
                     created_at,
                     updated_at,
                 } = row;
@@ -218,6 +241,10 @@ macro_rules! domain_row {
                     fetched_at,
                     rescan_at,
                     rescan_after_seconds,
+                    tls_problem,
+                    redirects_to,
+                    parked,
+                    parking_provider,
                     created_at,
                     updated_at,
                 }
@@ -451,6 +478,10 @@ pub(crate) mod tests {
             spf: Some("v=spf1 include:_spf.google.com ~all".into()),
             dmarc_policy: Some("reject".into()),
             domain_metadata: serde_json::json!({"open_graph": {"title": "Acme"}}),
+            tls_problem: Some("tls_expired".into()),
+            redirects_to: Some("new-brand.co.uk".into()),
+            parked: true,
+            parking_provider: Some("Sedo".into()),
             ..Default::default()
         };
         for &platform in entity::SocialPlatform::ALL {

@@ -151,7 +151,7 @@ mod tests {
             final_url,http_status,favicon_url,logo_url,email_addresses,phone_numbers,twitter_url,facebook_url,\
             linkedin_url,instagram_url,youtube_url,tiktok_url,github_url,pinterest_url,is_wordpress,\
             wordpress_version,has_elementor,tech_stack,attempts,last_error,fetched_at,rescan_at,\
-            next_attempt_at,created_at,updated_at,confusable,mx_hosts,mail_provider,spf,dmarc_policy";
+            next_attempt_at,created_at,updated_at,confusable,mx_hosts,mail_provider,spf,dmarc_policy,tls_problem,redirects_to,parked,parking_provider";
         assert_eq!(header().join(","), documented);
     }
 

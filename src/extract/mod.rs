@@ -16,11 +16,14 @@ mod json_ld;
 pub mod mail;
 mod obfuscation;
 mod organization;
+mod parking;
 mod phones;
 mod social;
 mod tech;
 mod threads;
 mod walk;
+
+pub use parking::parking_provider;
 
 use entity::Metadata;
 use reqwest::header::HeaderMap;

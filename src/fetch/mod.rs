@@ -18,6 +18,7 @@ mod politeness;
 mod resolver;
 mod span;
 mod tls;
+mod walls;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -41,6 +42,8 @@ use crate::domain_name::DomainName;
 use crate::failure::{Failure, Kind, Stage};
 
 const MAX_REDIRECTS: usize = 10;
+/// `Retry-After` waits one visit honours before it gives up on the wall.
+const MAX_WAITS: usize = 2;
 
 /// A client builder for requests that are not site visits (completion callbacks): the shared
 /// TLS configuration and the address guard on every name it resolves, but never the operator's
@@ -282,6 +285,37 @@ impl SiteVisit<'_> {
     /// an http:// that redirects back to https:// meets the same certificate again, and
     /// another attempt would too.
     pub async fn home_page(&self, domain: &DomainName) -> Result<FetchedPage, Failure> {
+        self.home_page_waiting(domain, Duration::ZERO).await
+    }
+
+    /// [`SiteVisit::home_page`], waiting out a `Retry-After` of a wall when it ends within
+    /// `budget` (what the lease leaves once the visit's own fetches are counted), and asking
+    /// again: a site that asks for a few seconds gets them, and the domain needs no attempt of
+    /// its own. A longer wait ends the visit as `blocked`; the next attempt is due after it.
+    pub async fn home_page_waiting(
+        &self,
+        domain: &DomainName,
+        budget: Duration,
+    ) -> Result<FetchedPage, Failure> {
+        let mut budget = budget;
+        let mut waits = 0;
+        loop {
+            match self.home_page_once(domain).await {
+                Err(failure) if failure.kind == Kind::Blocked && waits < MAX_WAITS => {
+                    let Some(wait) = failure.retry_after.filter(|wait| *wait <= budget) else {
+                        return Err(failure);
+                    };
+                    tracing::info!(domain = %domain, wait_s = wait.as_secs(), "{}; waiting as asked", failure.message);
+                    tokio::time::sleep(wait).await;
+                    budget -= wait;
+                    waits += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn home_page_once(&self, domain: &DomainName) -> Result<FetchedPage, Failure> {
         let mut last = None;
         let mut tls_problem: Option<Failure> = None;
         for scheme in &self.web.settings.schemes {
@@ -383,6 +417,15 @@ impl SiteVisit<'_> {
             )));
         }
         if !response.status().is_success() {
+            // A challenge or block page says so in its status and in its headers or its first
+            // bytes: only those are read, and only for a status some wall answers with.
+            if walls::watches(status) {
+                let headers = response.headers().clone();
+                let start = body_start(&mut response, walls::SIGNATURE_BYTES).await;
+                if let Some(blocked) = walls::blocked(status, &headers, &start) {
+                    return Err(blocked);
+                }
+            }
             return Err(Failure::http_status(status));
         }
         let headers = response.headers().clone();
@@ -428,6 +471,10 @@ impl SiteVisit<'_> {
                 "no content type and no HTML markup",
             )));
         }
+        // A wall may answer 200 too: never extracted as the site.
+        if let Some(blocked) = walls::blocked(status, &headers, &body) {
+            return Err(blocked);
+        }
         let bytes = body.len();
         let html = decode_html_owned(body, content_type.as_deref());
         Ok(FetchedPage {
@@ -440,6 +487,19 @@ impl SiteVisit<'_> {
             tls_problem: None,
         })
     }
+}
+
+/// At most about `limit` bytes of a body, as far as it arrives: a body that fails part way
+/// gives what came before.
+async fn body_start(response: &mut reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut start = Vec::new();
+    while start.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => start.extend_from_slice(&chunk[..chunk.len().min(limit - start.len())]),
+            _ => break,
+        }
+    }
+    start
 }
 
 fn too_large(max: u64) -> Failure {

@@ -31,6 +31,24 @@ impl From<&crate::config::SchedulerSettings> for RetryPolicy {
 
 impl RetryPolicy {
     const MAX_DELAY: Duration = Duration::from_secs(6 * 3600);
+    /// A bot wall is not lifted in minutes: its retries wait this many times the usual delay,
+    /// at least [`RetryPolicy::BLOCKED_LEAST`] and at most [`RetryPolicy::BLOCKED_MOST`].
+    const BLOCKED_FACTOR: u32 = 16;
+    const BLOCKED_LEAST: Duration = Duration::from_secs(3600);
+    const BLOCKED_MOST: Duration = Duration::from_secs(24 * 3600);
+
+    /// Delay before the next attempt after `failure`: [`RetryPolicy::delay`], longer for a bot
+    /// wall, and never before the wait the answer asked for (`Retry-After`).
+    pub fn delay_after(&self, failure: &Failure, attempts: u32) -> Duration {
+        let usual = self.delay(attempts);
+        let delay = match failure.kind {
+            crate::failure::Kind::Blocked => {
+                usual.saturating_mul(Self::BLOCKED_FACTOR).clamp(Self::BLOCKED_LEAST, Self::BLOCKED_MOST)
+            }
+            _ => usual,
+        };
+        delay.max(failure.retry_after.unwrap_or_default())
+    }
 
     /// Delay before attempt `attempts + 1`: `base * 2^(attempts-1)`, at most six hours, with
     /// ±20 % jitter so retries of one failing run do not arrive together.
@@ -84,7 +102,9 @@ pub async fn record<C: TransactionTrait>(
     // A re-scan that goes back to `completed` keeps the earlier page's data, its status too.
     let mut keeps_earlier_page = attempt.last_success.is_some();
     let (status, next) = match (give_up, attempt.last_success) {
-        (false, _) => (DomainStatus::Pending, Next::After(policy.delay(attempt.attempts.max(1) as u32))),
+        (false, _) => {
+            (DomainStatus::Pending, Next::After(policy.delay_after(failure, attempt.attempts.max(1) as u32)))
+        }
         (true, None) => (DomainStatus::Error, Next::Never),
         (true, Some(_)) => {
             let earlier = attempt.attempts.saturating_sub(1).max(0) as u64;
@@ -157,6 +177,20 @@ mod tests {
             assert!(delay >= nominal * 0.8 && delay <= nominal * 1.2, "{attempts}: {delay}");
         }
         assert!(policy.delay(40) <= Duration::from_secs(6 * 3600).mul_f64(1.2));
+    }
+
+    #[test]
+    fn a_bot_wall_waits_long_and_an_asked_wait_is_never_cut_short() {
+        use crate::failure::{Kind, Stage};
+        let policy = RetryPolicy { max_attempts: 5, base: Duration::from_secs(60) };
+        let wall = Failure::new(Stage::Fetch, Kind::Blocked, "Cloudflare challenge page (HTTP 403)");
+        let first = policy.delay_after(&wall, 1);
+        assert!(first >= Duration::from_secs(3600), "at least an hour: {first:?}");
+        assert!(policy.delay_after(&wall, 30) <= Duration::from_secs(24 * 3600));
+        let plain = Failure::http_status(500);
+        assert!(policy.delay_after(&plain, 1) <= Duration::from_secs(72));
+        let asked = Failure::http_status(500).with_retry_after(Duration::from_secs(7200));
+        assert!(policy.delay_after(&asked, 1) >= Duration::from_secs(7200));
     }
 
     #[test]

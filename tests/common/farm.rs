@@ -38,6 +38,11 @@ pub enum Site {
     EndlessChunked,
     /// Headers at once, then one byte a second.
     Slowloris,
+    /// This status, these headers and this HTML body (a bot wall, a rate limit).
+    Answer(u16, Vec<(&'static str, String)>, String),
+    /// The first request for `/` answers 503 with `Retry-After` of this many seconds; the
+    /// next ones the page.
+    BusyOnce(u64, String),
 }
 
 /// 1 GiB of zeros, gzip-compressed once per test process.
@@ -176,8 +181,12 @@ async fn answer(state: &Sites, headers: &HeaderMap, uri: &Uri) -> Response<Body>
         .and_then(|h| h.to_str().ok())
         .map(|h| h.split(':').next().unwrap_or(h).to_owned())
         .unwrap_or_default();
+    let mut asked = 0;
     if uri.path() == "/" {
-        *state.requests.lock().unwrap().entry(host.clone()).or_default() += 1;
+        let mut requests = state.requests.lock().unwrap();
+        let count = requests.entry(host.clone()).or_default();
+        *count += 1;
+        asked = *count;
     }
     *state.paths.lock().unwrap().entry(format!("{host} {}", uri.path())).or_default() += 1;
     if uri.path() == "/robots.txt" {
@@ -249,6 +258,20 @@ async fn answer(state: &Sites, headers: &HeaderMap, uri: &Uri) -> Response<Body>
             let chunk = bytes::Bytes::from(vec![b'x'; 16 * 1024]);
             html(stream_of(futures::stream::repeat(chunk)))
         }
+        Some(Site::Answer(status, headers, body)) => {
+            let mut answer =
+                Response::builder().status(status).header("content-type", "text/html; charset=utf-8");
+            for (name, value) in headers {
+                answer = answer.header(name, value);
+            }
+            answer.body(Body::from(body)).unwrap()
+        }
+        Some(Site::BusyOnce(seconds, _)) if asked == 1 => Response::builder()
+            .status(503)
+            .header("retry-after", seconds.to_string())
+            .body(Body::from("busy, come back later"))
+            .unwrap(),
+        Some(Site::BusyOnce(_, page)) => html(page),
         Some(Site::Slowloris) => {
             let drip = futures::stream::unfold((), |()| async {
                 tokio::time::sleep(Duration::from_secs(1)).await;

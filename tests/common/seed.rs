@@ -126,6 +126,10 @@ pub fn row(tenant: Uuid, batch: Option<Uuid>, prefix: &str, i: usize) -> domains
         mail_provider: Set(done.then(|| "self-hosted".to_owned())),
         spf: Set(done.then(|| "v=spf1 mx -all".to_owned())),
         dmarc_policy: Set(done.then(|| "reject".to_owned())),
+        tls_problem: Set((done && i.is_multiple_of(5)).then(|| "tls_untrusted".to_owned())),
+        redirects_to: Set((done && i % 7 == 3).then(|| format!("moved-{i}.net"))),
+        parked: Set(done && i % 11 == 4),
+        parking_provider: Set((done && i % 11 == 4).then(|| "Sedo".to_owned())),
         last_error: Set(
             (status == DomainStatus::Error).then(|| "fetch/dns: no such host, \"really\"".to_owned())
         ),

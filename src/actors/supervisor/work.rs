@@ -234,6 +234,7 @@ impl SupervisorState {
             max_pages: row.max_pages,
             last_success: row.fetched_at,
             rescan_after: rescans::interval_of(&row, self.args.scheduler.rescan_after),
+            lease_ends: std::time::Instant::now() + self.args.scheduler.lease,
             span: item_span,
         };
         let sent = match parsed {
