@@ -13,17 +13,46 @@
 //! the error recorder as an `actor/panic` failure, so it is retried and never lost.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, SupervisionEvent};
 
 use super::fetcher::{Fetcher, FetcherArgs};
-use super::messages::{Downstream, ErrorRecorderMsg, FetcherMsg, FetcherPoolMsg, WorkItem};
+use super::messages::{Downstream, ErrorRecorderMsg, FetcherMsg, FetcherPoolMsg, SupervisorMsg, WorkItem};
 use super::restart::RestartIntensity;
 use crate::failure::{Failure, Kind, Stage};
 use crate::fetch::WebClient;
 use crate::pressure::Pressure;
 
 pub struct FetcherPool;
+
+/// How many queued domains are waiting for their name's answer, shared with the supervisor: a
+/// domain waiting on a slow name server takes no fetcher, so the claims may run ahead of it
+/// (within a bound) instead of letting a few silent names hold the pool's whole share of
+/// claims.
+#[derive(Clone, Default)]
+pub struct NameWaits(Arc<AtomicUsize>);
+
+impl NameWaits {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Counts one wait until the guard is dropped, however the look-up ends.
+    fn start(&self) -> NameWait {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        NameWait(self.0.clone())
+    }
+}
+
+struct NameWait(Arc<AtomicUsize>);
+
+impl Drop for NameWait {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 pub struct FetcherPoolArgs {
     pub size: usize,
@@ -35,6 +64,7 @@ pub struct FetcherPoolArgs {
     /// The extraction threads, shared by every fetcher: one per core. More would only
     /// time-slice the same cores while each held a parsed document in memory.
     pub extraction: crate::extract::ExtractionThreads,
+    pub name_waits: NameWaits,
 }
 
 struct Slot {
@@ -52,6 +82,9 @@ pub struct FetcherPoolState {
     fresh: VecDeque<Queued>,
     rescans: VecDeque<Queued>,
     generation: u64,
+    /// Whom to wake when the fetchers starve behind names still resolving.
+    supervisor: Option<ActorCell>,
+    starved: bool,
 }
 
 /// A domain waiting for a fetcher, and whether its name has been resolved.
@@ -102,6 +135,18 @@ impl FetcherPoolState {
         }
         metrics::gauge!(crate::prometheus::FETCH_QUEUE_DEPTH)
             .set((self.fresh.len() + self.rescans.len()) as f64);
+        // Idle fetchers and every queued domain still waiting for its name: claims may run
+        // ahead of those names (see `NameWaits`), and no domain's end will come to say so soon.
+        let idle = self.slots.iter().any(|slot| slot.holding.is_none());
+        let starved = idle && !(self.fresh.is_empty() && self.rescans.is_empty());
+        if starved
+            && !self.starved
+            && let Some(supervisor) = &self.supervisor
+        {
+            // A supervisor that is gone is stopping the service anyway.
+            let _ = supervisor.send_message(SupervisorMsg::Wake);
+        }
+        self.starved = starved;
         Ok(())
     }
 }
@@ -130,6 +175,9 @@ impl Actor for FetcherPool {
             fresh: VecDeque::new(),
             rescans: VecDeque::new(),
             generation: 0,
+            // Linked only once this actor has started: looked up at the first message.
+            supervisor: None,
+            starved: false,
         })
     }
 
@@ -139,14 +187,19 @@ impl Actor for FetcherPool {
         msg: FetcherPoolMsg,
         state: &mut FetcherPoolState,
     ) -> Result<(), ActorProcessingErr> {
+        if state.supervisor.is_none() {
+            state.supervisor = myself.try_get_supervisor();
+        }
         match msg {
             FetcherPoolMsg::Process(item) => {
                 let resolved = !state.args.web.resolves_names();
                 if !resolved {
                     let (web, domain, domain_id) =
                         (state.args.web.clone(), item.domain.clone(), item.domain_id);
+                    let wait = state.args.name_waits.start();
                     tokio::spawn(async move {
                         web.resolve_ahead(&domain).await;
+                        drop(wait);
                         // The pool is gone only when the service stops.
                         let _ = myself.cast(FetcherPoolMsg::Resolved(domain_id));
                     });

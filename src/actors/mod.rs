@@ -84,6 +84,7 @@ impl Pipeline {
             restarts,
             diagnostic_dir: settings.fetch.diagnostic_dir.clone(),
             reports: reports.clone(),
+            name_waits: fetcher_pool::NameWaits::default(),
         };
         let (supervisor, join) =
             Actor::spawn(Some(format!("supervisor-{}", uuid::Uuid::new_v4().simple())), Supervisor, args)

@@ -128,6 +128,7 @@ async fn pool(
         restarts: args.restarts.clone(),
         diagnostic_dir: args.diagnostic_dir.clone(),
         extraction: crate::extract::ExtractionThreads::start(crate::limits::cores()),
+        name_waits: args.name_waits.clone(),
     };
     let name = name(Child::FetcherPool, generation);
     Ok(Actor::spawn_linked(name, FetcherPool, pool, myself.get_cell()).await?.0)

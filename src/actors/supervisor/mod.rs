@@ -22,6 +22,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::error_recorder::hand_back_wait;
+use super::fetcher_pool::NameWaits;
 use super::messages::{RunNowAnswer, RunReports, SupervisorMsg};
 use super::restart::RestartIntensity;
 use crate::config::SchedulerSettings;
@@ -60,6 +61,8 @@ pub struct SupervisorArgs {
     pub restarts: RestartIntensity,
     pub diagnostic_dir: Option<PathBuf>,
     pub reports: RunReports,
+    /// Claimed domains the fetcher pool holds back until their name answers.
+    pub name_waits: NameWaits,
 }
 
 pub struct SupervisorState {

@@ -28,8 +28,13 @@ pub enum Claim {
 
 impl SupervisorState {
     pub(super) fn in_flight(&self) -> InFlight {
+        // Domains waiting for their name's answer take no fetcher: they do not count against
+        // the pool's share of claims, up to as many again, so a wave of silent name servers
+        // cannot make the claims run away.
+        let pool = self.args.scheduler.fetcher_pool_size as usize;
+        let waiting = self.args.name_waits.count().min(pool * 2);
         InFlight {
-            held: self.runs.held_count(),
+            held: self.runs.held_count().saturating_sub(waiting),
             claiming: self.runs.claiming(),
             claiming_runs: self.runs.claiming_runs(),
         }
