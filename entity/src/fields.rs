@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
-use crate::metadata::{Metadata, Technology};
+use crate::metadata::{DetectedTechnology, Metadata, Technology};
 use crate::social::SocialPlatform;
 
 /// What a field holds, which says how it is shown.
@@ -37,6 +37,8 @@ pub enum FieldValue<'a> {
     Flag(bool),
     List(&'a [String]),
     Technologies(&'a [Technology]),
+    /// Technologies with their confidence, categories and evidence.
+    Detections(&'a [DetectedTechnology]),
 }
 
 impl FieldValue<'_> {
@@ -51,6 +53,11 @@ impl FieldValue<'_> {
             FieldValue::List(items) => json!(items),
             FieldValue::Technologies(stack) => {
                 Value::Array(stack.iter().map(|t| json!({"name": t.name, "version": t.version})).collect())
+            }
+            // Confidence and evidence vary with the page's every edit: the history keeps what a
+            // reader of the stack cares about, as for `tech_stack`.
+            FieldValue::Detections(found) => {
+                Value::Array(found.iter().map(|t| json!({"name": t.name, "version": t.version})).collect())
             }
         }
     }
@@ -127,6 +134,7 @@ static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
         }),
         own("has_elementor", "Elementor", Flag, |m| FieldValue::Flag(m.has_elementor)),
         own("tech_stack", "Technology", List, |m| FieldValue::Technologies(&m.tech_stack)),
+        own("technologies", "Technologies", List, |m| FieldValue::Detections(&m.technologies)),
     ];
     before_social.into_iter().chain(social).chain(after_social).collect()
 });

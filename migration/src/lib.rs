@@ -16,6 +16,7 @@ mod m20261207_000001_batch_members;
 mod m20261207_000002_console_sessions;
 mod m20261207_000003_confusable_names;
 mod m20261207_000004_scheduler_pause;
+mod m20261207_000020_technologies;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_console_sessions::Migration),
             Box::new(m20261207_000003_confusable_names::Migration),
             Box::new(m20261207_000004_scheduler_pause::Migration),
+            Box::new(m20261207_000020_technologies::Migration),
         ]
     }
 }

@@ -72,6 +72,9 @@ fn cell(value: FieldValue<'_>) -> String {
         FieldValue::Flag(flag) => flag.to_string(),
         FieldValue::List(items) => list(items),
         FieldValue::Technologies(stack) => list(&tech_stack(stack)),
+        // The whole objects, evidence included, as the API has them.
+        FieldValue::Detections(found) if found.is_empty() => String::new(),
+        FieldValue::Detections(found) => serde_json::to_string(found).unwrap_or_default(),
     }
 }
 
