@@ -75,6 +75,7 @@ fn new_row(id: Uuid, tenant_id: Uuid, name: &str, batch_id: Uuid, max_pages: i32
         has_elementor: Set(false),
         confusable: Set(crate::domain_name::confusable::check(name).is_some()),
         tech_stack: Set(TechStack::default()),
+        technologies: Set(Default::default()),
         domain_metadata: Set(serde_json::json!({})),
         created_at: Set(now),
         updated_at: Set(now),

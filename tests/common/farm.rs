@@ -38,6 +38,8 @@ pub enum Site {
     EndlessChunked,
     /// Headers at once, then one byte a second.
     Slowloris,
+    /// An HTML page answered with these extra headers (a name may repeat: `Set-Cookie`).
+    WithHeaders(Vec<(&'static str, &'static str)>, String),
 }
 
 /// 1 GiB of zeros, gzip-compressed once per test process.
@@ -248,6 +250,13 @@ async fn answer(state: &Sites, headers: &HeaderMap, uri: &Uri) -> Response<Body>
         Some(Site::EndlessChunked) => {
             let chunk = bytes::Bytes::from(vec![b'x'; 16 * 1024]);
             html(stream_of(futures::stream::repeat(chunk)))
+        }
+        Some(Site::WithHeaders(headers, page)) => {
+            let mut response = Response::builder().header("content-type", "text/html; charset=utf-8");
+            for (name, value) in headers {
+                response = response.header(name, value);
+            }
+            response.body(Body::from(page)).unwrap()
         }
         Some(Site::Slowloris) => {
             let drip = futures::stream::unfold((), |()| async {
