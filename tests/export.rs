@@ -87,6 +87,7 @@ fn expected_cells(row: &domains::Model) -> BTreeMap<&'static str, Value> {
         ("created_at", owned(time(row.created_at))),
         ("updated_at", owned(time(row.updated_at))),
         ("confusable", owned(row.confusable.to_string())),
+        ("technologies", serde_json::to_value(&row.technologies.0).unwrap()),
     ])
 }
 
@@ -103,7 +104,7 @@ struct ReadBack {
 
 fn parse_with_python(path: &std::path::Path) -> ReadBack {
     let script = "import csv, json, sys\n\
-        LISTS = {'email_addresses', 'phone_numbers', 'tech_stack'}\n\
+        LISTS = {'email_addresses', 'phone_numbers', 'tech_stack', 'technologies'}\n\
         def decode(name, cell):\n\
         \x20   if name in LISTS:\n\
         \x20       return json.loads(cell) if cell else []\n\
@@ -169,7 +170,7 @@ async fn ten_thousand_rows_export_row_by_row_as_csv_and_jsonl(backend: Backend) 
     let bytes = std::fs::read(&csv).unwrap();
     assert!(bytes.starts_with("\u{feff}id,tenant_id,domain,status,".as_bytes()), "a BOM, then the header");
     let read = parse_with_python(&csv);
-    assert_eq!(read.header.len(), 35, "{:?}", read.header);
+    assert_eq!(read.header.len(), 36, "{:?}", read.header);
     assert_eq!(read.raw.len(), 10_000, "one record per domain, however many lines its cells span");
     assert_round_trip(&read, &rows);
     let title_cells: Vec<&str> = read.raw.iter().map(|r| r["title"].as_str()).collect();

@@ -497,6 +497,9 @@ pub(crate) mod tests {
         for field in entity::metadata_fields() {
             let value = &answered[field.name];
             match field.read(&stored) {
+                entity::FieldValue::Detections(found) => {
+                    assert_eq!(*value, serde_json::to_value(found).unwrap(), "{}", field.name);
+                }
                 entity::FieldValue::Technologies(stack) => {
                     let names: Vec<&str> = stack.iter().map(|t| t.name.as_str()).collect();
                     let answered: Vec<&str> =

@@ -10,6 +10,8 @@
 //!   empty cell when empty: any character an item holds (`|`, `,`, `"`) comes back as it was,
 //!   and the cell starts with `[`, which no spreadsheet evaluates, so the numbers in it are
 //!   read as they are written;
+//! - `technologies` is a JSON array of its objects (name, version, confidence, categories,
+//!   evidence), as the API answers it, or an empty cell;
 //! - times are RFC 3339 in UTC to the second (`2026-11-30T12:48:29Z`), empty when null;
 //! - booleans are `true` / `false`, and null is an empty cell;
 //! - a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
@@ -47,21 +49,35 @@ const TRAILING: [RowColumn; 8] = [
     ("confusable", |row| row.confusable.to_string()),
 ];
 
+/// Metadata fields added after the column order was documented: they come after the trailing
+/// columns, in this order, so that every earlier column keeps its position.
+const LATE_FIELDS: [&str; 1] = ["technologies"];
+
+/// The metadata fields in their place, or the late ones.
+fn fields(late: bool) -> Vec<entity::MetadataField> {
+    let mut fields: Vec<entity::MetadataField> =
+        metadata_fields().iter().copied().filter(|field| LATE_FIELDS.contains(&field.name) == late).collect();
+    fields.sort_by_key(|field| LATE_FIELDS.iter().position(|name| *name == field.name));
+    fields
+}
+
 /// The header row, in column order: the row's own leading columns, the metadata fields of
-/// [`metadata_fields`], the trailing ones.
+/// [`metadata_fields`], the trailing ones, then the late fields.
 pub fn header() -> Vec<&'static str> {
     let leading = LEADING.iter().map(|(name, _)| *name);
     let trailing = TRAILING.iter().map(|(name, _)| *name);
-    leading.chain(metadata_fields().iter().map(|field| field.name)).chain(trailing).collect()
+    let late = fields(true).into_iter().map(|field| field.name);
+    leading.chain(fields(false).into_iter().map(|field| field.name)).chain(trailing).chain(late).collect()
 }
 
 /// The cells of one row, in [`header`] order.
 pub fn record(row: &domains::Model) -> Vec<String> {
     let metadata = row.metadata();
     let leading = LEADING.iter().map(|(_, cell)| cell(row));
-    let fields = metadata_fields().iter().map(|field| cell(field.read(&metadata)));
+    let own = fields(false).into_iter().map(|field| cell(field.read(&metadata)));
     let trailing = TRAILING.iter().map(|(_, cell)| cell(row));
-    leading.chain(fields).chain(trailing).collect()
+    let late = fields(true).into_iter().map(|field| cell(field.read(&metadata)));
+    leading.chain(own).chain(trailing).chain(late).collect()
 }
 
 /// The cell of a metadata field's value.
@@ -142,7 +158,7 @@ mod tests {
             final_url,http_status,favicon_url,logo_url,email_addresses,phone_numbers,twitter_url,facebook_url,\
             linkedin_url,instagram_url,youtube_url,tiktok_url,github_url,pinterest_url,is_wordpress,\
             wordpress_version,has_elementor,tech_stack,attempts,last_error,fetched_at,rescan_at,\
-            next_attempt_at,created_at,updated_at,confusable";
+            next_attempt_at,created_at,updated_at,confusable,technologies";
         assert_eq!(header().join(","), documented);
     }
 
