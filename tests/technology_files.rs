@@ -237,4 +237,132 @@ async fn a_farm_site_s_technologies_reach_show_and_the_export_with_their_evidenc
     assert!(exported["tech_stack"].as_array().is_some_and(|s| s.len() == expected().len()), "{exported:#}");
 }
 
-on_both_backends!(a_farm_site_s_technologies_reach_show_and_the_export_with_their_evidence);
+const TENANT_A: &str = "0000000a-0000-4000-8000-00000000000a";
+const TOKENS: &str =
+    "token-of-a=0000000a-0000-4000-8000-00000000000a,token-of-b=0000000b-0000-4000-8000-00000000000b";
+
+async fn get(served: &common::server::Served, token: &str, path: &str) -> (u16, Value) {
+    let response = reqwest::Client::new().get(served.url(path)).bearer_auth(token).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+/// The names of a listing page's domains.
+fn domains(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|d| d["domain"].as_str().unwrap().to_owned()).collect()
+}
+
+/// `domain`'s `domain_technologies` rows by name: (version, first seen, last seen).
+async fn seen(
+    scenario: &Scenario,
+    domain: &str,
+) -> std::collections::BTreeMap<String, (Option<String>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let id: uuid::Uuid = scenario.row(domain)["id"].as_str().unwrap().parse().unwrap();
+    let db = scenario.db.connect().await;
+    let rows = entity::domain_technologies::Entity::find()
+        .filter(entity::domain_technologies::Column::DomainId.eq(id))
+        .all(&db)
+        .await
+        .unwrap();
+    rows.into_iter().map(|r| (r.name, (r.version, r.first_seen, r.last_seen))).collect()
+}
+
+/// Moves `domain`'s re-scan time into the past, as the passing of its interval would.
+async fn make_due(scenario: &Scenario, domain: &str) {
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    let db = scenario.db.connect().await;
+    let update = entity::domains::ActiveModel {
+        rescan_at: Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1))),
+        ..Default::default()
+    };
+    let changed = entity::domains::Entity::update_many()
+        .set(update)
+        .filter(entity::domains::Column::Domain.eq(domain))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected, 1);
+}
+
+async fn technologies_are_tracked_over_re_scans_counted_and_filtered_by_tenant(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    scenario.farm.add("harbor-demo.com", fixture_site());
+    let plain = r#"<html><head><title>Plain</title><script src="/js/jquery-3.7.1.min.js"></script></head><body>Hi</body></html>"#;
+    scenario.farm.add("plain-shop.com", Site::Html(plain.to_owned()));
+    let out = scenario.run(&["add", "--tenant", TENANT_A, "harbor-demo.com", "plain-shop.com"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let fixture = fixture();
+    let settings = [("DOMAIN_SCHEDULER_TECHNOLOGIES", fixture.to_str().unwrap())];
+    let out = scenario.run(&["run-once", "--drain"], &settings);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+
+    let first = seen(&scenario, "harbor-demo.com").await;
+    assert_eq!(first.len(), expected().len(), "{first:#?}");
+    let (version, first_seen, last_seen) = first["Quillstack"].clone();
+    assert_eq!((version.as_deref(), first_seen), (Some("4.2.1"), last_seen));
+
+    {
+        let served = scenario.serve(TOKENS, &settings).await;
+        let (status, counts) = get(&served, "token-of-a", "/api/v1/technologies").await;
+        assert_eq!(status, 200, "{counts}");
+        assert_eq!(counts["items"][0], serde_json::json!({"name": "jQuery", "domains": 2}), "{counts:#}");
+        assert!(counts["items"].as_array().unwrap().contains(&serde_json::json!({"name": "Quillstack", "domains": 1})));
+        let (_, other) = get(&served, "token-of-b", "/api/v1/technologies").await;
+        assert_eq!(other["items"], serde_json::json!([]), "another tenant's technologies are not counted");
+
+        let (status, page) = get(&served, "token-of-a", "/api/v1/domains?technology=Quillstack").await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(domains(&page), ["harbor-demo.com"]);
+        let (_, page) = get(&served, "token-of-a", "/api/v1/domains?technology=jQuery").await;
+        assert_eq!(domains(&page), ["harbor-demo.com", "plain-shop.com"]);
+        let response = reqwest::Client::new()
+            .get(served.url("/api/v1/domains/export?format=jsonl&technology=Quillstack"))
+            .bearer_auth("token-of-a")
+            .send()
+            .await
+            .unwrap();
+        let body = response.text().await.unwrap();
+        assert_eq!(body.lines().count(), 1, "{body}");
+        assert!(body.contains("\"harbor-demo.com\""), "{body}");
+
+        let session = common::console::Session::sign_in(&served, "token-of-a").await;
+        let page = session.get("/ui/technologies").await;
+        assert_eq!(page.status, reqwest::StatusCode::OK);
+        assert!(page.html.contains("Quillstack") && page.html.contains("jQuery"), "{}", page.html);
+    }
+
+    // The CMS's generator goes away and jQuery is downgraded.
+    let page = std::fs::read_to_string(fixture.join("page.html"))
+        .unwrap()
+        .replace(r#"<meta name="generator" content="Quillstack 4.2.1">"#, "")
+        .replace("jquery-3.7.1.min.js", "jquery-3.6.0.min.js");
+    let headers = vec![("x-powered-by", "Lumen/8.1"), ("server", "nginx/1.25.3")];
+    scenario.farm.add("harbor-demo.com", Site::WithHeaders(headers, page));
+    make_due(&scenario, "harbor-demo.com").await;
+    let out = scenario.run(&["run-once", "--drain"], &settings);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+
+    let second = seen(&scenario, "harbor-demo.com").await;
+    assert_eq!(second["Quillstack"], first["Quillstack"], "a technology no longer found keeps when it was last seen");
+    let (version, first_seen, last_seen) = second["jQuery"].clone();
+    assert_eq!((version.as_deref(), first_seen), (Some("3.6.0"), first["jQuery"].1));
+    assert!(last_seen > first["jQuery"].2, "seen again: {second:#?}");
+
+    let out = scenario.run(&["history", "harbor-demo.com"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+    let text = common::cli::stdout(&out);
+    assert!(text.contains("version changed jQuery 3.7.1 -> 3.6.0"), "{text}");
+    assert!(text.contains("Quillstack 4.2.1"), "{text}");
+    assert!(!text.contains("technologies:"), "the technologies' changes are tech_stack's: {text}");
+
+    let served = scenario.serve(TOKENS, &settings).await;
+    let (_, page) = get(&served, "token-of-a", "/api/v1/domains?technology=Quillstack").await;
+    assert_eq!(domains(&page), Vec::<String>::new(), "the latest scan no longer found it");
+    let (_, counts) = get(&served, "token-of-a", "/api/v1/technologies").await;
+    assert!(!counts["items"].as_array().unwrap().iter().any(|c| c["name"] == "Quillstack"), "{counts:#}");
+}
+
+on_both_backends!(
+    a_farm_site_s_technologies_reach_show_and_the_export_with_their_evidence,
+    technologies_are_tracked_over_re_scans_counted_and_filtered_by_tenant,
+);

@@ -24,6 +24,7 @@ pub mod pause;
 pub mod rows;
 pub mod scheduler;
 pub mod scope;
+pub mod technologies;
 
 use std::sync::Arc;
 
@@ -97,6 +98,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(domains::retry))
         .routes(routes!(changes::changes))
         .routes(routes!(failures::failures))
+        .routes(routes!(technologies::counts))
         .routes(routes!(batches::list))
         .routes(routes!(domains::batch))
         .routes(routes!(scheduler::run))

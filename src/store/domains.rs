@@ -360,11 +360,13 @@ pub async fn reset_status<C: ConnectionTrait>(
 }
 
 /// Which of a tenant's domains the listing shows.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ListFilter {
     pub status: Option<DomainStatus>,
     /// Only domains with a change scanned at or after this time.
     pub changed_since: Option<chrono::DateTime<Utc>>,
+    /// Only domains whose latest scan found this technology.
+    pub technology: Option<String>,
 }
 
 /// One page of the tenant's domains in name order, after `after` (keyset pagination: a page
@@ -382,6 +384,9 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(since) = filter.changed_since {
         query = query.filter(super::changes::changed_since_condition(since));
+    }
+    if let Some(name) = &filter.technology {
+        query = query.filter(super::technologies::has_technology(name));
     }
     if let Some(after) = after {
         query = query.filter(Column::Domain.gt(after));

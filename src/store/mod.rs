@@ -21,6 +21,7 @@ pub mod pause;
 pub mod rescans;
 pub mod results;
 pub mod runs;
+pub mod technologies;
 
 pub use batches::{BatchProgress, BatchState, StatusCounts};
 pub use domains::{EnqueueOutcome, EnqueueRequest};
