@@ -39,7 +39,11 @@ fn technologies(row: &Value) -> Vec<(String, Option<String>, u64)> {
         .expect("a technologies list")
         .iter()
         .map(|t| {
-            (t["name"].as_str().unwrap().to_owned(), t["version"].as_str().map(str::to_owned), t["confidence"].as_u64().unwrap())
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["version"].as_str().map(str::to_owned),
+                t["confidence"].as_u64().unwrap(),
+            )
         })
         .collect()
 }
@@ -55,7 +59,12 @@ fn find<'a>(row: &'a Value, name: &str) -> &'a Value {
 
 /// The evidence kinds of one technology.
 fn kinds(row: &Value, name: &str) -> Vec<String> {
-    find(row, name)["evidence"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect()
+    find(row, name)["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// What the fixture's page must show, by name: version and confidence. What it must not show:
@@ -129,7 +138,8 @@ fn the_fixture_s_every_field_and_modifier_gives_the_expected_detections() {
         .iter()
         .map(|t| (t["name"].as_str().unwrap().to_owned(), t["version"].as_str().map(str::to_owned)))
         .collect();
-    let names: Vec<(String, Option<String>)> = technologies(&row).into_iter().map(|(n, v, _)| (n, v)).collect();
+    let names: Vec<(String, Option<String>)> =
+        technologies(&row).into_iter().map(|(n, v, _)| (n, v)).collect();
     assert_eq!(stack, names);
     for technology in row["technologies"].as_array().unwrap() {
         for evidence in technology["evidence"].as_array().unwrap() {
@@ -170,11 +180,15 @@ fn a_file_that_cannot_be_read_or_parsed_stops_start_up_naming_the_file_and_the_e
     assert!(out.stdout.is_empty(), "no page is extracted: {}", printed(&out));
 
     let wrong = dir.path().join("wrong.json");
-    std::fs::write(&wrong, r#"{"Fine": {"cats": [1], "html": "fine"}, "Broken": {"cats": [1], "html": 5}}"#).unwrap();
+    std::fs::write(&wrong, r#"{"Fine": {"cats": [1], "html": "fine"}, "Broken": {"cats": [1], "html": 5}}"#)
+        .unwrap();
     let out = extract(&[("DOMAIN_SCHEDULER_TECHNOLOGIES", wrong.to_str().unwrap())]);
     assert_eq!(out.status.code(), Some(2), "{}", printed(&out));
     let said = common::cli::stderr(&out);
-    assert!(said.contains(wrong.to_str().unwrap()) && said.contains("\"Broken\"") && said.contains("html"), "{said}");
+    assert!(
+        said.contains(wrong.to_str().unwrap()) && said.contains("\"Broken\"") && said.contains("html"),
+        "{said}"
+    );
 
     let missing = dir.path().join("nowhere");
     let out = extract(&[("DOMAIN_SCHEDULER_TECHNOLOGIES", missing.to_str().unwrap())]);
@@ -255,7 +269,10 @@ fn domains(page: &Value) -> Vec<String> {
 async fn seen(
     scenario: &Scenario,
     domain: &str,
-) -> std::collections::BTreeMap<String, (Option<String>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+) -> std::collections::BTreeMap<
+    String,
+    (Option<String>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let id: uuid::Uuid = scenario.row(domain)["id"].as_str().unwrap().parse().unwrap();
     let db = scenario.db.connect().await;
@@ -306,7 +323,12 @@ async fn technologies_are_tracked_over_re_scans_counted_and_filtered_by_tenant(b
         let (status, counts) = get(&served, "token-of-a", "/api/v1/technologies").await;
         assert_eq!(status, 200, "{counts}");
         assert_eq!(counts["items"][0], serde_json::json!({"name": "jQuery", "domains": 2}), "{counts:#}");
-        assert!(counts["items"].as_array().unwrap().contains(&serde_json::json!({"name": "Quillstack", "domains": 1})));
+        assert!(
+            counts["items"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!({"name": "Quillstack", "domains": 1}))
+        );
         let (_, other) = get(&served, "token-of-b", "/api/v1/technologies").await;
         assert_eq!(other["items"], serde_json::json!([]), "another tenant's technologies are not counted");
 
@@ -343,7 +365,10 @@ async fn technologies_are_tracked_over_re_scans_counted_and_filtered_by_tenant(b
     assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
 
     let second = seen(&scenario, "harbor-demo.com").await;
-    assert_eq!(second["Quillstack"], first["Quillstack"], "a technology no longer found keeps when it was last seen");
+    assert_eq!(
+        second["Quillstack"], first["Quillstack"],
+        "a technology no longer found keeps when it was last seen"
+    );
     let (version, first_seen, last_seen) = second["jQuery"].clone();
     assert_eq!((version.as_deref(), first_seen), (Some("3.6.0"), first["jQuery"].1));
     assert!(last_seen > first["jQuery"].2, "seen again: {second:#?}");

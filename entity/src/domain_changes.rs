@@ -86,6 +86,9 @@ pub fn changes_between(old: &Metadata, new: &Metadata) -> Vec<FieldChange> {
         .collect()
 }
 
+/// A technology whose version changed: its name, the old and the new version.
+pub type VersionChange = (String, Option<String>, Option<String>);
+
 /// What a list field gained and lost between two values of it, each in the order of the list
 /// it comes from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -112,13 +115,14 @@ impl SetChange {
 
     /// The technologies (`{"name", "version"}` entries) both removed and added, as a version
     /// change each (name, old version, new version), and what else was added and removed.
-    pub fn version_changes(&self) -> (Vec<(String, Option<String>, Option<String>)>, SetChange) {
+    pub fn version_changes(&self) -> (Vec<VersionChange>, SetChange) {
         let name = |value: &Value| value.get("name").and_then(Value::as_str).map(str::to_owned);
         let version = |value: &Value| value.get("version").and_then(Value::as_str).map(str::to_owned);
         let mut changed = Vec::new();
         let mut rest = SetChange::default();
         for added in &self.added {
-            let old = name(added).and_then(|n| self.removed.iter().find(|r| name(r).as_deref() == Some(n.as_str())));
+            let old = name(added)
+                .and_then(|n| self.removed.iter().find(|r| name(r).as_deref() == Some(n.as_str())));
             match (name(added), old) {
                 (Some(n), Some(old)) => changed.push((n, version(old), version(added))),
                 _ => rest.added.push(added.clone()),

@@ -157,8 +157,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn load_technologies(settings: &Settings) -> Result<(), BadInput> {
     let fetch = &settings.fetch;
     let started = std::time::Instant::now();
-    let (sources, summary) = crate::extract::TechnologySources::load(&fetch.technologies, fetch.builtin_technologies)
-        .map_err(|error| BadInput(format!("DOMAIN_SCHEDULER_TECHNOLOGIES: {error}")))?;
+    let (sources, summary) =
+        crate::extract::TechnologySources::load(&fetch.technologies, fetch.builtin_technologies)
+            .map_err(|error| BadInput(format!("DOMAIN_SCHEDULER_TECHNOLOGIES: {error}")))?;
     if let Some(summary) = summary {
         for skipped in &summary.skipped {
             tracing::debug!(%skipped, "technology fingerprints: a pattern is left out");
@@ -169,12 +170,12 @@ fn load_technologies(settings: &Settings) -> Result<(), BadInput> {
             patterns = summary.patterns,
             skipped = summary.skipped.len(),
             builtin = fetch.builtin_technologies,
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "technology fingerprints read"
         );
     }
-    // Only this function installs, once per process.
-    let _ = crate::extract::install_technologies(sources);
+    // Only this function installs, once per process: a second call cannot happen.
+    crate::extract::install_technologies(sources);
     Ok(())
 }
 

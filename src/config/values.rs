@@ -209,8 +209,11 @@ pub fn pem_certificates(path: &str) -> Option<Vec<rustls::pki_types::Certificate
 
 /// Comma-separated paths, none empty.
 pub fn paths(text: &str) -> Option<Vec<std::path::PathBuf>> {
-    let paths: Vec<std::path::PathBuf> =
-        text.split(',').map(str::trim).map(|p| non_empty(p).map(std::path::PathBuf::from)).collect::<Option<_>>()?;
+    let paths: Vec<std::path::PathBuf> = text
+        .split(',')
+        .map(str::trim)
+        .map(|p| non_empty(p).map(std::path::PathBuf::from))
+        .collect::<Option<_>>()?;
     (!paths.is_empty()).then_some(paths)
 }
 

@@ -89,7 +89,7 @@ fn cell(value: FieldValue<'_>) -> String {
         FieldValue::List(items) => list(items),
         FieldValue::Technologies(stack) => list(&tech_stack(stack)),
         // The whole objects, evidence included, as the API has them.
-        FieldValue::Detections(found) if found.is_empty() => String::new(),
+        FieldValue::Detections([]) => String::new(),
         FieldValue::Detections(found) => serde_json::to_string(found).unwrap_or_default(),
     }
 }

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use entity::{Metadata, domain_technologies, domains};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType, Order, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType, Order,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use uuid::Uuid;
 
@@ -19,7 +19,11 @@ const ROWS_PER_INSERT: usize = 1000;
 /// Records what each scan found: a technology seen for the first time gets a row first and last
 /// seen `now`; one seen before gets its version and `last_seen` moved to `now`. One the scan
 /// no longer found keeps its row, its `last_seen` that of the last scan that saw it.
-pub async fn record<C: ConnectionTrait>(db: &C, scans: &[(Uuid, &Metadata)], now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    scans: &[(Uuid, &Metadata)],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     if scans.iter().all(|(_, metadata)| metadata.technologies.is_empty()) {
         return Ok(());
     }
@@ -70,7 +74,10 @@ pub fn has_technology(name: &str) -> Condition {
         .from(Entity)
         .and_where(Expr::col((Entity, Column::DomainId)).equals((domains::Entity, domains::Column::Id)))
         .and_where(Expr::col((Entity, Column::Name)).eq(name))
-        .and_where(Expr::col((Entity, Column::LastSeen)).gte(Expr::col((domains::Entity, domains::Column::FetchedAt))))
+        .and_where(
+            Expr::col((Entity, Column::LastSeen))
+                .gte(Expr::col((domains::Entity, domains::Column::FetchedAt))),
+        )
         .to_owned();
     Condition::all().add(Expr::exists(seen))
 }
@@ -101,7 +108,10 @@ pub async fn counts<C: ConnectionTrait>(db: &C, tenant: Option<Uuid>) -> Result<
 }
 
 /// Each technology a domain has shown, first seen first.
-pub async fn of_domain<C: ConnectionTrait>(db: &C, domain: Uuid) -> Result<Vec<domain_technologies::Model>, DbErr> {
+pub async fn of_domain<C: ConnectionTrait>(
+    db: &C,
+    domain: Uuid,
+) -> Result<Vec<domain_technologies::Model>, DbErr> {
     domain_technologies::Entity::find()
         .filter(domain_technologies::Column::DomainId.eq(domain))
         .order_by_asc(domain_technologies::Column::FirstSeen)

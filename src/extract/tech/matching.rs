@@ -90,7 +90,13 @@ fn try_pattern_near(hits: &mut Hits, pattern: &Pattern, page: &str, starts: &[us
 }
 
 /// Runs `regex` on `haystack`; on a match, the version is the first capture group that took part.
-pub(super) fn try_pattern(hits: &mut Hits, tech: usize, lazy: &LazyRegex, haystack: &str, source: Source<'_>) {
+pub(super) fn try_pattern(
+    hits: &mut Hits,
+    tech: usize,
+    lazy: &LazyRegex,
+    haystack: &str,
+    source: Source<'_>,
+) {
     let Some(regex) = lazy.get() else { return };
     let found = |matched: &str| evidence(source.kind, source.key, lazy.as_str(), matched);
     // A search for captures starts with the same search as a plain match and stops there when
@@ -228,11 +234,22 @@ pub(super) fn detect(rules: &Rules, document: &Document<'_>) -> Vec<Found> {
             match &header.regex {
                 None => {
                     let shown = String::from_utf8_lossy(value.as_bytes());
-                    record(&mut hits, header.tech, None, evidence("headers", Some(header.key.as_str()), "", &shown))
+                    record(
+                        &mut hits,
+                        header.tech,
+                        None,
+                        evidence("headers", Some(header.key.as_str()), "", &shown),
+                    )
                 }
                 Some(regex) if wanted(&hits, header.tech, regex) => {
                     let source = Source { kind: "headers", key: Some(header.key.as_str()) };
-                    try_pattern(&mut hits, header.tech, regex, &String::from_utf8_lossy(value.as_bytes()), source)
+                    try_pattern(
+                        &mut hits,
+                        header.tech,
+                        regex,
+                        &String::from_utf8_lossy(value.as_bytes()),
+                        source,
+                    )
                 }
                 Some(_) => {}
             }
@@ -253,9 +270,13 @@ pub(super) fn detect(rules: &Rules, document: &Document<'_>) -> Vec<Found> {
         if let Some(content) = document.meta.get(&meta.key) {
             match &meta.regex {
                 None => record(&mut hits, meta.tech, None, evidence("meta", Some(&meta.key), "", content)),
-                Some(regex) if wanted(&hits, meta.tech, regex) => {
-                    try_pattern(&mut hits, meta.tech, regex, content, Source { kind: "meta", key: Some(&meta.key) })
-                }
+                Some(regex) if wanted(&hits, meta.tech, regex) => try_pattern(
+                    &mut hits,
+                    meta.tech,
+                    regex,
+                    content,
+                    Source { kind: "meta", key: Some(&meta.key) },
+                ),
                 Some(_) => {}
             }
         }

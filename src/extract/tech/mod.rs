@@ -38,8 +38,8 @@ use std::sync::OnceLock;
 
 use entity::{DetectedTechnology, Metadata, Technology};
 
-pub use fingerprints::{Fingerprints, LoadError, Summary};
 use fingerprints::Found;
+pub use fingerprints::{Fingerprints, LoadError, Summary};
 
 /// Which rules detect technologies: the built-in ones, the operator's files, or both.
 pub struct TechnologySources {
@@ -76,10 +76,10 @@ impl TechnologySources {
 /// The rules of this process: set once at start-up by the commands that extract.
 static SOURCES: OnceLock<TechnologySources> = OnceLock::new();
 
-/// Makes `sources` the rules every later extraction of this process uses. A second call keeps
-/// the first rules and says so.
-pub fn install(sources: TechnologySources) -> Result<(), TechnologySources> {
-    SOURCES.set(sources)
+/// Makes `sources` the rules every later extraction of this process uses; `false` when rules
+/// were installed before, which keeps them.
+pub fn install(sources: TechnologySources) -> bool {
+    SOURCES.set(sources).is_ok()
 }
 
 pub(super) fn fill(document: &crate::extract::Document<'_>, metadata: &mut Metadata) {
@@ -92,7 +92,11 @@ pub(super) fn fill(document: &crate::extract::Document<'_>, metadata: &mut Metad
 fn write(found: Vec<Found>, metadata: &mut Metadata) {
     metadata.tech_stack = found
         .iter()
-        .map(|f| Technology { name: f.name.clone(), version: f.version.clone(), categories: f.categories.clone() })
+        .map(|f| Technology {
+            name: f.name.clone(),
+            version: f.version.clone(),
+            categories: f.categories.clone(),
+        })
         .collect();
     let wordpress = found.iter().find(|t| t.name == "WordPress");
     metadata.is_wordpress = wordpress.is_some();

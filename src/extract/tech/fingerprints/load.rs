@@ -97,13 +97,18 @@ fn layout(path: &Path) -> Result<(Vec<PathBuf>, Option<PathBuf>), LoadError> {
     if metadata.is_file() {
         let beside = path.parent().map(|dir| dir.join("categories.json")).filter(|c| c.is_file());
         let is_categories = path.file_name().is_some_and(|name| name == "categories.json");
-        return Ok(if is_categories { (Vec::new(), Some(path.to_owned())) } else { (vec![path.to_owned()], beside) });
+        return Ok(if is_categories {
+            (Vec::new(), Some(path.to_owned()))
+        } else {
+            (vec![path.to_owned()], beside)
+        });
     }
     for root in [path.to_owned(), path.join("src")] {
         let categories = Some(root.join("categories.json")).filter(|c| c.is_file());
         let folder = root.join("technologies");
         if folder.is_dir() {
-            let entries = std::fs::read_dir(&folder).map_err(|e| error(&folder, format!("cannot be read: {e}")))?;
+            let entries =
+                std::fs::read_dir(&folder).map_err(|e| error(&folder, format!("cannot be read: {e}")))?;
             let mut files: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
@@ -132,7 +137,9 @@ fn read_json(file: &Path) -> Result<Map<String, Value>, LoadError> {
 /// `categories.json`: `{"1": {"name": "CMS", ...}, ...}`.
 fn read_categories(file: &Path, into: &mut BTreeMap<u32, String>) -> Result<(), LoadError> {
     for (id, entry) in read_json(file)? {
-        let number = id.parse::<u32>().map_err(|_| error(file, format!("category {id:?}: the key is not a number")))?;
+        let number = id
+            .parse::<u32>()
+            .map_err(|_| error(file, format!("category {id:?}: the key is not a number")))?;
         let name = entry
             .get("name")
             .and_then(Value::as_str)
@@ -154,7 +161,8 @@ fn read_technologies(file: &Path) -> Result<Vec<Definition>, LoadError> {
     }
     map.into_iter()
         .map(|(name, entry)| {
-            definition(&name, &entry).map_err(|message| error(file, format!("technology {name:?}: {message}")))
+            definition(&name, &entry)
+                .map_err(|message| error(file, format!("technology {name:?}: {message}")))
         })
         .collect()
 }
@@ -195,7 +203,9 @@ fn strings(key: &str, value: &Value) -> Result<Vec<String>, String> {
         Value::String(text) => Ok(vec![text.clone()]),
         Value::Array(items) => items
             .iter()
-            .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| format!("\"{key}\" holds a non-string")))
+            .map(|item| {
+                item.as_str().map(str::to_owned).ok_or_else(|| format!("\"{key}\" holds a non-string"))
+            })
             .collect(),
         _ => Err(format!("\"{key}\" is neither a string nor a list of strings")),
     }
@@ -204,7 +214,9 @@ fn strings(key: &str, value: &Value) -> Result<Vec<String>, String> {
 /// A number or a list of numbers.
 fn numbers(key: &str, value: &Value) -> Result<Vec<u32>, String> {
     let one = |item: &Value| {
-        item.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| format!("\"{key}\" holds a non-number"))
+        item.as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| format!("\"{key}\" holds a non-number"))
     };
     match value {
         Value::Array(items) => items.iter().map(one).collect(),
@@ -234,7 +246,9 @@ fn dom(value: &Value) -> Result<Vec<DomRule>, String> {
         Value::Object(map) => {
             let mut rules = Vec::new();
             for (selector, asks) in map {
-                let Value::Object(asks) = asks else { return Err(format!("dom {selector:?} is not an object")) };
+                let Value::Object(asks) = asks else {
+                    return Err(format!("dom {selector:?} is not an object"));
+                };
                 let attributes = match asks.get("attributes") {
                     Some(value) => keyed(&format!("dom {selector:?} attributes"), value)?,
                     None => Vec::new(),

@@ -50,7 +50,13 @@ pub(super) struct Found {
 }
 
 impl Found {
-    fn absorb(&mut self, version: Option<String>, confidence: u32, categories: &[String], evidence: Vec<Evidence>) {
+    fn absorb(
+        &mut self,
+        version: Option<String>,
+        confidence: u32,
+        categories: &[String],
+        evidence: Vec<Evidence>,
+    ) {
         if self.version.is_none() {
             self.version = version;
         }
@@ -169,7 +175,11 @@ impl Prefilter {
         let engine = if literals.is_empty() {
             None
         } else {
-            match AhoCorasick::builder().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&literals) {
+            match AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&literals)
+            {
                 Ok(engine) => Some(engine),
                 Err(error) => {
                     warnings.push(format!("cannot build a literal search, its patterns run always: {error}"));
@@ -257,7 +267,8 @@ fn compile(collection: &load::Collection) -> (Fingerprints, Vec<String>) {
     for definition in &collection.technologies {
         let tech = techs.len();
         index.insert(definition.name.clone(), tech);
-        let named = |names: &[String]| names.iter().map(|n| n.split("\\;").next().unwrap_or(n).to_owned()).collect();
+        let named =
+            |names: &[String]| names.iter().map(|n| n.split("\\;").next().unwrap_or(n).to_owned()).collect();
         techs.push(Tech {
             name: definition.name.clone(),
             categories: definition.cats.iter().filter_map(category).collect(),
@@ -284,7 +295,12 @@ fn compile(collection: &load::Collection) -> (Fingerprints, Vec<String>) {
                 }
                 Ok(None) => (None, case_literals),
                 Err(error) => {
-                    warnings.push(format!("{}: {} pattern {:?}: {error}", definition.name, kind.name(), parsed.source));
+                    warnings.push(format!(
+                        "{}: {} pattern {:?}: {error}",
+                        definition.name,
+                        kind.name(),
+                        parsed.source
+                    ));
                     return;
                 }
             };
@@ -323,7 +339,8 @@ fn compile(collection: &load::Collection) -> (Fingerprints, Vec<String>) {
             let selector = match Selector::parse(&rule.selector) {
                 Ok(selector) => selector,
                 Err(error) => {
-                    selector_warnings.push(format!("{}: dom selector {:?}: {error}", definition.name, rule.selector));
+                    selector_warnings
+                        .push(format!("{}: dom selector {:?}: {error}", definition.name, rule.selector));
                     continue;
                 }
             };
@@ -449,7 +466,8 @@ impl Fingerprints {
                 let Some(regex) = regex.get() else { return false };
                 let Some(captures) = regex.captures(haystack) else { return false };
                 let groups: Vec<Option<&str>> = captures.iter().map(|m| m.map(|m| m.as_str())).collect();
-                let version = check_ref.version.as_deref().and_then(|template| pattern::resolve(template, &groups));
+                let version =
+                    check_ref.version.as_deref().and_then(|template| pattern::resolve(template, &groups));
                 (groups[0].unwrap_or_default().to_owned(), version)
             }
         };
@@ -481,8 +499,12 @@ impl Fingerprints {
         let raw = document.raw;
         let scripts: Vec<&str> =
             document.elements.scripts.iter().filter_map(|e| attr(e.value(), "src")).collect();
-        let inline: String =
-            document.elements.inline_scripts.iter().flat_map(|e| e.text().chain(std::iter::once("\n"))).collect();
+        let inline: String = document
+            .elements
+            .inline_scripts
+            .iter()
+            .flat_map(|e| e.text().chain(std::iter::once("\n")))
+            .collect();
 
         let mut selected: HashMap<usize, Vec<scraper::ElementRef<'_>>> = HashMap::new();
         for check in self.page.candidates(raw.as_bytes()) {
@@ -498,8 +520,9 @@ impl Fingerprints {
                 }
                 Kind::Dom { selector, what } => {
                     let Some(root) = document.elements.html else { continue };
-                    let elements =
-                        selected.entry(*selector).or_insert_with(|| root.select(&self.selectors[*selector].0).collect());
+                    let elements = selected
+                        .entry(*selector)
+                        .or_insert_with(|| root.select(&self.selectors[*selector].0).collect());
                     for element in elements.iter() {
                         let value = match what {
                             DomWhat::Exists => Some(String::new()),
@@ -598,7 +621,14 @@ impl Fingerprints {
                         continue;
                     }
                 }
-                self.merge(found, &mut position, tech, hit.version.clone(), hit.confidence, hit.evidence.clone());
+                self.merge(
+                    found,
+                    &mut position,
+                    tech,
+                    hit.version.clone(),
+                    hit.confidence,
+                    hit.evidence.clone(),
+                );
             }
             self.imply(found, &mut position);
         }
@@ -649,7 +679,8 @@ impl Fingerprints {
                         continue;
                     }
                     let confidence = parent_confidence * u32::from(*confidence) / 100;
-                    let item = Evidence { kind: "implies".into(), pattern: parent.clone(), excerpt: String::new() };
+                    let item =
+                        Evidence { kind: "implies".into(), pattern: parent.clone(), excerpt: String::new() };
                     self.merge(found, position, &self.techs[implied_tech], None, confidence, vec![item]);
                 }
             }
