@@ -710,3 +710,69 @@ fn opening_tag(element: &scraper::ElementRef<'_>) -> String {
     tag.push('>');
     tag
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(set: Option<Vec<Vec<u8>>>) -> Option<Vec<String>> {
+        set.map(|set| set.into_iter().map(|l| String::from_utf8(l).unwrap()).collect())
+    }
+
+    #[test]
+    fn a_selector_s_literal_is_the_longest_name_it_asks_of_an_element() {
+        assert_eq!(texts(selector_literal("div.mosaic-grid")), Some(vec!["mosaic-grid".into()]));
+        assert_eq!(texts(selector_literal("#Beacon-Consent")), Some(vec!["beacon-consent".into()]));
+        assert_eq!(texts(selector_literal("link[rel='manifest']")), Some(vec!["manifest".into()]));
+        assert_eq!(
+            texts(selector_literal("style[data-emotion], style[data-emotion-css]")),
+            Some(vec!["data-emotion".into(), "data-emotion-css".into()])
+        );
+        assert_eq!(selector_literal("body"), None, "a tag alone is on every page");
+        assert_eq!(selector_literal("div.mosaic-grid, a.x"), None, "each selector of a list needs one");
+    }
+
+    fn write(dir: &std::path::Path, path: &str, text: &str) {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+
+    const CATEGORIES: &str = r#"{"1": {"name": "CMS"}}"#;
+    const ONE: &str = r#"{"Alpha CMS": {"cats": [1], "html": "alpha-cms"}}"#;
+
+    #[test]
+    fn a_folder_may_hold_the_split_files_the_merged_one_or_the_repository_s_layout() {
+        for layout in ["technologies/a.json", "technologies.json", "src/technologies/a.json"] {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), layout, ONE);
+            let categories =
+                if layout.starts_with("src/") { "src/categories.json" } else { "categories.json" };
+            write(dir.path(), categories, CATEGORIES);
+            let (fingerprints, summary) = Fingerprints::load(&[dir.path().to_owned()]).unwrap();
+            assert_eq!((summary.technologies, summary.files.len()), (1, 2), "{layout}");
+            assert_eq!(fingerprints.techs[0].categories, ["CMS"], "{layout}");
+        }
+        // A file named directly takes the categories beside it.
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "mine.json", ONE);
+        write(dir.path(), "categories.json", CATEGORIES);
+        let (fingerprints, _) = Fingerprints::load(&[dir.path().join("mine.json")]).unwrap();
+        assert_eq!(fingerprints.techs[0].categories, ["CMS"]);
+        // An empty folder is an error naming it.
+        let empty = tempfile::tempdir().unwrap();
+        let error = Fingerprints::load(&[empty.path().to_owned()]).err().unwrap();
+        assert_eq!(error.file, empty.path());
+    }
+
+    #[test]
+    fn an_entry_of_the_wrong_shape_is_named_with_its_field() {
+        let entry = |json: &str| load::definition("X", &serde_json::from_str(json).unwrap());
+        assert!(entry(r#"{"cats": [1], "html": ["a", "b"], "meta": {"generator": ["x", "y"]}}"#).is_ok());
+        assert!(entry(r#"{"cats": "CMS"}"#).unwrap_err().contains("cats"));
+        assert!(entry(r#"{"headers": ["x"]}"#).unwrap_err().contains("headers"));
+        assert!(entry(r#"{"dom": 3}"#).unwrap_err().contains("dom"));
+        assert!(entry(r#"{"dom": {"div": {"text": 1}}}"#).unwrap_err().contains("text"));
+        assert!(entry("[]").is_err());
+    }
+}
