@@ -428,7 +428,6 @@ async fn insert_the_old_way(
         is_wordpress: Set(false),
         has_elementor: Set(false),
         tech_stack: Set(Default::default()),
-        technologies: Set(Default::default()),
         domain_metadata: Set(json!({})),
         fetched_at: Set((status == DomainStatus::Completed).then_some(created)),
         created_at: Set(created),

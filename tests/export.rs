@@ -413,7 +413,7 @@ async fn the_api_streams_each_tenant_its_own_rows_exactly_as_it_lists_them(backe
     let operation = &document["paths"]["/api/v1/domains/export"]["get"];
     let names: Vec<&str> =
         operation["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["format", "status", "batch", "changed_since", "tenant"]);
+    assert_eq!(names, ["format", "status", "batch", "changed_since", "technology", "tenant"]);
     let content = &operation["responses"]["200"]["content"];
     assert!(content.get("text/csv").is_some() && content.get("application/x-ndjson").is_some(), "{content}");
 }
