@@ -42,6 +42,8 @@ fn fetch_settings(server: &DnsServer, allow_private: bool) -> FetchSettings {
         diagnostic_dir: None,
         default_phone_region: None,
         extra_roots: Vec::new(),
+        technologies: Vec::new(),
+        builtin_technologies: true,
     }
 }
 

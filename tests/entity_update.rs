@@ -57,6 +57,17 @@ fn realistic_metadata() -> Metadata {
                 categories: vec!["JavaScript libraries".into()],
             },
         ],
+        technologies: vec![entity::DetectedTechnology {
+            name: "WordPress".into(),
+            version: Some("6.4.2".into()),
+            confidence: 100,
+            categories: vec!["CMS".into(), "Blogs".into()],
+            evidence: vec![entity::Evidence {
+                kind: "generator".into(),
+                pattern: r"^WordPress ?([\d.]+)".into(),
+                excerpt: "WordPress 6.4.2".into(),
+            }],
+        }],
         http_status: Some(200),
         final_url: Some("https://boulangerie-dupont.fr/".into()),
         mx_hosts: Some(vec!["mx1.ovh.net".into(), "mx2.ovh.net".into()]),

@@ -87,6 +87,7 @@ fn expected_cells(row: &domains::Model) -> BTreeMap<&'static str, Value> {
         ("created_at", owned(time(row.created_at))),
         ("updated_at", owned(time(row.updated_at))),
         ("confusable", owned(row.confusable.to_string())),
+        ("technologies", serde_json::to_value(&row.technologies.0).unwrap()),
         ("mx_hosts", Value::from(row.mx_hosts.clone().map(|hosts| hosts.0).unwrap_or_default())),
         ("mail_provider", text(&row.mail_provider)),
         ("spf", text(&row.spf)),
@@ -111,7 +112,7 @@ struct ReadBack {
 
 fn parse_with_python(path: &std::path::Path) -> ReadBack {
     let script = "import csv, json, sys\n\
-        LISTS = {'email_addresses', 'phone_numbers', 'tech_stack', 'mx_hosts'}\n\
+        LISTS = {'email_addresses', 'phone_numbers', 'tech_stack', 'technologies', 'mx_hosts'}\n\
         def decode(name, cell):\n\
         \x20   if name in LISTS:\n\
         \x20       return json.loads(cell) if cell else []\n\
@@ -177,7 +178,7 @@ async fn ten_thousand_rows_export_row_by_row_as_csv_and_jsonl(backend: Backend) 
     let bytes = std::fs::read(&csv).unwrap();
     assert!(bytes.starts_with("\u{feff}id,tenant_id,domain,status,".as_bytes()), "a BOM, then the header");
     let read = parse_with_python(&csv);
-    assert_eq!(read.header.len(), 43, "{:?}", read.header);
+    assert_eq!(read.header.len(), 44, "{:?}", read.header);
     assert_eq!(read.raw.len(), 10_000, "one record per domain, however many lines its cells span");
     assert_round_trip(&read, &rows);
     let title_cells: Vec<&str> = read.raw.iter().map(|r| r["title"].as_str()).collect();
@@ -420,7 +421,7 @@ async fn the_api_streams_each_tenant_its_own_rows_exactly_as_it_lists_them(backe
     let operation = &document["paths"]["/api/v1/domains/export"]["get"];
     let names: Vec<&str> =
         operation["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["format", "status", "batch", "changed_since", "tenant"]);
+    assert_eq!(names, ["format", "status", "batch", "changed_since", "technology", "tenant"]);
     let content = &operation["responses"]["200"]["content"];
     assert!(content.get("text/csv").is_some() && content.get("application/x-ndjson").is_some(), "{content}");
 }

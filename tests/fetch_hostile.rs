@@ -31,6 +31,8 @@ fn settings(farm: Option<&Farm>) -> FetchSettings {
         diagnostic_dir: None,
         default_phone_region: None,
         extra_roots: Vec::new(),
+        technologies: Vec::new(),
+        builtin_technologies: true,
     }
 }
 

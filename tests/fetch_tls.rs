@@ -39,6 +39,8 @@ fn settings(
         diagnostic_dir: None,
         default_phone_region: None,
         extra_roots,
+        technologies: Vec::new(),
+        builtin_technologies: true,
     }
 }
 

@@ -7,7 +7,11 @@
 //! `tech_stack`) are compared as sets, so a re-ordering
 //! is no change; their rows hold the whole old and new lists, and [`SetChange::between`] says
 //! what was added and removed. `tech_stack` entries are the same technology when their name and
-//! version are. `domain_metadata` is not compared: its timings differ on every fetch.
+//! version are; a technology whose version changed is one removed and one added, which
+//! [`Model::describe`] tells as a version change. `technologies` is not compared: it lists the
+//! technologies of `tech_stack` (with their evidence, which changes with every edit of a page),
+//! so its changes are `tech_stack`'s. `domain_metadata` is not compared: its timings differ on
+//! every fetch.
 
 use sea_orm::Iterable;
 use sea_orm::entity::prelude::*;
@@ -67,7 +71,7 @@ pub fn changes_between(old: &Metadata, new: &Metadata) -> Vec<FieldChange> {
     let column_position = |name: &str| {
         super::domains::Column::iter().position(|column| column.as_str() == name).unwrap_or(usize::MAX)
     };
-    let mut fields: Vec<_> = metadata_fields().iter().collect();
+    let mut fields: Vec<_> = metadata_fields().iter().filter(|field| field.name != "technologies").collect();
     fields.sort_by_key(|field| (field.kind == FieldKind::List, column_position(field.name)));
     fields
         .into_iter()
@@ -81,6 +85,9 @@ pub fn changes_between(old: &Metadata, new: &Metadata) -> Vec<FieldChange> {
         })
         .collect()
 }
+
+/// A technology whose version changed: its name, the old and the new version.
+pub type VersionChange = (String, Option<String>, Option<String>);
 
 /// What a list field gained and lost between two values of it, each in the order of the list
 /// it comes from.
@@ -105,6 +112,30 @@ impl SetChange {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty()
     }
+
+    /// The technologies (`{"name", "version"}` entries) both removed and added, as a version
+    /// change each (name, old version, new version), and what else was added and removed.
+    pub fn version_changes(&self) -> (Vec<VersionChange>, SetChange) {
+        let name = |value: &Value| value.get("name").and_then(Value::as_str).map(str::to_owned);
+        let version = |value: &Value| value.get("version").and_then(Value::as_str).map(str::to_owned);
+        let mut changed = Vec::new();
+        let mut rest = SetChange::default();
+        for added in &self.added {
+            let old = name(added)
+                .and_then(|n| self.removed.iter().find(|r| name(r).as_deref() == Some(n.as_str())));
+            match (name(added), old) {
+                (Some(n), Some(old)) => changed.push((n, version(old), version(added))),
+                _ => rest.added.push(added.clone()),
+            }
+        }
+        for removed in &self.removed {
+            let renamed = name(removed).is_some_and(|n| changed.iter().any(|(c, _, _)| *c == n));
+            if !renamed {
+                rest.removed.push(removed.clone());
+            }
+        }
+        (changed, rest)
+    }
 }
 
 impl Model {
@@ -117,14 +148,27 @@ impl Model {
 
     /// The change as one line of text: `title: "Old" -> "New"` (`none` for null), or for a list
     /// field `email_addresses: added a@example.com, b@example.com; removed c@example.com`.
+    /// For technologies, an entry removed and added with another version reads as
+    /// `version changed jQuery 3.6.0 -> 3.7.1`.
     pub fn describe(&self) -> String {
         match self.set_change() {
             Some(set) => {
-                let parts: Vec<String> = [("added", &set.added), ("removed", &set.removed)]
+                let (changed, set) = set.version_changes();
+                let mut parts: Vec<String> = [("added", &set.added), ("removed", &set.removed)]
                     .into_iter()
                     .filter(|(_, entries)| !entries.is_empty())
                     .map(|(what, entries)| format!("{what} {}", describe_entries(entries)))
                     .collect();
+                if !changed.is_empty() {
+                    let changes: Vec<String> = changed
+                        .iter()
+                        .map(|(name, old, new)| {
+                            let version = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_owned());
+                            format!("{name} {} -> {}", version(old), version(new))
+                        })
+                        .collect();
+                    parts.push(format!("version changed {}", changes.join(", ")));
+                }
                 format!("{}: {}", self.field, parts.join("; "))
             }
             None => format!("{}: {} -> {}", self.field, scalar(&self.old_value), scalar(&self.new_value)),

@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use crate::metadata::{Metadata, SocialProfiles, StringList, TechStack};
+use crate::metadata::{Metadata, SocialProfiles, StringList, TechStack, Technologies};
 
 /// Where a domain is in its lifecycle:
 /// `pending` --claim--> `processing` --> `completed`, or back to `pending` (retry) or `error`.
@@ -114,6 +114,8 @@ macro_rules! domain_model {
             pub has_elementor: bool,
             #[sea_orm(column_type = "JsonBinary")]
             pub tech_stack: TechStack,
+            #[sea_orm(column_type = "JsonBinary")]
+            pub technologies: Technologies,
             #[sea_orm(column_type = "JsonBinary")]
             pub domain_metadata: Json,
             pub http_status: Option<i32>,
@@ -241,6 +243,7 @@ impl ActiveModel {
             wordpress_version: Set(metadata.wordpress_version.clone()),
             has_elementor: Set(metadata.has_elementor),
             tech_stack: Set(TechStack(metadata.tech_stack.clone())),
+            technologies: Set(Technologies(metadata.technologies.clone())),
             domain_metadata: Set(metadata.domain_metadata.clone()),
             http_status: Set(metadata.http_status),
             final_url: Set(metadata.final_url.clone()),
@@ -276,6 +279,7 @@ impl Model {
             wordpress_version: self.wordpress_version.clone(),
             has_elementor: self.has_elementor,
             tech_stack: self.tech_stack.0.clone(),
+            technologies: self.technologies.0.clone(),
             http_status: self.http_status,
             final_url: self.final_url.clone(),
             mx_hosts: self.mx_hosts.as_ref().map(|hosts| hosts.0.clone()),

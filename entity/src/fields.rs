@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
-use crate::metadata::{Metadata, Technology};
+use crate::metadata::{DetectedTechnology, Metadata, Technology};
 use crate::social::SocialPlatform;
 
 /// What a field holds, which says how it is shown.
@@ -39,6 +39,8 @@ pub enum FieldValue<'a> {
     /// A list that may not be known (`mx_hosts`: null when its look-up failed).
     OptionalList(Option<&'a [String]>),
     Technologies(&'a [Technology]),
+    /// Technologies with their confidence, categories and evidence.
+    Detections(&'a [DetectedTechnology]),
 }
 
 impl FieldValue<'_> {
@@ -54,6 +56,11 @@ impl FieldValue<'_> {
             FieldValue::OptionalList(items) => json!(items),
             FieldValue::Technologies(stack) => {
                 Value::Array(stack.iter().map(|t| json!({"name": t.name, "version": t.version})).collect())
+            }
+            // Confidence and evidence vary with the page's every edit: the history keeps what a
+            // reader of the stack cares about, as for `tech_stack`.
+            FieldValue::Detections(found) => {
+                Value::Array(found.iter().map(|t| json!({"name": t.name, "version": t.version})).collect())
             }
         }
     }
@@ -146,6 +153,7 @@ static FIELDS: LazyLock<Vec<MetadataField>> = LazyLock::new(|| {
         }),
         own("has_elementor", "Elementor", Flag, |m| FieldValue::Flag(m.has_elementor)),
         own("tech_stack", "Technology", List, |m| FieldValue::Technologies(&m.tech_stack)),
+        appended("technologies", "Technologies", List, |m| FieldValue::Detections(&m.technologies)),
     ];
     // What the domain's DNS says about its mail (looked up on each scan, not read from the page).
     let dns = [

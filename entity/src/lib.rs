@@ -14,6 +14,7 @@ pub mod console_keys;
 pub mod console_revocations;
 pub mod domain_changes;
 pub mod domain_errors;
+pub mod domain_technologies;
 pub mod domains;
 pub mod fields;
 pub mod metadata;
@@ -23,7 +24,7 @@ pub mod social;
 
 pub use domains::{DomainStatus, UpdateError};
 pub use fields::{FieldKind, FieldValue, MetadataField, metadata_field, metadata_fields};
-pub use metadata::{Metadata, SocialProfiles, Technology};
+pub use metadata::{DetectedTechnology, Evidence, Metadata, SocialProfiles, Technology};
 pub use social::SocialPlatform;
 
 /// The `domains` table, named the way the rest of the service speaks of it.

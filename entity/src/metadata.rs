@@ -30,6 +30,10 @@ pub struct Metadata {
     pub wordpress_version: Option<String>,
     pub has_elementor: bool,
     pub tech_stack: Vec<Technology>,
+    /// The technologies of `tech_stack` with how sure the rules are and what on the page showed
+    /// each (the `technologies` column).
+    #[serde(default)]
+    pub technologies: Vec<DetectedTechnology>,
     /// Status of the final response of the home page fetch.
     pub http_status: Option<i32>,
     /// URL of the home page after redirects.
@@ -76,6 +80,44 @@ pub struct Technology {
     pub categories: Vec<String>,
 }
 
+/// One detected technology with its evidence: an entry of the `technologies` column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectedTechnology {
+    pub name: String,
+    #[serde(default)]
+    pub version: Option<String>,
+    /// 0 to 100: the sum of the confidences of the patterns that matched (each 100 unless the
+    /// rule says less), at most 100.
+    pub confidence: u8,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+}
+
+/// What on the page showed a technology.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Where the pattern looked: `generator`, `assets`, `html`, `headers`, `cookies`, `meta`,
+    /// `scriptSrc`, `scripts`, `url`, `dom`, or `implies` (another technology implied it).
+    pub kind: String,
+    /// The pattern as the rules write it (for `headers`, `cookies`, `meta` and `dom`, prefixed
+    /// by the name or selector it reads); for `implies`, the implying technology.
+    pub pattern: String,
+    /// What it matched, at most [`Evidence::MAX_EXCERPT`] characters.
+    pub excerpt: String,
+}
+
+impl Evidence {
+    /// Longest excerpt kept, in characters.
+    pub const MAX_EXCERPT: usize = 80;
+
+    /// `text` cut to [`Evidence::MAX_EXCERPT`] characters.
+    pub fn excerpt(text: &str) -> String {
+        text.chars().take(Self::MAX_EXCERPT).collect()
+    }
+}
+
 /// A JSON array of strings stored in one column (`email_addresses`, `phone_numbers`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
 #[serde(transparent)]
@@ -85,3 +127,8 @@ pub struct StringList(pub Vec<String>);
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
 #[serde(transparent)]
 pub struct TechStack(pub Vec<Technology>);
+
+/// The `technologies` column: a JSON array of [`DetectedTechnology`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct Technologies(pub Vec<DetectedTechnology>);

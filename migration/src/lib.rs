@@ -17,6 +17,7 @@ mod m20261207_000002_console_sessions;
 mod m20261207_000003_confusable_names;
 mod m20261207_000004_scheduler_pause;
 mod m20261207_000010_dns_records;
+mod m20261207_000020_technologies;
 mod m20261207_000030_web_columns;
 mod m20261207_000040_batch_cancels;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_confusable_names::Migration),
             Box::new(m20261207_000004_scheduler_pause::Migration),
             Box::new(m20261207_000010_dns_records::Migration),
+            Box::new(m20261207_000020_technologies::Migration),
             Box::new(m20261207_000030_web_columns::Migration),
             Box::new(m20261207_000040_batch_cancels::Migration),
         ]

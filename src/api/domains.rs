@@ -386,6 +386,10 @@ pub struct ListQuery {
     /// (also accepted: a date such as `2026-12-01`, for midnight UTC), as for the export.
     #[param(value_type = Option<String>, format = DateTime, example = "2026-12-01T00:00:00Z")]
     pub changed_since: Option<String>,
+    /// Only domains whose latest scan found this technology, named exactly as detected
+    /// (`Shopify`); `GET /api/v1/technologies` lists the names.
+    #[param(example = "WordPress")]
+    pub technology: Option<String>,
     /// Page size (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
@@ -418,7 +422,7 @@ pub async fn list(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));
     }
-    let filter = store::domains::ListFilter { status, changed_since };
+    let filter = store::domains::ListFilter { status, changed_since, technology: query.technology };
     let items = store::domains::list(&state.db, tenant, filter, query.cursor.as_deref(), limit).await?;
     let next_cursor =
         (items.len() as u64 == limit).then(|| items.last().map(|row| row.domain.clone())).flatten();

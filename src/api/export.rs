@@ -40,6 +40,10 @@ pub struct ExportQuery {
     /// `2026-11-30`, for midnight UTC).
     #[param(value_type = Option<String>, format = DateTime, example = "2026-11-30T00:00:00Z")]
     pub changed_since: Option<String>,
+    /// Only domains whose latest scan found this technology, named exactly as detected
+    /// (`Shopify`).
+    #[param(example = "WordPress")]
+    pub technology: Option<String>,
     /// Admin tokens only: one tenant's domains (default: every tenant). A tenant's token always
     /// exports its own tenant; naming another is refused (403).
     #[param(value_type = Option<Uuid>)]
@@ -130,7 +134,8 @@ fn filter(caller: Caller, query: &ExportQuery) -> Result<ExportFilter, ApiError>
         }
         (Caller::Tenant(own), _) => Some(own),
     };
-    Ok(ExportFilter { tenant, status, batch, changed_since })
+    let technology = query.technology.clone();
+    Ok(ExportFilter { tenant, status, batch, changed_since, technology })
 }
 
 fn uuid(name: &str, text: &str) -> Result<Uuid, ApiError> {

@@ -26,6 +26,7 @@ pub mod pause;
 pub mod rows;
 pub mod scheduler;
 pub mod scope;
+pub mod technologies;
 
 use std::sync::Arc;
 
@@ -102,6 +103,7 @@ pub fn router(state: ApiState) -> axum::Router {
         .routes(routes!(domains::retry))
         .routes(routes!(changes::changes))
         .routes(routes!(failures::failures))
+        .routes(routes!(technologies::counts))
         .routes(routes!(batches::list))
         .routes(routes!(domains::batch))
         .routes(routes!(cancel::cancel))

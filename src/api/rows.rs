@@ -54,6 +54,43 @@ pub struct Technology {
     pub categories: Vec<String>,
 }
 
+/// One detected technology with how sure the rules are and what on the page showed it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DetectedTechnology {
+    pub name: String,
+    /// Null when no pattern that matched captured one.
+    pub version: Option<String>,
+    /// 0 to 100: the confidences of the patterns that matched, added up to 100 at most.
+    pub confidence: u8,
+    pub categories: Vec<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// What on the page showed a technology.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Evidence {
+    /// Where the pattern looked: `generator`, `assets`, `html`, `headers`, `cookies`, `meta`
+    /// (built-in rules and files), `scriptSrc`, `scripts`, `url`, `dom` (Wappalyzer-format
+    /// files), or `implies` (another technology implied it).
+    pub kind: String,
+    /// The pattern as written, after the header, cookie, meta or attribute name it read
+    /// (`x-powered-by: ^Express$`); for `implies`, the implying technology.
+    pub pattern: String,
+    /// What the pattern matched, at most 80 characters.
+    pub excerpt: String,
+}
+
+impl From<entity::DetectedTechnology> for DetectedTechnology {
+    fn from(found: entity::DetectedTechnology) -> DetectedTechnology {
+        let entity::DetectedTechnology { name, version, confidence, categories, evidence } = found;
+        let evidence = evidence
+            .into_iter()
+            .map(|entity::Evidence { kind, pattern, excerpt }| Evidence { kind, pattern, excerpt })
+            .collect();
+        DetectedTechnology { name, version, confidence, categories, evidence }
+    }
+}
+
 /// Defines [`Domain`] with a field per social platform of [`entity::social_platforms!`], in
 /// column order, and its construction from the entity's row naming every field.
 macro_rules! domain_row {
@@ -97,6 +134,8 @@ macro_rules! domain_row {
             /// Cyrillic `а` does, or is written wholly in letters that look like Latin ones).
             pub confusable: bool,
             pub tech_stack: Vec<Technology>,
+            /// The technologies of `tech_stack` with their confidence and evidence.
+            pub technologies: Vec<DetectedTechnology>,
             /// Everything else, as a JSON object: `open_graph`, `twitter_card`, `organization`,
             /// `timings`, ...
             #[schema(value_type = Object)]
@@ -182,6 +221,7 @@ macro_rules! domain_row {
                     has_elementor,
                     confusable,
                     tech_stack,
+                    technologies,
                     domain_metadata,
                     http_status,
                     final_url,
@@ -200,6 +240,7 @@ macro_rules! domain_row {
                     created_at,
                     updated_at,
                 } = row;
+                let technologies = technologies.0.into_iter().map(DetectedTechnology::from).collect();
                 let tech_stack = tech_stack
                     .0
                     .into_iter()
@@ -230,6 +271,7 @@ macro_rules! domain_row {
                     has_elementor,
                     confusable,
                     tech_stack,
+                    technologies,
                     domain_metadata,
                     http_status,
                     final_url,
@@ -471,6 +513,17 @@ pub(crate) mod tests {
                 version: Some("6.4.2".into()),
                 categories: vec!["CMS".into()],
             }],
+            technologies: vec![entity::DetectedTechnology {
+                name: "WordPress".into(),
+                version: Some("6.4.2".into()),
+                confidence: 100,
+                categories: vec!["CMS".into()],
+                evidence: vec![entity::Evidence {
+                    kind: "generator".into(),
+                    pattern: "^WordPress ?([\\d.]+)".into(),
+                    excerpt: "WordPress 6.4.2".into(),
+                }],
+            }],
             http_status: Some(200),
             final_url: Some("https://acme.example/home".into()),
             mx_hosts: Some(vec!["aspmx.l.google.com".into(), "alt1.aspmx.l.google.com".into()]),
@@ -515,6 +568,9 @@ pub(crate) mod tests {
         for field in entity::metadata_fields() {
             let value = &answered[field.name];
             match field.read(&stored) {
+                entity::FieldValue::Detections(found) => {
+                    assert_eq!(*value, serde_json::to_value(found).unwrap(), "{}", field.name);
+                }
                 entity::FieldValue::Technologies(stack) => {
                     let names: Vec<&str> = stack.iter().map(|t| t.name.as_str()).collect();
                     let answered: Vec<&str> =

@@ -43,7 +43,7 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<Exi
         let within = tenant.map(|tenant| format!(" in tenant {tenant}")).unwrap_or_default();
         return Err(super::BadInput(format!("--batch {batch}: no such batch{within}")).into());
     }
-    let filter = ExportFilter { tenant, status, batch, changed_since };
+    let filter = ExportFilter { tenant, status, batch, changed_since, technology: None };
     let mut export = Export::new(db, filter, format);
     let progress = progress();
     let mut stdout = std::io::stdout();

@@ -127,6 +127,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     for name in &settings.unknown_variables {
         tracing::warn!(variable = %name, "no setting reads {name}: a misspelt or removed setting?");
     }
+    if matches!(cli.command, Command::Serve | Command::RunOnce { .. } | Command::Extract(_)) {
+        load_technologies(&settings)?;
+    }
     let result = match cli.command {
         Command::Serve => serve::serve(&settings).await,
         Command::RunOnce { drain } => run_once::run_once(&settings, drain).await,
@@ -146,6 +149,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     telemetry.shutdown().await;
     result
+}
+
+/// Reads the operator's technology fingerprints (`DOMAIN_SCHEDULER_TECHNOLOGIES`) for the
+/// extractions of this process; a file that cannot be read or parsed stops start-up (exit 2)
+/// naming the file and the entry, rather than running with fewer technologies than asked for.
+fn load_technologies(settings: &Settings) -> Result<(), BadInput> {
+    let fetch = &settings.fetch;
+    let started = std::time::Instant::now();
+    let (sources, summary) =
+        crate::extract::TechnologySources::load(&fetch.technologies, fetch.builtin_technologies)
+            .map_err(|error| BadInput(format!("DOMAIN_SCHEDULER_TECHNOLOGIES: {error}")))?;
+    if let Some(summary) = summary {
+        for skipped in &summary.skipped {
+            tracing::debug!(%skipped, "technology fingerprints: a pattern is left out");
+        }
+        tracing::info!(
+            files = summary.files.len(),
+            technologies = summary.technologies,
+            patterns = summary.patterns,
+            skipped = summary.skipped.len(),
+            builtin = fetch.builtin_technologies,
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "technology fingerprints read"
+        );
+    }
+    // Only this function installs, once per process: a second call cannot happen.
+    crate::extract::install_technologies(sources);
+    Ok(())
 }
 
 /// Logs every setting as loaded, secrets hidden: what a service that runs for months was

@@ -67,6 +67,11 @@ pub struct FetchSettings {
     pub default_phone_region: Option<phonenumber::country::Id>,
     /// Root certificates trusted besides the platform's (`DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS`).
     pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// Wappalyzer-format fingerprint files and folders (`DOMAIN_SCHEDULER_TECHNOLOGIES`), read
+    /// by the commands that extract.
+    pub technologies: Vec<PathBuf>,
+    /// Whether the built-in technology rules run (`DOMAIN_SCHEDULER_BUILTIN_TECHNOLOGIES`).
+    pub builtin_technologies: bool,
 }
 
 impl FetchSettings {
@@ -193,6 +198,8 @@ impl Settings {
                 diagnostic_dir: None,
                 default_phone_region: None,
                 extra_roots: Vec::new(),
+                technologies: Vec::new(),
+                builtin_technologies: true,
             },
             scheduler: SchedulerSettings {
                 interval: Duration::ZERO,

@@ -458,6 +458,32 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        key: "technologies",
+        env: "DOMAIN_SCHEDULER_TECHNOLOGIES",
+        default: None,
+        accepts: "comma-separated paths of Wappalyzer-format files or folders (technologies/*.json or technologies.json, with categories.json)",
+        meaning: "technology fingerprints matched beside the built-in rules, read at start-up by serve, run-once and extract (docs/technologies.md says where to get them)",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.fetch.technologies = paths(v)?;
+            Some(())
+        },
+    },
+    Setting {
+        key: "builtin_technologies",
+        env: "DOMAIN_SCHEDULER_BUILTIN_TECHNOLOGIES",
+        default: Some("true"),
+        accepts: "true or false",
+        meaning: "match the project's own technology rules; false leaves only the files of `technologies`",
+        secret: false,
+        yields_to: None,
+        apply: |s, v| {
+            s.fetch.builtin_technologies = boolean(v)?;
+            Some(())
+        },
+    },
+    Setting {
         key: "callback_secret",
         env: "DOMAIN_SCHEDULER_CALLBACK_SECRET",
         default: None,

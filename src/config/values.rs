@@ -207,6 +207,16 @@ pub fn pem_certificates(path: &str) -> Option<Vec<rustls::pki_types::Certificate
     (!certificates.is_empty()).then_some(certificates)
 }
 
+/// Comma-separated paths, none empty.
+pub fn paths(text: &str) -> Option<Vec<std::path::PathBuf>> {
+    let paths: Vec<std::path::PathBuf> = text
+        .split(',')
+        .map(str::trim)
+        .map(|p| non_empty(p).map(std::path::PathBuf::from))
+        .collect::<Option<_>>()?;
+    (!paths.is_empty()).then_some(paths)
+}
+
 /// A size in bytes (`1048576`) or with a unit (`512 KiB`, `5 MiB`), from 1 KiB to 1 GiB.
 pub fn byte_size(text: &str) -> Option<u64> {
     let bytes = match text.parse::<u64>() {

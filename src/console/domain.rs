@@ -50,6 +50,8 @@ struct DomainView {
     contact_lists: Vec<ListField>,
     socials: Vec<Field>,
     tech: Vec<Tech>,
+    /// Whether any technology has evidence to show.
+    tech_evidence: bool,
     errors: Vec<ErrorRow>,
     errors_first_page: bool,
     errors_next_href: Option<String>,
@@ -93,6 +95,10 @@ struct Tech {
     name: String,
     version: Option<String>,
     categories: String,
+    /// Unknown for a row scanned before technologies kept their evidence.
+    confidence: Option<u8>,
+    /// What showed the technology, one line each: `kind pattern: excerpt`.
+    evidence: Vec<String>,
 }
 
 struct ChangeRow {
@@ -166,6 +172,44 @@ pub async fn page(
 
 fn when(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!("{} ({})", page::time(at), page::ago(at, now))
+}
+
+/// The technology card: each technology with its evidence, or for a row scanned before the
+/// evidence was kept, `tech_stack` alone.
+fn technologies(row: &domains::Model) -> Vec<Tech> {
+    if row.technologies.0.is_empty() {
+        return row
+            .tech_stack
+            .0
+            .iter()
+            .map(|t| Tech {
+                name: t.name.clone(),
+                version: t.version.clone(),
+                categories: t.categories.join(", "),
+                confidence: None,
+                evidence: Vec::new(),
+            })
+            .collect();
+    }
+    row.technologies
+        .0
+        .iter()
+        .map(|t| Tech {
+            name: t.name.clone(),
+            version: t.version.clone(),
+            categories: t.categories.join(", "),
+            confidence: Some(t.confidence),
+            evidence: t
+                .evidence
+                .iter()
+                .map(|e| match e.kind.as_str() {
+                    "implies" => format!("implied by {}", e.pattern),
+                    kind if e.excerpt.is_empty() => format!("{kind} {}", e.pattern),
+                    kind => format!("{kind} {}: {}", e.pattern, e.excerpt),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The metadata card, the contacts card's lists and its social profiles, from the field table:
@@ -266,16 +310,8 @@ impl DomainView {
             metadata,
             contact_lists,
             socials,
-            tech: row
-                .tech_stack
-                .0
-                .iter()
-                .map(|t| Tech {
-                    name: t.name.clone(),
-                    version: t.version.clone(),
-                    categories: t.categories.join(", "),
-                })
-                .collect(),
+            tech_evidence: !row.technologies.0.is_empty(),
+            tech: technologies(&row),
             errors: errors
                 .into_iter()
                 .map(|e| ErrorRow {
@@ -323,7 +359,7 @@ mod tests {
         shown.extend(socials.iter().map(|field| field.label));
         for field in metadata_fields() {
             let expected = match field.name {
-                "title" | "tech_stack" => 0,
+                "title" | "tech_stack" | "technologies" => 0,
                 _ => 1,
             };
             let times = shown.iter().filter(|label| **label == field.label).count();

@@ -28,6 +28,7 @@ pub mod page;
 pub mod runs;
 pub mod search;
 pub mod session;
+pub mod technologies;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -47,6 +48,7 @@ pub fn router() -> Router<ApiState> {
         .route("/ui/batches", get(batches::page))
         .route("/ui/batches/{id}/cancel", post(actions::cancel_batch))
         .route("/ui/domains", get(search::page))
+        .route("/ui/technologies", get(technologies::page))
         .route("/ui/domains/{id}", get(domain::page))
         .route("/ui/domains/{id}/retry", post(actions::retry_domain))
         .route("/ui/tenants/{tenant}/reset-errors", post(actions::reset_errors))

@@ -20,7 +20,7 @@ pub struct Frame {
     pub who_title: String,
     pub is_admin: bool,
     pub csrf: String,
-    /// The active tab: `overview`, `batches`, `domains` or `runs`.
+    /// The active tab: `overview`, `batches`, `domains`, `technologies` or `runs`.
     pub nav: &'static str,
     pub notice: Option<Notice>,
     /// The text of the search box.

@@ -12,6 +12,8 @@
 //!   empty cell when empty: any character an item holds (`|`, `,`, `"`) comes back as it was,
 //!   and the cell starts with `[`, which no spreadsheet evaluates, so the numbers in it are
 //!   read as they are written;
+//! - `technologies` is a JSON array of its objects (name, version, confidence, categories,
+//!   evidence), as the API answers it, or an empty cell;
 //! - times are RFC 3339 in UTC to the second (`2026-11-30T12:48:29Z`), empty when null;
 //! - booleans are `true` / `false`, and null is an empty cell;
 //! - a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
@@ -84,6 +86,9 @@ fn cell(value: FieldValue<'_>) -> String {
         FieldValue::List(items) => list(items),
         FieldValue::OptionalList(items) => items.map(list).unwrap_or_default(),
         FieldValue::Technologies(stack) => list(&tech_stack(stack)),
+        // The whole objects, evidence included, as the API has them.
+        FieldValue::Detections([]) => String::new(),
+        FieldValue::Detections(found) => serde_json::to_string(found).unwrap_or_default(),
     }
 }
 
@@ -151,7 +156,7 @@ mod tests {
             final_url,http_status,favicon_url,logo_url,email_addresses,phone_numbers,twitter_url,facebook_url,\
             linkedin_url,instagram_url,youtube_url,tiktok_url,github_url,pinterest_url,is_wordpress,\
             wordpress_version,has_elementor,tech_stack,attempts,last_error,fetched_at,rescan_at,\
-            next_attempt_at,created_at,updated_at,confusable,mx_hosts,mail_provider,spf,dmarc_policy,tls_problem,redirects_to,parked,parking_provider";
+            next_attempt_at,created_at,updated_at,confusable,technologies,mx_hosts,mail_provider,spf,dmarc_policy,tls_problem,redirects_to,parked,parking_provider";
         assert_eq!(header().join(","), documented);
     }
 

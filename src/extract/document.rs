@@ -37,6 +37,8 @@ pub(crate) struct Document<'a> {
     /// The page as text, for the few rules that match markup patterns.
     pub raw: &'a str,
     pub base: Url,
+    /// The page's own address (after redirects), which `base` may differ from.
+    pub page_url: &'a Url,
     pub headers: &'a HeaderMap,
     /// `<meta>` name/property (lower case) → content, first one wins.
     pub meta: BTreeMap<String, String>,
@@ -76,7 +78,7 @@ impl<'a> Document<'a> {
                 }
             }
         }
-        Document { elements, raw: page.html, base, headers: page.headers, meta }
+        Document { elements, raw: page.html, base, page_url: page.url, headers: page.headers, meta }
     }
 
     pub fn resolve(&self, href: &str) -> Option<String> {

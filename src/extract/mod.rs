@@ -33,6 +33,10 @@ use url::Url;
 pub use contacts::merge_contacts;
 pub(crate) use depth::within_depth;
 pub(crate) use document::{Document, attr, collapse, strip_prefix_ignore_case};
+pub use tech::{
+    LoadError as TechnologiesError, Summary as TechnologiesSummary, TechnologySources,
+    install as install_technologies,
+};
 pub use threads::{ExtractionThreads, Lost};
 
 /// What the extraction reads.

@@ -110,6 +110,9 @@ pub(crate) struct Elements<'a> {
     pub json_ld: Vec<ElementRef<'a>>,
     pub anchors: Vec<ElementRef<'a>>,
     pub scripts: Vec<ElementRef<'a>>,
+    /// Scripts without `src` (JSON-LD aside): their text is what the technology fingerprints'
+    /// `scripts` patterns read.
+    pub inline_scripts: Vec<ElementRef<'a>>,
     pub metas: Vec<ElementRef<'a>>,
     /// `data-cfemail` values (Cloudflare's e-mail protection).
     pub cf_emails: Vec<&'a str>,
@@ -183,6 +186,8 @@ impl<'a> Elements<'a> {
                             found.json_ld.push(element);
                         } else if attr_named(value, &local_name!("src")).is_some() {
                             found.scripts.push(element);
+                        } else {
+                            found.inline_scripts.push(element);
                         }
                     } else if *name == local_name!("title") {
                         found.titles.push(element);

@@ -75,6 +75,7 @@ fn new_row(id: Uuid, tenant_id: Uuid, name: &str, batch_id: Uuid, max_pages: i32
         has_elementor: Set(false),
         confusable: Set(crate::domain_name::confusable::check(name).is_some()),
         tech_stack: Set(TechStack::default()),
+        technologies: Set(Default::default()),
         domain_metadata: Set(serde_json::json!({})),
         created_at: Set(now),
         updated_at: Set(now),
@@ -360,11 +361,13 @@ pub async fn reset_status<C: ConnectionTrait>(
 }
 
 /// Which of a tenant's domains the listing shows.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ListFilter {
     pub status: Option<DomainStatus>,
     /// Only domains with a change scanned at or after this time.
     pub changed_since: Option<chrono::DateTime<Utc>>,
+    /// Only domains whose latest scan found this technology.
+    pub technology: Option<String>,
 }
 
 /// One page of the tenant's domains in name order, after `after` (keyset pagination: a page
@@ -382,6 +385,9 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(since) = filter.changed_since {
         query = query.filter(super::changes::changed_since_condition(since));
+    }
+    if let Some(name) = &filter.technology {
+        query = query.filter(super::technologies::has_technology(name));
     }
     if let Some(after) = after {
         query = query.filter(Column::Domain.gt(after));

@@ -23,6 +23,8 @@ pub struct ExportFilter {
     pub batch: Option<Uuid>,
     /// Domains changed at or after this time (see [`changed_since`]).
     pub changed_since: Option<DateTime<Utc>>,
+    /// Domains whose latest scan found this technology.
+    pub technology: Option<String>,
 }
 
 /// Narrows `query` to the domains changed at or after `since`: those with a `domain_changes`
@@ -79,6 +81,9 @@ pub async fn page<C: ConnectionTrait>(
     }
     if let Some(since) = filter.changed_since {
         query = changed_since(query, since);
+    }
+    if let Some(name) = &filter.technology {
+        query = query.filter(super::technologies::has_technology(name));
     }
     if let Some(after) = after {
         query = query.filter(Column::Id.gt(after));

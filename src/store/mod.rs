@@ -23,6 +23,7 @@ pub mod rescans;
 pub mod results;
 pub mod runs;
 pub mod selection;
+pub mod technologies;
 
 pub use batches::{BatchProgress, BatchState, StatusCounts};
 pub use domains::{EnqueueOutcome, EnqueueRequest};

@@ -32,7 +32,8 @@ pub struct Completed<'a> {
 /// [`Outcome::Skipped`] for a row whose lease had moved on. A database error fails the whole
 /// group, which the caller keeps and writes again later; a lost lease only skips its own row.
 /// A re-scan writes one `domain_changes` row per field it changed, in the same transaction; a
-/// first scan has nothing to compare with. Each written row falls due for its re-scan an
+/// first scan has nothing to compare with. Every scan moves the `last_seen` of the technologies
+/// it found ([`super::technologies::record`]). Each written row falls due for its re-scan an
 /// interval after now, or never ([`super::due`]): one statement per distinct interval, usually
 /// one for the whole group.
 pub async fn write_completed<C: TransactionTrait>(
@@ -46,6 +47,7 @@ pub async fn write_completed<C: TransactionTrait>(
     let mut outcomes = Vec::with_capacity(results.len());
     let mut by_interval: BTreeMap<Option<Duration>, Vec<Uuid>> = BTreeMap::new();
     let mut history = Vec::new();
+    let mut scanned = Vec::new();
     for result in results {
         match Domain::update_from_metadata_if_leased_at(
             &txn,
@@ -58,6 +60,7 @@ pub async fn write_completed<C: TransactionTrait>(
         {
             Ok(()) => {
                 outcomes.push(Outcome::Completed);
+                scanned.push((result.domain_id, result.metadata));
                 by_interval.entry(result.rescan_after).or_default().push(result.domain_id);
                 if let Some(before) = previous.remove(&result.domain_id) {
                     history.push(ScanChanges {
@@ -73,6 +76,7 @@ pub async fn write_completed<C: TransactionTrait>(
         }
     }
     changes::record(&txn, &history).await?;
+    super::technologies::record(&txn, &scanned, now).await?;
     let written: Vec<Uuid> = by_interval.values().flatten().copied().collect();
     completions::record(&txn, &written, now).await?;
     for (interval, ids) in by_interval {

@@ -43,6 +43,8 @@ pub enum Site {
     /// The first request for `/` answers 503 with `Retry-After` of this many seconds; the
     /// next ones the page.
     BusyOnce(u64, String),
+    /// An HTML page answered with these extra headers (a name may repeat: `Set-Cookie`).
+    WithHeaders(Vec<(&'static str, &'static str)>, String),
 }
 
 /// 1 GiB of zeros, gzip-compressed once per test process.
@@ -272,6 +274,13 @@ async fn answer(state: &Sites, headers: &HeaderMap, uri: &Uri) -> Response<Body>
             .body(Body::from("busy, come back later"))
             .unwrap(),
         Some(Site::BusyOnce(_, page)) => html(page),
+        Some(Site::WithHeaders(headers, page)) => {
+            let mut response = Response::builder().header("content-type", "text/html; charset=utf-8");
+            for (name, value) in headers {
+                response = response.header(name, value);
+            }
+            response.body(Body::from(page)).unwrap()
+        }
         Some(Site::Slowloris) => {
             let drip = futures::stream::unfold((), |()| async {
                 tokio::time::sleep(Duration::from_secs(1)).await;

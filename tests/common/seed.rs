@@ -115,6 +115,7 @@ pub fn row(tenant: Uuid, batch: Option<Uuid>, prefix: &str, i: usize) -> domains
         has_elementor: Set(i.is_multiple_of(2)),
         confusable: Set(false),
         tech_stack: Set(TechStack(tech)),
+        technologies: Set(Default::default()),
         domain_metadata: Set(
             serde_json::json!({"open_graph": {"title": format!("OG {i}")}, "timings": {"fetch_ms": i}}),
         ),
@@ -192,6 +193,7 @@ pub async fn insert_pending(db: &DatabaseConnection, tenant: Uuid, name: &str, d
         is_wordpress: Set(false),
         has_elementor: Set(false),
         tech_stack: Set(TechStack::default()),
+        technologies: Set(Default::default()),
         domain_metadata: Set(serde_json::json!({})),
         created_at: Set(now),
         updated_at: Set(now),

@@ -29,7 +29,6 @@ impl LazyRegex {
         Ok((lazy, hir))
     }
 
-    #[cfg(test)]
     pub(super) fn as_str(&self) -> &str {
         &self.source
     }

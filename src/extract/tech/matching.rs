@@ -2,10 +2,10 @@
 //! markup, headers, cookies and metas, each pattern run only where its prefilter saw a chance,
 //! then the implications; the result fills the technology fields of the metadata.
 
-use entity::{Metadata, Technology};
 use regex_automata::meta;
 use reqwest::header::SET_COOKIE;
 
+use super::fingerprints::{Found, MAX_EVIDENCE, evidence};
 use super::lazy::LazyRegex;
 use super::prefilter::Prefiltered;
 use super::rules::{Pattern, RULES, Rules};
@@ -18,14 +18,40 @@ use crate::extract::{Document, attr, strip_prefix_ignore_case};
 /// is not (docs/benchmarks.md).
 pub(super) const MAX_SHORT_HAYSTACK: usize = 2048;
 
-/// What was found per technology: `Some(version)` once detected.
-pub(super) type Hits = Vec<Option<Option<String>>>;
+/// What was found of one technology: its version, once one is seen, and what showed it.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Hit {
+    pub(super) version: Option<String>,
+    pub(super) evidence: Vec<entity::Evidence>,
+}
 
-pub(super) fn record(hits: &mut Hits, tech: usize, version: Option<String>) {
+/// What was found per technology: `Some` once detected.
+pub(super) type Hits = Vec<Option<Hit>>;
+
+/// Where a pattern looked, for the evidence: the kind, and the header or meta name it read.
+#[derive(Clone, Copy)]
+pub(super) struct Source<'a> {
+    pub(super) kind: &'static str,
+    pub(super) key: Option<&'a str>,
+}
+
+impl Source<'static> {
+    const fn of(kind: &'static str) -> Source<'static> {
+        Source { kind, key: None }
+    }
+}
+
+pub(super) fn record(hits: &mut Hits, tech: usize, version: Option<String>, item: entity::Evidence) {
     match &mut hits[tech] {
-        Some(Some(_)) => {}
-        Some(known) => *known = version,
-        unseen => *unseen = Some(version),
+        Some(hit) => {
+            if hit.version.is_none() {
+                hit.version = version;
+            }
+            if hit.evidence.len() < MAX_EVIDENCE {
+                hit.evidence.push(item);
+            }
+        }
+        unseen => *unseen = Some(Hit { version, evidence: vec![item] }),
     }
 }
 
@@ -33,10 +59,10 @@ pub(super) fn record(hits: &mut Hits, tech: usize, version: Option<String>) {
 /// version yet and the pattern captures one. A WordPress page without a generator meta names
 /// `/wp-content/` in dozens of URLs: once seen, the pattern that only detects it is not run again.
 pub(super) fn wanted(hits: &Hits, tech: usize, regex: &LazyRegex) -> bool {
-    match hits[tech] {
+    match &hits[tech] {
         None => true,
-        Some(None) => regex.captures_len() > 1,
-        Some(Some(_)) => false,
+        Some(Hit { version: None, .. }) => regex.captures_len() > 1,
+        Some(_) => false,
     }
 }
 
@@ -53,29 +79,37 @@ fn try_pattern_near(hits: &mut Hits, pattern: &Pattern, page: &str, starts: &[us
             for &start in starts {
                 let from = page.floor_char_boundary(start.saturating_sub(reach));
                 let to = page.ceil_char_boundary(start.saturating_add(reach).min(page.len()));
-                try_pattern(hits, pattern.tech, &pattern.regex, &page[from..to]);
+                try_pattern(hits, pattern.tech, &pattern.regex, &page[from..to], Source::of("html"));
                 if !wanted(hits, pattern.tech, &pattern.regex) {
                     return;
                 }
             }
         }
-        _ => try_pattern(hits, pattern.tech, &pattern.regex, page),
+        _ => try_pattern(hits, pattern.tech, &pattern.regex, page, Source::of("html")),
     }
 }
 
 /// Runs `regex` on `haystack`; on a match, the version is the first capture group that took part.
-pub(super) fn try_pattern(hits: &mut Hits, tech: usize, regex: &LazyRegex, haystack: &str) {
-    let Some(regex) = regex.get() else { return };
+pub(super) fn try_pattern(
+    hits: &mut Hits,
+    tech: usize,
+    lazy: &LazyRegex,
+    haystack: &str,
+    source: Source<'_>,
+) {
+    let Some(regex) = lazy.get() else { return };
+    let found = |matched: &str| evidence(source.kind, source.key, lazy.as_str(), matched);
     // A search for captures starts with the same search as a plain match and stops there when
     // there is none: a match first would search twice whenever the pattern matches.
     if regex.captures_len() == 1 {
-        if regex.is_match(haystack) {
-            record(hits, tech, None);
+        if let Some(m) = regex.find(haystack) {
+            record(hits, tech, None, found(m.as_str()));
         }
     } else if let Some(captures) = regex.captures(haystack) {
         let version =
             captures.iter().skip(1).flatten().find(|m| !m.is_empty()).map(|m| m.as_str().to_owned());
-        record(hits, tech, version);
+        let matched = captures.get(0).map_or("", |m| m.as_str());
+        record(hits, tech, version, found(matched));
     }
 }
 
@@ -93,10 +127,17 @@ fn is_asset_url(url: &str) -> bool {
 }
 
 /// [`try_pattern`] with the pattern's backtracker form.
-pub(super) fn try_short_pattern(hits: &mut Hits, tech: usize, regex: &meta::Regex, haystack: &str) {
+pub(super) fn try_short_pattern(
+    hits: &mut Hits,
+    tech: usize,
+    lazy: &LazyRegex,
+    regex: &meta::Regex,
+    haystack: &str,
+) {
+    let found = |matched: &str| evidence("assets", None, lazy.as_str(), matched);
     if regex.captures_len() == 1 {
-        if regex.is_match(haystack) {
-            record(hits, tech, None);
+        if let Some(m) = regex.find(haystack) {
+            record(hits, tech, None, found(&haystack[m.range()]));
         }
         return;
     }
@@ -107,13 +148,14 @@ pub(super) fn try_short_pattern(hits: &mut Hits, tech: usize, regex: &meta::Rege
             .filter_map(|group| captures.get_group(group))
             .find(|span| !span.is_empty())
             .map(|span| haystack[span.range()].to_owned());
-        record(hits, tech, version);
+        let matched = captures.get_group(0).map_or("", |span| &haystack[span.range()]);
+        record(hits, tech, version, found(matched));
     }
 }
 
 /// Runs the patterns of `set` whose literal `text` holds (in any case) on it: for the short
 /// texts, a generator's content or a cookie's name.
-fn try_short_text(hits: &mut Hits, set: &Prefiltered, text: &str) {
+fn try_short_text(hits: &mut Hits, set: &Prefiltered, text: &str, source: Source<'_>) {
     let lower = text.to_ascii_lowercase();
     let mut candidates = Vec::new();
     set.each(lower.as_bytes(), |_, pattern| candidates.push(pattern));
@@ -122,17 +164,18 @@ fn try_short_text(hits: &mut Hits, set: &Prefiltered, text: &str) {
     for pattern in candidates {
         let pattern = &set.patterns[pattern];
         if wanted(hits, pattern.tech, &pattern.regex) {
-            try_pattern(hits, pattern.tech, &pattern.regex, text);
+            try_pattern(hits, pattern.tech, &pattern.regex, text, source);
         }
     }
 }
 
-pub(in crate::extract) fn fill(document: &Document<'_>, metadata: &mut Metadata) {
-    detect(&RULES, document, metadata);
+/// What the built-in rules find on the page, in the order of the rules.
+pub(super) fn builtin(document: &Document<'_>) -> Vec<Found> {
+    detect(&RULES, document)
 }
 
-/// [`fill`] with the given rules.
-pub(super) fn detect(rules: &Rules, document: &Document<'_>, metadata: &mut Metadata) {
+/// [`builtin`] with the given rules.
+pub(super) fn detect(rules: &Rules, document: &Document<'_>) -> Vec<Found> {
     let mut hits: Hits = vec![None; rules.techs.len()];
 
     // Every generator meta: WordPress, WooCommerce and Elementor each write one.
@@ -141,7 +184,7 @@ pub(super) fn detect(rules: &Rules, document: &Document<'_>, metadata: &mut Meta
         if attr(value, "name").is_some_and(|n| n.trim().eq_ignore_ascii_case("generator"))
             && let Some(content) = attr(value, "content")
         {
-            try_short_text(&mut hits, &rules.generator, content.trim());
+            try_short_text(&mut hits, &rules.generator, content.trim(), Source::of("generator"));
         }
     }
 
@@ -168,9 +211,9 @@ pub(super) fn detect(rules: &Rules, document: &Document<'_>, metadata: &mut Meta
         if wanted(&hits, pattern.tech, &pattern.regex) {
             match pattern.regex.short() {
                 Some(short) if urls[url].len() <= MAX_SHORT_HAYSTACK => {
-                    try_short_pattern(&mut hits, pattern.tech, short, urls[url])
+                    try_short_pattern(&mut hits, pattern.tech, &pattern.regex, short, urls[url])
                 }
-                _ => try_pattern(&mut hits, pattern.tech, &pattern.regex, urls[url]),
+                _ => try_pattern(&mut hits, pattern.tech, &pattern.regex, urls[url], Source::of("assets")),
             }
         }
     }
@@ -189,9 +232,24 @@ pub(super) fn detect(rules: &Rules, document: &Document<'_>, metadata: &mut Meta
     for header in &rules.headers {
         for value in document.headers.get_all(&header.key) {
             match &header.regex {
-                None => record(&mut hits, header.tech, None),
+                None => {
+                    let shown = String::from_utf8_lossy(value.as_bytes());
+                    record(
+                        &mut hits,
+                        header.tech,
+                        None,
+                        evidence("headers", Some(header.key.as_str()), "", &shown),
+                    )
+                }
                 Some(regex) if wanted(&hits, header.tech, regex) => {
-                    try_pattern(&mut hits, header.tech, regex, &String::from_utf8_lossy(value.as_bytes()))
+                    let source = Source { kind: "headers", key: Some(header.key.as_str()) };
+                    try_pattern(
+                        &mut hits,
+                        header.tech,
+                        regex,
+                        &String::from_utf8_lossy(value.as_bytes()),
+                        source,
+                    )
                 }
                 Some(_) => {}
             }
@@ -204,17 +262,21 @@ pub(super) fn detect(rules: &Rules, document: &Document<'_>, metadata: &mut Meta
             Some(pair.split_once('=').map_or(pair, |(name, _)| name).trim())
         });
         for name in cookies.filter(|n| !n.is_empty()) {
-            try_short_text(&mut hits, &rules.cookies, name);
+            try_short_text(&mut hits, &rules.cookies, name, Source::of("cookies"));
         }
     }
 
     for meta in &rules.meta {
         if let Some(content) = document.meta.get(&meta.key) {
             match &meta.regex {
-                None => record(&mut hits, meta.tech, None),
-                Some(regex) if wanted(&hits, meta.tech, regex) => {
-                    try_pattern(&mut hits, meta.tech, regex, content)
-                }
+                None => record(&mut hits, meta.tech, None, evidence("meta", Some(&meta.key), "", content)),
+                Some(regex) if wanted(&hits, meta.tech, regex) => try_pattern(
+                    &mut hits,
+                    meta.tech,
+                    regex,
+                    content,
+                    Source { kind: "meta", key: Some(&meta.key) },
+                ),
                 Some(_) => {}
             }
         }
@@ -225,26 +287,33 @@ pub(super) fn detect(rules: &Rules, document: &Document<'_>, metadata: &mut Meta
     while let Some(tech) = pending.pop() {
         for &implied in &rules.techs[tech].implies {
             if hits[implied].is_none() {
-                hits[implied] = Some(None);
+                let item = entity::Evidence {
+                    kind: "implies".into(),
+                    pattern: rules.techs[tech].name.clone(),
+                    excerpt: String::new(),
+                };
+                hits[implied] = Some(Hit { version: None, evidence: vec![item] });
                 pending.push(implied);
             }
         }
     }
 
-    let found: Vec<Technology> = rules
+    rules
         .techs
         .iter()
         .zip(hits)
         .filter_map(|(tech, hit)| {
-            let version = hit?;
-            Some(Technology { name: tech.name.clone(), version, categories: tech.categories.clone() })
+            let hit = hit?;
+            Some(Found {
+                name: tech.name.clone(),
+                version: hit.version,
+                confidence: 100,
+                categories: tech.categories.clone(),
+                evidence: hit.evidence,
+                builtin: true,
+            })
         })
-        .collect();
-    let wordpress = found.iter().find(|t| t.name == "WordPress");
-    metadata.is_wordpress = wordpress.is_some();
-    metadata.wordpress_version = wordpress.and_then(|t| t.version.clone());
-    metadata.has_elementor = found.iter().any(|t| t.name == "Elementor");
-    metadata.tech_stack = found;
+        .collect()
 }
 
 #[cfg(test)]
@@ -294,8 +363,8 @@ mod tests {
             for url in urls {
                 let mut by_regex: Hits = vec![None; rules.techs.len()];
                 let mut by_short: Hits = vec![None; rules.techs.len()];
-                try_pattern(&mut by_regex, pattern.tech, &pattern.regex, url);
-                try_short_pattern(&mut by_short, pattern.tech, short, url);
+                try_pattern(&mut by_regex, pattern.tech, &pattern.regex, url, Source::of("assets"));
+                try_short_pattern(&mut by_short, pattern.tech, &pattern.regex, short, url);
                 assert_eq!(by_regex, by_short, "{} on {url}", pattern.regex.as_str());
                 compared += usize::from(by_regex[pattern.tech].is_some());
             }

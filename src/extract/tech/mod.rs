@@ -19,14 +19,100 @@
 //! `rules` reads and parses the file, `lazy` compiles a pattern when first needed, `literals`
 //! analyses each pattern's syntax tree, `prefilter` holds the searches that keep most patterns
 //! from running, and `matching` runs what is left on a page.
+//!
+//! Besides (or instead of) the built-in rules, the operator may point the service to
+//! Wappalyzer-format fingerprint files (`fingerprints`), read once at start-up ([`install`]).
+//! A technology both know is one entry, found by either, with the evidence of both; every
+//! detection carries its evidence (`technologies`), and `tech_stack` lists the same technologies
+//! by name and version.
 
+mod fingerprints;
 mod lazy;
 mod literals;
 mod matching;
 mod prefilter;
 mod rules;
 
-pub(super) use matching::fill;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use entity::{DetectedTechnology, Metadata, Technology};
+
+use fingerprints::Found;
+pub use fingerprints::{Fingerprints, LoadError, Summary};
+
+/// Which rules detect technologies: the built-in ones, the operator's files, or both.
+pub struct TechnologySources {
+    pub builtin: bool,
+    pub files: Option<Fingerprints>,
+}
+
+impl Default for TechnologySources {
+    fn default() -> Self {
+        TechnologySources { builtin: true, files: None }
+    }
+}
+
+impl TechnologySources {
+    /// Reads the operator's files (none: the built-in rules alone, when `builtin`).
+    pub fn load(paths: &[PathBuf], builtin: bool) -> Result<(TechnologySources, Option<Summary>), LoadError> {
+        if paths.is_empty() {
+            return Ok((TechnologySources { builtin, files: None }, None));
+        }
+        let (files, summary) = Fingerprints::load(paths)?;
+        Ok((TechnologySources { builtin, files: Some(files) }, Some(summary)))
+    }
+
+    /// The technologies of the page by these rules, into `metadata`.
+    pub(in crate::extract) fn fill(&self, document: &crate::extract::Document<'_>, metadata: &mut Metadata) {
+        let mut found: Vec<Found> = if self.builtin { matching::builtin(document) } else { Vec::new() };
+        if let Some(files) = &self.files {
+            files.detect(document, &mut found);
+        }
+        write(found, metadata);
+    }
+}
+
+/// The rules of this process: set once at start-up by the commands that extract.
+static SOURCES: OnceLock<TechnologySources> = OnceLock::new();
+
+/// Makes `sources` the rules every later extraction of this process uses; `false` when rules
+/// were installed before, which keeps them.
+pub fn install(sources: TechnologySources) -> bool {
+    SOURCES.set(sources).is_ok()
+}
+
+pub(super) fn fill(document: &crate::extract::Document<'_>, metadata: &mut Metadata) {
+    static DEFAULT: OnceLock<TechnologySources> = OnceLock::new();
+    let sources = SOURCES.get().unwrap_or_else(|| DEFAULT.get_or_init(TechnologySources::default));
+    sources.fill(document, metadata);
+}
+
+/// The technology fields of `metadata` from what was found.
+fn write(found: Vec<Found>, metadata: &mut Metadata) {
+    metadata.tech_stack = found
+        .iter()
+        .map(|f| Technology {
+            name: f.name.clone(),
+            version: f.version.clone(),
+            categories: f.categories.clone(),
+        })
+        .collect();
+    let wordpress = found.iter().find(|t| t.name == "WordPress");
+    metadata.is_wordpress = wordpress.is_some();
+    metadata.wordpress_version = wordpress.and_then(|t| t.version.clone());
+    metadata.has_elementor = found.iter().any(|t| t.name == "Elementor");
+    metadata.technologies = found
+        .into_iter()
+        .map(|f| DetectedTechnology {
+            name: f.name,
+            version: f.version,
+            confidence: u8::try_from(f.confidence.min(100)).unwrap_or(100),
+            categories: f.categories,
+            evidence: f.evidence,
+        })
+        .collect();
+}
 
 #[cfg(test)]
 mod tests {
@@ -61,7 +147,7 @@ mod tests {
         let tree = scraper::Html::parse_document(html);
         let document = Document::parse(&page, &tree);
         let mut metadata = Metadata::default();
-        super::matching::detect(&rules, &document, &mut metadata);
+        write(super::matching::detect(&rules, &document), &mut metadata);
         let found: Vec<(&str, Option<&str>)> =
             metadata.tech_stack.iter().map(|t| (t.name.as_str(), t.version.as_deref())).collect();
         assert!(found.contains(&("WordPress", Some("6.4.2"))), "{found:?}");
