@@ -21,6 +21,9 @@
 #   --resolve                  names are resolved through the farm's DNS server instead of
 #                              `connect_to` (RESOLVE=1): the farm serves port 80 and answers DNS on
 #                              127.0.0.1, with the shares of failing names of --dns-shares
+#   --records                  with `connect_to`, still ask the farm's DNS server for what the
+#                              DNS says of each domain (MX, SPF, DMARC), as --resolve does
+#                              (RECORDS=1): the same drain but for the address look-ups
 #   --dns-shares S             FARM_DNS shares of the names that fail (DNS_SHARES; default
 #                              nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02: a tenth, as in a
 #                              lead list); the report adds DNS queries per name and, on
@@ -37,7 +40,7 @@ cd "$(dirname "$0")/.."
 farm_mode="${FARM_MODE:-varied}" domains="${DOMAINS:-2000}" runs="${RUNS:-3}" db_kind="${DB:-postgres}"
 admin="${POSTGRES_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}" nofile="${ULIMIT_NOFILE:-}"
 max_pages="${MAX_PAGES:-}" curl_mode="${CURL:-auto}" out="${OUT:-}" no_build="${NO_BUILD:-0}"
-resolve="${RESOLVE:-0}" dns_shares="${DNS_SHARES:-nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02}"
+resolve="${RESOLVE:-0}" records="${RECORDS:-0}" dns_shares="${DNS_SHARES:-nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02}"
 [[ -n "${POOL_SIZE:-}" ]] && export DOMAIN_SCHEDULER_FETCHER_POOL_SIZE="$POOL_SIZE"
 [[ -n "${BATCH_SIZE:-}" ]] && export DOMAIN_SCHEDULER_BATCH_SIZE="$BATCH_SIZE"
 [[ -n "${MAX_INSTANCES:-}" ]] && export DOMAIN_SCHEDULER_MAX_INSTANCES="$MAX_INSTANCES"
@@ -56,6 +59,7 @@ while (($#)); do
     --out) out="$2"; shift ;;
     --no-build) no_build=1 ;;
     --resolve) resolve=1 ;;
+    --records) records=1 ;;
     --dns-shares) dns_shares="$2"; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     -*) echo "drain.sh: unknown option $1" >&2; exit 2 ;;
@@ -92,6 +96,8 @@ if [[ "$resolve" == 1 ]]; then
   # Resolved names are fetched on the scheme's own port, as on the web.
   port=80
   export FARM_DNS="$dns_shares" FARM_DNS_TRUTH="$out/dns-truth.tsv"
+elif [[ "$records" == 1 ]]; then
+  export FARM_DNS="silent=0" FARM_DNS_TRUTH="$out/dns-truth.tsv"
 fi
 cleanup() {
   [[ -n "${farm:-}" ]] && kill "$farm" 2>/dev/null || true
@@ -107,10 +113,14 @@ farm=$!
 for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 say "$(head -1 "$out/farm.log")"
 dns_server=""
-if [[ "$resolve" == 1 ]]; then
+if [[ "$resolve" == 1 || "$records" == 1 ]]; then
   for _ in $(seq 1 600); do dns_server=$(awk '/^dns / {print $2; exit}' "$out/farm.log"); [[ -n "$dns_server" ]] && break; sleep 0.1; done
   [[ -n "$dns_server" ]] || { echo "drain.sh: the farm started no DNS server" >&2; cat "$out/farm.log" >&2; exit 1; }
-  say "names resolved through the farm's DNS server $dns_server; failing shares: $dns_shares"
+  if [[ "$resolve" == 1 ]]; then
+    say "names resolved through the farm's DNS server $dns_server; failing shares: $dns_shares"
+  else
+    say "addresses by connect_to; the DNS records of each domain asked of the farm's DNS server $dns_server"
+  fi
 fi
 # Queries the farm's DNS server has received, as `TYPE count distinct_names` lines.
 dns_stats() { curl -s --connect-to "farm.stats:$port:127.0.0.1:$port" "http://farm.stats:$port/dns"; }
@@ -174,6 +184,7 @@ if [[ "$resolve" == 1 ]]; then
   export DOMAIN_SCHEDULER_DNS_SERVERS="$dns_server" DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS=true
 else
   export DOMAIN_SCHEDULER_FETCH_CONNECT_TO="127.0.0.1:$port"
+  if [[ "$records" == 1 ]]; then export DOMAIN_SCHEDULER_DNS_SERVERS="$dns_server"; fi
 fi
 results="$out/runs.tsv"
 : > "$results"
@@ -188,7 +199,7 @@ for run in $(seq 1 "$runs"); do
   fi
   "$bin" add --file "$list" ${max_pages:+--max-pages "$max_pages"} >/dev/null 2>"$out/add-$run.log"
   farm_before=$(cpu_of "$farm")
-  [[ "$resolve" == 1 ]] && dns_stats > "$out/dns-before-$run.txt"
+  [[ -n "$dns_server" ]] && dns_stats > "$out/dns-before-$run.txt"
   pidfile="$out/service-$run.pid"
   # time -> bash -> exec: the service keeps the PID written to the file, and /usr/bin/time reports
   # the rusage of that one process.
@@ -209,7 +220,7 @@ for run in $(seq 1 "$runs"); do
   max_fds=$(tail -n +2 "$out/samples-$run.csv" | cut -d, -f2 | sort -n | tail -1)
   t90=$(t90_of "$out/samples-$run.csv" "$elapsed" "$completed")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$completed" "$errors" "$elapsed" "$user" "$sys" "$rss_kb" "${max_fds:-0}" "$farm_cpu" "${t90:--}" >> "$results"
-  if [[ "$resolve" == 1 ]]; then
+  if [[ -n "$dns_server" ]]; then
     dns_stats > "$out/dns-after-$run.txt"
     say "  $(python3 - "$out/dns-before-$run.txt" "$out/dns-after-$run.txt" <<'PY'
 import sys
@@ -222,10 +233,11 @@ def read(path):
 before, after = read(sys.argv[1]), read(sys.argv[2])
 sent = {k: after[k][0] - before.get(k, (0, 0))[0] for k in after}
 names = after.get("A", (0, 0))[1]
-address = (sent.get("A", 0) + sent.get("AAAA", 0)) / 2
 other = ", ".join(f"{k} {v}" for k, v in sorted(sent.items()) if k not in ("A", "AAAA"))
+# Every address look-up asks A first (AAAA only when a name has no A record): A queries per name
+# is the address look-ups per name, the retries of silent names included.
 print(f"DNS: {sent.get('A', 0)} A + {sent.get('AAAA', 0)} AAAA queries for {names} names asked: "
-      f"{address / max(names, 1):.2f} address look-ups per name (A and AAAA as one)"
+      f"{sent.get('A', 0) / max(names, 1):.2f} address queries per name"
       + (f"; other queries: {other}" if other else ""))
 PY
 )"

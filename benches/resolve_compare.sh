@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Name resolution against `connect_to`, in one invocation: the same drain (benches/drain.sh, same
 # farm, pages and database) three ways, one after the other, each RUNS times:
-#   1. every name routed to the farm by `connect_to` (no DNS at all);
+#   1. every name routed to the farm by `connect_to`, the DNS records of each domain (MX, SPF,
+#      DMARC) still asked of the farm's DNS server: the same work but for the address look-ups;
 #   2. every name resolved through the farm's DNS server, every name answering;
 #   3. the same, with SILENT (default 0.05) of the names never answered.
 # Then the report lines of each side by side: domains/s, service CPU per domain, DNS queries
@@ -15,7 +16,7 @@ domains="${1:-${DOMAINS:-10000}}" silent="${SILENT:-0.05}"
 export RUNS="${RUNS:-3}"
 out="${OUT_ROOT:-${CARGO_TARGET_DIR:-$HOME/.cache/ds-target}/bench-resolve/$(date +%Y%m%d-%H%M%S)-$domains}"
 mkdir -p "$out"
-benches/drain.sh --domains "$domains" --out "$out/connect-to" "$@"
+benches/drain.sh --domains "$domains" --out "$out/connect-to" --records "$@"
 benches/drain.sh --domains "$domains" --out "$out/resolve" --no-build --resolve --dns-shares "silent=0" "$@"
 benches/drain.sh --domains "$domains" --out "$out/silent" --no-build --resolve --dns-shares "silent=$silent" "$@"
 for variant in connect-to resolve silent; do
