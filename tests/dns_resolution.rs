@@ -134,6 +134,34 @@ async fn a_second_visit_of_a_name_asks_the_name_server_nothing() {
     assert_eq!(server.queries("cached-name.com"), after_first, "the second visit is answered by the cache");
 }
 
+/// A name just resolved is not asked again, however full the cache is: the visit that follows a
+/// look-up ahead finds its answer even after thousands of other names went through the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_just_resolved_is_not_asked_again_when_the_cache_is_full() {
+    let server = DnsServer::start().await;
+    let names: Vec<String> = (0..2000).map(|n| format!("many-{n}.com")).collect();
+    for name in &names {
+        server.answer(name, "192.0.2.10");
+    }
+    let dns = Dns::new(&DnsSettings { cache_size: 500, ..dns_settings(&server) }).unwrap();
+    // Each name is resolved ahead, then asked again by its visit while later names come in.
+    let mut previous: Option<&String> = None;
+    for name in &names {
+        dns.addresses(name).await.unwrap();
+        if let Some(before) = previous {
+            dns.addresses(before).await.unwrap();
+        }
+        previous = Some(name);
+    }
+    let asked_twice: Vec<&String> = names.iter().filter(|name| server.queries(name) > 1).collect();
+    assert!(
+        asked_twice.is_empty(),
+        "{} names asked again, first {:?}",
+        asked_twice.len(),
+        asked_twice.first()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_look_ups_in_flight_are_merged_into_one_query() {
     let server = DnsServer::start().await;

@@ -65,6 +65,13 @@ pub enum DnsFailure {
 
 type Answer = Result<Arc<[IpAddr]>, DnsFailure>;
 
+/// The answers of [`Dns::remember`], in two generations.
+#[derive(Default)]
+struct Recent {
+    current: HashMap<String, (Instant, Answer)>,
+    previous: HashMap<String, (Instant, Answer)>,
+}
+
 /// The resolver every site visit shares. Cheap to clone.
 #[derive(Clone)]
 pub struct Dns {
@@ -72,7 +79,7 @@ pub struct Dns {
     settings: DnsSettings,
     in_flight: Arc<Mutex<HashMap<String, Shared<BoxFuture<'static, Answer>>>>>,
     /// Recent answers, with when they came (see [`ANSWER_MEMORY`]).
-    recent: Arc<Mutex<HashMap<String, (Instant, Answer)>>>,
+    recent: Arc<Mutex<Recent>>,
 }
 
 impl Dns {
@@ -142,20 +149,19 @@ impl Dns {
 
     fn recent_answer(&self, key: &str) -> Option<Answer> {
         let recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        recent.get(key).filter(|(seen, _)| seen.elapsed() < ANSWER_MEMORY).map(|(_, answer)| answer.clone())
+        let found = recent.current.get(key).or_else(|| recent.previous.get(key));
+        found.filter(|(seen, _)| seen.elapsed() < ANSWER_MEMORY).map(|(_, answer)| answer.clone())
     }
 
     fn remember(&self, key: &str, answer: &Answer) {
         let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let capacity = usize::try_from(self.settings.cache_size).unwrap_or(usize::MAX).max(1);
-        // Bounded like the answers' cache: forget what has expired, then everything if still full.
-        if recent.len() >= capacity {
-            recent.retain(|_, (seen, _)| seen.elapsed() < ANSWER_MEMORY);
-            if recent.len() >= capacity {
-                recent.clear();
-            }
+        // Two generations of at most half the cache's size each: the newest answers are never
+        // the ones forgotten, and the memory stays bounded.
+        let half = usize::try_from(self.settings.cache_size / 2).unwrap_or(usize::MAX).max(1);
+        if recent.current.len() >= half {
+            recent.previous = std::mem::take(&mut recent.current);
         }
-        recent.insert(key.to_owned(), (Instant::now(), answer.clone()));
+        recent.current.insert(key.to_owned(), (Instant::now(), answer.clone()));
     }
 
     async fn lookup(self, host: String) -> Answer {
