@@ -141,7 +141,6 @@ impl Dns {
             }
         };
         let answer = shared.await;
-        self.remember(&key, &answer);
         let mut in_flight = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         in_flight.remove(&key);
         answer
@@ -164,17 +163,22 @@ impl Dns {
         recent.current.insert(key.to_owned(), (Instant::now(), answer.clone()));
     }
 
+    /// One look-up, shared by every caller that asked while it ran; its answer is remembered
+    /// once, here, before any of them sees it.
     async fn lookup(self, host: String) -> Answer {
         // A fully qualified name: no search domains, one query per record type.
         let fqdn = format!("{host}.");
-        match tokio::time::timeout(self.bound(), self.resolver.lookup_ip(fqdn)).await {
+        let key = host.clone();
+        let answer = match tokio::time::timeout(self.bound(), self.resolver.lookup_ip(fqdn)).await {
             Ok(Ok(found)) => {
                 let addresses: Arc<[IpAddr]> = found.iter().collect();
                 if addresses.is_empty() { Err(DnsFailure::NoAddress(host)) } else { Ok(addresses) }
             }
             Ok(Err(error)) => Err(self.failure(host, &error)),
             Err(_) => Err(self.timeout(host)),
-        }
+        };
+        self.remember(&key, &answer);
+        answer
     }
 
     /// The MX and TXT records of `domain` and the TXT records of `_dmarc.<domain>`, asked at

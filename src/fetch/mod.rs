@@ -243,17 +243,17 @@ impl WebClient {
     /// with `connect_to` or an override.
     pub async fn resolve_ahead(&self, domain: &DomainName) {
         let host = domain.as_str();
-        if self.settings.connect_to.is_some() || self.resolver.overrides.contains_key(host) {
-            return;
-        }
-        if let Some(dns) = &self.resolver.dns {
+        // No resolver under `connect_to` (see `with_resolver_overrides`); an override answers itself.
+        if let Some(dns) = &self.resolver.dns
+            && !self.resolver.overrides.contains_key(host)
+        {
             let _ = dns.addresses(host).await;
         }
     }
 
     /// Whether [`WebClient::resolve_ahead`] has anything to do.
     pub fn resolves_names(&self) -> bool {
-        self.settings.connect_to.is_none() && self.resolver.dns.is_some()
+        self.resolver.dns.is_some()
     }
 
     /// The address `host` will be dialled at, for the per-address bound: the operator's
