@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::body::Body;
 use axum::http::{HeaderMap, Response, StatusCode, Uri};
 use bytes::Bytes;
-use site_farm::{Catalogue, FarmEnv, Mode, site_files};
+use site_farm::{Catalogue, FarmEnv, Mode, site_files, unit};
 
 #[allow(dead_code)] // The tests' helpers this farm does not call.
 #[path = "../tests/common/dns.rs"]
@@ -125,15 +125,6 @@ fn dns_shares(text: &str) -> Result<Vec<(NameClass, f64)>, String> {
         return Err("FARM_DNS: the shares add up to more than 1".into());
     }
     Ok(shares)
-}
-
-/// A number in 0..1 drawn from the seed, the domain and a salt.
-fn unit(seed: u64, domain: usize, salt: u64) -> f64 {
-    let mut x = seed ^ salt ^ (domain as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^= x >> 31;
-    (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Starts the farm's DNS server with every name's behaviour, and writes the classes to `truth`.

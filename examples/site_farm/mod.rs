@@ -78,10 +78,14 @@ impl FarmEnv {
 /// The pace of `domain`'s site in slow mode, in bytes per second: 4 to 64 KB/s, even on a log
 /// scale, drawn from the domain and the seed.
 pub fn pace(seed: u64, domain: usize) -> u64 {
-    let mut x = seed ^ (domain as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (4096.0 * 16f64.powf(unit(seed, domain, 0))) as u64
+}
+
+/// A number in 0..1 drawn from the seed, the domain and a salt (one salt per thing drawn).
+pub fn unit(seed: u64, domain: usize, salt: u64) -> f64 {
+    let mut x = seed ^ salt ^ (domain as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^= x >> 31;
-    let unit = (x >> 11) as f64 / (1u64 << 53) as f64;
-    (4096.0 * 16f64.powf(unit)) as u64
+    (x >> 11) as f64 / (1u64 << 53) as f64
 }
