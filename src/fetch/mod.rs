@@ -243,17 +243,19 @@ impl WebClient {
     /// with `connect_to` or an override.
     pub async fn resolve_ahead(&self, domain: &DomainName) {
         let host = domain.as_str();
-        // No resolver under `connect_to` (see `with_resolver_overrides`); an override answers itself.
-        if let Some(dns) = &self.resolver.dns
+        // An override answers itself.
+        if self.resolves_names()
+            && let Some(dns) = &self.resolver.dns
             && !self.resolver.overrides.contains_key(host)
         {
             let _ = dns.addresses(host).await;
         }
     }
 
-    /// Whether [`WebClient::resolve_ahead`] has anything to do.
+    /// Whether [`WebClient::resolve_ahead`] has anything to do: under `connect_to` no address is
+    /// looked up (the resolver there, when DNS servers are named, asks only for records).
     pub fn resolves_names(&self) -> bool {
-        self.resolver.dns.is_some()
+        self.settings.connect_to.is_none() && self.resolver.dns.is_some()
     }
 
     /// The address `host` will be dialled at, for the per-address bound: the operator's
