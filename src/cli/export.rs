@@ -32,10 +32,14 @@ pub struct ExportArgs {
     /// Only this tenant's domains (default: every tenant).
     #[arg(long, value_name = "UUID")]
     pub tenant: Option<Uuid>,
+    /// Only domains whose latest scan found this technology, by its name as detected
+    /// (`--technology Shopify`).
+    #[arg(long, value_name = "NAME")]
+    pub technology: Option<String>,
 }
 
 pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let ExportArgs { format, status, batch, changed_since, tenant } = args;
+    let ExportArgs { format, status, batch, changed_since, tenant, technology } = args;
     let db = open_read_only(settings).await?;
     if let Some(batch) = batch
         && !crate::store::batches::exists(&db, tenant, batch).await?
@@ -43,7 +47,7 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<Exi
         let within = tenant.map(|tenant| format!(" in tenant {tenant}")).unwrap_or_default();
         return Err(super::BadInput(format!("--batch {batch}: no such batch{within}")).into());
     }
-    let filter = ExportFilter { tenant, status, batch, changed_since, technology: None };
+    let filter = ExportFilter { tenant, status, batch, changed_since, technology };
     let mut export = Export::new(db, filter, format);
     let progress = progress();
     let mut stdout = std::io::stdout();
