@@ -185,7 +185,55 @@ async fn a_rescan_records_the_changes_of_the_domains_mail_records(backend: Backe
     }
 }
 
+/// The fingerprints' `dns` patterns read the records a scan asks for: the team's fixture finds
+/// `Postbox Mail` by its MX host and takes its version from a TXT record, with what it implies,
+/// on the row and in `tech_stack`.
+async fn fingerprints_find_technologies_in_the_domains_dns_records(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    for name in ["postbox-shop.com", "other-mail-shop.com"] {
+        scenario.farm.add(name, Site::Html(plain_page(name)));
+    }
+    let dns = DnsServer::start().await;
+    dns.set(
+        "postbox-shop.com",
+        mail(&[(10, "in1.postbox-mail.invalid")], &["postbox-verification=7c41", "v=spf1 -all"]),
+    );
+    dns.set("other-mail-shop.com", mail(&[(10, "aspmx.l.google.com")], &["postbox-verification"]));
+    scenario.add(&["postbox-shop.com", "other-mail-shop.com"]);
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/technologies");
+    let out = scenario
+        .command(&["run-once", "--drain"])
+        .env("DOMAIN_SCHEDULER_DNS_SERVERS", dns.server())
+        .env("DOMAIN_SCHEDULER_DNS_TIMEOUT_MS", "300")
+        .env("DOMAIN_SCHEDULER_TECHNOLOGIES", &fixture)
+        .output()
+        .expect("run the drain");
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
+
+    let row = scenario.row("postbox-shop.com");
+    let technologies = row["technologies"].as_array().unwrap();
+    let postbox =
+        technologies.iter().find(|t| t["name"] == "Postbox Mail").unwrap_or_else(|| panic!("{row:#}"));
+    assert_eq!(postbox["version"], "7c41", "{postbox:#}");
+    let kinds: Vec<(&str, &str)> = postbox["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["excerpt"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("dns", ".postbox-mail.invalid"), ("dns", "postbox-verification=7c41")]);
+    assert!(technologies.iter().any(|t| t["name"] == "Tallybird"), "what it implies: {row:#}");
+    assert!(row["tech_stack"].as_array().unwrap().iter().any(|t| t["name"] == "Postbox Mail"), "{row:#}");
+
+    let other = scenario.row("other-mail-shop.com");
+    assert!(
+        !other["technologies"].as_array().unwrap().iter().any(|t| t["name"] == "Postbox Mail"),
+        "neither another MX host nor a TXT record without the pattern's value finds it: {other:#}"
+    );
+}
+
 on_both_backends!(
+    fingerprints_find_technologies_in_the_domains_dns_records,
     a_scan_stores_what_the_domains_dns_says_about_its_mail,
     a_rescan_records_the_changes_of_the_domains_mail_records,
 );

@@ -154,6 +154,7 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     // A failed look-up leaves its fields null; it never fails the domain.
     if let Ok(Some(records)) = (&mut mail.0).await {
         extract::mail::fill(name.as_str(), &records, &mut metadata);
+        extract::technologies_from_records(&records, &mut metadata);
     }
     Ok(metadata)
 }

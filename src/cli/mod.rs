@@ -164,6 +164,16 @@ fn load_technologies(settings: &Settings) -> Result<(), BadInput> {
         for skipped in &summary.skipped {
             tracing::debug!(%skipped, "technology fingerprints: a pattern is left out");
         }
+        let counts = |counts: &std::collections::BTreeMap<&str, usize>| {
+            counts.iter().map(|(kind, n)| format!("{kind} {n}")).collect::<Vec<_>>().join(", ")
+        };
+        tracing::info!(
+            reached_by = %counts(&summary.reach),
+            implied_only = summary.implied_only,
+            unreachable = summary.unreachable,
+            not_read = %counts(&summary.unread),
+            "technology fingerprints: how many technologies each kind of evidence can find"
+        );
         tracing::info!(
             files = summary.files.len(),
             technologies = summary.technologies,

@@ -35,7 +35,7 @@ pub(crate) use depth::within_depth;
 pub(crate) use document::{Document, attr, collapse, strip_prefix_ignore_case};
 pub use tech::{
     LoadError as TechnologiesError, Summary as TechnologiesSummary, TechnologySources,
-    install as install_technologies,
+    fill_from_records as technologies_from_records, install as install_technologies,
 };
 pub use threads::{ExtractionThreads, Lost};
 

@@ -38,6 +38,8 @@ use std::sync::OnceLock;
 
 use entity::{DetectedTechnology, Metadata, Technology};
 
+use super::mail::MailRecords;
+
 use fingerprints::Found;
 pub use fingerprints::{Fingerprints, LoadError, Summary};
 
@@ -71,6 +73,32 @@ impl TechnologySources {
         }
         write(found, metadata);
     }
+
+    /// Adds what the files' `dns` patterns find in the domain's `records` to the technologies
+    /// its page showed (`metadata`); the built-in rules read no records.
+    fn fill_records(&self, records: &MailRecords, metadata: &mut Metadata) {
+        let Some(files) = &self.files else { return };
+        let mx = records.mx.iter().flatten().map(|(_, host)| ("MX", host.trim_end_matches('.')));
+        let txt = records.txt.iter().flatten().map(|text| ("TXT", text.as_str()));
+        let records: Vec<(&str, &str)> = mx.chain(txt).collect();
+        if records.is_empty() {
+            return;
+        }
+        let mut found: Vec<Found> = std::mem::take(&mut metadata.technologies)
+            .into_iter()
+            .map(|t| Found {
+                name: t.name,
+                version: t.version,
+                confidence: u32::from(t.confidence),
+                categories: t.categories,
+                evidence: t.evidence,
+                // What the page showed stays, whatever a record's technology excludes.
+                builtin: true,
+            })
+            .collect();
+        files.detect_records(&records, &mut found);
+        write(found, metadata);
+    }
 }
 
 /// The rules of this process: set once at start-up by the commands that extract.
@@ -83,9 +111,18 @@ pub fn install(sources: TechnologySources) -> bool {
 }
 
 pub(super) fn fill(document: &crate::extract::Document<'_>, metadata: &mut Metadata) {
+    sources().fill(document, metadata);
+}
+
+/// What the installed fingerprints' `dns` patterns find in `records`, added to the
+/// technologies of `metadata` (found on the domain's page).
+pub fn fill_from_records(records: &MailRecords, metadata: &mut Metadata) {
+    sources().fill_records(records, metadata);
+}
+
+fn sources() -> &'static TechnologySources {
     static DEFAULT: OnceLock<TechnologySources> = OnceLock::new();
-    let sources = SOURCES.get().unwrap_or_else(|| DEFAULT.get_or_init(TechnologySources::default));
-    sources.fill(document, metadata);
+    SOURCES.get().unwrap_or_else(|| DEFAULT.get_or_init(TechnologySources::default))
 }
 
 /// The technology fields of `metadata` from what was found.

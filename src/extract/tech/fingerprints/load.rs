@@ -38,7 +38,15 @@ pub struct Definition {
     pub scripts: Vec<String>,
     pub url: Vec<String>,
     pub dom: Vec<DomRule>,
+    /// Record type (`MX`, `TXT`, ...) → pattern on one record's value.
+    pub dns: Vec<(String, String)>,
+    /// The evidence fields this entry has that a static fetch cannot read (`js`, `xhr`, `css`,
+    /// ...), for the start-up count of what the collection reaches.
+    pub unread: Vec<&'static str>,
 }
+
+/// Evidence fields of the format that need a browser, a second request or a live DOM.
+pub const UNREAD_FIELDS: [&str; 7] = ["js", "xhr", "css", "text", "robots", "certIssuer", "probe"];
 
 /// One CSS selector of `dom` and what it asks of the elements it selects.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -168,8 +176,8 @@ fn read_technologies(file: &Path) -> Result<Vec<Definition>, LoadError> {
 }
 
 /// One entry, each field checked for the shape the format gives it. Fields the engine does not
-/// read (`js` and `dns` need what a static fetch has not; `website`, `icon`, ... describe) are
-/// not checked.
+/// read (`js`, `xhr`, ... need what a static fetch has not; `website`, `icon`, ... describe) are
+/// not checked, only noted.
 pub(crate) fn definition(name: &str, entry: &Value) -> Result<Definition, String> {
     let Value::Object(fields) = entry else { return Err("not a JSON object".into()) };
     if name.trim().is_empty() {
@@ -194,6 +202,11 @@ pub(crate) fn definition(name: &str, entry: &Value) -> Result<Definition, String
         scripts: strings("scripts")?,
         url: strings("url")?,
         dom: get("dom").map_or(Ok(Vec::new()), dom)?,
+        dns: keyed("dns")?
+            .into_iter()
+            .map(|(record, pattern)| (record.to_ascii_uppercase(), pattern))
+            .collect(),
+        unread: UNREAD_FIELDS.into_iter().filter(|field| get(field).is_some()).collect(),
     })
 }
 

@@ -5,8 +5,10 @@
 //! `scripts` (inline script text), `url` and `dom` (CSS selectors on the parsed page: `exists`,
 //! `attributes`, `text`), with the `\;version:` and `\;confidence:` modifiers, `implies`,
 //! `excludes`, and `requires` / `requiresCategory`, whose technologies count only once what
-//! they require was found (a second pass). `js` and `dom` `properties` need a JavaScript engine
-//! and `dns` the name's records: they are not read.
+//! they require was found (a second pass). `dns` is read for the records the fetcher looks up
+//! (`MX` and `TXT`, [`Fingerprints::detect_records`]). `js` and `dom` `properties` need a
+//! JavaScript engine, `xhr`, `css`, `robots` and the rest what a fetch of the home page does not
+//! give: they are not read, only counted ([`Summary::unread`]).
 //!
 //! Cost: every pattern is only parsed at start-up and compiled the first time a page may match
 //! it ([`LazyRegex`]). The page patterns (`html`, `scripts`, `dom`) each hold a literal that
@@ -18,7 +20,7 @@
 mod load;
 mod pattern;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -93,7 +95,12 @@ enum Kind {
     Header(String),
     Cookie(String),
     Meta(String),
-    Dom { selector: usize, what: DomWhat },
+    Dom {
+        selector: usize,
+        what: DomWhat,
+    },
+    /// A DNS record of this type (upper case).
+    Dns(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -114,6 +121,7 @@ impl Kind {
             Kind::Cookie(_) => "cookies",
             Kind::Meta(_) => "meta",
             Kind::Dom { .. } => "dom",
+            Kind::Dns(_) => "dns",
         }
     }
 }
@@ -226,6 +234,8 @@ pub struct Fingerprints {
     headers: HashMap<String, Vec<usize>>,
     cookies: HashMap<String, Vec<usize>>,
     meta: HashMap<String, Vec<usize>>,
+    /// Record type → its `dns` checks.
+    dns: HashMap<String, Vec<usize>>,
 }
 
 /// What loading found, for the start-up log.
@@ -237,6 +247,15 @@ pub struct Summary {
     /// Patterns left out (regexes the regex crate cannot read, selectors scraper cannot), each
     /// with its technology and reason.
     pub skipped: Vec<String>,
+    /// Each evidence kind read (`html`, `dom`, `dns`, ...) → how many technologies have at
+    /// least one usable pattern of it.
+    pub reach: BTreeMap<&'static str, usize>,
+    /// Technologies found by no pattern of their own, only when another implies them.
+    pub implied_only: usize,
+    /// Technologies that nothing read can find: no usable pattern and implied by none.
+    pub unreachable: usize,
+    /// Each field that is not read (`js`, `xhr`, ...) → how many technologies have it.
+    pub unread: BTreeMap<&'static str, usize>,
 }
 
 impl Fingerprints {
@@ -245,13 +264,47 @@ impl Fingerprints {
     pub fn load(paths: &[PathBuf]) -> Result<(Fingerprints, Summary), LoadError> {
         let collection = load::read(paths)?;
         let (fingerprints, skipped) = compile(&collection);
+        let (reach, implied_only, unreachable) = fingerprints.reach();
+        let mut unread = BTreeMap::new();
+        for field in collection.technologies.iter().flat_map(|t| &t.unread) {
+            *unread.entry(*field).or_default() += 1;
+        }
         let summary = Summary {
             files: collection.files,
             technologies: fingerprints.techs.len(),
             patterns: fingerprints.checks.len(),
             skipped,
+            reach,
+            implied_only,
+            unreachable,
+            unread,
         };
         Ok((fingerprints, summary))
+    }
+
+    /// Per evidence kind, the technologies it can find; then how many are found only by
+    /// implication and how many by nothing.
+    fn reach(&self) -> (BTreeMap<&'static str, usize>, usize, usize) {
+        let mut kinds: BTreeMap<&'static str, Vec<bool>> = BTreeMap::new();
+        let mut own = vec![false; self.techs.len()];
+        for check in &self.checks {
+            kinds.entry(check.kind.name()).or_insert_with(|| vec![false; self.techs.len()])[check.tech] =
+                true;
+            own[check.tech] = true;
+        }
+        let reach =
+            kinds.into_iter().map(|(kind, techs)| (kind, techs.iter().filter(|t| **t).count())).collect();
+        let mut implied = vec![false; self.techs.len()];
+        for tech in &self.techs {
+            for (name, _) in &tech.implies {
+                if let Some(&at) = self.index.get(name) {
+                    implied[at] = true;
+                }
+            }
+        }
+        let implied_only = (0..self.techs.len()).filter(|&t| !own[t] && implied[t]).count();
+        let unreachable = (0..self.techs.len()).filter(|&t| !own[t] && !implied[t]).count();
+        (reach, implied_only, unreachable)
     }
 }
 
@@ -335,6 +388,9 @@ fn compile(collection: &load::Collection) -> (Fingerprints, Vec<String>) {
         for (name, text) in &definition.meta {
             add(Kind::Meta(name.to_ascii_lowercase()), text, None);
         }
+        for (record, text) in &definition.dns {
+            add(Kind::Dns(record.clone()), text, None);
+        }
         for rule in &definition.dom {
             let selector = match Selector::parse(&rule.selector) {
                 Ok(selector) => selector,
@@ -370,18 +426,20 @@ fn compile(collection: &load::Collection) -> (Fingerprints, Vec<String>) {
     let mut headers: HashMap<String, Vec<usize>> = HashMap::new();
     let mut cookies: HashMap<String, Vec<usize>> = HashMap::new();
     let mut meta: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut dns: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, check) in checks.iter().enumerate() {
         match &check.kind {
             Kind::Header(name) => headers.entry(name.clone()).or_default().push(i),
             Kind::Cookie(name) => cookies.entry(name.clone()).or_default().push(i),
             Kind::Meta(name) => meta.entry(name.clone()).or_default().push(i),
+            Kind::Dns(record) => dns.entry(record.clone()).or_default().push(i),
             _ => {}
         }
     }
     let page = Prefilter::build(&checks, &page_members, &mut warnings);
     let script_src = Prefilter::build(&checks, &src_members, &mut warnings);
     let fingerprints =
-        Fingerprints { techs, index, checks, selectors, page, script_src, url, headers, cookies, meta };
+        Fingerprints { techs, index, checks, selectors, page, script_src, url, headers, cookies, meta, dns };
     (fingerprints, warnings)
 }
 
@@ -449,7 +507,9 @@ impl Fingerprints {
     fn try_check(&self, hits: &mut [Option<Hit>], check: usize, haystack: &str) -> bool {
         let check_ref = &self.checks[check];
         let key = match &check_ref.kind {
-            Kind::Header(name) | Kind::Cookie(name) | Kind::Meta(name) => Some(name.clone()),
+            Kind::Header(name) | Kind::Cookie(name) | Kind::Meta(name) | Kind::Dns(name) => {
+                Some(name.clone())
+            }
             Kind::Dom { selector, what } => {
                 let written = &self.selectors[*selector].1;
                 Some(match what {
@@ -597,10 +657,42 @@ impl Fingerprints {
         hits
     }
 
+    /// The `dns` checks on `records`, each a record type (upper case) and one record's value.
+    fn record_matches(&self, records: &[(&str, &str)]) -> Vec<Option<Hit>> {
+        let mut hits: Vec<Option<Hit>> = vec![None; self.techs.len()];
+        for (record, value) in records {
+            let Some(checks) = self.dns.get(*record) else { continue };
+            for &check in checks {
+                if holds_literal(&self.checks[check], value) && self.wanted(&hits, check) {
+                    self.try_check(&mut hits, check, value);
+                }
+            }
+        }
+        hits
+    }
+
     /// The files' technologies on `document`, merged into what the built-in rules found (`found`,
     /// in their order): a technology both know is one entry, with the evidence of both.
     pub(super) fn detect(&self, document: &Document<'_>, found: &mut Vec<Found>) {
         let hits = self.matches(document);
+        self.settle(hits, found);
+    }
+
+    /// What the files' `dns` patterns find in the domain's `records` (record type, value),
+    /// merged into the technologies found on its page as [`Fingerprints::detect`] merges.
+    pub(super) fn detect_records(&self, records: &[(&str, &str)], found: &mut Vec<Found>) {
+        if self.dns.is_empty() {
+            return;
+        }
+        let hits = self.record_matches(records);
+        if hits.iter().any(Option::is_some) {
+            self.settle(hits, found);
+        }
+    }
+
+    /// Merges `hits` into `found`: those that require nothing first, then those whose
+    /// requirement is met, each pass followed by what they imply; `excludes` last.
+    fn settle(&self, hits: Vec<Option<Hit>>, found: &mut Vec<Found>) {
         let mut position: HashMap<String, usize> =
             found.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
         let requires = |tech: &Tech| !tech.requires.is_empty() || !tech.requires_category.is_empty();
@@ -773,6 +865,53 @@ mod tests {
         assert!(entry(r#"{"headers": ["x"]}"#).unwrap_err().contains("headers"));
         assert!(entry(r#"{"dom": 3}"#).unwrap_err().contains("dom"));
         assert!(entry(r#"{"dom": {"div": {"text": 1}}}"#).unwrap_err().contains("text"));
+        assert!(entry(r#"{"dns": ["MX"]}"#).unwrap_err().contains("dns"));
         assert!(entry("[]").is_err());
+    }
+
+    const RECORDS: &str = r#"{
+        "Postbox Mail": {"cats": [2], "dns": {"MX": "\\.postbox-mail\\.example$", "TXT": "postbox-verification=\\w+"},
+                         "implies": "Postbox Suite"},
+        "Postbox Suite": {"cats": [2]},
+        "Verifier": {"cats": [2], "dns": {"txt": "verifier-site=([0-9a-f]+)\\;version:\\1"}},
+        "Scripted": {"cats": [2], "js": {"scripted.version": ""}, "xhr": "scripted\\.example"},
+        "Markup": {"cats": [1], "html": "<div id=\"markup-root\"", "css": "\\.markup"}
+    }"#;
+
+    fn records_collection() -> (Fingerprints, Summary) {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "technologies.json", RECORDS);
+        write(dir.path(), "categories.json", r#"{"1": {"name": "CMS"}, "2": {"name": "Email"}}"#);
+        Fingerprints::load(&[dir.path().to_owned()]).unwrap()
+    }
+
+    #[test]
+    fn dns_patterns_find_technologies_in_mx_and_txt_records_with_what_they_imply() {
+        let (fingerprints, _) = records_collection();
+        let mut found = Vec::new();
+        let records =
+            [("MX", "mx1.postbox-mail.example"), ("TXT", "v=spf1 -all"), ("TXT", "verifier-site=9f3a")];
+        fingerprints.detect_records(&records, &mut found);
+        let names: Vec<(&str, Option<&str>)> =
+            found.iter().map(|f| (f.name.as_str(), f.version.as_deref())).collect();
+        assert_eq!(names, [("Postbox Mail", None), ("Verifier", Some("9f3a")), ("Postbox Suite", None)]);
+        let evidence = &found[0].evidence[0];
+        assert_eq!((evidence.kind.as_str(), evidence.excerpt.as_str()), ("dns", ".postbox-mail.example"));
+        assert!(evidence.pattern.starts_with("MX: "), "{evidence:?}");
+
+        let mut none = Vec::new();
+        fingerprints
+            .detect_records(&[("MX", "mail.other.example"), ("A", "postbox-verification=1")], &mut none);
+        assert!(none.is_empty(), "a record of another type or value finds nothing: {none:?}");
+    }
+
+    #[test]
+    fn the_summary_counts_what_each_kind_of_evidence_reaches_and_what_is_not_read() {
+        let (_, summary) = records_collection();
+        let reach: Vec<(&str, usize)> = summary.reach.iter().map(|(k, n)| (*k, *n)).collect();
+        assert_eq!(reach, [("dns", 2), ("html", 1)]);
+        assert_eq!((summary.implied_only, summary.unreachable), (1, 1), "Postbox Suite; Scripted");
+        let unread: Vec<(&str, usize)> = summary.unread.iter().map(|(k, n)| (*k, *n)).collect();
+        assert_eq!(unread, [("css", 1), ("js", 1), ("xhr", 1)]);
     }
 }
