@@ -45,6 +45,9 @@ pub struct Definition {
     pub unread: Vec<&'static str>,
 }
 
+/// The DNS records a scan asks for, which `dns` patterns can read.
+pub const LOOKED_UP_RECORDS: [&str; 2] = ["MX", "TXT"];
+
 /// Evidence fields of the format that need a browser, a second request or a live DOM.
 pub const UNREAD_FIELDS: [&str; 7] = ["js", "xhr", "css", "text", "robots", "certIssuer", "probe"];
 
@@ -187,6 +190,13 @@ pub(crate) fn definition(name: &str, entry: &Value) -> Result<Definition, String
     let strings = |key: &str| get(key).map_or(Ok(Vec::new()), |v| strings(key, v));
     let numbers = |key: &str| get(key).map_or(Ok(Vec::new()), |v| numbers(key, v));
     let keyed = |key: &str| get(key).map_or(Ok(Vec::new()), |v| keyed(key, v));
+    let dns_records: Vec<(String, String)> =
+        keyed("dns")?.into_iter().map(|(record, pattern)| (record.to_ascii_uppercase(), pattern)).collect();
+    let mut unread: Vec<&'static str> =
+        UNREAD_FIELDS.into_iter().filter(|field| get(field).is_some()).collect();
+    if dns_records.iter().any(|(record, _)| !LOOKED_UP_RECORDS.contains(&record.as_str())) {
+        unread.push("dns records not looked up (NS, SOA, CNAME)");
+    }
     Ok(Definition {
         name: name.to_owned(),
         cats: numbers("cats")?,
@@ -202,11 +212,11 @@ pub(crate) fn definition(name: &str, entry: &Value) -> Result<Definition, String
         scripts: strings("scripts")?,
         url: strings("url")?,
         dom: get("dom").map_or(Ok(Vec::new()), dom)?,
-        dns: keyed("dns")?
+        dns: dns_records
             .into_iter()
-            .map(|(record, pattern)| (record.to_ascii_uppercase(), pattern))
+            .filter(|(record, _)| LOOKED_UP_RECORDS.contains(&record.as_str()))
             .collect(),
-        unread: UNREAD_FIELDS.into_iter().filter(|field| get(field).is_some()).collect(),
+        unread,
     })
 }
 

@@ -873,7 +873,7 @@ mod tests {
         "Postbox Mail": {"cats": [2], "dns": {"MX": "\\.postbox-mail\\.example$", "TXT": "postbox-verification=\\w+"},
                          "implies": "Postbox Suite"},
         "Postbox Suite": {"cats": [2]},
-        "Verifier": {"cats": [2], "dns": {"txt": "verifier-site=([0-9a-f]+)\\;version:\\1"}},
+        "Verifier": {"cats": [2], "dns": {"txt": "verifier-site=([0-9a-f]+)\\;version:\\1", "NS": "ns\\.verifier"}},
         "Scripted": {"cats": [2], "js": {"scripted.version": ""}, "xhr": "scripted\\.example"},
         "Markup": {"cats": [1], "html": "<div id=\"markup-root\"", "css": "\\.markup"}
     }"#;
@@ -912,6 +912,9 @@ mod tests {
         assert_eq!(reach, [("dns", 2), ("html", 1)]);
         assert_eq!((summary.implied_only, summary.unreachable), (1, 1), "Postbox Suite; Scripted");
         let unread: Vec<(&str, usize)> = summary.unread.iter().map(|(k, n)| (*k, *n)).collect();
-        assert_eq!(unread, [("css", 1), ("js", 1), ("xhr", 1)]);
+        assert_eq!(
+            unread,
+            [("css", 1), ("dns records not looked up (NS, SOA, CNAME)", 1), ("js", 1), ("xhr", 1)]
+        );
     }
 }
