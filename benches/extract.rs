@@ -17,6 +17,8 @@
 //! to back (see [`paired`]), which the drift of a shared machine's speed does not skew.
 //!
 //! `EXTRACT_BENCH_DUMP=DIR` writes the generated pages to DIR as well.
+//! `EXTRACT_BENCH_TECHNOLOGIES=PATH` detects technologies with that Wappalyzer-format collection
+//! beside the built-in rules (`DOMAIN_SCHEDULER_TECHNOLOGIES`), to set its cost against theirs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 use std::hint::black_box;
@@ -27,7 +29,7 @@ use std::time::Duration;
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
-use domain_scheduler::extract::{Page, extract};
+use domain_scheduler::extract::{Page, TechnologySources, extract, install_technologies};
 use domain_scheduler::fetch::decode_html_owned;
 use reqwest::header::HeaderMap;
 use url::Url;
@@ -553,6 +555,15 @@ fn main() {
             let path = Path::new(&dir).join(format!("{}.html", input.name));
             std::fs::write(&path, &input.pages[0].0).expect("a writable EXTRACT_BENCH_DUMP directory");
         }
+    }
+    // EXTRACT_BENCH_TECHNOLOGIES=PATH[:PATH...]: detection with these Wappalyzer-format files
+    // beside the built-in rules, as DOMAIN_SCHEDULER_TECHNOLOGIES gives the service.
+    if let Some(paths) = std::env::var_os("EXTRACT_BENCH_TECHNOLOGIES") {
+        let paths: Vec<PathBuf> = std::env::split_paths(&paths).collect();
+        let loading = std::time::Instant::now();
+        let (sources, _) = TechnologySources::load(&paths, true).expect("readable fingerprint files");
+        eprintln!("technology fingerprints read in {:?}", loading.elapsed());
+        install_technologies(sources);
     }
     if let Ok(spec) = std::env::var("EXTRACT_BENCH_PROFILE") {
         return profile(&inputs, &spec);

@@ -52,7 +52,6 @@ pub(super) struct Reader {
 
 impl Reader {
     pub fn new(national: National) -> Reader {
-        LazyLock::force(&PARSE_CACHE_FOR_EVERY_REGION);
         Reader { national, by_text: HashMap::new(), by_number: HashMap::new() }
     }
 
@@ -81,6 +80,9 @@ impl Reader {
             }
             National::NorthAmerican | National::Unread => None,
         };
+        // The crate's metadata loads here, on the first candidate: a page without one (and an
+        // `extract` of such a page) never pays the tens of milliseconds it takes.
+        LazyLock::force(&PARSE_CACHE_FOR_EVERY_REGION);
         let number = phonenumber::parse(region, raw.trim()).ok()?;
         if let Some(known) = self.by_number.get(&number) {
             return known.clone();
