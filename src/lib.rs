@@ -35,5 +35,6 @@ pub mod pressure;
 pub mod prometheus;
 pub mod shutdown;
 pub mod startup;
+pub mod static_regex;
 pub mod store;
 pub mod telemetry;

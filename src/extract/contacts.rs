@@ -9,10 +9,8 @@ use url::Url;
 
 use super::Document;
 
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b")
-        .unwrap_or_else(|_| unreachable!())
-});
+static EMAIL: LazyLock<Regex> =
+    crate::static_regex!(r"(?i)\b[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b");
 /// File names and asset versions that look like addresses: `logo@2x.png`, `bootstrap@5.3.2`.
 const NOT_EMAIL_ENDINGS: [&str; 10] =
     [".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".js", ".css", ".avif", ".ico"];

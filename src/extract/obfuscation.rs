@@ -20,19 +20,13 @@ pub fn cloudflare(hex: &str) -> Option<String> {
     String::from_utf8(bytes[1..].iter().map(|b| b ^ key).collect()).ok()
 }
 
-static SPELLED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b([a-z0-9][a-z0-9._%+-]{0,63})\s*[\[\(\{]\s*at\s*[\]\)\}]\s*([a-z0-9-]{1,63}(?:\s*(?:[\[\(\{]\s*dot\s*[\]\)\}]|\.)\s*[a-z0-9-]{1,63}){1,4})",
-    )
-    .unwrap_or_else(|_| unreachable!())
-});
+static SPELLED: LazyLock<Regex> = crate::static_regex!(
+    r"(?i)\b([a-z0-9][a-z0-9._%+-]{0,63})\s*[\[\(\{]\s*at\s*[\]\)\}]\s*([a-z0-9-]{1,63}(?:\s*(?:[\[\(\{]\s*dot\s*[\]\)\}]|\.)\s*[a-z0-9-]{1,63}){1,4})"
+);
 /// A bracketed "at": cheap to look for (it starts at a bracket), and without one no address is
 /// spelled out, so the costly pattern above runs only on the rare pages that have one.
-static BRACKETED_AT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[\[\(\{]\s*(?i:at)\s*[\]\)\}]").unwrap_or_else(|_| unreachable!()));
-static DOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*[\[\(\{]\s*dot\s*[\]\)\}]\s*|\s*\.\s*").unwrap_or_else(|_| unreachable!())
-});
+static BRACKETED_AT: LazyLock<Regex> = crate::static_regex!(r"[\[\(\{]\s*(?i:at)\s*[\]\)\}]");
+static DOT: LazyLock<Regex> = crate::static_regex!(r"(?i)\s*[\[\(\{]\s*dot\s*[\]\)\}]\s*|\s*\.\s*");
 
 /// `name [at] domain [dot] com` and its bracket variants, as plain addresses.
 pub fn spelled_out(text: &str) -> Vec<String> {

@@ -28,7 +28,7 @@ const PLATFORMS: &[(SocialPlatform, &[&str], &[&str])] = &[
 static PLATFORM_HOSTS: LazyLock<Regex> = LazyLock::new(|| {
     let hosts: Vec<String> =
         PLATFORMS.iter().flat_map(|(_, hosts, _)| hosts.iter()).map(|host| regex::escape(host)).collect();
-    Regex::new(&format!("(?i){}", hosts.join("|"))).unwrap_or_else(|_| unreachable!())
+    crate::static_regex::compiled(&format!("(?i){}", hosts.join("|")))
 });
 
 /// A link with a scheme or protocol-relative: a relative one stays on the site, which no profile

@@ -7,9 +7,8 @@ use std::sync::LazyLock;
 use encoding_rs::{Encoding, UTF_8};
 use regex::bytes::Regex;
 
-static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_\-:.]+)"#).unwrap_or_else(|_| unreachable!())
-});
+static META_CHARSET: LazyLock<Regex> =
+    crate::static_regex!(bytes: r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_\-:.]+)"#);
 
 /// Decodes an HTML body.
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {

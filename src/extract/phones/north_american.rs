@@ -10,18 +10,15 @@ use regex::Regex;
 
 /// The three shapes, with the hyphens and dashes that look like `-` (U+2010 to U+2013) and any
 /// space (no-break ones too) where a space goes.
-static SHAPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)
+static SHAPE: LazyLock<Regex> = crate::static_regex!(
+    r"(?x)
         (?: 1 (?: [-.\u{2010}-\u{2013}] | \s )? )?
         (?:
             \( [2-9][0-9]{2} \) (?: \s | - )? [2-9][0-9]{2} [-.\u{2010}-\u{2013}] [0-9]{4}
           | [2-9][0-9]{2} [-\u{2010}-\u{2013}] [2-9][0-9]{2} [-\u{2010}-\u{2013}] [0-9]{4}
           | [2-9][0-9]{2} \. [2-9][0-9]{2} \. [0-9]{4}
-        )",
-    )
-    .unwrap_or_else(|_| unreachable!())
-});
+        )"
+);
 
 /// The numbers of North American shape in `run` (a stretch of digits and separators), as byte
 /// ranges. Each must stand alone in the run, at its start or after a space and at its end or

@@ -13,14 +13,12 @@ use crate::extract::strip_prefix_ignore_case;
 /// North American look-alikes (`Order #602-808-2378`). The short labels must start a word
 /// (`Klein, 030 1234 5678` is a name and a number, not `ein`); the long ones may end one, as in
 /// German compounds (`Umsatzsteuer`).
-static IDENTIFIER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\b(siret|siren|rcs|tva|vat|p\.?\s?iva|kvk|hrb|hra|iban|bic|btw|ust|nif|cif|abn|ein|c\.?f\.?|ust-?id(nr)?\.?)|partita\s+iva|steuer|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|\b(isbn(-?1[03])?|issn|sku|upc|ean|gtin|mpn|(order|invoice|tracking|confirmation|reference|ref|case|ticket|item|part|model|serial|policy|claim|licen[cs]e|lic|permit)\.?\s*(no|nr|number|num|id|#)))\W{0,12}$|\b(tva|vat|btw|ust-?id(nr)?\.?|nif|cif)\W{0,12}[a-z]{2}\W{0,3}$")
-        .unwrap_or_else(|_| unreachable!())
-});
-pub(super) static DATE_OR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|(19|20)\d{2}\s*[-–/]\s*(19|20)\d{2})$")
-        .unwrap_or_else(|_| unreachable!())
-});
+static IDENTIFIER_LABEL: LazyLock<Regex> = crate::static_regex!(
+    r"(?i)(\b(siret|siren|rcs|tva|vat|p\.?\s?iva|kvk|hrb|hra|iban|bic|btw|ust|nif|cif|abn|ein|c\.?f\.?|ust-?id(nr)?\.?)|partita\s+iva|steuer|reg(istration)?\.?\s*(no|nr|number)|company\s+(no|number)|bank|account|fax|codice\s+fiscale|\b(isbn(-?1[03])?|issn|sku|upc|ean|gtin|mpn|(order|invoice|tracking|confirmation|reference|ref|case|ticket|item|part|model|serial|policy|claim|licen[cs]e|lic|permit)\.?\s*(no|nr|number|num|id|#)))\W{0,12}$|\b(tva|vat|btw|ust-?id(nr)?\.?|nif|cif)\W{0,12}[a-z]{2}\W{0,3}$"
+);
+pub(super) static DATE_OR_RANGE: LazyLock<Regex> = crate::static_regex!(
+    r"^(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|(19|20)\d{2}\s*[-–/]\s*(19|20)\d{2})$"
+);
 const CURRENCY: [&str; 8] = ["€", "$", "£", "eur", "usd", "gbp", "chf", "¥"];
 
 /// Whether the digits at `start..end` follow an identifier's label or stand beside a currency.
