@@ -35,7 +35,8 @@
 #                              lead list; none for the web farm, whose classes are the web's);
 #                              the report adds DNS queries per name and, on PostgreSQL, each
 #                              class's outcome
-# SERVICE_BIN=PATH times that service binary instead of the release build (A/B comparisons).
+# SERVICE_BIN=PATH times that service binary instead of the release build (A/B comparisons);
+# EXAMPLES_DIR=PATH takes the farm and the parse yardstick from there (a debug dry run).
 # PROFILE_CMD wraps each drain, for example PROFILE_CMD="perf record -g -o perf.data --" (the
 # profiler follows /usr/bin/time down to the service).
 # Farm settings FARM_SEED, FARM_POOL, FARM_CORPUS_SHARE and FARM_CORPUS are read by both
@@ -98,7 +99,7 @@ if [[ "$no_build" != 1 ]]; then
 fi
 # SERVICE_BIN times another build of the service (an A/B of two commits or allocators).
 bin="${SERVICE_BIN:-$CARGO_TARGET_DIR/release/domain-scheduler}"
-examples="$CARGO_TARGET_DIR/release/examples"
+examples="${EXAMPLES_DIR:-$CARGO_TARGET_DIR/release/examples}"
 out="${out:-$CARGO_TARGET_DIR/bench-drain/$(date +%Y%m%d-%H%M%S)-$farm_mode-$domains}"
 mkdir -p "$out"
 report="$out/report.txt"
