@@ -454,7 +454,7 @@ async fn every_class_of_the_web_ends_with_its_outcome(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let roots = pem_file(&dir, certificates.ca_pem());
     // Every other site offers HTTP/2.
-    let offers_h2 = Arc::new(|host: &str| host.len() % 2 == 0);
+    let offers_h2 = Arc::new(|host: &str| host.len().is_multiple_of(2));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = web::WebServer::start(listener, certificates, offers_h2, handler);
     let names: Vec<&str> = sites.iter().map(|(domain, _, _)| domain.as_str()).collect();
