@@ -256,7 +256,8 @@ async fn start_dns(
         // A moved brand's new home (web mode) answers as its old name does.
         let moved = format!("site-{domain}.{MOVED_TO}");
         server.set(&format!("www.{moved}"), behaviour.clone());
-        server.set(&moved, behaviour);
+        server.set(&moved, behaviour.clone());
+        server.set(&name, behaviour);
         lines.push_str(&format!("{name}\t{}\n", class.label()));
     }
     if let Some(path) = truth {
