@@ -6,7 +6,13 @@
 # CPU, and a once-a-second CSV of the service's open descriptors and RSS.
 #
 # Usage: benches/drain.sh [options] [DOMAINS] [POSTGRES_ADMIN_URL]
-#   --farm varied|slow|lorem   what the farm serves (FARM_MODE; default varied)
+#   --farm varied|slow|lorem|web|web-slow
+#                              what the farm serves (FARM_MODE; default varied). `web` serves the
+#                              varied pages as the web does (FARM_WEB=1: TLS from a farm CA the
+#                              service is told to trust, redirects, bad certificates, bot walls,
+#                              parked pages; see examples/bench_farm.rs), `web-slow` the slow ones
+#                              so; the report adds each class's outcome against the farm's truth
+#                              (PostgreSQL) and curl fetches https:// with the farm's CA
 #   --domains N                domains to add and drain (DOMAINS; default 2000)
 #   --runs N                   repeat the drain N times, each on a fresh database (RUNS; default 3)
 #   --set NAME=VALUE           pass DOMAIN_SCHEDULER_NAME=VALUE to the service (repeatable); any
@@ -26,9 +32,11 @@
 #                              (RECORDS=1): the same drain but for the address look-ups
 #   --dns-shares S             FARM_DNS shares of the names that fail (DNS_SHARES; default
 #                              nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02: a tenth, as in a
-#                              lead list); the report adds DNS queries per name and, on
-#                              PostgreSQL, each class's outcome
-# SERVICE_BIN=PATH times that service binary instead of the release build (A/B comparisons).
+#                              lead list; none for the web farm, whose classes are the web's);
+#                              the report adds DNS queries per name and, on PostgreSQL, each
+#                              class's outcome
+# SERVICE_BIN=PATH times that service binary instead of the release build (A/B comparisons);
+# EXAMPLES_DIR=PATH takes the farm and the parse yardstick from there (a debug dry run).
 # PROFILE_CMD wraps each drain, for example PROFILE_CMD="perf record -g -o perf.data --" (the
 # profiler follows /usr/bin/time down to the service).
 # Farm settings FARM_SEED, FARM_POOL, FARM_CORPUS_SHARE and FARM_CORPUS are read by both
@@ -40,7 +48,7 @@ cd "$(dirname "$0")/.."
 farm_mode="${FARM_MODE:-varied}" domains="${DOMAINS:-2000}" runs="${RUNS:-3}" db_kind="${DB:-postgres}"
 admin="${POSTGRES_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}" nofile="${ULIMIT_NOFILE:-}"
 max_pages="${MAX_PAGES:-}" curl_mode="${CURL:-auto}" out="${OUT:-}" no_build="${NO_BUILD:-0}"
-resolve="${RESOLVE:-0}" records="${RECORDS:-0}" dns_shares="${DNS_SHARES:-nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02}"
+resolve="${RESOLVE:-0}" records="${RECORDS:-0}" dns_shares="${DNS_SHARES:-}"
 [[ -n "${POOL_SIZE:-}" ]] && export DOMAIN_SCHEDULER_FETCHER_POOL_SIZE="$POOL_SIZE"
 [[ -n "${BATCH_SIZE:-}" ]] && export DOMAIN_SCHEDULER_BATCH_SIZE="$BATCH_SIZE"
 [[ -n "${MAX_INSTANCES:-}" ]] && export DOMAIN_SCHEDULER_MAX_INSTANCES="$MAX_INSTANCES"
@@ -69,25 +77,33 @@ while (($#)); do
 done
 ((${#positional[@]} > 0)) && domains="${positional[0]}"
 ((${#positional[@]} > 1)) && admin="${positional[1]}"
-case "$farm_mode" in varied|slow|lorem) ;; *) echo "drain.sh: --farm varied, slow or lorem" >&2; exit 2 ;; esac
+case "$farm_mode" in varied|slow|lorem|web|web-slow) ;; *) echo "drain.sh: --farm varied, slow, lorem, web or web-slow" >&2; exit 2 ;; esac
+web=0
+case "$farm_mode" in web|web-slow) web=1 ;; esac
+# A lead list's tenth of failing names, unless the farm is the web's (its classes are its own).
+[[ -z "$dns_shares" ]] && { [[ "$web" == 1 ]] && dns_shares="silent=0" || dns_shares="nxdomain=0.04,servfail=0.02,slow=0.02,silent=0.02"; }
 case "$db_kind" in postgres|sqlite) ;; *) echo "drain.sh: --db postgres or sqlite" >&2; exit 2 ;; esac
 # Every farm site is on one address, where real sites are spread over many: lift the service's
 # per-address bound unless the caller sets it, or it alone would cap the fetches in flight.
 export DOMAIN_SCHEDULER_PER_IP_CONCURRENCY="${DOMAIN_SCHEDULER_PER_IP_CONCURRENCY:-1024}"
-[[ "$curl_mode" == auto ]] && { [[ "$farm_mode" == slow ]] && curl_mode=on || curl_mode=off; }
-export FARM_MODE="$farm_mode"
+[[ "$curl_mode" == auto ]] && { [[ "$farm_mode" == slow || "$farm_mode" == web-slow ]] && curl_mode=on || curl_mode=off; }
+case "$farm_mode" in
+  web) export FARM_MODE=varied FARM_WEB=1 ;;
+  web-slow) export FARM_MODE=slow FARM_WEB=1 ;;
+  *) export FARM_MODE="$farm_mode" ;;
+esac
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ds-target}"
 if [[ "$no_build" != 1 ]]; then
-  cargo build --release --quiet --bin domain-scheduler --example bench_farm --example bench_parse
+  cargo build --release --quiet --bin domain-scheduler --example bench_farm --example bench_parse --example farm_accuracy
 fi
 # SERVICE_BIN times another build of the service (an A/B of two commits or allocators).
 bin="${SERVICE_BIN:-$CARGO_TARGET_DIR/release/domain-scheduler}"
-examples="$CARGO_TARGET_DIR/release/examples"
+examples="${EXAMPLES_DIR:-$CARGO_TARGET_DIR/release/examples}"
 out="${out:-$CARGO_TARGET_DIR/bench-drain/$(date +%Y%m%d-%H%M%S)-$farm_mode-$domains}"
 mkdir -p "$out"
 report="$out/report.txt"
-settings=$(env | grep '^DOMAIN_SCHEDULER_' | grep -v -e '^DOMAIN_SCHEDULER_FETCH_CONNECT_TO=' -e '^DOMAIN_SCHEDULER_FETCH_SCHEMES=' \
+settings=$(env | grep '^DOMAIN_SCHEDULER_' | grep -v -e '^DOMAIN_SCHEDULER_FETCH_CONNECT_TO=' -e '^DOMAIN_SCHEDULER_FETCH_SCHEMES=' -e '^DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS=' \
   -e '^DOMAIN_SCHEDULER_PER_IP_CONCURRENCY=1024$' | sort | tr '\n' ' ' || true)
 say() { echo "$*" | tee -a "$report"; }
 
@@ -99,6 +115,8 @@ if [[ "$resolve" == 1 ]]; then
 elif [[ "$records" == 1 ]]; then
   export FARM_DNS="silent=0" FARM_DNS_TRUTH="$out/dns-truth.tsv"
 fi
+ca="$out/farm-ca.pem"
+[[ "$web" == 1 ]] && export FARM_CA_PEM="$ca" FARM_WEB_TRUTH="$out/web-truth.tsv"
 cleanup() {
   [[ -n "${farm:-}" ]] && kill "$farm" 2>/dev/null || true
   [[ -n "${dbname:-}" && "$db_kind" == postgres ]] && psql "$admin" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
@@ -112,6 +130,11 @@ say "service settings: ${settings:-none (defaults)} (per-address bound lifted to
 farm=$!
 for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 say "$(head -1 "$out/farm.log")"
+if [[ "$web" == 1 ]]; then
+  for _ in $(seq 1 600); do [[ -s "$ca" && -s "$FARM_WEB_TRUTH" ]] && break; sleep 0.1; done
+  [[ -s "$ca" ]] || { echo "drain.sh: the web farm wrote no CA" >&2; cat "$out/farm.log" >&2; exit 1; }
+  say "web farm: TLS from the farm's CA ($ca, trusted through DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS); classes: $(cut -f2 "$FARM_WEB_TRUTH" | sort | uniq -c | sort -rn | awk '{printf "%s%s %s", sep, $2, $1; sep=", "}'); HTTP/2 offered by $(grep -c 'h2$' "$FARM_WEB_TRUTH") sites"
+fi
 dns_server=""
 if [[ "$resolve" == 1 || "$records" == 1 ]]; then
   for _ in $(seq 1 600); do dns_server=$(awk '/^dns / {print $2; exit}' "$out/farm.log"); [[ -n "$dns_server" ]] && break; sleep 0.1; done
@@ -124,6 +147,9 @@ if [[ "$resolve" == 1 || "$records" == 1 ]]; then
 fi
 # Queries the farm's DNS server has received, as `TYPE count distinct_names` lines.
 dns_stats() { curl -s --connect-to "farm.stats:$port:127.0.0.1:$port" "http://farm.stats:$port/dns"; }
+
+# What each generated page states (phone, e-mail), to score the rows a drain stored.
+"$examples/farm_accuracy" --truth "$domains" > "$out/field-truth.tsv" 2>/dev/null || : > "$out/field-truth.tsv"
 
 list="$out/domains.txt"
 for i in $(seq 0 $((domains - 1))); do echo "site-$i.bench-farm.com"; done > "$list"
@@ -178,7 +204,13 @@ else:
 PY
 }
 
-export RUST_LOG="${RUST_LOG:-warn}" DOMAIN_SCHEDULER_FETCH_SCHEMES=http
+export RUST_LOG="${RUST_LOG:-warn}"
+if [[ "$web" == 1 ]]; then
+  # The web's sites speak https first, as the service's default schemes ask.
+  export DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS="$ca"
+else
+  export DOMAIN_SCHEDULER_FETCH_SCHEMES=http
+fi
 if [[ "$resolve" == 1 ]]; then
   # The farm's names answer 127.0.0.1, which the address guard refuses unless told.
   export DOMAIN_SCHEDULER_DNS_SERVERS="$dns_server" DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS=true
@@ -248,6 +280,51 @@ PY
       psql "$DATABASE_URL" -qAtF ' | ' -c "SELECT t.class, d.status, coalesce((SELECT string_agg(DISTINCT e.kind, ',') FROM domain_errors e JOIN domains x ON x.id = e.domain_id JOIN dns_truth y ON y.name = x.domain WHERE y.class = t.class AND x.status = d.status), '-'), count(*), max(d.attempts) FROM domains d JOIN dns_truth t ON t.name = d.domain GROUP BY 1, 2 ORDER BY 1, 2" | sed 's/^/    /' | tee -a "$report"
     fi
   fi
+  if [[ "$web" == 1 && "$db_kind" == postgres ]]; then
+    # Each class's outcome against the farm's truth; the SQL words it as WebClass::outcome.
+    outcome_sql=$(sed -n '/^pub const OUTCOME_SQL/,/;$/p' tests/common/web.rs | sed -e '1s/^[^"]*"//' -e '$s/";$//' -e 's/\\$//' | tr -s ' \n' ' ')
+    psql "$DATABASE_URL" -qc "CREATE TABLE web_truth (name text PRIMARY KEY, class text, expected text, protocol text)" >/dev/null
+    psql "$DATABASE_URL" -qc "\\copy web_truth FROM '$FARM_WEB_TRUTH'" >/dev/null
+    psql "$DATABASE_URL" -qAtF $'\t' -c "SELECT t.class, t.expected, $outcome_sql, count(*) FROM domains d JOIN web_truth t ON t.name = d.domain GROUP BY 1, 2, 3 ORDER BY 1, 3" > "$out/web-outcomes-$run.tsv"
+    say "  outcome per web class (class | expected | recorded | domains):"
+    python3 - "$out/web-outcomes-$run.tsv" <<'PY' | tee -a "$report"
+import sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+right = total = 0
+for cls, expected, recorded, count in rows:
+    count = int(count)
+    checked = expected != "-"
+    ok = recorded == expected
+    total += count if checked else 0
+    right += count if checked and ok else 0
+    mark = "" if not checked else ("ok" if ok else "MISS")
+    print(f"    {cls:12} | {expected:40} | {recorded:40} | {count:6} {mark}")
+print(f"  web classes: {right} of {total} domains with their class's outcome ({100 * right / max(total, 1):.2f} %)")
+PY
+  fi
+  if [[ "$db_kind" == postgres && -s "$out/field-truth.tsv" ]]; then
+    psql "$DATABASE_URL" -qAtF $'\t' -c "SELECT domain, phone_numbers::text, email_addresses::text FROM domains WHERE status = 'completed' AND NOT parked" > "$out/fields-$run.tsv"
+    say "  $(python3 - "$out/field-truth.tsv" "$out/fields-$run.tsv" "${FARM_WEB_TRUTH:-}" <<'PY'
+import json, sys
+truth = {}
+for line in open(sys.argv[1]):
+    name, phone, email = line.rstrip("\n").split("\t")
+    truth[name] = (phone, email)
+# The web farm's moved brands are scored too (the same page at its new home); its walls and
+# parked domains serve no page of the catalogue.
+scored = phones = emails = 0
+for line in open(sys.argv[2]):
+    name, phone_list, email_list = line.rstrip("\n").split("\t")
+    if name not in truth:
+        continue
+    phone, email = truth[name]
+    scored += 1
+    phones += json.loads(phone_list) == [phone]
+    emails += json.loads(email_list) == [email]
+print(f"field accuracy on {scored} completed domains serving a generated page: phone {phones / max(scored, 1):.4f}, e-mail {emails / max(scored, 1):.4f} (stored list exactly the page's own)")
+PY
+)"
+  fi
   if ((errors > 0)) && [[ "$db_kind" == postgres ]]; then
     say "  errors by stage and kind (first message of each):"
     psql "$DATABASE_URL" -qAtF ' | ' -c "SELECT stage, kind, count(*), left(min(message), 160) FROM domain_errors GROUP BY 1, 2 ORDER BY 3 DESC" | sed 's/^/    /' | tee -a "$report"
@@ -267,12 +344,16 @@ curl_rate=""
 if [[ "$curl_mode" == on ]]; then
   parallel="${CURL_PARALLEL:-${DOMAIN_SCHEDULER_FETCHER_POOL_SIZE:-64}}"
   config="$out/curl.conf"
-  for i in $(seq 0 $((domains - 1))); do printf 'url = "http://site-%d.bench-farm.com/"\noutput = "/dev/null"\n' "$i"; done > "$config"
+  # The web farm: https:// first and every redirect followed, as the service does, trusting the
+  # same CA (a refused certificate is a finished transfer to curl; the service tries http:// then).
+  scheme=http curl_web=()
+  [[ "$web" == 1 ]] && scheme=https curl_web=(--location --cacert "$ca")
+  for i in $(seq 0 $((domains - 1))); do printf 'url = "%s://site-%d.bench-farm.com/"\noutput = "/dev/null"\n' "$scheme" "$i"; done > "$config"
   for run in $(seq 1 "$runs"); do
     start=$(date +%s.%N)
     # One line per finished transfer, stamped as it arrives, for the time to 90 %: written to
     # stderr, which curl does not buffer (its stdout to a pipe it does, to the end of the run).
-    curl --silent --no-progress-meter --compressed --parallel --parallel-immediate --parallel-max "$parallel" \
+    curl "${curl_web[@]}" --silent --no-progress-meter --compressed --parallel --parallel-immediate --parallel-max "$parallel" \
       --connect-to "::127.0.0.1:$port" -K "$config" -w '%{stderr}%{http_code}\n' 2>&1 >/dev/null \
       | python3 -u -c 'import sys, time
 start = time.monotonic()

@@ -13,6 +13,16 @@
 //! 0.3 to 1.5 s, or no answer at all. Its address is the farm's second line on stderr
 //! (`dns 127.0.0.1:PORT`); `FARM_DNS_TRUTH=FILE` writes each name's class there;
 //! `GET /dns` with `Host: farm.stats` answers the queries received so far by record type.
+//!
+//! `FARM_WEB=1` serves the same pages as the web does (`tests/common/web.rs`, shared with the
+//! tests): TLS on every site with a certificate for its name and `www.` minted by a local CA on
+//! first use, HTTP/2 through ALPN for half the sites, plain HTTP on the same port, and each
+//! domain's class drawn from the seed: redirects to https, to `www.`, none, to another
+//! registrable domain (`site-N.bench-farm.net`), certificates untrusted, expired or for another
+//! host, bot walls and parked pages (`tests/common/{walls,parking}.rs`). `FARM_CA_PEM=FILE`
+//! writes the CA's root there (for `DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS` and `curl --cacert`),
+//! `FARM_WEB_TRUTH=FILE` each name's class and the outcome the service must record. On port 80
+//! the farm serves port 443 too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 #[allow(dead_code)] // The parse benchmark's parts (decoding a page back to text) go unused here.
@@ -31,6 +41,20 @@ use site_farm::{Catalogue, FarmEnv, Mode, site_files, unit};
 #[allow(dead_code)] // The tests' helpers this farm does not call.
 #[path = "../tests/common/dns.rs"]
 mod dns;
+#[allow(dead_code)]
+#[path = "../tests/common/parking.rs"]
+mod parking;
+#[allow(dead_code)]
+#[path = "../tests/common/tls.rs"]
+mod tls;
+#[allow(dead_code)]
+#[path = "../tests/common/walls.rs"]
+mod walls;
+#[allow(dead_code)]
+#[path = "../tests/common/web.rs"]
+mod web;
+
+use web::{CertificateKind, First, WebClass};
 
 /// Slow sites send their body in slices this far apart.
 const PACE_TICK: Duration = Duration::from_millis(100);
@@ -41,19 +65,85 @@ struct Farm {
     seed: u64,
     log_hits: bool,
     dns: Option<dns::DnsServer>,
+    /// The web mode's walls, one drawn per walled domain.
+    walls: Option<Vec<walls::Wall>>,
+}
+
+/// The registrable domain a moved brand's new home is on.
+const MOVED_TO: &str = "bench-farm.net";
+
+/// The number of `site-N.bench-farm.com` or `site-N.bench-farm.net` (and their `www.`).
+fn site_number(site: &str) -> Option<usize> {
+    site.strip_prefix("www.").unwrap_or(site).strip_prefix("site-")?.split('.').next()?.parse().ok()
 }
 
 impl Farm {
-    fn answer(&self, host: &str, path: &str) -> Response<Body> {
+    /// The web class of domain N, drawn from the seed.
+    fn web_class(&self, domain: usize) -> WebClass {
+        WebClass::draw(unit(self.seed, domain, 0x3EB))
+    }
+
+    /// Whether domain N's https offers HTTP/2: half the sites.
+    fn offers_h2(&self, domain: usize) -> bool {
+        unit(self.seed, domain, 0x42) < 0.5
+    }
+
+    /// The parking provider's lander of parked domain N.
+    fn lander(&self, domain: usize, name: &str) -> (&'static str, String) {
+        parking::lander_for(name, (unit(self.seed, domain, 0x9A) * parking::LANDER_COUNT as f64) as usize)
+    }
+
+    fn wall(&self, walls: &[walls::Wall], domain: usize) -> usize {
+        (unit(self.seed, domain, 0x3A1) * walls.len() as f64) as usize
+    }
+
+    /// The certificate name `host` is served with.
+    fn certificate_of(&self, host: &str) -> CertificateKind {
+        match site_number(host) {
+            Some(n) if !host.ends_with(MOVED_TO) => self.web_class(n).certificate(),
+            _ => CertificateKind::Valid,
+        }
+    }
+
+    /// In the web mode, what the site answers before (or instead of) its pages.
+    fn answer_web(
+        &self,
+        walls: &[walls::Wall],
+        site: &str,
+        path: &str,
+        secure: bool,
+    ) -> Option<Response<Body>> {
+        let Some(n) = site_number(site) else { return Some(not_found()) };
+        let class = self.web_class(n);
+        let apex = site.strip_prefix("www.").unwrap_or(site);
+        if apex.ends_with(MOVED_TO) {
+            // Only the moved brands have a new home.
+            return (class != WebClass::Moved).then(not_found);
+        }
+        let moved_to = format!("www.site-{n}.{MOVED_TO}");
+        if let First::Redirect(origin) = class.first(apex, site, secure, &moved_to) {
+            return Some(web::redirect(&origin, path));
+        }
+        match class {
+            WebClass::Wall => Some(web::wall_answer(&walls[self.wall(walls, n)])),
+            WebClass::Parked if path == "/" => Some(web::html(self.lander(n, apex).1)),
+            WebClass::Parked => Some(not_found()),
+            _ => None,
+        }
+    }
+
+    fn answer(&self, host: &str, path: &str, secure: bool) -> Response<Body> {
         let site = host.split(':').next().unwrap_or(host);
         if site == "farm.stats" {
             return self.dns_stats();
         }
-        let Some((domain, page)) = site
-            .strip_prefix("site-")
-            .and_then(|rest| rest.split('.').next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .and_then(|n| self.catalogue.page_of(n).map(|page| (n, page)))
+        if let Some(walls) = &self.walls
+            && let Some(answer) = self.answer_web(walls, site, path, secure)
+        {
+            return answer;
+        }
+        let Some((domain, page)) =
+            site_number(site).and_then(|n| self.catalogue.page_of(n).map(|page| (n, page)))
         else {
             return not_found();
         };
@@ -127,6 +217,19 @@ fn dns_shares(text: &str) -> Result<Vec<(NameClass, f64)>, String> {
     Ok(shares)
 }
 
+/// The DNS class of domain N under `shares`.
+fn name_class(shares: &[(NameClass, f64)], seed: u64, domain: usize) -> NameClass {
+    let draw = unit(seed, domain, 0xD25);
+    let mut upto = 0.0;
+    shares
+        .iter()
+        .find(|(_, share)| {
+            upto += share;
+            draw < upto
+        })
+        .map_or(NameClass::Answers, |(class, _)| *class)
+}
+
 /// Starts the farm's DNS server with every name's behaviour, and writes the classes to `truth`.
 async fn start_dns(
     shares: &[(NameClass, f64)],
@@ -139,15 +242,7 @@ async fn start_dns(
     let loopback = vec!["127.0.0.1".parse().unwrap()];
     let mut lines = String::new();
     for domain in 0..domains {
-        let draw = unit(seed, domain, 0xD25);
-        let mut upto = 0.0;
-        let class = shares
-            .iter()
-            .find(|(_, share)| {
-                upto += share;
-                draw < upto
-            })
-            .map_or(NameClass::Answers, |(class, _)| *class);
+        let class = name_class(shares, seed, domain);
         let delay = Duration::from_millis(300 + (unit(seed, domain, 0x51) * 1200.0) as u64);
         let behaviour = match class {
             NameClass::Answers => Behaviour::Answer(loopback.clone()),
@@ -158,6 +253,10 @@ async fn start_dns(
         };
         let name = format!("site-{domain}.bench-farm.com");
         server.set(&format!("www.{name}"), behaviour.clone());
+        // A moved brand's new home (web mode) answers as its old name does.
+        let moved = format!("site-{domain}.{MOVED_TO}");
+        server.set(&format!("www.{moved}"), behaviour.clone());
+        server.set(&moved, behaviour.clone());
         server.set(&name, behaviour);
         lines.push_str(&format!("{name}\t{}\n", class.label()));
     }
@@ -229,6 +328,66 @@ fn raise_descriptor_limit() {
     }
 }
 
+impl Farm {
+    /// Each web-mode name's class, whether it offers HTTP/2, and the outcome the service must
+    /// record, as `name class outcome h2` lines; a name whose DNS fails is of its DNS class,
+    /// with no outcome of the web's to check (`-`).
+    fn web_truth(&self, domains: usize, shares: &[(NameClass, f64)]) -> String {
+        let mut lines = String::new();
+        for n in 0..domains {
+            let name = format!("site-{n}.bench-farm.com");
+            let h2 = if self.offers_h2(n) { "h2" } else { "http1" };
+            let dns_class = name_class(shares, self.seed, n);
+            if dns_class != NameClass::Answers {
+                lines.push_str(&format!("{name}\tdns_{}\t-\t{h2}\n", dns_class.label()));
+                continue;
+            }
+            let class = self.web_class(n);
+            let outcome = class.outcome(MOVED_TO, self.lander(n, &name).0);
+            lines.push_str(&format!("{name}\t{}\t{outcome}\t{h2}\n", class.label()));
+        }
+        lines
+    }
+}
+
+/// Serves the web mode on `listener` (and on 443 when it is port 80) until the process ends.
+async fn serve_web(
+    farm: Arc<Farm>,
+    listener: tokio::net::TcpListener,
+    domains: usize,
+    shares: &[(NameClass, f64)],
+) {
+    let certificates = {
+        let farm = farm.clone();
+        Arc::new(web::Certificates::new(tls::TestCa::new(), move |host| farm.certificate_of(host)))
+    };
+    if let Some(path) = std::env::var("FARM_CA_PEM").ok().filter(|v| !v.is_empty()) {
+        std::fs::write(&path, certificates.ca_pem()).unwrap_or_else(|e| panic!("FARM_CA_PEM {path}: {e}"));
+    }
+    if let Some(path) = std::env::var("FARM_WEB_TRUTH").ok().filter(|v| !v.is_empty()) {
+        std::fs::write(&path, farm.web_truth(domains, shares))
+            .unwrap_or_else(|e| panic!("FARM_WEB_TRUTH {path}: {e}"));
+    }
+    let offers_h2: Arc<dyn Fn(&str) -> bool + Send + Sync> = {
+        let farm = farm.clone();
+        Arc::new(move |host: &str| site_number(host).is_some_and(|n| farm.offers_h2(n)))
+    };
+    let handler: web::Handler =
+        Arc::new(move |host: &str, path: &str, secure: bool| farm.answer(host, path, secure));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let _plain = web::WebServer::start(listener, certificates.clone(), offers_h2.clone(), handler.clone());
+    let _tls = if port == 80 {
+        let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", 443)).await else {
+            eprintln!("bench_farm: cannot bind 127.0.0.1:443");
+            std::process::exit(1);
+        };
+        Some(web::WebServer::start(listener, certificates, offers_h2, handler))
+    } else {
+        None
+    };
+    std::future::pending::<()>().await;
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -236,7 +395,8 @@ async fn main() {
     let domains: usize = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(2000);
     let farm = FarmEnv::from_env(domains).and_then(|env| {
         let catalogue = env.catalogue()?;
-        Ok(Farm { catalogue, mode: env.mode, seed: env.config.seed, log_hits: false, dns: None })
+        let walls = env.web.then(|| walls::every_wall().into_iter().map(|(_, wall)| wall).collect());
+        Ok(Farm { catalogue, mode: env.mode, seed: env.config.seed, log_hits: false, dns: None, walls })
     });
     let mut farm = match farm {
         Ok(farm) => farm,
@@ -246,9 +406,11 @@ async fn main() {
         }
     };
     farm.log_hits = std::env::var("BENCH_FARM_LOG_HITS").is_ok_and(|v| v == "1");
-    eprintln!("farm {:?}: {}", farm.mode, farm.catalogue.summary());
+    let web = if farm.walls.is_some() { " web" } else { "" };
+    eprintln!("farm {:?}{web}: {}", farm.mode, farm.catalogue.summary());
+    let mut shares = Vec::new();
     if let Some(spec) = std::env::var("FARM_DNS").ok().filter(|v| !v.is_empty()) {
-        let shares = dns_shares(&spec).unwrap_or_else(|message| {
+        shares = dns_shares(&spec).unwrap_or_else(|message| {
             eprintln!("bench_farm: {message}");
             std::process::exit(2);
         });
@@ -259,16 +421,20 @@ async fn main() {
     }
     raise_descriptor_limit();
     let farm = Arc::new(farm);
-    let app = axum::Router::new().fallback(move |headers: HeaderMap, uri: Uri| {
-        let farm = farm.clone();
-        async move {
-            let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
-            farm.answer(host, uri.path())
-        }
-    });
     let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await else {
         eprintln!("bench_farm: cannot bind 127.0.0.1:{port}");
         std::process::exit(1);
     };
+    if farm.walls.is_some() {
+        serve_web(farm, listener, domains, &shares).await;
+        return;
+    }
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, uri: Uri| {
+        let farm = farm.clone();
+        async move {
+            let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
+            farm.answer(host, uri.path(), false)
+        }
+    });
     let _ = axum::serve(listener, app).await;
 }

@@ -7,6 +7,10 @@
 //! `bench_farm`. Each distinct page is extracted once through `extract`, as the service does,
 //! and counts for every domain it is served to. Prints `PHONE_ACCURACY x` and
 //! `EMAIL_ACCURACY x` for scripts, then the first misses.
+//!
+//! `farm_accuracy --truth [DOMAINS]` prints instead what each domain's generated page states,
+//! as `name phone email` lines (tab-separated), for `benches/drain.sh` to score the rows a drain
+//! stored.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test and bench code: a panic is a failure report
 
 #[allow(dead_code)] // The farm's server-side parts (robots, contact pages, pacing) go unused here.
@@ -17,7 +21,12 @@ use domain_scheduler::extract::{Page, extract};
 use site_farm::FarmEnv;
 
 fn main() {
-    let domains: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let truth_only = args.first().is_some_and(|a| a == "--truth");
+    if truth_only {
+        args.remove(0);
+    }
+    let domains: usize = args.first().and_then(|n| n.parse().ok()).unwrap_or(10_000);
     let catalogue = match FarmEnv::from_env(domains).and_then(|env| env.catalogue()) {
         Ok(catalogue) => catalogue,
         Err(message) => {
@@ -25,6 +34,14 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if truth_only {
+        for (domain, &index) in catalogue.assignment.iter().enumerate() {
+            if let Some(truth) = &catalogue.pages[index as usize].truth {
+                println!("site-{domain}.bench-farm.com\t{}\t{}", truth.phone, truth.email);
+            }
+        }
+        return;
+    }
     // The first domain each distinct page is served to names it, as the farm would.
     let mut first_domain = vec![usize::MAX; catalogue.pages.len()];
     for (domain, &index) in catalogue.assignment.iter().enumerate() {

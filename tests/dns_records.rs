@@ -232,8 +232,54 @@ async fn fingerprints_find_technologies_in_the_domains_dns_records(backend: Back
     );
 }
 
+/// A site whose page says nothing of parking, with its contacts.
+fn ordinary_page(domain: &str) -> String {
+    format!(
+        "<html><head><title>{domain}</title></head><body><h1>{domain}</h1>\
+         <a href=\"mailto:owner@{domain}\">owner@{domain}</a></body></html>"
+    )
+}
+
+async fn a_name_served_by_a_parking_providers_name_servers_is_parked_by_that_provider(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let dns = DnsServer::start().await;
+    let delegated = |ns: &[&str]| Behaviour::Delegated {
+        addresses: Vec::new(),
+        ns: ns.iter().map(|host| (*host).to_owned()).collect(),
+    };
+    let parked = [
+        ("at-sedo-ns.com", ["ns1.sedoparking.com", "ns2.sedoparking.com"], "Sedo"),
+        ("at-bodis-ns.com", ["ns1.bodis.com", "ns2.bodis.com"], "Bodis"),
+        ("at-parkingcrew-ns.com", ["ns1.parkingcrew.net", "ns2.parkingcrew.net"], "ParkingCrew"),
+        ("at-above-ns.com", ["ns1.above.com", "ns2.above.com"], "Above"),
+        ("at-dan-ns.com", ["ns1.dan.com", "ns2.dan.com"], "Dan.com"),
+    ];
+    for (domain, ns, _) in &parked {
+        scenario.farm.add(domain, Site::Html(ordinary_page(domain)));
+        dns.set(domain, delegated(ns));
+    }
+    // GoDaddy's ordinary DNS serves its customers' own sites.
+    scenario.farm.add("at-godaddy-dns.com", Site::Html(ordinary_page("at-godaddy-dns.com")));
+    dns.set("at-godaddy-dns.com", delegated(&["ns51.domaincontrol.com", "ns52.domaincontrol.com"]));
+    let mut names: Vec<&str> = parked.iter().map(|(domain, _, _)| *domain).collect();
+    names.push("at-godaddy-dns.com");
+    scenario.add(&names);
+    drain(&scenario, &dns);
+
+    for (domain, _, provider) in parked {
+        let row = scenario.row(domain);
+        assert_eq!(row["status"], "completed", "{row}");
+        assert_eq!((&row["parked"], &row["parking_provider"]), (&json!(true), &json!(provider)), "{row}");
+        assert_eq!(row["email_addresses"], json!([]), "the provider's name, not the owner's site: {row}");
+    }
+    let site = scenario.row("at-godaddy-dns.com");
+    assert_eq!((&site["parked"], &site["parking_provider"]), (&json!(false), &Value::Null), "{site}");
+    assert_eq!(site["email_addresses"], json!(["owner@at-godaddy-dns.com"]), "{site}");
+}
+
 on_both_backends!(
     fingerprints_find_technologies_in_the_domains_dns_records,
+    a_name_served_by_a_parking_providers_name_servers_is_parked_by_that_provider,
     a_scan_stores_what_the_domains_dns_says_about_its_mail,
     a_rescan_records_the_changes_of_the_domains_mail_records,
 );

@@ -7,15 +7,17 @@
 mod common;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use common::cli::stderr;
 use common::db::Backend;
 use common::farm::{Site, plain_page};
-use common::parking::{LANDER_EMAIL, every_lander};
+use common::parking::{self, LANDER_EMAIL, every_lander};
 use common::scenario::Scenario;
 use common::tls::{TestCa, TlsFront};
 use common::walls::{WALL_EMAIL, WALL_TITLE, every_wall};
+use common::web::{self, CertificateKind, First, WebClass};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
@@ -33,6 +35,8 @@ struct Surfaces {
     csv: HashMap<String, HashMap<String, String>>,
     /// `GET /api/v1/domains/{domain}`.
     api: HashMap<String, Value>,
+    /// `GET /api/v1/domains/{domain}/failures`.
+    failures: HashMap<String, Value>,
     /// The console's domain page, as HTML.
     console: HashMap<String, String>,
     /// The service's `/openapi.json`.
@@ -65,14 +69,19 @@ impl Surfaces {
             .collect();
         let served = scenario.serve(TOKENS, &[]).await;
         let console_session = common::console::Session::sign_in(&served, TOKEN).await;
-        let (mut api, mut console) = (HashMap::new(), HashMap::new());
+        let (mut api, mut console, mut failures) = (HashMap::new(), HashMap::new(), HashMap::new());
         for domain in domains {
             api.insert(domain.to_string(), common::console::domain_row(&served, TOKEN, domain).await);
+            let request =
+                reqwest::Client::new().get(served.url(&format!("/api/v1/domains/{domain}/failures")));
+            let (status, page) = common::console::api(request, TOKEN).await;
+            assert_eq!(status, reqwest::StatusCode::OK, "{page}");
+            failures.insert(domain.to_string(), page);
             let id = show[*domain]["id"].as_str().unwrap().to_owned();
             console.insert(domain.to_string(), console_session.get(&format!("/ui/domains/{id}")).await.html);
         }
         let openapi = reqwest::get(served.url("/openapi.json")).await.unwrap().json().await.unwrap();
-        Surfaces { show, jsonl, csv, api, console, openapi }
+        Surfaces { show, jsonl, csv, api, failures, console, openapi }
     }
 
     /// Asserts that `field` of `domain` reads `expected` on `show`, the JSON Lines export and
@@ -281,6 +290,17 @@ async fn bot_walls_end_blocked_naming_the_provider_with_nothing_of_them_stored(b
         assert!(!page.contains(WALL_EMAIL) && !page.contains(WALL_TITLE), "{page}");
         assert!(seen.console_text(domain).contains("fetch/blocked"), "the console names the wall");
     }
+    // Each failure of a wall names the status it answered, as an HTTP status failure does.
+    for (domain, wall) in &walls {
+        let items = seen.failures[*domain]["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{}", seen.failures[*domain]);
+        for item in items {
+            assert_eq!(
+                (item["kind"].as_str(), &item["http_status"]),
+                (Some("blocked"), &Value::from(wall.status))
+            );
+        }
+    }
 }
 
 async fn parked_domains_complete_flagged_with_their_provider_and_without_the_landers_contacts(
@@ -355,7 +375,119 @@ async fn parked_domains_complete_flagged_with_their_provider_and_without_the_lan
     );
 }
 
+/// What a site of the web-farm test serves once its class lets it answer.
+#[derive(Clone)]
+enum Content {
+    Page(String),
+    Wall(usize),
+    Lander(String),
+}
+
+/// Each row's outcome in the words of `WebClass::outcome`, by domain (the benchmark's query).
+async fn outcomes(scenario: &Scenario) -> HashMap<String, String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = scenario.db.connect().await;
+    let sql = format!("SELECT d.domain AS domain, {} AS outcome FROM domains d", web::OUTCOME_SQL);
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    let _ = db.close().await;
+    rows.iter()
+        .map(|row| {
+            (row.try_get::<String>("", "domain").unwrap(), row.try_get::<String>("", "outcome").unwrap())
+        })
+        .collect()
+}
+
+async fn every_class_of_the_web_ends_with_its_outcome(backend: Backend) {
+    let Some(scenario) = Scenario::start(backend).await else { return };
+    let moved_to = "www.new-home-of-the-brand.net";
+    let mut sites: Vec<(String, WebClass, Content)> = [
+        ("secure-site.com", WebClass::Https),
+        ("www-first.com", WebClass::Www),
+        ("no-redirect.com", WebClass::NoRedirect),
+        ("old-brand-name.com", WebClass::Moved),
+        ("untrusted-ca.com", WebClass::Untrusted),
+        ("expired-cert.com", WebClass::Expired),
+        ("cert-for-another.com", WebClass::WrongHost),
+    ]
+    .into_iter()
+    .map(|(domain, class)| (domain.to_owned(), class, Content::Page(plain_page(domain))))
+    .collect();
+    let walls: Vec<_> = every_wall().into_iter().map(|(_, wall)| wall).collect();
+    for which in 0..walls.len() {
+        sites.push((format!("walled-{which}.com"), WebClass::Wall, Content::Wall(which)));
+    }
+    let mut providers = HashMap::new();
+    for which in 0..parking::LANDER_COUNT {
+        let domain = format!("parked-{which}.com");
+        let (provider, page) = parking::lander_for(&domain, which);
+        providers.insert(domain.clone(), provider);
+        sites.push((domain, WebClass::Parked, Content::Lander(page)));
+    }
+    let by_domain: Arc<HashMap<String, (WebClass, Content)>> = Arc::new(
+        sites.iter().map(|(domain, class, content)| (domain.clone(), (*class, content.clone()))).collect(),
+    );
+    let handler: web::Handler = {
+        let by_domain = by_domain.clone();
+        Arc::new(move |host: &str, path: &str, secure: bool| {
+            let apex = host.strip_prefix("www.").unwrap_or(host);
+            if format!("www.{apex}") == moved_to {
+                return web::html(plain_page("The brand's new home"));
+            }
+            let Some((class, content)) = by_domain.get(apex) else { return web::not_found() };
+            if let First::Redirect(origin) = class.first(apex, host, secure, moved_to) {
+                return web::redirect(&origin, path);
+            }
+            match content {
+                Content::Wall(which) => web::wall_answer(&walls[*which]),
+                Content::Page(page) | Content::Lander(page) if path == "/" => web::html(page.clone()),
+                _ => web::not_found(),
+            }
+        })
+    };
+    let certificates = {
+        let by_domain = by_domain.clone();
+        Arc::new(web::Certificates::new(TestCa::new(), move |host: &str| {
+            let apex = host.strip_prefix("www.").unwrap_or(host);
+            by_domain.get(apex).map_or(CertificateKind::Valid, |(class, _)| class.certificate())
+        }))
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let roots = pem_file(&dir, certificates.ca_pem());
+    // Every other site offers HTTP/2.
+    let offers_h2 = Arc::new(|host: &str| host.len().is_multiple_of(2));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = web::WebServer::start(listener, certificates, offers_h2, handler);
+    let names: Vec<&str> = sites.iter().map(|(domain, _, _)| domain.as_str()).collect();
+    scenario.add(&names);
+    let out = scenario.run(
+        &["run-once", "--drain"],
+        &[
+            ("DOMAIN_SCHEDULER_FETCH_CONNECT_TO", &server.addr.to_string()),
+            ("DOMAIN_SCHEDULER_FETCH_SCHEMES", "https,http"),
+            ("DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS", &roots),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let recorded = outcomes(&scenario).await;
+    for (domain, class, _) in &sites {
+        let provider = providers.get(domain).copied().unwrap_or_default();
+        let expected = class.outcome("new-home-of-the-brand.net", provider);
+        assert_eq!(recorded[domain], expected, "{domain} ({}): {}", class.label(), scenario.row(domain));
+    }
+    // The pages came over https where the certificate allowed it, from the name redirected to.
+    for (domain, landed) in [
+        ("secure-site.com", "https://secure-site.com/"),
+        ("www-first.com", "https://www.www-first.com/"),
+        ("old-brand-name.com", "https://www.new-home-of-the-brand.net/"),
+        ("expired-cert.com", "http://expired-cert.com/"),
+    ] {
+        assert_eq!(scenario.row(domain)["final_url"], landed, "{domain}");
+    }
+}
+
 on_both_backends!(
+    every_class_of_the_web_ends_with_its_outcome,
     parked_domains_complete_flagged_with_their_provider_and_without_the_landers_contacts,
     a_refused_certificate_is_named_on_every_surface_and_in_the_history,
     a_redirect_to_another_registrable_domain_is_named_and_the_page_keeps_its_address,

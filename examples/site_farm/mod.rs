@@ -36,9 +36,12 @@ impl Mode {
 
 /// The farm's settings, from the environment, shared by both programs:
 /// `FARM_MODE` (varied | slow | lorem), `FARM_SEED`, `FARM_POOL` (distinct generated pages),
-/// `FARM_CORPUS_SHARE`, `FARM_CORPUS` (folder of real pages).
+/// `FARM_CORPUS_SHARE`, `FARM_CORPUS` (folder of real pages), `FARM_WEB`.
 pub struct FarmEnv {
     pub mode: Mode,
+    /// `FARM_WEB=1`: the same pages served as the web serves them (`bench_farm`'s web mode:
+    /// TLS, redirects, walls, parked pages), paced or not as `mode` says.
+    pub web: bool,
     pub config: FarmConfig,
     pub corpus: PathBuf,
 }
@@ -57,6 +60,7 @@ impl FarmEnv {
             var("FARM_CORPUS").map_or_else(|| manifest.join("../shared/corpus/pages"), PathBuf::from);
         Ok(FarmEnv {
             mode,
+            web: var("FARM_WEB").is_some_and(|v| v == "1"),
             config: FarmConfig {
                 seed: number("FARM_SEED", 14.0)? as u64,
                 domains,

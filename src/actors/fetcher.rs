@@ -103,8 +103,14 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
     drop(home_span);
     let page = page?;
 
+    // The records were asked while the page loaded; the name servers among them can tell a
+    // parked name before its contact pages are visited. A failed look-up leaves its fields null
+    // and never fails the domain.
+    let records = (&mut mail.0).await.ok().flatten();
     let redirects_to = name.moved_to(&page.final_url);
-    let parking_provider = extract::parking_provider(&page.html, redirects_to.as_deref());
+    let parking_provider = extract::parking_provider(&page.html, redirects_to.as_deref()).or_else(|| {
+        records.as_ref().and_then(|r| r.ns.as_deref()).and_then(extract::parking::parked_by_nameservers)
+    });
     // A lander's contact pages are the provider's: none is visited.
     let contact_pages = if parking_provider.is_some() { 0 } else { (item.max_pages.max(1) - 1) as usize };
     let (page, mut metadata, links) = extract_off_runtime(state, item, page, contact_pages).await?;
@@ -151,10 +157,9 @@ async fn process(state: &FetcherArgs, item: &WorkItem) -> Result<entity::Metadat
             );
         }
     }
-    // A failed look-up leaves its fields null; it never fails the domain.
-    if let Ok(Some(records)) = (&mut mail.0).await {
-        extract::mail::fill(name.as_str(), &records, &mut metadata);
-        extract::technologies_from_records(&records, &mut metadata);
+    if let Some(records) = &records {
+        extract::mail::fill(name.as_str(), records, &mut metadata);
+        extract::technologies_from_records(records, &mut metadata);
     }
     Ok(metadata)
 }

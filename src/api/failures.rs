@@ -47,7 +47,8 @@ pub struct DomainFailure {
     pub kind: String,
     /// When it failed.
     pub occurred_at: DateTime<Utc>,
-    /// The HTTP status the site answered, for an `http_status` failure; null otherwise.
+    /// The HTTP status the site answered, for an `http_status` or `blocked` failure (the
+    /// wall's status: 403, 429, 503, ...); null otherwise.
     #[schema(minimum = 100, maximum = 999)]
     pub http_status: Option<u16>,
     /// What went wrong, in words.
@@ -71,13 +72,16 @@ impl From<domain_errors::Model> for DomainFailure {
     }
 }
 
-/// The status of an `http_status` failure, which its message states (`HTTP status 503`).
+/// The status of an `http_status` failure, which its message states (`HTTP status 503`), or
+/// of a `blocked` one, whose message ends with it (`Cloudflare challenge page (HTTP 403)`,
+/// `Rate limit (HTTP 429, Retry-After 7200 s)`).
 fn http_status(kind: &str, message: &str) -> Option<u16> {
-    if kind != "http_status" {
-        return None;
-    }
-    let digits: String =
-        message.strip_prefix("HTTP status ")?.chars().take_while(char::is_ascii_digit).collect();
+    let after = match kind {
+        "http_status" => message.strip_prefix("HTTP status ")?,
+        "blocked" => &message[message.rfind("(HTTP ")? + "(HTTP ".len()..],
+        _ => return None,
+    };
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok().filter(|status| (100..=999).contains(status))
 }
 
@@ -147,5 +151,12 @@ mod tests {
         assert_eq!(http_status("http_status", "HTTP status 404 Not Found"), Some(404));
         assert_eq!(http_status("timeout", "HTTP status 503"), None);
         assert_eq!(http_status("http_status", "something else"), None);
+    }
+
+    #[test]
+    fn the_status_of_a_wall_is_read_from_its_message() {
+        assert_eq!(http_status("blocked", "Cloudflare challenge page (HTTP 403)"), Some(403));
+        assert_eq!(http_status("blocked", "Rate limit (HTTP 429, Retry-After 7200 s)"), Some(429));
+        assert_eq!(http_status("blocked", "a wall of no status"), None);
     }
 }

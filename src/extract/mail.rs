@@ -23,6 +23,9 @@ pub struct MailRecords {
     pub txt: Option<Vec<String>>,
     /// Each TXT record of `_dmarc.<domain>`, its strings joined.
     pub dmarc: Option<Vec<String>>,
+    /// The domain's name servers (its NS records), which tell a parked name
+    /// ([`crate::extract::parking::parked_by_nameservers`]).
+    pub ns: Option<Vec<String>>,
 }
 
 /// Sets `mx_hosts`, `mail_provider`, `spf` and `dmarc_policy` of `metadata` from the `records`
@@ -276,13 +279,13 @@ mod tests {
     #[test]
     fn fill_leaves_null_what_failed_and_empty_what_is_not_published() {
         let mut metadata = Metadata::default();
-        fill("shop.example", &MailRecords { mx: None, txt: None, dmarc: None }, &mut metadata);
+        fill("shop.example", &MailRecords { mx: None, txt: None, dmarc: None, ns: None }, &mut metadata);
         assert_eq!(
             (metadata.mx_hosts, metadata.mail_provider, metadata.spf, metadata.dmarc_policy),
             (None, None, None, None)
         );
         let mut metadata = Metadata::default();
-        let none = MailRecords { mx: Some(vec![]), txt: Some(vec![]), dmarc: Some(vec![]) };
+        let none = MailRecords { mx: Some(vec![]), txt: Some(vec![]), dmarc: Some(vec![]), ns: Some(vec![]) };
         fill("shop.example", &none, &mut metadata);
         assert_eq!(metadata.mx_hosts, Some(vec![]));
         assert_eq!((metadata.mail_provider, metadata.spf, metadata.dmarc_policy), (None, None, None));

@@ -16,7 +16,7 @@ mod json_ld;
 pub mod mail;
 mod obfuscation;
 mod organization;
-mod parking;
+pub mod parking;
 mod phones;
 mod social;
 mod tech;

@@ -22,6 +22,8 @@ struct Entry {
     name: String,
     body: Vec<String>,
     redirect: Vec<String>,
+    #[serde(default)]
+    nameservers: Vec<String>,
 }
 
 struct Providers {
@@ -32,6 +34,8 @@ struct Providers {
     names: Vec<String>,
     /// Registrable domain, provider.
     redirects: Vec<(String, usize)>,
+    /// Domain of the parking name servers, provider.
+    nameservers: Vec<(String, usize)>,
 }
 
 /// The table compiled once. The file is the project's own and a unit test parses it, so a
@@ -39,27 +43,34 @@ struct Providers {
 static PROVIDERS: LazyLock<Providers> = LazyLock::new(|| {
     compile(include_str!("parking.toml")).unwrap_or_else(|error| {
         tracing::error!(%error, "the parking table does not parse; no parked page is recognised");
-        Providers { signatures: None, provider_of: Vec::new(), names: Vec::new(), redirects: Vec::new() }
+        Providers {
+            signatures: None,
+            provider_of: Vec::new(),
+            names: Vec::new(),
+            redirects: Vec::new(),
+            nameservers: Vec::new(),
+        }
     })
 });
 
 fn compile(text: &str) -> Result<Providers, String> {
     let table: Table = toml::from_str(text).map_err(|error| error.to_string())?;
-    let (mut patterns, mut provider_of, mut names, mut redirects) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut patterns, mut provider_of, mut names, mut redirects, mut nameservers) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (index, entry) in table.provider.into_iter().enumerate() {
         for signature in entry.body {
             patterns.push(signature);
             provider_of.push(index);
         }
         redirects.extend(entry.redirect.into_iter().map(|domain| (domain.to_ascii_lowercase(), index)));
+        nameservers.extend(entry.nameservers.into_iter().map(|domain| (domain.to_ascii_lowercase(), index)));
         names.push(entry.name);
     }
     let signatures = AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build(&patterns)
         .map_err(|error| error.to_string())?;
-    Ok(Providers { signatures: Some(signatures), provider_of, names, redirects })
+    Ok(Providers { signatures: Some(signatures), provider_of, names, redirects, nameservers })
 }
 
 /// The provider of a parked page: `html` is the home page, `moved_to` the registrable domain
@@ -74,6 +85,24 @@ pub fn parking_provider(html: &str, moved_to: Option<&str>) -> Option<&'static s
         let signatures = providers.signatures.as_ref()?;
         // The earliest provider of the table among the signatures present, as the table says.
         signatures.find_iter(searched).map(|found| providers.provider_of[found.pattern().as_usize()]).min()
+    })?;
+    providers.names.get(found).map(String::as_str)
+}
+
+/// The provider whose parking name servers serve the domain (`ns1.sedoparking.com`), from
+/// its NS records: a parking provider answers every name it parks, whatever the page says.
+/// `None` when no name server is a parking provider's.
+pub fn parked_by_nameservers(nameservers: &[String]) -> Option<&'static str> {
+    let providers = &*PROVIDERS;
+    let found = nameservers.iter().find_map(|host| {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        providers
+            .nameservers
+            .iter()
+            .find(|(domain, _)| {
+                host == *domain || host.strip_suffix(domain.as_str()).is_some_and(|rest| rest.ends_with('.'))
+            })
+            .map(|(_, index)| *index)
     })?;
     providers.names.get(found).map(String::as_str)
 }
@@ -155,6 +184,30 @@ mod tests {
         }
         for (provider, html) in landers() {
             assert_eq!(parking_provider(&html, None), Some(provider), "{html}");
+        }
+    }
+
+    #[test]
+    fn each_parking_name_server_names_its_provider_and_ordinary_dns_does_not() {
+        let ns = |hosts: &[&str]| hosts.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
+        for (hosts, provider) in [
+            (ns(&["ns1.sedoparking.com.", "ns2.sedoparking.com."]), "Sedo"),
+            (ns(&["ns1.bodis.com", "ns2.bodis.com"]), "Bodis"),
+            (ns(&["NS1.PARKINGCREW.NET."]), "ParkingCrew"),
+            (ns(&["ns1.above.com", "ns2.above.com"]), "Above"),
+            (ns(&["ns1.dan.com", "ns2.dan.com"]), "Dan.com"),
+            (ns(&["ns1.undeveloped.com"]), "Dan.com"),
+        ] {
+            assert_eq!(parked_by_nameservers(&hosts), Some(provider), "{hosts:?}");
+        }
+        for ordinary in [
+            ns(&["ns51.domaincontrol.com.", "ns52.domaincontrol.com."]),
+            ns(&["dns1.registrar-servers.com", "dns2.registrar-servers.com"]),
+            ns(&["ns1.notsedoparking.com"]),
+            ns(&["sedoparking.com.evil.example"]),
+            ns(&[]),
+        ] {
+            assert_eq!(parked_by_nameservers(&ordinary), None, "{ordinary:?}");
         }
     }
 

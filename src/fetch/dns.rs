@@ -181,16 +181,26 @@ impl Dns {
         answer
     }
 
-    /// The MX and TXT records of `domain` and the TXT records of `_dmarc.<domain>`, asked at
-    /// once, each bounded as an address look-up is. A record type the name does not have (or a
+    /// The MX, TXT and NS records of `domain` and the TXT records of `_dmarc.<domain>`, asked
+    /// at once, each bounded as an address look-up is. A record type the name does not have (or a
     /// name that does not exist) is an empty list; a look-up that failed is `None`.
     pub async fn mail_records(&self, domain: &str) -> MailRecords {
         let name = domain.trim_end_matches('.').to_ascii_lowercase();
-        let (mx, txt, dmarc) = tokio::join!(
+        let (mx, txt, dmarc, ns) = tokio::join!(
             self.records(self.resolver.mx_lookup(format!("{name}."))),
             self.records(self.resolver.txt_lookup(format!("{name}."))),
             self.records(self.resolver.txt_lookup(format!("_dmarc.{name}."))),
+            self.records(self.resolver.ns_lookup(format!("{name}."))),
         );
+        let ns = ns.map(|answers| {
+            answers
+                .iter()
+                .filter_map(|data| match data {
+                    RData::NS(host) => Some(host.0.to_ascii()),
+                    _ => None,
+                })
+                .collect()
+        });
         let mx = mx.map(|answers| {
             answers
                 .iter()
@@ -212,7 +222,7 @@ impl Dns {
                 })
                 .collect()
         };
-        MailRecords { mx, txt: txt.map(texts), dmarc: dmarc.map(texts) }
+        MailRecords { mx, txt: txt.map(texts), dmarc: dmarc.map(texts), ns }
     }
 
     /// The answers of one record look-up (CNAMEs on the way included, for the caller to skip),

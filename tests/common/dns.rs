@@ -1,6 +1,6 @@
 //! A DNS server of the tests' own on 127.0.0.1 (UDP, and TCP on the same port), answering each
 //! name as the test says: addresses, after a delay, NXDOMAIN, SERVFAIL, REFUSED, never, a CNAME
-//! chain, no address record, MX and TXT records. It counts the queries it receives per name, so
+//! chain, no address record, MX, TXT and NS records. It counts the queries it receives per name, so
 //! a test can tell what the service's cache and merging saved. A name nobody set is NXDOMAIN.
 
 use std::collections::HashMap;
@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, SOA, TXT};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, NS, SOA, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -34,6 +34,11 @@ pub enum Behaviour {
         addresses: Vec<IpAddr>,
         mx: Vec<(u16, String)>,
         txt: Vec<String>,
+    },
+    /// These name servers (NS records), with these addresses.
+    Delegated {
+        addresses: Vec<IpAddr>,
+        ns: Vec<String>,
     },
 }
 
@@ -214,6 +219,17 @@ async fn answer(
                         }
                     }
                     other => add_addresses(&mut response, &owner, other, &addresses),
+                }
+                return finish(response);
+            }
+            Behaviour::Delegated { addresses, ns } => {
+                if query.query_type() == RecordType::NS {
+                    for host in ns {
+                        let host = Name::from_ascii(format!("{host}.")).ok()?;
+                        response.add_answer(Record::from_rdata(owner.clone(), 300, RData::NS(NS(host))));
+                    }
+                } else {
+                    add_addresses(&mut response, &owner, query.query_type(), &addresses);
                 }
                 return finish(response);
             }

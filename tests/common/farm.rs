@@ -47,6 +47,13 @@ pub enum Site {
     WithHeaders(Vec<(&'static str, &'static str)>, String),
 }
 
+impl super::walls::Wall {
+    /// The farm site that answers this wall.
+    pub fn site(&self) -> Site {
+        Site::Answer(self.status, self.headers.clone(), self.body.clone())
+    }
+}
+
 /// 1 GiB of zeros, gzip-compressed once per test process.
 fn gzip_bomb() -> bytes::Bytes {
     static BOMB: std::sync::OnceLock<bytes::Bytes> = std::sync::OnceLock::new();

@@ -16,3 +16,4 @@ pub mod server;
 pub mod tls;
 pub mod wait;
 pub mod walls;
+pub mod web;

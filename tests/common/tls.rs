@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::rustls::sign::CertifiedKey;
 
 pub struct TlsFront {
     addr: SocketAddr,
@@ -36,9 +37,14 @@ pub struct ServerCertificate {
 
 impl TestCa {
     pub fn new() -> TestCa {
+        TestCa::named("domain-scheduler test CA")
+    }
+
+    /// A CA of this common name (two CAs of one name would be told apart by signature only).
+    pub fn named(name: &str) -> TestCa {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(rcgen::DnType::CommonName, "domain-scheduler test CA");
+        params.distinguished_name.push(rcgen::DnType::CommonName, name);
         let key = KeyPair::generate().expect("a CA key");
         let pem = params.self_signed(&key).expect("the CA certificate").pem();
         TestCa { issuer: Issuer::new(params, key), pem }
@@ -60,6 +66,13 @@ impl TestCa {
             params.not_before = rcgen::date_time_ymd(2020, 1, 1);
             params.not_after = rcgen::date_time_ymd(2021, 1, 1);
         })
+    }
+
+    /// `certificate` ready for a rustls server.
+    pub fn certified(certificate: ServerCertificate) -> Arc<CertifiedKey> {
+        let provider = tokio_rustls::rustls::crypto::aws_lc_rs::default_provider();
+        let key = provider.key_provider.load_private_key(certificate.key).expect("a usable key");
+        Arc::new(CertifiedKey::new(vec![certificate.der], key))
     }
 
     fn issue_with(&self, names: &[&str], adjust: impl FnOnce(&mut CertificateParams)) -> ServerCertificate {

@@ -10,12 +10,6 @@ pub struct Wall {
     pub body: String,
 }
 
-impl Wall {
-    pub fn site(&self) -> super::farm::Site {
-        super::farm::Site::Answer(self.status, self.headers.clone(), self.body.clone())
-    }
-}
-
 /// What a challenge page may show that is not the site's: never stored.
 pub const WALL_EMAIL: &str = "abuse@wall-provider.example";
 pub const WALL_TITLE: &str = "Just a moment...";
@@ -26,7 +20,7 @@ fn contacts() -> String {
     )
 }
 
-/// One wall per provider of the service's table, and a rate limit.
+/// One wall per provider of the service's table, and two rate limits (429 and 503).
 pub fn every_wall() -> Vec<(&'static str, Wall)> {
     vec![
         (
@@ -143,6 +137,18 @@ Request unsuccessful. Incapsula incident ID: 0-123456789</iframe>{}</body></html
                 headers: vec![("retry-after", "7200".into())],
                 body: format!(
                     "<html><head><title>Too Many Requests</title></head><body><h1>Slow down</h1>{}</body></html>",
+                    contacts()
+                ),
+            },
+        ),
+        (
+            "busy-for-hours.com",
+            Wall {
+                provider: "Rate limit",
+                status: 503,
+                headers: vec![("retry-after", "10800".into())],
+                body: format!(
+                    "<html><head><title>Service Unavailable</title></head><body><h1>Back soon</h1>{}</body></html>",
                     contacts()
                 ),
             },
