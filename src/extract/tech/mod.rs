@@ -80,7 +80,8 @@ impl TechnologySources {
         let Some(files) = &self.files else { return };
         let mx = records.mx.iter().flatten().map(|(_, host)| ("MX", host.trim_end_matches('.')));
         let txt = records.txt.iter().flatten().map(|text| ("TXT", text.as_str()));
-        let records: Vec<(&str, &str)> = mx.chain(txt).collect();
+        let ns = records.ns.iter().flatten().map(|host| ("NS", host.trim_end_matches('.')));
+        let records: Vec<(&str, &str)> = mx.chain(txt).chain(ns).collect();
         if records.is_empty() {
             return;
         }

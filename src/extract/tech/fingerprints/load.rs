@@ -46,7 +46,7 @@ pub struct Definition {
 }
 
 /// The DNS records a scan asks for, which `dns` patterns can read.
-pub const LOOKED_UP_RECORDS: [&str; 2] = ["MX", "TXT"];
+pub const LOOKED_UP_RECORDS: [&str; 3] = ["MX", "NS", "TXT"];
 
 /// Evidence fields of the format that need a browser, a second request or a live DOM.
 pub const UNREAD_FIELDS: [&str; 7] = ["js", "xhr", "css", "text", "robots", "certIssuer", "probe"];
@@ -195,7 +195,7 @@ pub(crate) fn definition(name: &str, entry: &Value) -> Result<Definition, String
     let mut unread: Vec<&'static str> =
         UNREAD_FIELDS.into_iter().filter(|field| get(field).is_some()).collect();
     if dns_records.iter().any(|(record, _)| !LOOKED_UP_RECORDS.contains(&record.as_str())) {
-        unread.push("dns records not looked up (NS, SOA, CNAME)");
+        unread.push("dns records not looked up (SOA, CNAME)");
     }
     Ok(Definition {
         name: name.to_owned(),

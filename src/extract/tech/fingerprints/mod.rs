@@ -6,7 +6,7 @@
 //! `attributes`, `text`), with the `\;version:` and `\;confidence:` modifiers, `implies`,
 //! `excludes`, and `requires` / `requiresCategory`, whose technologies count only once what
 //! they require was found (a second pass). `dns` is read for the records the fetcher looks up
-//! (`MX` and `TXT`, [`Fingerprints::detect_records`]). `js` and `dom` `properties` need a
+//! (`MX`, `NS` and `TXT`, [`Fingerprints::detect_records`]). `js` and `dom` `properties` need a
 //! JavaScript engine, `xhr`, `css`, `robots` and the rest what a fetch of the home page does not
 //! give: they are not read, only counted ([`Summary::unread`]).
 //!
@@ -873,7 +873,8 @@ mod tests {
         "Postbox Mail": {"cats": [2], "dns": {"MX": "\\.postbox-mail\\.example$", "TXT": "postbox-verification=\\w+"},
                          "implies": "Postbox Suite"},
         "Postbox Suite": {"cats": [2]},
-        "Verifier": {"cats": [2], "dns": {"txt": "verifier-site=([0-9a-f]+)\\;version:\\1", "NS": "ns\\.verifier"}},
+        "Zone Host": {"cats": [2], "dns": {"NS": "\\.zone-host\\.example$"}},
+        "Verifier": {"cats": [2], "dns": {"txt": "verifier-site=([0-9a-f]+)\\;version:\\1", "SOA": "ns\\.verifier"}},
         "Scripted": {"cats": [2], "js": {"scripted.version": ""}, "xhr": "scripted\\.example"},
         "Markup": {"cats": [1], "html": "<div id=\"markup-root\"", "css": "\\.markup"}
     }"#;
@@ -889,12 +890,24 @@ mod tests {
     fn dns_patterns_find_technologies_in_mx_and_txt_records_with_what_they_imply() {
         let (fingerprints, _) = records_collection();
         let mut found = Vec::new();
-        let records =
-            [("MX", "mx1.postbox-mail.example"), ("TXT", "v=spf1 -all"), ("TXT", "verifier-site=9f3a")];
+        let records = [
+            ("MX", "mx1.postbox-mail.example"),
+            ("TXT", "v=spf1 -all"),
+            ("TXT", "verifier-site=9f3a"),
+            ("NS", "b.zone-host.example"),
+        ];
         fingerprints.detect_records(&records, &mut found);
         let names: Vec<(&str, Option<&str>)> =
             found.iter().map(|f| (f.name.as_str(), f.version.as_deref())).collect();
-        assert_eq!(names, [("Postbox Mail", None), ("Verifier", Some("9f3a")), ("Postbox Suite", None)]);
+        assert_eq!(
+            names,
+            [
+                ("Postbox Mail", None),
+                ("Verifier", Some("9f3a")),
+                ("Zone Host", None),
+                ("Postbox Suite", None)
+            ]
+        );
         let evidence = &found[0].evidence[0];
         assert_eq!((evidence.kind.as_str(), evidence.excerpt.as_str()), ("dns", ".postbox-mail.example"));
         assert!(evidence.pattern.starts_with("MX: "), "{evidence:?}");
@@ -909,12 +922,12 @@ mod tests {
     fn the_summary_counts_what_each_kind_of_evidence_reaches_and_what_is_not_read() {
         let (_, summary) = records_collection();
         let reach: Vec<(&str, usize)> = summary.reach.iter().map(|(k, n)| (*k, *n)).collect();
-        assert_eq!(reach, [("dns", 2), ("html", 1)]);
+        assert_eq!(reach, [("dns", 3), ("html", 1)]);
         assert_eq!((summary.implied_only, summary.unreachable), (1, 1), "Postbox Suite; Scripted");
         let unread: Vec<(&str, usize)> = summary.unread.iter().map(|(k, n)| (*k, *n)).collect();
         assert_eq!(
             unread,
-            [("css", 1), ("dns records not looked up (NS, SOA, CNAME)", 1), ("js", 1), ("xhr", 1)]
+            [("css", 1), ("dns records not looked up (SOA, CNAME)", 1), ("js", 1), ("xhr", 1)]
         );
     }
 }
