@@ -146,6 +146,8 @@ struct ErrorRow {
     attempt: i32,
     stage: String,
     kind: String,
+    /// The domains whose last error is of this kind.
+    kind_href: String,
     message: String,
 }
 
@@ -290,7 +292,10 @@ impl DomainView {
             });
         }
         if let Some(error) = &row.last_error {
-            lifecycle.push(Field { class: "error-text", ..Field::text("Last error", error.clone()) });
+            // The kind opens the list of the domains failing the same way.
+            let href = super::search::kind_of_last_error(error)
+                .map(|kind| super::search::error_kind_href(kind.as_str()));
+            lifecycle.push(Field { class: "error-text", href, ..Field::text("Last error", error.clone()) });
         }
         lifecycle.push(Field::text("Added", when(row.created_at, now)));
         lifecycle.push(Field::text("Updated", when(row.updated_at, now)));
@@ -320,6 +325,7 @@ impl DomainView {
                     occurred_ago: page::ago(e.occurred_at, now),
                     attempt: e.attempt,
                     stage: e.stage,
+                    kind_href: super::search::error_kind_href(&e.kind),
                     kind: e.kind,
                     message: e.message,
                 })
