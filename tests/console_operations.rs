@@ -265,7 +265,7 @@ async fn a_bulk_action_counts_first_then_acts_on_exactly_the_filter(backend: Bac
     let confirm = a.get(&confirm_link).await;
     assert_eq!(confirm.status, StatusCode::OK);
     assert_eq!(texts(&confirm.html, "#bulk-count"), ["3"]);
-    assert!(confirm.html.contains("Cancel 3 domains?"));
+    assert!(confirm.html.contains("Cancel 3 domains?") && confirm.html.contains("Yes, cancel 3 domains"));
     for domain in waiting {
         assert_eq!(domain_row(&scene.served, TOKEN_A, domain).await["status"], "pending", "a dry run");
     }

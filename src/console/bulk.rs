@@ -102,6 +102,8 @@ struct ConfirmPage {
     frame: Frame,
     action: &'static str,
     title: String,
+    /// The button's label: `Yes, cancel 3 domains`.
+    confirm: String,
     effect: &'static str,
     count: String,
     affected: u64,
@@ -143,6 +145,12 @@ pub async fn confirm(
         action: action.as_str(),
         title: format!(
             "{verb} {} {}?",
+            page::count(outcome.affected),
+            page::plural(outcome.affected, "domain", "domains")
+        ),
+        confirm: format!(
+            "Yes, {} {} {}",
+            action.as_str(),
             page::count(outcome.affected),
             page::plural(outcome.affected, "domain", "domains")
         ),

@@ -60,8 +60,11 @@ pub async fn page(
     let not_found = || ConsoleError::NotFound("There is no such run.".into());
     let id = id.parse().map_err(|_| not_found())?;
     let run = listing::run(&state.db, id).await?.ok_or_else(not_found)?;
-    let failures = listing::run_failures(&state.db, id, FAILURES_SHOWN + 1).await?;
+    let mut failures = listing::run_failures(&state.db, id, FAILURES_SHOWN + 1).await?;
     let failures_cut = failures.len() as u64 > FAILURES_SHOWN;
+    if failures_cut {
+        failures.pop();
+    }
     let now = Utc::now();
     let count = |n: i32| page::count(n.max(0) as u64);
     let outcomes = vec![
@@ -74,7 +77,6 @@ pub async fn page(
     ];
     let failures = failures
         .into_iter()
-        .take(FAILURES_SHOWN as usize)
         .map(|failure| FailureRow {
             domain_href: format!("/ui/domains/{}", failure.domain_id),
             kind_href: super::search::error_kind_href(&failure.kind),
