@@ -245,6 +245,35 @@ async fn every_list_pages_forwards_back_and_to_the_first_page(backend: Backend) 
     let members = a.get(next.trim_end_matches("#members")).await;
     assert_eq!(listed(&members.html), names[50..100]);
     assert_eq!(attributes(&members.html, "#members nav.pager a[rel=prev]", "href").len(), 1);
+
+    // A domain's failures, 20 a page, newest first.
+    let db = test_db.connect().await;
+    let broken: uuid::Uuid = scene.broken_id.parse().unwrap();
+    let failures = (0..25).map(|i| entity::domain_errors::ActiveModel {
+        domain_id: sea_orm::Set(broken),
+        run_id: sea_orm::Set(None),
+        attempt: sea_orm::Set(1),
+        stage: sea_orm::Set("fetch".into()),
+        kind: sea_orm::Set("timeout".into()),
+        message: sea_orm::Set(format!("failure number {i:02}")),
+        occurred_at: sea_orm::Set(chrono::Utc::now()),
+        ..Default::default()
+    });
+    use sea_orm::EntityTrait;
+    entity::domain_errors::Entity::insert_many(failures).exec(&db).await.unwrap();
+    let errors_of = |html: &str| texts(html, "#errors tbody td[data-label=Message]");
+    let newest = a.get(&format!("/ui/domains/{}", scene.broken_id)).await;
+    let newest_errors = errors_of(&newest.html);
+    assert_eq!(newest_errors.len(), 20);
+    assert_eq!(newest_errors[0], "failure number 24");
+    let older = a
+        .get(attributes(&newest.html, "#errors nav.pager a[rel=next]", "href")[0].trim_end_matches("#errors"))
+        .await;
+    let older_errors = errors_of(&older.html);
+    assert_eq!(older_errors.len(), 6, "the 5 oldest inserted and the 404: {older_errors:?}");
+    let newer = attributes(&older.html, "#errors nav.pager a[rel=prev]", "href");
+    let newer = a.get(newer[0].trim_end_matches("#errors")).await;
+    assert_eq!(errors_of(&newer.html), newest_errors, "back to the newest failures");
 }
 
 async fn a_bulk_action_counts_first_then_acts_on_exactly_the_filter(backend: Backend) {

@@ -316,11 +316,26 @@ pub async fn errors<C: ConnectionTrait>(
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<domain_errors::Model>, DbErr> {
-    let mut query = domain_errors::Entity::find().filter(domain_errors::Column::DomainId.eq(domain_id));
-    if let Some(before) = before {
-        query = query.filter(domain_errors::Column::Id.lt(before));
-    }
-    query.order_by_desc(domain_errors::Column::Id).limit(limit).all(db).await
+    errors_page(db, domain_id, before.map(Keyset::Next), limit).await
+}
+
+/// Up to `limit` failures of domain `id` on the page `page` (the newest without one), newest
+/// first: `Next(id)` the failures older than failure `id`, `Previous(id)` the newer ones.
+pub async fn errors_page<C: ConnectionTrait>(
+    db: &C,
+    domain_id: Uuid,
+    page: Option<Keyset<i64>>,
+    limit: u64,
+) -> Result<Vec<domain_errors::Model>, DbErr> {
+    use domain_errors::Column;
+    let query = domain_errors::Entity::find().filter(Column::DomainId.eq(domain_id));
+    let query = match page {
+        None => query.order_by_desc(Column::Id),
+        Some(Keyset::Next(before)) => query.filter(Column::Id.lt(before)).order_by_desc(Column::Id),
+        Some(Keyset::Previous(after)) => query.filter(Column::Id.gt(after)).order_by_asc(Column::Id),
+    };
+    let rows = query.limit(limit).all(db).await?;
+    Ok(in_list_order(rows, page.as_ref()))
 }
 
 #[cfg(test)]
