@@ -11,6 +11,8 @@
 # The service itself is paused (it still answers the console) so that only pgbench claims.
 #
 # Usage: benches/console_bulk_claims.sh [ERRORED] [PENDING] [CLIENTS] [POSTGRES_ADMIN_URL]
+# NO_BULK=1 runs the control: the same windows (NO_BULK_SECONDS long, default 30) without the
+# bulk action.
 # (BENCH_BIN=path uses that binary instead of building the release one.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,9 +98,16 @@ bench=$!
 sleep 20
 count=$(curl -sf -b "$jar" "127.0.0.1:$api_port/ui/domains/bulk?action=retry&status=error" | grep -o 'id="bulk-count">[0-9,]*' | sed 's/.*>//')
 start=$(date +%s.%N)
-curl -sf -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}\n' \
-  --data-urlencode "csrf=$csrf" --data-urlencode "action=retry" --data-urlencode "status=error" \
-  "127.0.0.1:$api_port/ui/domains/bulk" >"$work/bulk.out"
+if [ -n "${NO_BULK:-}" ]; then
+  # The control: the same windows without the bulk action, for the drift of the claim rate
+  # over a run (the claims leave dead rows behind as they go).
+  sleep "${NO_BULK_SECONDS:-30}"
+  echo "no bulk action (control)" >"$work/bulk.out"
+else
+  curl -sf -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}\n' \
+    --data-urlencode "csrf=$csrf" --data-urlencode "action=retry" --data-urlencode "status=error" \
+    "127.0.0.1:$api_port/ui/domains/bulk" >"$work/bulk.out"
+fi
 end=$(date +%s.%N)
 wait "$bench"
 echo "bulk retry: dry run counted $count; answer $(cat "$work/bulk.out"); took $(python3 -c "print(f'{$end - $start:.1f}')") s"
