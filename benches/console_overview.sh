@@ -8,7 +8,12 @@
 # service runs with its fetches sent to a port that accepts connections and never answers, so
 # its one run holds its claim and the data stays as seeded while the overview is timed.
 #
+# It also times the console's list pages (domains, a batch's members, runs, a run, a bulk
+# action's dry run) and its text search over name, title and last error.
+#
 # Usage: benches/console_overview.sh [DOMAINS] [REQUESTS] [POSTGRES_ADMIN_URL]
+# (BENCH_BIN=path uses that binary instead of building the release one.) The text search is
+# timed with the trigram indexes of the migrations, then without them, and their build timed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 domains="${1:-1000000}"
@@ -17,8 +22,10 @@ admin="${3:-postgres://postgres@127.0.0.1:5432/test}"
 api_port=18941
 tarpit_port=18942
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ds-target}"
-cargo build --release --quiet --bin domain-scheduler
-bin="$CARGO_TARGET_DIR/release/domain-scheduler"
+if [ -z "${BENCH_BIN:-}" ]; then
+  cargo build --release --quiet --bin domain-scheduler
+fi
+bin="${BENCH_BIN:-$CARGO_TARGET_DIR/release/domain-scheduler}"
 
 db="bench_console_$$"
 psql "$admin" -qc "CREATE DATABASE $db" >/dev/null
@@ -98,7 +105,10 @@ measure() {
   local token="$1" path="$2" label="$3" jar
   jar=$(mktemp)
   curl -sf -c "$jar" -o /dev/null --data-urlencode "token=$token" "127.0.0.1:$api_port/ui/sign-in"
-  for _ in 1 2 3; do curl -sf -b "$jar" -o /dev/null "127.0.0.1:$api_port$path"; done
+  local code
+  code=$(curl -s -b "$jar" -o /dev/null -w '%{http_code}' "127.0.0.1:$api_port$path")
+  if [ "$code" != 200 ]; then echo "$label: answered $code, not 200" >&2; exit 1; fi
+  for _ in 1 2; do curl -sf -b "$jar" -o /dev/null "127.0.0.1:$api_port$path"; done
   for _ in $(seq 1 "$requests"); do
     curl -sf -b "$jar" -o /dev/null -w '%{time_total}\n' "127.0.0.1:$api_port$path"
   done | python3 -c "
@@ -113,6 +123,39 @@ measure bench-admin-token /ui "  admin, GET /ui"
 measure "$tenant_token" /ui "  tenant, GET /ui"
 measure bench-admin-token /ui/batches "  admin, GET /ui/batches"
 measure bench-admin-token "/ui/domains?q=site-12345" "  admin, GET /ui/domains?q=site-12345"
+batch=$(psql "$url" -Atc "SELECT md5('batch' || 7)::uuid")
+run=$(psql "$url" -Atc "SELECT md5('run' || 1)::uuid")
+# The list pages: each a first page of 50 rows (or 25 batches), as admin and as one tenant.
+measure bench-admin-token "/ui/domains" "  admin, GET /ui/domains"
+measure bench-admin-token "/ui/domains?status=pending" "  admin, GET /ui/domains?status=pending"
+measure bench-admin-token "/ui/domains?error_kind=dns" "  admin, GET /ui/domains?error_kind=dns"
+measure "$tenant_token" "/ui/domains?status=error" "  tenant, GET /ui/domains?status=error"
+measure bench-admin-token "/ui/batches/$batch" "  admin, GET /ui/batches/ID (5,000 members)"
+measure bench-admin-token "/ui/batches/$batch?status=error" "  admin, GET /ui/batches/ID?status=error"
+measure bench-admin-token "/ui/runs" "  admin, GET /ui/runs"
+measure bench-admin-token "/ui/runs/$run" "  admin, GET /ui/runs/ID"
+measure bench-admin-token "/ui/domains/bulk?action=retry&status=error" "  admin, GET /ui/domains/bulk?action=retry&status=error (dry run)"
+# Text search over name, title and last error: a common text, a rare one and one nothing holds.
+measure bench-admin-token "/ui/domains?text=site-12345" "  admin, GET /ui/domains?text=site-12345"
+measure bench-admin-token "/ui/domains?text=no+such+host" "  admin, GET /ui/domains?text=no+such+host"
+measure bench-admin-token "/ui/domains?text=site+99999" "  admin, GET /ui/domains?text=site+99999 (11 titles hold it)"
+measure bench-admin-token "/ui/domains?text=nothing-holds-this" "  admin, GET /ui/domains?text=nothing-holds-this"
+measure "$tenant_token" "/ui/domains?text=nothing-holds-this" "  tenant, GET /ui/domains?text=nothing-holds-this"
+
+psql "$url" -qc "DROP INDEX idx_domains_domain_trgm, idx_domains_title_trgm, idx_domains_last_error_trgm"
+psql "$url" -qc "ANALYZE domains"
+echo "text search without the trigram indexes (migration m20261208_000200_domain_text_search):"
+measure bench-admin-token "/ui/domains?text=site-12345" "  admin, GET /ui/domains?text=site-12345"
+measure bench-admin-token "/ui/domains?text=no+such+host" "  admin, GET /ui/domains?text=no+such+host"
+measure bench-admin-token "/ui/domains?text=site+99999" "  admin, GET /ui/domains?text=site+99999 (11 titles hold it)"
+measure bench-admin-token "/ui/domains?text=nothing-holds-this" "  admin, GET /ui/domains?text=nothing-holds-this"
+measure "$tenant_token" "/ui/domains?text=nothing-holds-this" "  tenant, GET /ui/domains?text=nothing-holds-this"
+# What building them costs on a table of this size (as the migration does on an existing one).
+psql "$url" -q -c '\timing on' \
+  -c "CREATE INDEX idx_domains_domain_trgm ON domains USING gin (domain gin_trgm_ops)" \
+  -c "CREATE INDEX idx_domains_title_trgm ON domains USING gin (lower(title) gin_trgm_ops)" \
+  -c "CREATE INDEX idx_domains_last_error_trgm ON domains USING gin (lower(last_error) gin_trgm_ops)" \
+  | sed 's/^/  building the trigram indexes: /'
 
 psql "$url" -q <<'SQL'
 DROP INDEX idx_domains_tenant_status, idx_domains_status_fetched_at, idx_domains_batch_status,

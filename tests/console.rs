@@ -170,7 +170,7 @@ async fn cancelling_a_batch_ends_its_pending_domains_in_error_as_cancelled(backe
         "a batch with pending domains can be cancelled"
     );
     let done = a.post(&format!("/ui/batches/{batch}/cancel"), true).await;
-    assert_eq!(done.location.as_deref(), Some("/ui/batches?notice=cancelled-3-0"));
+    assert_eq!(done.location, Some(format!("/ui/batches/{batch}?notice=cancelled-3-0")));
     for i in 0..3 {
         let row = domain_row(&scene.served, TOKEN_A, &format!("waiting-{i}.com")).await;
         assert_eq!(row["status"], "error", "{row}");

@@ -245,3 +245,226 @@ async fn the_older_changes_link_opens_the_older_changes() {
     browser.screenshot("domain-older-changes", 1280).await;
     browser.close().await;
 }
+
+/// Waits until the page's URL holds `part` (after a click that navigates).
+async fn at_url(browser: &Browser, part: &str) {
+    let what = format!("the page at a URL with {part}");
+    common::wait::wait_until(&what, std::time::Duration::from_secs(30), || async {
+        browser.client.current_url().await.unwrap().as_str().contains(part)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
+async fn a_batch_page_lists_its_members_by_status_and_retries_its_errors() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    scene.hold_the_run_slot().await;
+    browser.sign_in(base, TOKEN_A).await;
+    browser.goto(&format!("{base}/ui/batches")).await;
+    browser.wait_for("ul.batch-list").await;
+    browser.click(&format!("a.batch-id[href='/ui/batches/{}']", scene.batch_a)).await;
+    browser.wait_for("#members").await;
+    let members = browser.text("#members tbody").await;
+    for domain in ["shop-one.com", "plain-site.org", "broken-site.com"] {
+        assert!(members.contains(domain), "{domain} missing: {members}");
+    }
+    assert!(browser.text("#callback").await.contains("without a callback"));
+    browser.screenshot("batch", 1280).await;
+    browser.screenshot("batch-phone", 390).await;
+
+    browser.click(".status-links a[href*='status=error']").await;
+    at_url(&browser, "status=error").await;
+    browser.wait_for("#members tbody").await;
+    let members = browser.text("#members tbody").await;
+    assert!(members.contains("broken-site.com") && !members.contains("shop-one.com"), "{members}");
+    browser.screenshot("batch-errors", 1280).await;
+
+    browser.accept_confirmations().await;
+    browser.click("form[action$='/retry-errors'] button").await;
+    browser.wait_for(".notice").await;
+    assert!(browser.text(".notice").await.contains("1 errored domain is back to pending"));
+    browser.screenshot("batch-retried", 1280).await;
+    assert_eq!(domain_row(&scene.served, TOKEN_A, "broken-site.com").await["status"], "pending");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
+async fn an_error_kind_opens_its_domains_and_a_bulk_action_asks_with_a_count_first() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    scene.hold_the_run_slot().await;
+    scene.waiting_batch().await;
+    browser.sign_in(base, TOKEN_A).await;
+    browser.goto(&format!("{base}/ui")).await;
+    browser.wait_for("#live").await;
+    browser.click("a.error-kind[href='/ui/domains?error_kind=http_status']").await;
+    at_url(&browser, "error_kind=http_status").await;
+    browser.wait_for("form.filters").await;
+    let rows = browser.text("table.data tbody").await;
+    assert!(rows.contains("broken-site.com") && !rows.contains("shop-one.com"), "{rows}");
+    browser.screenshot("domains-by-error-kind", 1280).await;
+    browser.screenshot("domains-by-error-kind-phone", 390).await;
+
+    browser.goto(&format!("{base}/ui/domains?q=waiting-")).await;
+    browser.wait_for(".list-tools").await;
+    browser.click(".list-tools a[href*='action=cancel']").await;
+    browser.wait_for("#bulk-count").await;
+    assert_eq!(browser.text("#bulk-count").await, "3", "the count comes first");
+    assert_eq!(domain_row(&scene.served, TOKEN_A, "waiting-0.com").await["status"], "pending");
+    browser.screenshot("bulk-confirm", 1280).await;
+    browser.screenshot("bulk-confirm-phone", 390).await;
+    browser.click("form[action='/ui/domains/bulk'] button[type=submit]").await;
+    browser.wait_for(".notice").await;
+    assert!(browser.text(".notice").await.contains("3 pending domains cancelled"));
+    assert!(browser.text("table.data tbody").await.contains("operator/cancelled"));
+    browser.screenshot("bulk-done", 1280).await;
+
+    // The same confirmation without its token is refused and changes nothing.
+    browser.goto(&format!("{base}/ui/domains/bulk?action=delete&q=waiting-")).await;
+    browser.wait_for("#bulk-count").await;
+    browser
+        .client
+        .execute(
+            "document.querySelector(\"form[action='/ui/domains/bulk'] input[name=csrf]\").remove();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.click("form[action='/ui/domains/bulk'] button[type=submit]").await;
+    browser.wait_for("h1").await;
+    assert_eq!(browser.text("h1").await, "Action refused");
+    browser.screenshot("bulk-csrf-refused", 1280).await;
+    assert_eq!(domain_row(&scene.served, TOKEN_A, "waiting-0.com").await["status"], "error");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
+async fn an_admin_pauses_and_resumes_claiming_and_opens_a_run() {
+    let Some((db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    let connection = db.connect().await;
+    browser.sign_in(base, ADMIN_TOKEN).await;
+    browser.goto(&format!("{base}/ui")).await;
+    browser.wait_for("form[action='/ui/pause']").await;
+    browser.accept_confirmations().await;
+    browser.click("form[action='/ui/pause'] button").await;
+    browser.wait_for("form[action='/ui/resume']").await;
+    assert!(browser.text(".notice").await.contains("paused"));
+    assert!(browser.text("#live").await.contains("Claiming paused since"));
+    assert!(domain_scheduler::store::pause::current(&connection).await.unwrap().is_some());
+    browser.screenshot("overview-paused", 1280).await;
+    browser.screenshot("overview-paused-phone", 390).await;
+    browser.click("form[action='/ui/resume'] button").await;
+    browser.wait_for("form[action='/ui/pause']").await;
+    assert!(browser.text(".notice").await.contains("resumed"));
+    assert!(domain_scheduler::store::pause::current(&connection).await.unwrap().is_none());
+
+    browser.goto(&format!("{base}/ui/runs")).await;
+    browser.wait_for("table.data tbody a").await;
+    browser.screenshot("runs-phone", 390).await;
+    browser.click("table.data tbody a").await;
+    browser.wait_for("#failures").await;
+    assert!(browser.text("h1").await.starts_with("Run "));
+    assert!(browser.text(".cards").await.contains("Claimed"));
+    browser.screenshot("run", 1280).await;
+    browser.screenshot("run-phone", 390).await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
+async fn a_list_refreshes_itself_while_visible_and_stops_while_hidden() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    scene.hold_the_run_slot().await;
+    let batch = scene.waiting_batch().await;
+    browser.sign_in(base, TOKEN_A).await;
+    browser.goto(&format!("{base}/ui/batches/{batch}")).await;
+    browser.wait_for("#members").await;
+    assert!(!browser.text("#members tbody").await.contains("error"));
+    browser.client.execute("window.sameDocument = true;", vec![]).await.unwrap();
+
+    let cancel = reqwest::Client::new()
+        .post(scene.served.url(&format!("/api/v1/batches/{batch}/cancel")))
+        .bearer_auth(TOKEN_A)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), reqwest::StatusCode::OK);
+    common::wait::wait_until("the page to show the cancel", std::time::Duration::from_secs(40), || async {
+        // Read by a script: an element found a moment ago may just have been replaced.
+        browser.eval("document.querySelector('#members').textContent.includes('operator/cancelled')").await
+            == true
+    })
+    .await;
+    assert_eq!(browser.eval("window.sameDocument === true").await, true, "refreshed in place, not reloaded");
+
+    // A hidden tab asks nothing: the count of refreshes stays put past two intervals.
+    browser
+        .client
+        .execute(
+            "Object.defineProperty(document, 'hidden', {value: true, configurable: true}); \
+             document.dispatchEvent(new Event('visibilitychange'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let before = browser.eval("document.body.getAttribute('data-refreshes')").await;
+    assert!(before.is_string(), "it refreshed while visible");
+    tokio::time::sleep(std::time::Duration::from_secs(22)).await;
+    assert_eq!(browser.eval("document.body.getAttribute('data-refreshes')").await, before);
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    ds_no_browser,
+    ignore = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+)]
+async fn on_a_phone_the_header_is_one_line_and_tables_stack() {
+    let Some((_db, scene, browser)) = start().await else { return };
+    let base = &scene.served.base;
+    browser.sign_in(base, ADMIN_TOKEN).await;
+    let pages = [
+        ("overview", "/ui".to_owned()),
+        ("domains", "/ui/domains".to_owned()),
+        ("batches", "/ui/batches".to_owned()),
+        ("batch", format!("/ui/batches/{}", scene.batch_a)),
+        ("runs", "/ui/runs".to_owned()),
+        ("domain", format!("/ui/domains/{}", scene.broken_id)),
+    ];
+    for (name, path) in pages {
+        browser.goto(&format!("{base}{path}")).await;
+        browser.wait_for("header.top").await;
+        browser.screenshot(&format!("{name}-desktop"), 1280).await;
+        browser.narrow(390, 844).await;
+        let header =
+            browser.eval("document.querySelector('header.top').getBoundingClientRect().height").await;
+        assert!(header.as_f64().unwrap() < 60.0, "{path}: the header takes one line ({header} px)");
+        let wide = browser.eval("document.documentElement.scrollWidth").await;
+        assert!(wide.as_f64().unwrap() <= 390.0, "{path}: nothing scrolls sideways ({wide} px)");
+        let stacked = browser
+            .eval("Array.from(document.querySelectorAll('table.data td')).every(td => getComputedStyle(td).display !== 'table-cell')")
+            .await;
+        assert_eq!(stacked, true, "{path}: table cells stack");
+        browser.full_width().await;
+        browser.screenshot(&format!("{name}-phone-390"), 390).await;
+    }
+    browser.close().await;
+}

@@ -20,6 +20,7 @@ mod m20261207_000010_dns_records;
 mod m20261207_000020_technologies;
 mod m20261207_000030_web_columns;
 mod m20261207_000040_batch_cancels;
+mod m20261208_000200_domain_text_search;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_technologies::Migration),
             Box::new(m20261207_000030_web_columns::Migration),
             Box::new(m20261207_000040_batch_cancels::Migration),
+            Box::new(m20261208_000200_domain_text_search::Migration),
         ]
     }
 }

@@ -105,7 +105,8 @@ async fn selection(
         })
         .transpose()?;
     let names = filter.domains.as_deref().map(|inputs| names(state, inputs)).transpose()?;
-    let selection = Selection { tenant, batch: filter.batch_id, status, error_kind, names };
+    let selection =
+        Selection { tenant, batch: filter.batch_id, status, error_kind, names, ..Default::default() };
     match (filter.all, selection.is_everything()) {
         (true, false) => {
             return Err(ApiError::new(

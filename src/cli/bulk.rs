@@ -65,6 +65,7 @@ impl FilterArgs {
             status: self.status,
             error_kind: self.error_kind,
             names,
+            ..Default::default()
         };
         if selection.is_everything() && !self.all {
             return Err(BadInput(format!(

@@ -15,7 +15,7 @@ use super::session::{CsrfForm, Signed};
 use crate::api::ApiState;
 use crate::api::auth::Caller;
 use crate::domain_name::DomainName;
-use crate::store::{self, listing};
+use crate::store::{self, listing, selection::Selection};
 
 type ActionForm = Result<Form<CsrfForm>, FormRejection>;
 
@@ -103,6 +103,73 @@ pub async fn cancel_batch(
         .await?
         .ok_or_else(|| ConsoleError::NotFound("There is no such batch for this token.".into()))?;
     tracing::info!(batch = %id, cancelled = outcome.cancelled, in_flight = outcome.in_flight, "batch cancelled from the console");
-    Ok(Redirect::to(&format!("/ui/batches?notice=cancelled-{}-{}", outcome.cancelled, outcome.in_flight))
-        .into_response())
+    Ok(Redirect::to(&format!(
+        "/ui/batches/{id}?notice=cancelled-{}-{}",
+        outcome.cancelled, outcome.in_flight
+    ))
+    .into_response())
+}
+
+/// Puts a batch's errored domains back to `pending` (the API's reset by batch and status).
+pub async fn retry_batch_errors(
+    State(state): State<ApiState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    form: ActionForm,
+) -> Result<Response, ConsoleError> {
+    signed.check_csrf(form)?;
+    let id = parse_id(&id, "batch")?;
+    if !store::batches::exists(&state.db, signed.scope(), id).await? {
+        return Err(ConsoleError::NotFound("There is no such batch for this token.".into()));
+    }
+    let selection = Selection {
+        tenant: signed.scope(),
+        batch: Some(id),
+        status: Some(entity::DomainStatus::Error),
+        ..Default::default()
+    };
+    let outcome = store::bulk::reset(&state.db, &selection, false).await?;
+    if outcome.affected > 0 {
+        tracing::info!(batch = %id, reset = outcome.affected, "errored domains of a batch retried from the console");
+        state.wake_supervisor();
+    }
+    Ok(Redirect::to(&format!("/ui/batches/{id}?notice=reset-{}", outcome.affected)).into_response())
+}
+
+/// Pauses claiming on every instance (admins only): domains already claimed finish.
+pub async fn pause(
+    State(state): State<ApiState>,
+    signed: Signed,
+    form: ActionForm,
+) -> Result<Response, ConsoleError> {
+    signed.check_csrf(form)?;
+    only_admins(&signed)?;
+    let paused = store::pause::pause(&state.db, "the console").await?;
+    tracing::info!(since = %paused.since, "claiming paused from the console");
+    Ok(Redirect::to("/ui?notice=paused").into_response())
+}
+
+/// Lets every instance claim again (admins only).
+pub async fn resume(
+    State(state): State<ApiState>,
+    signed: Signed,
+    form: ActionForm,
+) -> Result<Response, ConsoleError> {
+    signed.check_csrf(form)?;
+    only_admins(&signed)?;
+    if store::pause::resume(&state.db).await? {
+        tracing::info!("claiming resumed from the console");
+        state.wake_supervisor();
+    }
+    Ok(Redirect::to("/ui?notice=resumed").into_response())
+}
+
+fn only_admins(signed: &Signed) -> Result<(), ConsoleError> {
+    if signed.caller == Caller::Admin {
+        Ok(())
+    } else {
+        Err(ConsoleError::Forbidden(
+            "Pausing and resuming claims acts on every tenant: sign in with an admin token.".into(),
+        ))
+    }
 }

@@ -1,5 +1,6 @@
-//! Batches (`/ui/batches`), newest first, each with a progress bar counted from its domains and,
-//! while some of its domains still wait, a button to cancel them (`actions::cancel_batch`).
+//! Batches (`/ui/batches`), newest first and paged both ways, each with a progress bar counted
+//! from its domains, a link to its page (`batch`) and, while some of its domains still wait, a
+//! button to cancel them (`actions::cancel_batch`).
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -9,7 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::page::{self, ConsoleError, Frame, Segment};
-use super::runs::{decode_before, encode_before};
+use super::paging::{self, Pager, decode_before, newest_first_link};
 use super::session::Signed;
 use crate::api::ApiState;
 use crate::store::BatchState;
@@ -19,7 +20,10 @@ pub const PAGE_SIZE: u64 = 25;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct BatchesQuery {
+    /// The next (older) page: `TIME_ID` of the last batch of the page before it.
     before: Option<String>,
+    /// The previous (newer) page: `TIME_ID` of the first batch of the page after it.
+    after: Option<String>,
     notice: Option<String>,
 }
 
@@ -29,7 +33,7 @@ struct BatchesPage {
     frame: Frame,
     rows: Vec<BatchRow>,
     first_page: bool,
-    next_href: Option<String>,
+    pager: Pager,
 }
 
 struct BatchRow {
@@ -41,7 +45,7 @@ struct BatchRow {
     created: String,
     created_iso: String,
     created_ago: String,
-    domains_href: String,
+    href: String,
     segments: Vec<Segment>,
     percent: String,
     total: String,
@@ -58,11 +62,18 @@ pub async fn page(
     query: Result<Query<BatchesQuery>, QueryRejection>,
 ) -> Result<Response, ConsoleError> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    let before = query.before.as_deref().map(decode_before).transpose()?;
-    let batches = listing::batches(&state.db, signed.scope(), before, PAGE_SIZE).await?;
-    let next_href = (batches.len() as u64 == PAGE_SIZE).then(|| batches.last()).flatten().map(|row| {
-        format!("/ui/batches?before={}", encode_before(Before { at: row.batch.created_at, id: row.batch.id }))
-    });
+    let wanted = paging::keyset(
+        query.before.as_deref().map(decode_before).transpose()?,
+        query.after.as_deref().map(decode_before).transpose()?,
+    );
+    let batches = listing::batches_page(&state.db, signed.scope(), wanted.clone(), PAGE_SIZE).await?;
+    let pager = Pager::new(
+        &batches,
+        wanted.as_ref(),
+        PAGE_SIZE,
+        |row| Before { at: row.batch.created_at, id: row.batch.id },
+        |page| newest_first_link("/ui/batches", page),
+    );
     let now = Utc::now();
     let rows = batches
         .into_iter()
@@ -81,7 +92,7 @@ pub async fn page(
                 created: page::time(row.batch.created_at),
                 created_iso: page::iso(row.batch.created_at),
                 created_ago: page::ago(row.batch.created_at, now),
-                domains_href: format!("/ui/domains?batch={}", row.batch.id),
+                href: format!("/ui/batches/{}", row.batch.id),
                 segments: page::segments(counts),
                 percent: page::percent(counts.done(), counts.total()),
                 total: page::count(counts.total()),
@@ -94,5 +105,5 @@ pub async fn page(
         })
         .collect();
     let frame = Frame::new(&signed, "batches", query.notice.as_deref());
-    Ok(page::render(&BatchesPage { frame, rows, first_page: before.is_none(), next_href }))
+    Ok(page::render(&BatchesPage { frame, rows, first_page: wanted.is_none(), pager }))
 }

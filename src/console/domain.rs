@@ -1,5 +1,5 @@
 //! One domain (`/ui/domains/{id}`): its lifecycle, metadata, contacts, technology, failures
-//! (newest first, paged) and its change history (newest first, paged). A domain of another
+//! (newest first, paged both ways) and its change history (newest first, paged). A domain of another
 //! tenant is "not found", exactly as in the API.
 
 use askama::Template;
@@ -12,10 +12,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::page::{self, ConsoleError, Frame};
+use super::paging::{self, Pager};
 use super::session::Signed;
 use crate::api::ApiState;
 use crate::store::changes::{self, ChangeCursor};
-use crate::store::listing;
+use crate::store::listing::{self, Keyset};
 
 pub const ERRORS_PAGE_SIZE: u64 = 20;
 /// Changes shown on one page of the history.
@@ -25,6 +26,8 @@ pub const CHANGES_SHOWN: u64 = 50;
 pub struct DomainQuery {
     /// Show failures older than this one (`id` of `domain_errors`).
     errors_before: Option<i64>,
+    /// Show failures newer than this one: the previous page.
+    errors_after: Option<i64>,
     /// Show changes older than this cursor (`next_cursor` of the API's change pages).
     changes_before: Option<String>,
     notice: Option<String>,
@@ -54,7 +57,7 @@ struct DomainView {
     tech_evidence: bool,
     errors: Vec<ErrorRow>,
     errors_first_page: bool,
-    errors_next_href: Option<String>,
+    errors_pager: Pager,
     changes: Vec<ChangeRow>,
     changes_first_page: bool,
     /// The console page with the next older changes, when there may be some.
@@ -146,6 +149,8 @@ struct ErrorRow {
     attempt: i32,
     stage: String,
     kind: String,
+    /// The domains whose last error is of this kind.
+    kind_href: String,
     message: String,
 }
 
@@ -159,13 +164,26 @@ pub async fn page(
     let id: Uuid = id.parse().map_err(|_| not_found())?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let row = listing::domain(&state.db, signed.scope(), id).await?.ok_or_else(not_found)?;
-    let errors = listing::errors(&state.db, id, query.errors_before, ERRORS_PAGE_SIZE).await?;
+    let errors_page = paging::keyset(query.errors_before, query.errors_after);
+    let errors = listing::errors_page(&state.db, id, errors_page.clone(), ERRORS_PAGE_SIZE).await?;
     // A cursor this page did not give shows the newest changes rather than an error page.
     let changes_before = query.changes_before.as_deref().and_then(|text| text.parse::<ChangeCursor>().ok());
     let changes = changes::page(&state.db, id, changes_before, CHANGES_SHOWN).await?;
     let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
     frame.search = row.domain.clone();
-    let mut view = DomainView::new(row, errors, query.errors_before.is_none(), signed.scope().is_none());
+    let errors_pager = Pager::new(
+        &errors,
+        errors_page.as_ref(),
+        ERRORS_PAGE_SIZE,
+        |error| error.id,
+        |page| match page {
+            None => format!("/ui/domains/{id}#errors"),
+            Some(Keyset::Next(before)) => format!("/ui/domains/{id}?errors_before={before}#errors"),
+            Some(Keyset::Previous(after)) => format!("/ui/domains/{id}?errors_after={after}#errors"),
+        },
+    );
+    let mut view =
+        DomainView::new(row, errors, errors_pager, errors_page.is_none(), signed.scope().is_none());
     view.show_changes(changes, changes_before.is_none());
     Ok(page::render(&DomainPage { frame, view }))
 }
@@ -264,14 +282,11 @@ impl DomainView {
     fn new(
         row: domains::Model,
         errors: Vec<entity::domain_errors::Model>,
+        errors_pager: Pager,
         errors_first_page: bool,
         admin: bool,
     ) -> DomainView {
         let now = Utc::now();
-        let errors_next_href = (errors.len() as u64 == ERRORS_PAGE_SIZE)
-            .then(|| errors.last())
-            .flatten()
-            .map(|last| format!("/ui/domains/{}?errors_before={}#errors", row.id, last.id));
         let mut lifecycle = vec![Field::text("Status", row.status.as_str())];
         if admin {
             lifecycle.push(Field::mono("Tenant", row.tenant_id.to_string()));
@@ -290,7 +305,10 @@ impl DomainView {
             });
         }
         if let Some(error) = &row.last_error {
-            lifecycle.push(Field { class: "error-text", ..Field::text("Last error", error.clone()) });
+            // The kind opens the list of the domains failing the same way.
+            let href = super::search::kind_of_last_error(error)
+                .map(|kind| super::search::error_kind_href(kind.as_str()));
+            lifecycle.push(Field { class: "error-text", href, ..Field::text("Last error", error.clone()) });
         }
         lifecycle.push(Field::text("Added", when(row.created_at, now)));
         lifecycle.push(Field::text("Updated", when(row.updated_at, now)));
@@ -320,12 +338,13 @@ impl DomainView {
                     occurred_ago: page::ago(e.occurred_at, now),
                     attempt: e.attempt,
                     stage: e.stage,
+                    kind_href: super::search::error_kind_href(&e.kind),
                     kind: e.kind,
                     message: e.message,
                 })
                 .collect(),
             errors_first_page,
-            errors_next_href,
+            errors_pager,
             changes: Vec::new(),
             changes_first_page: true,
             changes_next_href: None,

@@ -91,6 +91,8 @@ struct ChartBar {
 struct ErrorKindRow {
     stage: String,
     kind: String,
+    /// The domains whose last error is of this kind.
+    href: String,
     count: String,
     share: String,
 }
@@ -186,6 +188,7 @@ impl OverviewView {
             .error_kinds
             .iter()
             .map(|kind| ErrorKindRow {
+                href: super::search::error_kind_href(&kind.kind),
                 stage: kind.stage.clone(),
                 kind: kind.kind.clone(),
                 count: page::count(kind.count),

@@ -82,7 +82,32 @@ impl Notice {
             }
             return ok(text);
         }
+        if let Some(rest) = code.strip_prefix("bulk-") {
+            let mut parts = rest.splitn(3, '-');
+            let (action, done, left) = (parts.next()?, parts.next()?, parts.next()?);
+            let (done, left) = (done.parse::<u64>().ok()?, left.parse::<u64>().ok()?);
+            let what = plural(done, "domain", "domains");
+            let mut text = match action {
+                "retry" => format!("{} {what} put back to pending.", count(done)),
+                "cancel" => format!(
+                    "{} pending {what} cancelled: now in error as \u{201c}cancelled\u{201d}.",
+                    count(done)
+                ),
+                "delete" => format!("{} {what} deleted.", count(done)),
+                _ => return None,
+            };
+            if left > 0 {
+                text.push_str(&format!(
+                    " {} being fetched {} left alone.",
+                    count(left),
+                    plural(left, "was", "were")
+                ));
+            }
+            return ok(text);
+        }
         match code {
+            "paused" => ok("Claiming is paused on every instance; what is claimed already finishes.".into()),
+            "resumed" => ok("Claiming resumed.".into()),
             "retried" => ok("The domain is pending again and will be fetched at once.".into()),
             "busy" => warn("The domain is being fetched right now; retry it once this attempt ends.".into()),
             "run-started" => ok("A scheduler run started.".into()),
@@ -318,6 +343,11 @@ mod tests {
         assert!(Notice::from_code("cancelled-2-1").is_some_and(|n| n.text.contains("1 being fetched")));
         assert!(Notice::from_code("<script>").is_none());
         assert!(Notice::from_code("reset-x").is_none());
+        assert_eq!(
+            Notice::from_code("bulk-delete-2-1").map(|n| n.text).as_deref(),
+            Some("2 domains deleted. 1 being fetched was left alone.")
+        );
+        assert!(Notice::from_code("bulk-drop-2-1").is_none());
     }
 
     #[test]

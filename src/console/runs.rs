@@ -9,6 +9,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::page::{self, ConsoleError, Frame};
+use super::paging::{self, Pager, decode_before, newest_first_link};
 use super::session::Signed;
 use crate::api::ApiState;
 use crate::api::auth::Caller;
@@ -18,8 +19,10 @@ pub const PAGE_SIZE: u64 = 50;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RunsQuery {
-    /// `next_href` of the previous page: `TIME_ID` of its last run.
+    /// The next page: `TIME_ID` of the last run of the page before it.
     before: Option<String>,
+    /// The previous page: `TIME_ID` of the first run of the page after it.
+    after: Option<String>,
     notice: Option<String>,
 }
 
@@ -29,10 +32,11 @@ struct RunsPage {
     frame: Frame,
     rows: Vec<RunRow>,
     first_page: bool,
-    next_href: Option<String>,
+    pager: Pager,
 }
 
 struct RunRow {
+    href: String,
     id_short: String,
     started: String,
     started_iso: String,
@@ -49,42 +53,30 @@ struct RunRow {
     success_share: String,
 }
 
-/// `TIME_ID`, the position after a row in a newest-first list (time with nanoseconds, so rows
-/// of the same microsecond stay apart on SQLite too).
-pub fn encode_before(before: Before) -> String {
-    format!("{}_{}", before.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), before.id)
-}
-
-pub fn decode_before(text: &str) -> Result<Before, ConsoleError> {
-    let bad = || ConsoleError::BadRequest("The page link is damaged: open the first page again.".into());
-    let (at, id) = text.split_once('_').ok_or_else(bad)?;
-    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
-    let id = id.parse().map_err(|_| bad())?;
-    Ok(Before { at, id })
-}
-
 pub async fn page(
     State(state): State<ApiState>,
     signed: Signed,
     query: Result<Query<RunsQuery>, QueryRejection>,
 ) -> Result<Response, ConsoleError> {
-    if signed.caller != Caller::Admin {
-        return Err(ConsoleError::Forbidden(format!(
-            "{}. Sign in with an admin token (DOMAIN_SCHEDULER_ADMIN_TOKENS) to see them.",
-            capitalised(crate::api::scheduler::RUNS_ARE_ADMIN_ONLY)
-        )));
-    }
+    admin_only(&signed)?;
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    let before = query.before.as_deref().map(decode_before).transpose()?;
-    let runs = listing::runs(&state.db, before, PAGE_SIZE).await?;
-    let next_href = (runs.len() as u64 == PAGE_SIZE)
-        .then(|| runs.last())
-        .flatten()
-        .map(|run| format!("/ui/runs?before={}", encode_before(Before { at: run.started_at, id: run.id })));
+    let wanted = paging::keyset(
+        query.before.as_deref().map(decode_before).transpose()?,
+        query.after.as_deref().map(decode_before).transpose()?,
+    );
+    let runs = listing::runs_page(&state.db, wanted.clone(), PAGE_SIZE).await?;
+    let pager = Pager::new(
+        &runs,
+        wanted.as_ref(),
+        PAGE_SIZE,
+        |run| Before { at: run.started_at, id: run.id },
+        |page| newest_first_link("/ui/runs", page),
+    );
     let now = Utc::now();
     let rows = runs
         .into_iter()
         .map(|run| RunRow {
+            href: format!("/ui/runs/{}", run.id),
             id_short: page::short_id(run.id),
             started: page::time(run.started_at),
             started_iso: page::iso(run.started_at),
@@ -102,22 +94,21 @@ pub async fn page(
         })
         .collect();
     let frame = Frame::new(&signed, "runs", query.notice.as_deref());
-    Ok(page::render(&RunsPage { frame, rows, first_page: before.is_none(), next_href }))
+    Ok(page::render(&RunsPage { frame, rows, first_page: wanted.is_none(), pager }))
+}
+
+/// Only admins see runs: one run claims the due domains of every tenant.
+pub fn admin_only(signed: &Signed) -> Result<(), ConsoleError> {
+    if signed.caller == Caller::Admin {
+        return Ok(());
+    }
+    Err(ConsoleError::Forbidden(format!(
+        "{}. Sign in with an admin token (DOMAIN_SCHEDULER_ADMIN_TOKENS) to see them.",
+        capitalised(crate::api::scheduler::RUNS_ARE_ADMIN_ONLY)
+    )))
 }
 
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_page_position_reads_back_exactly() {
-        let before = Before { at: Utc::now(), id: uuid::Uuid::new_v4() };
-        assert_eq!(decode_before(&encode_before(before)).unwrap(), before);
-        assert!(decode_before("yesterday_x").is_err());
-    }
 }

@@ -1,5 +1,7 @@
-//! Domains (`/ui/domains`): search by the start of the name, filtered by status, by batch and
-//! (for an admin) by tenant, in name order and paged by the last name shown.
+//! Domains (`/ui/domains`): search by the start of the name or by a text in the name, title or
+//! last error, filtered by status, kind of the last error, batch, technology and (for an admin)
+//! tenant (`filter`), in name order and paged both ways by the name shown first or last. The
+//! page links to the export of its domains and to the bulk actions on them (`bulk`).
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -10,21 +12,27 @@ use entity::DomainStatus;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::filter::{FilterQuery, ListFilter};
 use super::page::{self, ConsoleError, Frame};
+use super::paging::{self, Pager};
 use super::session::Signed;
 use crate::api::ApiState;
-use crate::store::listing::{self, After, DomainFilter};
+use crate::failure::Kind;
+use crate::store::listing::{self, After, Keyset};
 
 pub const PAGE_SIZE: u64 = 50;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DomainsQuery {
-    q: Option<String>,
-    status: Option<String>,
-    tenant: Option<String>,
-    batch: Option<String>,
+    #[serde(flatten)]
+    filter: FilterQuery,
+    /// The next page: the name and id of the last row of the page before it.
     after: Option<String>,
     after_id: Option<String>,
+    /// The previous page: the name and id of the first row of the page after it.
+    before: Option<String>,
+    before_id: Option<String>,
+    notice: Option<String>,
 }
 
 #[derive(Template)]
@@ -33,17 +41,33 @@ struct DomainsPage {
     frame: Frame,
     summary: String,
     q: String,
-    status_options: Vec<StatusOption>,
-    tenant: Option<String>,
+    text: String,
+    technology: String,
+    tenant_field: String,
+    status_options: Vec<Choice>,
+    kind_options: Vec<Choice>,
     batch: Option<String>,
     problem: Option<String>,
     rows: Vec<DomainRow>,
     first_page: bool,
-    first_href: String,
-    next_href: Option<String>,
+    pager: Pager,
+    /// The export of exactly these domains, when the export can filter as the list does.
+    export: Option<ExportLinks>,
+    bulk: BulkLinks,
 }
 
-struct StatusOption {
+pub struct ExportLinks {
+    pub csv: String,
+    pub jsonl: String,
+}
+
+struct BulkLinks {
+    retry: String,
+    cancel: String,
+    delete: String,
+}
+
+struct Choice {
     value: &'static str,
     selected: bool,
 }
@@ -57,9 +81,32 @@ struct DomainRow {
     attempts: i32,
     title: String,
     last_error: Option<String>,
+    error_kind_href: Option<String>,
     updated: String,
     updated_iso: String,
     updated_ago: String,
+}
+
+/// The domain list filtered by the failure kind `kind`: where every error kind on a page leads.
+pub fn error_kind_href(kind: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("error_kind", kind).finish();
+    format!("/ui/domains?{query}")
+}
+
+/// The kind of a `last_error` (`STAGE/KIND: message`), when it names a known one.
+pub fn kind_of_last_error(last_error: &str) -> Option<Kind> {
+    let (head, _) = last_error.split_once(": ")?;
+    let (_, kind) = head.split_once('/')?;
+    Kind::parse(kind)
+}
+
+/// The export links of `filter`'s domains (a filter the export can apply, see
+/// [`ListFilter::exportable`]).
+pub fn export_links(filter: &ListFilter) -> ExportLinks {
+    ExportLinks {
+        csv: filter.link("/ui/export", &[("format", "csv")]),
+        jsonl: filter.link("/ui/export", &[("format", "jsonl")]),
+    }
 }
 
 /// What was typed, as the start of a stored name: lower case, no scheme, no `www.`, no path,
@@ -91,85 +138,70 @@ pub fn name_prefix(typed: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn parse_id(text: Option<&str>, what: &str) -> Result<Option<Uuid>, ConsoleError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(text) => text
-            .parse()
-            .map(Some)
-            .map_err(|_| ConsoleError::BadRequest(format!("{what} {text:?} is not an id."))),
-    }
-}
-
 pub async fn page(
     State(state): State<ApiState>,
     signed: Signed,
     query: Result<Query<DomainsQuery>, QueryRejection>,
 ) -> Result<Response, ConsoleError> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(text) => Some(text.parse::<DomainStatus>().map_err(ConsoleError::BadRequest)?),
+    let filter = ListFilter::parse(&query.filter, &signed)?;
+    let position = |domain: Option<String>, id: Option<&str>| -> Result<Option<After>, ConsoleError> {
+        let id = id.map(str::parse::<Uuid>).transpose().map_err(|_| {
+            ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
+        })?;
+        Ok(domain.zip(id).map(|(domain, id)| After { domain, id }))
     };
-    let tenant = parse_id(query.tenant.as_deref(), "tenant")?;
-    let batch = parse_id(query.batch.as_deref(), "batch")?;
-    // A tenant only ever sees its own domains, whatever the link says.
-    let scope = match signed.scope() {
-        Some(own) => Some(own),
-        None => tenant,
-    };
-    let typed = query.q.clone().unwrap_or_default();
-    let mut frame = Frame::new(&signed, "domains", None);
-    frame.search = typed.clone();
-    let after = match (query.after, parse_id(query.after_id.as_deref(), "position")?) {
-        (Some(domain), Some(id)) => Some(After { domain, id }),
-        _ => None,
-    };
+    let wanted = paging::keyset(
+        position(query.after, query.after_id.as_deref())?,
+        position(query.before, query.before_id.as_deref())?,
+    );
+    let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
+    frame.search = filter.typed.clone();
+    let selection = filter.selection(&signed);
     let mut page = DomainsPage {
         frame,
-        summary: summary(scope, signed.scope().is_none(), batch),
-        q: typed.clone(),
+        summary: summary(selection.tenant, signed.scope().is_none(), filter.batch),
+        q: filter.typed.clone(),
+        text: filter.text.clone().unwrap_or_default(),
+        technology: filter.technology.clone().unwrap_or_default(),
+        tenant_field: filter.tenant.map(|t| t.to_string()).unwrap_or_default(),
         status_options: DomainStatus::ALL
             .into_iter()
-            .map(|s| StatusOption { value: s.as_str(), selected: Some(s) == status })
+            .map(|s| Choice { value: s.as_str(), selected: Some(s) == filter.status })
             .collect(),
-        tenant: tenant.filter(|_| signed.scope().is_none()).map(|t| t.to_string()),
-        batch: batch.map(|b| b.to_string()),
-        problem: None,
+        kind_options: Kind::all()
+            .map(|k| Choice { value: k.as_str(), selected: Some(k) == filter.error_kind })
+            .collect(),
+        batch: filter.batch.map(|b| b.to_string()),
+        problem: filter.problem.clone(),
         rows: Vec::new(),
-        first_page: after.is_none(),
-        first_href: String::new(),
-        next_href: None,
+        first_page: wanted.is_none(),
+        pager: Pager { first: None, previous: None, next: None },
+        export: filter.exportable().then(|| export_links(&filter)),
+        bulk: BulkLinks {
+            retry: filter.link("/ui/domains/bulk", &[("action", "retry")]),
+            cancel: filter.link("/ui/domains/bulk", &[("action", "cancel")]),
+            delete: filter.link("/ui/domains/bulk", &[("action", "delete")]),
+        },
     };
-    let prefix = match name_prefix(&typed) {
-        Ok(prefix) => prefix,
-        Err(problem) => {
-            page.problem = Some(problem);
-            return Ok(page::render(&page));
-        }
-    };
-    let filter = DomainFilter { prefix, status, batch };
-    let rows = listing::domains(&state.db, scope, &filter, after.as_ref(), PAGE_SIZE).await?;
-    let link = |after: Option<(&str, Uuid)>| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [("q", Some(typed.clone())), ("status", status.map(|s| s.to_string()))]
-            .into_iter()
-            .chain([("tenant", page.tenant.clone()), ("batch", page.batch.clone())])
-        {
-            if let Some(value) = value.filter(|v| !v.is_empty()) {
-                query.append_pair(name, &value);
+    if page.problem.is_some() {
+        return Ok(page::render(&page));
+    }
+    let rows = listing::selected_domains(&state.db, &selection, wanted.clone(), PAGE_SIZE).await?;
+    page.pager = Pager::new(
+        &rows,
+        wanted.as_ref(),
+        PAGE_SIZE,
+        |row| After { domain: row.domain.clone(), id: row.id },
+        |at| match at {
+            None => filter.link("/ui/domains", &[]),
+            Some(Keyset::Next(after)) => {
+                filter.link("/ui/domains", &[("after", &after.domain), ("after_id", &after.id.to_string())])
             }
-        }
-        if let Some((domain, id)) = after {
-            query.append_pair("after", domain).append_pair("after_id", &id.to_string());
-        }
-        format!("/ui/domains?{}", query.finish())
-    };
-    page.first_href = link(None);
-    page.next_href = (rows.len() as u64 == PAGE_SIZE)
-        .then(|| rows.last())
-        .flatten()
-        .map(|last| link(Some((last.domain.as_str(), last.id))));
+            Some(Keyset::Previous(before)) => filter
+                .link("/ui/domains", &[("before", &before.domain), ("before_id", &before.id.to_string())]),
+        },
+    );
     let now = Utc::now();
     page.rows = rows
         .into_iter()
@@ -180,6 +212,11 @@ pub async fn page(
             status: row.status.as_str(),
             attempts: row.attempts,
             title: row.title.unwrap_or_default(),
+            error_kind_href: row
+                .last_error
+                .as_deref()
+                .and_then(kind_of_last_error)
+                .map(|kind| error_kind_href(kind.as_str())),
             last_error: row.last_error,
             updated: page::time(row.updated_at),
             updated_iso: page::iso(row.updated_at),
@@ -213,5 +250,13 @@ mod tests {
         assert_eq!(name_prefix("").unwrap(), None);
         assert!(name_prefix("a b").is_err());
         assert!(name_prefix("50%_off").is_err());
+    }
+
+    #[test]
+    fn the_kind_of_a_last_error_is_read_from_its_head() {
+        assert_eq!(kind_of_last_error("fetch/http_status: 404 Not Found"), Some(Kind::HttpStatus));
+        assert_eq!(kind_of_last_error("operator/cancelled: batch x cancelled"), Some(Kind::Cancelled));
+        assert_eq!(kind_of_last_error("fetch/no_such_kind: x"), None);
+        assert_eq!(kind_of_last_error("no kind here"), None);
     }
 }

@@ -47,9 +47,14 @@ pub struct Signed {
 impl Signed {
     /// Accepts an action's form only with the session's CSRF token.
     pub fn check_csrf(&self, form: Result<Form<CsrfForm>, FormRejection>) -> Result<(), ConsoleError> {
-        use subtle::ConstantTimeEq;
         let Ok(Form(form)) = form else { return Err(ConsoleError::Csrf) };
-        let presented = form.csrf.unwrap_or_default();
+        self.check_token(form.csrf.as_deref())
+    }
+
+    /// Accepts a form whose CSRF field is `presented` only when it is the session's token.
+    pub fn check_token(&self, presented: Option<&str>) -> Result<(), ConsoleError> {
+        use subtle::ConstantTimeEq;
+        let presented = presented.unwrap_or_default();
         let same: bool = presented.as_bytes().ct_eq(self.csrf.as_bytes()).into();
         if same && presented.len() == self.csrf.len() { Ok(()) } else { Err(ConsoleError::Csrf) }
     }

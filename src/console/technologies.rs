@@ -1,6 +1,6 @@
 //! Technologies (`/ui/technologies`): how many of the tenant's domains each technology is on,
 //! by their latest scan, most first (an admin sees every tenant's), as
-//! `GET /api/v1/technologies` answers.
+//! `GET /api/v1/technologies` answers. Each opens the list of the domains it is on.
 
 use askama::Template;
 use axum::extract::State;
@@ -19,6 +19,8 @@ struct TechnologiesPage {
 
 struct Row {
     name: String,
+    /// The domain list filtered by this technology.
+    href: String,
     domains: String,
     /// The bar's length: this technology's domains against the most any has, 0 to 100.
     share: String,
@@ -30,6 +32,12 @@ pub async fn page(State(state): State<ApiState>, signed: Signed) -> Result<Respo
     let rows = counts
         .into_iter()
         .map(|(name, domains)| Row {
+            href: format!(
+                "/ui/domains?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("technology", &name)
+                    .finish()
+            ),
             name,
             domains: page::count(domains.max(0) as u64),
             share: format!("{:.2}", (domains as f64 * 100.0 / most as f64).clamp(0.0, 100.0)),

@@ -127,6 +127,20 @@ pub async fn record<C: TransactionTrait>(
     Ok(scheduled.rows_affected == 1)
 }
 
+/// The attempts of batch `id`'s callback, the latest first, at most `limit`.
+pub async fn deliveries<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<callback_deliveries::Model>, DbErr> {
+    callback_deliveries::Entity::find()
+        .filter(callback_deliveries::Column::BatchId.eq(id))
+        .order_by_desc(callback_deliveries::Column::Attempt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
 /// Where a batch's callback stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -24,11 +24,13 @@ use entity::domains::{ActiveModel, Column, Entity};
 use entity::{DomainStatus, batch_jobs, batch_members, domain_errors, domains};
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::bulk::BulkOutcome;
+use super::selection::Selection;
 use crate::failure::{Kind, Stage};
 
 /// Rows cancelled per transaction: the returned rows and their error rows stay small.
@@ -114,42 +116,110 @@ pub async fn cancel_batch<C: TransactionTrait + ConnectionTrait>(
         let shared_set: std::collections::HashSet<Uuid> = shared.iter().copied().collect();
         let own: Vec<Uuid> = ids.into_iter().filter(|id| !shared_set.contains(id)).collect();
         super::members::keep_answers(&txn, &own).await?;
-        // The status is checked again on the row itself: a claim that took a domain since the
-        // read keeps it.
-        let rows = Entity::update_many()
-            .set(ActiveModel {
-                status: Set(DomainStatus::Error),
-                next_attempt_at: Set(super::due::never()),
-                last_error: Set(Some(format!(
-                    "{}/{}: {message}",
-                    Stage::Operator.as_str(),
-                    Kind::Cancelled.as_str()
-                ))),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .filter(Column::Id.is_in(own))
-            .filter(Column::Status.eq(DomainStatus::Pending))
-            .exec_with_returning(&txn)
-            .await?;
-        outcome.cancelled += rows.len() as u64;
-        if !rows.is_empty() {
-            let errors = rows.iter().map(|row| domain_errors::ActiveModel {
-                domain_id: Set(row.id),
-                run_id: Set(None),
-                attempt: Set(row.attempts),
-                stage: Set(Stage::Operator.as_str().to_owned()),
-                kind: Set(Kind::Cancelled.as_str().to_owned()),
-                message: Set(message.clone()),
-                occurred_at: Set(now),
-                ..Default::default()
-            });
-            domain_errors::Entity::insert_many(errors).exec_without_returning(&txn).await?;
-        }
+        outcome.cancelled += end_as_cancelled(&txn, own, &message, now).await?;
         txn.commit().await?;
     }
     outcome.in_flight = count_processing(db, id).await?;
     Ok(Some(outcome))
+}
+
+/// Ends the domains `ids` still `pending` in `error`, each with a `domain_errors` row (stage
+/// `operator`, kind `cancelled`, `message`); how many it ended. The status is checked again on
+/// the row itself: a claim that took a domain since it was read keeps it.
+async fn end_as_cancelled<C: ConnectionTrait>(
+    txn: &C,
+    ids: Vec<Uuid>,
+    message: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let rows = Entity::update_many()
+        .set(ActiveModel {
+            status: Set(DomainStatus::Error),
+            next_attempt_at: Set(super::due::never()),
+            last_error: Set(Some(format!(
+                "{}/{}: {message}",
+                Stage::Operator.as_str(),
+                Kind::Cancelled.as_str()
+            ))),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(Column::Id.is_in(ids))
+        .filter(Column::Status.eq(DomainStatus::Pending))
+        .exec_with_returning(txn)
+        .await?;
+    if !rows.is_empty() {
+        let errors = rows.iter().map(|row| domain_errors::ActiveModel {
+            domain_id: Set(row.id),
+            run_id: Set(None),
+            attempt: Set(row.attempts),
+            stage: Set(Stage::Operator.as_str().to_owned()),
+            kind: Set(Kind::Cancelled.as_str().to_owned()),
+            message: Set(message.to_owned()),
+            occurred_at: Set(now),
+            ..Default::default()
+        });
+        domain_errors::Entity::insert_many(errors).exec_without_returning(txn).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// The selection's domains a cancel ends: those `pending` (none when it asks for another
+/// status).
+fn pending_of(selection: &Selection) -> Option<Selection> {
+    match selection.status {
+        None | Some(DomainStatus::Pending) => {
+            Some(Selection { status: Some(DomainStatus::Pending), ..selection.clone() })
+        }
+        Some(_) => None,
+    }
+}
+
+/// Cancels the `pending` domains of `selection`, whatever batch they belong to: each ends in
+/// `error` with a `cancelled` failure, as a batch's cancel ends them, a chunk per transaction;
+/// with `dry_run`, only counts them. Domains being processed are left to finish and counted as
+/// `in_progress`.
+pub async fn cancel_selected<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    selection: &Selection,
+    who: &str,
+    dry_run: bool,
+) -> Result<BulkOutcome, DbErr> {
+    let in_progress = super::selection::count(db, selection, true).await?;
+    let Some(pending) = pending_of(selection) else {
+        return Ok(BulkOutcome { affected: 0, in_progress, not_found: Vec::new() });
+    };
+    if dry_run {
+        let affected = super::selection::count(db, &pending, false).await?;
+        return Ok(BulkOutcome { affected, in_progress, not_found: Vec::new() });
+    }
+    let now = Utc::now();
+    let message = format!("cancelled by {who} before this domain was fetched");
+    let mut affected = 0;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut chunk = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(pending.condition())
+            .order_by_asc(Column::Id)
+            .limit(CHUNK);
+        if let Some(after) = after {
+            chunk = chunk.filter(Column::Id.gt(after));
+        }
+        let ids: Vec<Uuid> = chunk.into_tuple().all(db).await?;
+        let Some(last) = ids.last().copied() else { break };
+        after = Some(last);
+        let full = ids.len() as u64 == CHUNK;
+        let txn = db.begin().await?;
+        super::members::keep_answers(&txn, &ids).await?;
+        affected += end_as_cancelled(&txn, ids, &message, now).await?;
+        txn.commit().await?;
+        if !full {
+            break;
+        }
+    }
+    Ok(BulkOutcome { affected, in_progress, not_found: Vec::new() })
 }
 
 async fn count_processing<C: ConnectionTrait>(db: &C, batch: Uuid) -> Result<u64, DbErr> {

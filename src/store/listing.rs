@@ -1,23 +1,33 @@
 //! Pages of runs, batches, domains and errors for the console, each one keyset-paged: a page
-//! starts after the last row of the previous one (never `OFFSET`), so a page costs the same at
-//! the millionth row as at the first, and rows changing meanwhile are neither repeated nor
-//! skipped. `tenant` limits a query to one tenant; `None` is an admin's view of all of them.
+//! starts after the last row of the previous one, or (going back) ends before the first row of
+//! the next one (never `OFFSET`), so a page costs the same at the millionth row as at the
+//! first, and rows changing meanwhile are neither repeated nor skipped. `tenant` limits a query to one tenant; `None` is an admin's view of all of them.
 
 use chrono::{DateTime, Utc};
 use entity::{DomainStatus, batch_jobs, domain_errors, domains, scheduler_runs};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, RelationTrait,
 };
 use uuid::Uuid;
 
 use super::StatusCounts;
+use super::selection::Selection;
 
 /// Where a newest-first page of rows ordered by (time, id) resumes: strictly older than this.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Before {
     pub at: DateTime<Utc>,
     pub id: Uuid,
+}
+
+/// Which page of a keyset-paged list: the rows that follow a row of the list in its order
+/// (the next page) or the rows that precede it (the previous page), shown in the list's order
+/// either way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Keyset<K> {
+    Next(K),
+    Previous(K),
 }
 
 /// `column < at OR (column = at AND id < id)`: the rows after `before` in newest-first order.
@@ -27,21 +37,102 @@ fn older_than(time: impl ColumnTrait, id: impl ColumnTrait, before: Before) -> C
         .add(Condition::all().add(time.eq(before.at)).add(id.lt(before.id)))
 }
 
+/// The rows before `after` in newest-first order.
+fn newer_than(time: impl ColumnTrait, id: impl ColumnTrait, after: Before) -> Condition {
+    Condition::any().add(time.gt(after.at)).add(Condition::all().add(time.eq(after.at)).add(id.gt(after.id)))
+}
+
+/// Narrows and orders a newest-first `query` by (`time`, `id`) for `page`: a previous page is
+/// read oldest first from its end, and comes back in the list's order from [`in_list_order`].
+fn newest_first<E: EntityTrait>(
+    query: sea_orm::Select<E>,
+    time: E::Column,
+    id: E::Column,
+    page: Option<Keyset<Before>>,
+) -> sea_orm::Select<E> {
+    match page {
+        None => query.order_by_desc(time).order_by_desc(id),
+        Some(Keyset::Next(before)) => {
+            query.filter(older_than(time, id, before)).order_by_desc(time).order_by_desc(id)
+        }
+        Some(Keyset::Previous(after)) => {
+            query.filter(newer_than(time, id, after)).order_by_asc(time).order_by_asc(id)
+        }
+    }
+}
+
+/// The rows of a page read for `page`, in the list's order.
+fn in_list_order<T, K>(mut rows: Vec<T>, page: Option<&Keyset<K>>) -> Vec<T> {
+    if matches!(page, Some(Keyset::Previous(_))) {
+        rows.reverse();
+    }
+    rows
+}
+
 /// Up to `limit` runs, newest first, after `before`.
 pub async fn runs<C: ConnectionTrait>(
     db: &C,
     before: Option<Before>,
     limit: u64,
 ) -> Result<Vec<scheduler_runs::Model>, DbErr> {
-    let mut query = scheduler_runs::Entity::find();
-    if let Some(before) = before {
-        query =
-            query.filter(older_than(scheduler_runs::Column::StartedAt, scheduler_runs::Column::Id, before));
-    }
-    query
-        .order_by_desc(scheduler_runs::Column::StartedAt)
-        .order_by_desc(scheduler_runs::Column::Id)
+    runs_page(db, before.map(Keyset::Next), limit).await
+}
+
+/// Up to `limit` runs of the page `page` (the newest without one), newest first.
+pub async fn runs_page<C: ConnectionTrait>(
+    db: &C,
+    page: Option<Keyset<Before>>,
+    limit: u64,
+) -> Result<Vec<scheduler_runs::Model>, DbErr> {
+    use scheduler_runs::{Column, Entity};
+    let query = newest_first(Entity::find(), Column::StartedAt, Column::Id, page.clone());
+    Ok(in_list_order(query.limit(limit).all(db).await?, page.as_ref()))
+}
+
+/// The run `id`.
+pub async fn run<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<scheduler_runs::Model>, DbErr> {
+    scheduler_runs::Entity::find_by_id(id).one(db).await
+}
+
+/// A failure recorded by a run, with the name of its domain.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct RunFailure {
+    pub id: i64,
+    pub domain_id: Uuid,
+    pub domain: String,
+    pub tenant_id: Uuid,
+    pub attempt: i32,
+    pub stage: String,
+    pub kind: String,
+    pub message: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Up to `limit` failures recorded by run `run_id`, newest first.
+pub async fn run_failures<C: ConnectionTrait>(
+    db: &C,
+    run_id: Uuid,
+    limit: u64,
+) -> Result<Vec<RunFailure>, DbErr> {
+    use domain_errors::{Column, Entity};
+    Entity::find()
+        .select_only()
+        .columns([
+            Column::Id,
+            Column::DomainId,
+            Column::Attempt,
+            Column::Stage,
+            Column::Kind,
+            Column::Message,
+            Column::OccurredAt,
+        ])
+        .column(domains::Column::Domain)
+        .column(domains::Column::TenantId)
+        .join(sea_orm::JoinType::InnerJoin, domain_errors::Relation::Domain.def())
+        .filter(Column::RunId.eq(run_id))
+        .order_by_desc(Column::Id)
         .limit(limit)
+        .into_model::<RunFailure>()
         .all(db)
         .await
 }
@@ -60,19 +151,23 @@ pub async fn batches<C: ConnectionTrait>(
     before: Option<Before>,
     limit: u64,
 ) -> Result<Vec<BatchRow>, DbErr> {
+    batches_page(db, tenant, before.map(Keyset::Next), limit).await
+}
+
+/// Up to `limit` batches of the page `page` (the newest without one), newest first, each with
+/// its counts.
+pub async fn batches_page<C: ConnectionTrait>(
+    db: &C,
+    tenant: Option<Uuid>,
+    page: Option<Keyset<Before>>,
+    limit: u64,
+) -> Result<Vec<BatchRow>, DbErr> {
     let mut query = batch_jobs::Entity::find();
     if let Some(tenant) = tenant {
         query = query.filter(batch_jobs::Column::TenantId.eq(tenant));
     }
-    if let Some(before) = before {
-        query = query.filter(older_than(batch_jobs::Column::CreatedAt, batch_jobs::Column::Id, before));
-    }
-    let batches = query
-        .order_by_desc(batch_jobs::Column::CreatedAt)
-        .order_by_desc(batch_jobs::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
+    let query = newest_first(query, batch_jobs::Column::CreatedAt, batch_jobs::Column::Id, page.clone());
+    let batches = in_list_order(query.limit(limit).all(db).await?, page.as_ref());
     let mut counts = super::batches::counts_of_batches(db, batches.iter().map(|b| b.id).collect()).await?;
     Ok(batches
         .into_iter()
@@ -134,49 +229,56 @@ pub async fn domains<C: ConnectionTrait>(
     after: Option<&After>,
     limit: u64,
 ) -> Result<Vec<DomainRow>, DbErr> {
+    let selection = Selection {
+        tenant,
+        batch: filter.batch,
+        status: filter.status,
+        prefix: filter.prefix.clone(),
+        ..Default::default()
+    };
+    selected_domains(db, &selection, after.cloned().map(Keyset::Next), limit).await
+}
+
+/// Up to `limit` domains of `selection` on the page `page` (the first without one), in name
+/// order.
+pub async fn selected_domains<C: ConnectionTrait>(
+    db: &C,
+    selection: &Selection,
+    page: Option<Keyset<After>>,
+    limit: u64,
+) -> Result<Vec<DomainRow>, DbErr> {
     use domains::Column;
-    let mut query = domains::Entity::find().select_only().columns([
-        Column::Id,
-        Column::TenantId,
-        Column::Domain,
-        Column::Status,
-        Column::Attempts,
-        Column::NextAttemptAt,
-        Column::Title,
-        Column::LastError,
-        Column::UpdatedAt,
-    ]);
-    if let Some(tenant) = tenant {
-        query = query.filter(Column::TenantId.eq(tenant));
-    }
-    if let Some(prefix) = &filter.prefix {
-        // LIKE decides; the range lets an index find the rows, since a pattern bound as a
-        // parameter cannot be turned into an index range by PostgreSQL.
-        query = query
-            .filter(Column::Domain.starts_with(prefix.as_str()))
-            .filter(Column::Domain.gte(prefix.as_str()));
-        if let Some(above) = above_prefix(prefix) {
-            query = query.filter(Column::Domain.lt(above));
-        }
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(Column::Status.eq(status));
-    }
-    if let Some(batch) = filter.batch {
-        query = query.filter(Column::Id.in_subquery(super::members::domains_of(batch)));
-    }
-    if let Some(after) = after {
-        query = query.filter(Condition::any().add(Column::Domain.gt(after.domain.as_str())).add(
-            Condition::all().add(Column::Domain.eq(after.domain.as_str())).add(Column::Id.gt(after.id)),
-        ));
-    }
-    query
-        .order_by_asc(Column::Domain)
-        .order_by_asc(Column::Id)
-        .limit(limit)
-        .into_model::<DomainRow>()
-        .all(db)
-        .await
+    let query = domains::Entity::find()
+        .select_only()
+        .columns([
+            Column::Id,
+            Column::TenantId,
+            Column::Domain,
+            Column::Status,
+            Column::Attempts,
+            Column::NextAttemptAt,
+            Column::Title,
+            Column::LastError,
+            Column::UpdatedAt,
+        ])
+        .filter(selection.condition());
+    let query = match &page {
+        None => query.order_by_asc(Column::Domain).order_by_asc(Column::Id),
+        Some(Keyset::Next(after)) => query
+            .filter(Condition::any().add(Column::Domain.gt(after.domain.as_str())).add(
+                Condition::all().add(Column::Domain.eq(after.domain.as_str())).add(Column::Id.gt(after.id)),
+            ))
+            .order_by_asc(Column::Domain)
+            .order_by_asc(Column::Id),
+        Some(Keyset::Previous(before)) => query
+            .filter(Condition::any().add(Column::Domain.lt(before.domain.as_str())).add(
+                Condition::all().add(Column::Domain.eq(before.domain.as_str())).add(Column::Id.lt(before.id)),
+            ))
+            .order_by_desc(Column::Domain)
+            .order_by_desc(Column::Id),
+    };
+    let rows = query.limit(limit).into_model::<DomainRow>().all(db).await?;
+    Ok(in_list_order(rows, page.as_ref()))
 }
 
 /// A name above every name starting with `prefix` (a domain name's characters: `a-z`, `0-9`,
@@ -214,11 +316,26 @@ pub async fn errors<C: ConnectionTrait>(
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<domain_errors::Model>, DbErr> {
-    let mut query = domain_errors::Entity::find().filter(domain_errors::Column::DomainId.eq(domain_id));
-    if let Some(before) = before {
-        query = query.filter(domain_errors::Column::Id.lt(before));
-    }
-    query.order_by_desc(domain_errors::Column::Id).limit(limit).all(db).await
+    errors_page(db, domain_id, before.map(Keyset::Next), limit).await
+}
+
+/// Up to `limit` failures of domain `id` on the page `page` (the newest without one), newest
+/// first: `Next(id)` the failures older than failure `id`, `Previous(id)` the newer ones.
+pub async fn errors_page<C: ConnectionTrait>(
+    db: &C,
+    domain_id: Uuid,
+    page: Option<Keyset<i64>>,
+    limit: u64,
+) -> Result<Vec<domain_errors::Model>, DbErr> {
+    use domain_errors::Column;
+    let query = domain_errors::Entity::find().filter(Column::DomainId.eq(domain_id));
+    let query = match page {
+        None => query.order_by_desc(Column::Id),
+        Some(Keyset::Next(before)) => query.filter(Column::Id.lt(before)).order_by_desc(Column::Id),
+        Some(Keyset::Previous(after)) => query.filter(Column::Id.gt(after)).order_by_asc(Column::Id),
+    };
+    let rows = query.limit(limit).all(db).await?;
+    Ok(in_list_order(rows, page.as_ref()))
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
-//! Which domains an operator's bulk action (reset, delete) acts on: a tenant (or every
-//! tenant), narrowed by batch, status, the kind of the last error and a list of names. The
-//! criteria are ANDed; a selection with none of them is every domain of the scope, which the
-//! API and the command line only build when asked for it in so many words (`"all": true`,
-//! `--all`).
+//! Which domains an operator's bulk action (reset, delete, cancel) acts on, and which a console
+//! list shows: a tenant (or every tenant), narrowed by batch, status, the kind of the last
+//! error, a list of names, the start of the name, a technology and a text searched in the name,
+//! the title and the last error. The criteria are ANDed; a selection with none of them is every
+//! domain of the scope, which the API and the command line only build when asked for it in so
+//! many words (`"all": true`, `--all`). The console acts on exactly the selection its list
+//! shows, so what an operator sees counted is what is acted on.
 
 use entity::DomainStatus;
 use entity::domains::{Column, Entity};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -27,12 +29,24 @@ pub struct Selection {
     pub error_kind: Option<Kind>,
     /// Only these names.
     pub names: Option<Vec<DomainName>>,
+    /// Only names starting with this (lower case, as stored).
+    pub prefix: Option<String>,
+    /// Only domains whose latest scan found this technology, named exactly as detected.
+    pub technology: Option<String>,
+    /// Only domains whose name, title or last error holds this text, whatever its case.
+    pub text: Option<String>,
 }
 
 impl Selection {
     /// Whether no criterion narrows the tenant: the selection is every domain in its scope.
     pub fn is_everything(&self) -> bool {
-        self.batch.is_none() && self.status.is_none() && self.error_kind.is_none() && self.names.is_none()
+        self.batch.is_none()
+            && self.status.is_none()
+            && self.error_kind.is_none()
+            && self.names.is_none()
+            && self.prefix.is_none()
+            && self.technology.is_none()
+            && self.text.is_none()
     }
 
     /// The selection as a condition on `domains`.
@@ -53,8 +67,40 @@ impl Selection {
         if let Some(names) = &self.names {
             condition = condition.add(Column::Domain.is_in(names.iter().map(DomainName::as_str)));
         }
+        if let Some(prefix) = &self.prefix {
+            condition = condition.add(name_starts_with(prefix));
+        }
+        if let Some(name) = &self.technology {
+            condition = condition.add(super::technologies::has_technology(name));
+        }
+        if let Some(text) = &self.text {
+            condition = condition.add(holds_text(text));
+        }
         condition
     }
+}
+
+/// Names starting with `prefix`. LIKE decides; the range lets an index find the rows, since a
+/// pattern bound as a parameter cannot be turned into an index range by PostgreSQL.
+fn name_starts_with(prefix: &str) -> Condition {
+    let mut condition =
+        Condition::all().add(Column::Domain.starts_with(prefix)).add(Column::Domain.gte(prefix));
+    if let Some(above) = super::listing::above_prefix(prefix) {
+        condition = condition.add(Column::Domain.lt(above));
+    }
+    condition
+}
+
+/// The name, the title or the last error holds `text`, compared in lower case on both sides
+/// (names are stored in lower case already). `%`, `_` and `\` in the text stand for themselves.
+fn holds_text(text: &str) -> Condition {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
+    let lower = |column: Column| Expr::expr(Func::lower(Expr::col((Entity, column))));
+    Condition::any()
+        .add(Expr::col((Entity, Column::Domain)).like(pattern()))
+        .add(lower(Column::Title).like(pattern()))
+        .add(lower(Column::LastError).like(pattern()))
 }
 
 /// `last_error` starts with `STAGE/KIND: ` (how a failure is written) for any stage. The `_` of

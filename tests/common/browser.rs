@@ -138,6 +138,32 @@ impl Browser {
         self.client.issue_cmd(clear).await.unwrap();
     }
 
+    /// Lays pages out `width` × `height` CSS pixels (a phone with `width` under 600) until
+    /// [`Browser::full_width`].
+    pub async fn narrow(&self, width: u32, height: u32) {
+        let emulate = Cdp {
+            cmd: "Emulation.setDeviceMetricsOverride",
+            params: serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        };
+        self.client.issue_cmd(emulate).await.unwrap();
+    }
+
+    /// Back to the window's own size.
+    pub async fn full_width(&self) {
+        let clear = Cdp { cmd: "Emulation.clearDeviceMetricsOverride", params: serde_json::json!({}) };
+        self.client.issue_cmd(clear).await.unwrap();
+    }
+
+    /// Answers "yes" to every `confirm()` of the page from now on (until it is left).
+    pub async fn accept_confirmations(&self) {
+        self.client.execute("window.confirm = function () { return true; };", vec![]).await.unwrap();
+    }
+
+    /// The value of the script `expression` on the page.
+    pub async fn eval(&self, expression: &str) -> serde_json::Value {
+        self.client.execute(&format!("return {expression};"), vec![]).await.unwrap()
+    }
+
     /// Signs in through the form with `token`.
     pub async fn sign_in(&self, base: &str, token: &str) {
         self.goto(&format!("{base}/ui/sign-in")).await;

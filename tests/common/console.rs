@@ -156,6 +156,20 @@ async fn page(response: reqwest::Response) -> Page {
     Page { status, location, html: response.text().await.unwrap() }
 }
 
+/// The `attribute` of every element of `html` matching `css`.
+pub fn attributes(html: &str, css: &str, attribute: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(css).unwrap();
+    document.select(&selector).filter_map(|e| e.value().attr(attribute)).map(str::to_owned).collect()
+}
+
+/// The text of every element of `html` matching `css`.
+pub fn texts(html: &str, css: &str) -> Vec<String> {
+    let document = scraper::Html::parse_document(html);
+    let selector = scraper::Selector::parse(css).unwrap();
+    document.select(&selector).map(|e| e.text().collect::<String>().trim().to_owned()).collect()
+}
+
 /// The CSRF token of the first form of `html`.
 pub fn csrf_of(html: &str) -> Option<String> {
     let document = scraper::Html::parse_document(html);
@@ -195,6 +209,13 @@ impl Session {
             client().get(format!("{}{path}", self.base)).header("cookie", &self.cookie).send().await.unwrap(),
         )
         .await
+    }
+
+    /// Posts a form of `pairs` as they are (a CSRF token only if they hold one).
+    pub async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let request =
+            form(client().post(format!("{}{path}", self.base)).header("cookie", &self.cookie), pairs);
+        page(request.send().await.unwrap()).await
     }
 
     /// Posts an action's form, with the session's CSRF token or without any.

@@ -1,0 +1,124 @@
+//! The links under every list of the console: to its first page, the previous one and the next
+//! one. Lists are keyset-paged (`store::listing::Keyset`), so a link names the row a page
+//! starts after (next) or ends before (previous), never an offset.
+
+use chrono::Utc;
+
+use super::page::ConsoleError;
+use crate::store::listing::{Before, Keyset};
+
+/// The links under a page of a list; `None` where there is no such page to go to.
+pub struct Pager {
+    pub first: Option<String>,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// The links under `rows`, read for `page` with at most `limit` rows: `key` is a row's
+    /// position in the list and `link` the URL of a page (the first with `None`).
+    pub fn new<T, K>(
+        rows: &[T],
+        page: Option<&Keyset<K>>,
+        limit: u64,
+        key: impl Fn(&T) -> K,
+        link: impl Fn(Option<Keyset<K>>) -> String,
+    ) -> Pager {
+        // A full page may have rows beyond it; a short one ends the list in its direction.
+        let full = rows.len() as u64 >= limit;
+        let before_first = || rows.first().map(|row| link(Some(Keyset::Previous(key(row)))));
+        let after_last = || rows.last().map(|row| link(Some(Keyset::Next(key(row)))));
+        match page {
+            None => Pager { first: None, previous: None, next: if full { after_last() } else { None } },
+            Some(Keyset::Next(_)) => Pager {
+                first: Some(link(None)),
+                previous: before_first(),
+                next: if full { after_last() } else { None },
+            },
+            Some(Keyset::Previous(_)) => Pager {
+                first: Some(link(None)),
+                previous: if full { before_first() } else { None },
+                next: after_last(),
+            },
+        }
+    }
+
+    /// Whether there is any link to show.
+    pub fn shown(&self) -> bool {
+        self.first.is_some() || self.previous.is_some() || self.next.is_some()
+    }
+}
+
+/// `TIME_ID`, the position after a row in a newest-first list (time with nanoseconds, so rows
+/// of the same microsecond stay apart on SQLite too).
+pub fn encode_before(before: Before) -> String {
+    format!("{}_{}", before.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), before.id)
+}
+
+pub fn decode_before(text: &str) -> Result<Before, ConsoleError> {
+    let bad = || ConsoleError::BadRequest("The page link is damaged: open the first page again.".into());
+    let (at, id) = text.split_once('_').ok_or_else(bad)?;
+    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
+    let id = id.parse().map_err(|_| bad())?;
+    Ok(Before { at, id })
+}
+
+/// The URL of a page of the newest-first list at `path`: `?before=` the next (older) page,
+/// `?after=` the previous (newer) one.
+pub fn newest_first_link(path: &str, page: Option<Keyset<Before>>) -> String {
+    match page {
+        None => path.to_owned(),
+        Some(Keyset::Next(before)) => format!("{path}?before={}", encode_before(before)),
+        Some(Keyset::Previous(after)) => format!("{path}?after={}", encode_before(after)),
+    }
+}
+
+/// The page a request asks for: `next` (after a row) wins over `previous` (before one).
+pub fn keyset<K>(next: Option<K>, previous: Option<K>) -> Option<Keyset<K>> {
+    match (next, previous) {
+        (Some(next), _) => Some(Keyset::Next(next)),
+        (None, Some(previous)) => Some(Keyset::Previous(previous)),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(page: Option<Keyset<u32>>) -> String {
+        match page {
+            None => "first".into(),
+            Some(Keyset::Next(n)) => format!("after-{n}"),
+            Some(Keyset::Previous(n)) => format!("before-{n}"),
+        }
+    }
+
+    #[test]
+    fn a_page_position_reads_back_exactly() {
+        let before = Before { at: Utc::now(), id: uuid::Uuid::new_v4() };
+        assert_eq!(decode_before(&encode_before(before)).unwrap(), before);
+        assert!(decode_before("yesterday_x").is_err());
+    }
+
+    #[test]
+    fn the_first_page_links_only_onwards_and_only_when_full() {
+        let pager = Pager::new(&[1, 2, 3], None, 3, |n| *n, link);
+        assert_eq!((pager.first, pager.previous, pager.next.as_deref()), (None, None, Some("after-3")));
+        assert!(!Pager::new(&[1, 2], None, 3, |n| *n, link).shown());
+    }
+
+    #[test]
+    fn a_later_page_links_back_to_the_rows_before_it() {
+        let pager = Pager::new(&[4, 5], Some(&Keyset::Next(3)), 2, |n| *n, link);
+        assert_eq!(pager.first.as_deref(), Some("first"));
+        assert_eq!(pager.previous.as_deref(), Some("before-4"));
+        assert_eq!(pager.next.as_deref(), Some("after-5"));
+        let back = Pager::new(&[2, 3], Some(&Keyset::Previous(4)), 3, |n| *n, link);
+        assert_eq!(
+            (back.previous, back.next.as_deref()),
+            (None, Some("after-3")),
+            "a short page back is the start"
+        );
+    }
+}
