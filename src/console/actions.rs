@@ -95,10 +95,7 @@ pub async fn cancel_batch(
 ) -> Result<Response, ConsoleError> {
     signed.check_csrf(form)?;
     let id = parse_id(&id, "batch")?;
-    let who = match signed.caller {
-        Caller::Admin => "an admin".to_owned(),
-        Caller::Tenant(tenant) => format!("tenant {tenant}"),
-    };
+    let who = crate::api::cancel::who(signed.caller);
     let outcome = store::cancel::cancel_batch(&state.db, signed.scope(), id, &who)
         .await?
         .ok_or_else(|| ConsoleError::NotFound("There is no such batch for this token.".into()))?;
