@@ -22,7 +22,7 @@ use domain_scheduler::store::listing;
 use entity::{DomainStatus, batch_jobs, domains};
 use migration::{Migrator, MigratorTrait};
 use reqwest::StatusCode;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const TENANT: &str = "0000000a-0000-4000-8000-00000000000a";
@@ -101,6 +101,19 @@ async fn finish(db: &TestDb, names: &[String], status: DomainStatus) {
         .unwrap();
 }
 
+/// How many members' copy of their domain's facts (`domain_status`, `scanned_since`) differs
+/// from the domain's row: the batch counts read the copy, so it must be 0 after any write.
+async fn members_out_of_step(db: &TestDb) -> i64 {
+    let connection = db.connect().await;
+    let sql = "SELECT count(*) AS n FROM batch_members m JOIN domains d ON d.id = m.domain_id
+               WHERE m.domain_status <> d.status
+                  OR (m.scanned_since IS NULL) <> (d.fetched_at IS NULL)
+                  OR m.scanned_since <> (d.fetched_at >= m.added_at)";
+    let statement = sea_orm::Statement::from_string(connection.get_database_backend(), sql);
+    let row = connection.query_one_raw(statement).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
 async fn a_refresh_leaves_the_earlier_batch_its_members_progress_and_export(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
     let all = names("shop", 300);
@@ -155,6 +168,7 @@ async fn a_refresh_leaves_the_earlier_batch_its_members_progress_and_export(back
         (Some(300), Some(10)),
         "{after}"
     );
+    assert_eq!(members_out_of_step(&db).await, 0, "every member's copy follows its domain");
 }
 
 async fn a_domain_submitted_again_while_it_waits_keeps_both_batches_waiting(backend: Backend) {
@@ -195,6 +209,7 @@ async fn a_rescan_under_way_does_not_reopen_a_finished_batch(backend: Backend) {
         (Some("running"), Some(1)),
         "{later}"
     );
+    assert_eq!(members_out_of_step(&db).await, 0, "members added to existing domains copy them");
 }
 
 async fn add_prints_a_batch_for_domains_that_are_all_present(backend: Backend) {
@@ -403,6 +418,7 @@ async fn the_migration_gives_every_existing_batch_the_domains_it_had(backend: Ba
         (Some(3), Some(2)),
         "{second}"
     );
+    assert_eq!(members_out_of_step(&db).await, 0, "the migration copies every member's domain");
 }
 
 /// A `domains` row naming its batch, with only the columns the version before the membership

@@ -10,6 +10,10 @@
 //!   a re-scan under way, or a retry of one, does not re-open a batch it already finished).
 //!
 //! Otherwise the member is `pending` or `processing` for its batch, as its domain is.
+//!
+//! `domain_status` and `scanned_since` are the domain's two facts in that rule, copied onto the
+//! member by triggers on `domains` (migration `m20261208_000300_member_status`), so a batch's
+//! counts read its members alone.
 
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
@@ -29,6 +33,11 @@ pub struct Model {
     /// How the batch's scan of this domain ended, written when a refresh or a reset took the
     /// finished domain back for a new scan; null while the domain's own row tells.
     pub outcome: Option<DomainStatus>,
+    /// The domain's `status`, kept equal to it by the database's triggers.
+    pub domain_status: DomainStatus,
+    /// Whether the domain's `fetched_at` is at or after `added_at` (null while it has none),
+    /// kept true by the database's triggers.
+    pub scanned_since: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

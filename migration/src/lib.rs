@@ -21,6 +21,7 @@ mod m20261207_000020_technologies;
 mod m20261207_000030_web_columns;
 mod m20261207_000040_batch_cancels;
 mod m20261208_000200_domain_text_search;
+mod m20261208_000300_member_status;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000030_web_columns::Migration),
             Box::new(m20261207_000040_batch_cancels::Migration),
             Box::new(m20261208_000200_domain_text_search::Migration),
+            Box::new(m20261208_000300_member_status::Migration),
         ]
     }
 }

@@ -12,13 +12,16 @@
 //!
 //! Otherwise it counts as `pending` or `processing`, as its domain is. Counts, progress, the
 //! callback's readiness, cancelling, the export and the listings all read membership through
-//! this module.
+//! this module. The counts read each member's own copy of its domain's status and of "scanned
+//! since added" (`domain_status`, `scanned_since`, kept by the database's triggers), so they
+//! cost one row per member, not a look-up in `domains`; the waits of the callback and of a
+//! cancel, which pick out few rows, still join.
 
 use chrono::{DateTime, Utc};
 use entity::{DomainStatus, batch_members, domains};
-use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
     QueryTrait,
 };
 use uuid::Uuid;
@@ -27,7 +30,10 @@ use uuid::Uuid;
 const CHUNK: usize = 1000;
 
 /// Writes `domain_ids` as members of `batch_id`, added at `added_at`; a domain already a member
-/// stays as it was.
+/// stays as it was. Each new member copies its domain's status and whether the domain has
+/// scanned since `added_at` (the triggers keep the copy true from then on). On PostgreSQL the
+/// domains' rows are held first (`FOR SHARE`, in id order), so that no update of a domain can
+/// commit between the copy and the insert's commit with its trigger blind to the new member.
 pub async fn add<C: ConnectionTrait>(
     db: &C,
     batch_id: Uuid,
@@ -35,18 +41,47 @@ pub async fn add<C: ConnectionTrait>(
     added_at: DateTime<Utc>,
     domain_ids: &[Uuid],
 ) -> Result<(), DbErr> {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
     for chunk in domain_ids.chunks(CHUNK) {
-        let rows = chunk.iter().map(|domain_id| batch_members::ActiveModel {
-            batch_id: Set(batch_id),
-            domain_id: Set(*domain_id),
-            tenant_id: Set(tenant_id),
-            added_at: Set(added_at),
-            outcome: Set(None),
-        });
-        batch_members::Entity::insert_many(rows)
-            .on_conflict_do_nothing_on([batch_members::Column::BatchId, batch_members::Column::DomainId])
-            .exec_without_returning(db)
-            .await?;
+        if postgres {
+            let held = Query::select()
+                .column(domains::Column::Id)
+                .from(domains::Entity)
+                .and_where(domains::Column::Id.is_in(chunk.iter().copied()))
+                .order_by(domains::Column::Id, Order::Asc)
+                .lock_shared()
+                .to_owned();
+            db.query_all(&held).await?;
+        }
+        let copied = Query::select()
+            .expr(Expr::val(batch_id))
+            .column(domains::Column::Id)
+            .expr(Expr::val(tenant_id))
+            .expr(Expr::val(added_at))
+            .column(domains::Column::Status)
+            .expr(Expr::col(domains::Column::FetchedAt).gte(added_at))
+            .from(domains::Entity)
+            .and_where(domains::Column::Id.is_in(chunk.iter().copied()))
+            .to_owned();
+        let insert = Query::insert()
+            .into_table(batch_members::Entity)
+            .columns([
+                batch_members::Column::BatchId,
+                batch_members::Column::DomainId,
+                batch_members::Column::TenantId,
+                batch_members::Column::AddedAt,
+                batch_members::Column::DomainStatus,
+                batch_members::Column::ScannedSince,
+            ])
+            .select_from(copied)
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .on_conflict(
+                OnConflict::columns([batch_members::Column::BatchId, batch_members::Column::DomainId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        db.execute(&insert).await?;
     }
     Ok(())
 }
@@ -136,27 +171,20 @@ pub fn counted_status((status, outcome, scanned_since): Group) -> DomainStatus {
     }
 }
 
-/// `batch_members JOIN domains` with the columns of a [`Group`] after `leading` ones, grouped
-/// by them all, counted as `n`. The comparison is written without a bound value, so that
-/// PostgreSQL sees the selected and the grouped expression as the same.
+/// `batch_members` with the columns of a [`Group`] after `leading` ones, grouped by them all,
+/// counted as `n`: the members' own copy of their domains' facts, so no join to `domains`.
 pub fn grouped(leading: &[batch_members::Column]) -> SelectStatement {
-    let scanned_since = Expr::col((domains::Entity, domains::Column::FetchedAt))
-        .gte(Expr::col((batch_members::Entity, batch_members::Column::AddedAt)));
-    let mut query = joined();
+    let mut query = Query::select().from(batch_members::Entity).to_owned();
     for column in leading {
-        query.column((batch_members::Entity, *column));
-        query.add_group_by([Expr::col((batch_members::Entity, *column))]);
+        query.column(*column);
+        query.add_group_by([Expr::col(*column)]);
     }
-    query
-        .column((domains::Entity, domains::Column::Status))
-        .column((batch_members::Entity, batch_members::Column::Outcome))
-        .expr(scanned_since.clone())
-        .expr_as(super::count_rows(), "n")
-        .add_group_by([
-            Expr::col((domains::Entity, domains::Column::Status)),
-            Expr::col((batch_members::Entity, batch_members::Column::Outcome)),
-            scanned_since,
-        ]);
+    let group = [
+        batch_members::Column::DomainStatus,
+        batch_members::Column::Outcome,
+        batch_members::Column::ScannedSince,
+    ];
+    query.columns(group).expr_as(super::count_rows(), "n").add_group_by(group.map(Expr::col));
     query
 }
 
