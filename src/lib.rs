@@ -19,6 +19,7 @@
 pub mod actors;
 pub mod api;
 pub mod backoff;
+pub mod callback_url;
 pub mod callbacks;
 pub mod cli;
 pub mod config;

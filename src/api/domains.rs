@@ -13,7 +13,7 @@ use super::auth::{Caller, Tenant};
 use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
 use super::rows;
 use super::scope::{TenantParam, scope};
-use crate::callbacks::CallbackUrl;
+use crate::callback_url::CallbackUrl;
 use crate::domain_name::DomainName;
 use crate::domain_name::confusable::Confusable;
 use crate::excerpt::Excerpt;
