@@ -34,6 +34,7 @@ pub mod fetch;
 pub mod limits;
 pub mod pressure;
 pub mod prometheus;
+pub mod rows;
 pub mod shutdown;
 pub mod startup;
 pub mod static_regex;

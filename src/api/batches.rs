@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::ApiState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::rows;
+use crate::rows;
 use super::scope::scope;
 use crate::store::listing::{self, BatchRow, Before};
 use crate::store::{self, BatchProgress, BatchState};

@@ -20,7 +20,7 @@ use super::ApiState;
 use super::auth::Caller;
 use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ApiJson, ErrorBody};
-use super::rows;
+use crate::rows;
 use super::scope::{TenantParam, scope};
 use crate::domain_name::DomainName;
 use crate::excerpt::Excerpt;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::ApiState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::rows;
+use crate::rows;
 use super::scope::scope;
 use crate::store;
 

@@ -14,7 +14,7 @@ use super::ApiState;
 use super::auth::Tenant;
 use super::domains::SubmitOptions;
 use super::errors::{ApiError, ApiJson, ErrorBody};
-use super::rows;
+use crate::rows;
 use crate::store;
 
 #[derive(Debug, Deserialize, ToSchema)]

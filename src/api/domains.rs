@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::ApiState;
 use super::auth::{Caller, Tenant};
 use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
-use super::rows;
+use crate::rows;
 use super::scope::{TenantParam, scope};
 use crate::callback_url::CallbackUrl;
 use crate::domain_name::DomainName;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::ApiState;
 use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::rows;
+use crate::rows;
 use crate::export::{Export, ExportError, Format};
 use crate::store::export::ExportFilter;
 

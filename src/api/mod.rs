@@ -23,7 +23,6 @@ pub mod health;
 pub mod index;
 pub mod params;
 pub mod pause;
-pub mod rows;
 pub mod scheduler;
 pub mod scope;
 pub mod technologies;

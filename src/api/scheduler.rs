@@ -93,7 +93,7 @@ pub const RUNS_ARE_ADMIN_ONLY: &str = "scheduler runs are an admin view: one run
 /// One run claims the due domains of every tenant, so its figures mix tenants: a tenant token
 /// gets 403 `admin_only`.
 #[utoipa::path(get, path = "/api/v1/scheduler/runs", params(RunsQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<super::rows::SchedulerRun>, description = "The most recent runs, newest first"), (status = 400, body = ErrorBody, description = "A malformed query"),
+    responses((status = 200, body = Vec<crate::rows::SchedulerRun>, description = "The most recent runs, newest first"), (status = 400, body = ErrorBody, description = "A malformed query"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"),
                (status = 403, body = ErrorBody, description = "A tenant token: runs mix every tenant's work, only an admin token may list them"),
                (status = 422, body = ErrorBody, description = "A value out of range"),

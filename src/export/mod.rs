@@ -13,7 +13,7 @@ use entity::domains;
 use futures::Stream;
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::api::rows;
+use crate::rows;
 use crate::store::export::{ExportFilter, PAGE_ROWS, Pages};
 
 /// What an export is written as.
