@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::Caller;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ApiJson, ErrorBody};
 use crate::rows;

@@ -11,8 +11,8 @@ use entity::domain_changes;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiState;
-use super::auth::Caller;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ErrorBody};
 use crate::store::{self, changes::ChangeCursor};

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::{Caller, Tenant};
+use crate::app_state::ApiState;
+use super::auth::Tenant;
+use crate::caller::Caller;
 use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
 use crate::rows;
 use super::scope::{TenantParam, scope};

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::Caller;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use super::errors::{ApiError, ErrorBody};
 use crate::rows;
 use crate::export::{Export, ExportError, Format};

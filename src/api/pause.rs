@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ApiState;
-use super::auth::Caller;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use super::errors::{ApiError, ErrorBody};
 use crate::store::pause::{self, Paused};
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::auth::Caller;
+use crate::caller::Caller;
 use super::errors::ApiError;
 
 /// The `tenant` query parameter of the read routes.

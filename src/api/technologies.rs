@@ -7,8 +7,8 @@ use axum::extract::{Query, State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ApiState;
-use super::auth::Caller;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use super::errors::{ApiError, ErrorBody};
 use super::scope::{TenantParam, scope};
 

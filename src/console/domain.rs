@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::page::{self, ConsoleError, Frame};
 use super::paging::{self, Pager};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::store::changes::{self, ChangeCursor};
 use crate::store::listing::{self, Keyset};
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::session::Signed;
-use crate::api::auth::Caller;
+use crate::caller::Caller;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -16,7 +16,7 @@ use super::filter::{FilterQuery, ListFilter};
 use super::page::{self, ConsoleError, Frame};
 use super::paging::{self, Pager};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::failure::Kind;
 use crate::store::listing::{self, After, Keyset};
 

@@ -29,8 +29,8 @@ use serde::Deserialize;
 
 use super::cookie::{self, SESSION_HOURS, SessionCookie};
 use super::page::{self, ConsoleError};
-use crate::api::ApiState;
-use crate::api::auth::Caller;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::config::Settings;
 use crate::store::console_sessions;
 
