@@ -5,8 +5,6 @@
 
 mod columns;
 
-pub use columns::header as csv_columns;
-
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use entity::domains;
