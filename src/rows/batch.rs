@@ -1,5 +1,5 @@
-//! A batch's progress and its completion callback, as the API and the export's readers see
-//! them.
+//! A batch's progress and its completion callback, as the API shows them. Its counts per
+//! status are the store's [`StatusCounts`] itself: one concept, one type.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
