@@ -20,8 +20,8 @@ pub struct RunStarted {
 }
 
 /// The supervisor's answer to a run now, as the API says it.
-fn answer(answer: Result<RunNowAnswer, SchedulerAway>) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
-    let answer = answer.map_err(|away| {
+fn reply(asked: Result<RunNowAnswer, SchedulerAway>) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
+    let answer = asked.map_err(|away| {
         let message = match away {
             SchedulerAway::NotRunning => "the scheduler is not running",
             SchedulerAway::NoAnswer => "the scheduler did not answer",
@@ -64,7 +64,7 @@ pub async fn run(
     State(state): State<ApiState>,
     caller: Caller,
 ) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
-    answer(state.run_now(caller.tenant_filter()).await)
+    reply(state.run_now(caller.tenant_filter()).await)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
