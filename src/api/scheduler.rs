@@ -19,8 +19,8 @@ pub struct RunStarted {
     pub status: String,
 }
 
-/// The supervisor's answer to a run now, as the API says it.
-fn reply(asked: Result<RunNowAnswer, SchedulerAway>) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
+/// The supervisor's answer to a run now ([`ApiState::run_now`]), as the API says it.
+pub fn reply(asked: Result<RunNowAnswer, SchedulerAway>) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
     let answer = asked.map_err(|away| {
         let message = match away {
             SchedulerAway::NotRunning => "the scheduler is not running",
