@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::errors::{ApiError, ErrorBody};
+use super::scope::scope;
 use crate::app_state::ApiState;
 use crate::caller::Caller;
-use super::errors::{ApiError, ErrorBody};
 use crate::rows;
-use super::scope::scope;
 use crate::store::listing::{self, BatchRow, Before};
 use crate::store::{self, BatchProgress, BatchState};
 

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::errors::{ApiError, ErrorBody};
+use super::scope::scope;
 use crate::app_state::ApiState;
 use crate::caller::Caller;
-use super::errors::{ApiError, ErrorBody};
 use crate::rows;
-use super::scope::scope;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::app_state::ApiState;
 use super::auth::Tenant;
 use super::domains::SubmitOptions;
 use super::errors::{ApiError, ApiJson, ErrorBody};
+use crate::app_state::ApiState;
 use crate::rows;
 use crate::store;
 

@@ -8,16 +8,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::app_state::ApiState;
 use super::auth::Tenant;
-use crate::caller::Caller;
 use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
-use crate::rows;
 use super::scope::{TenantParam, scope};
+use crate::app_state::ApiState;
 use crate::callback_url::CallbackUrl;
+use crate::caller::Caller;
 use crate::domain_name::DomainName;
 use crate::domain_name::confusable::Confusable;
 use crate::excerpt::Excerpt;
+use crate::rows;
 use crate::store::{self, EnqueueRequest};
 
 /// A domain as a client gives it: a name or a URL, standardised to the lower-case punycode host

@@ -23,8 +23,8 @@ use uuid::Uuid;
 
 use super::sender::{ATTEMPT_TIMEOUT, ClientError, Sender, Sent};
 use super::signature;
-use crate::callback_url::{self, CallbackUrl};
 use crate::backoff::Backoff;
+use crate::callback_url::{self, CallbackUrl};
 use crate::config::{CallbackSecret, Settings};
 use crate::store::{self, StatusCounts, callbacks::AttemptRecord};
 

@@ -9,7 +9,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The frame of a signed-in page, rendered by `templates/console/base.html`; made from the

@@ -28,7 +28,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::cookie::{self, SESSION_HOURS, SessionCookie};
-use super::page::{self, ConsoleError, Frame, Notice};
+use super::page::{self, ConsoleError, Frame, Notice, short_id};
 use crate::app_state::ApiState;
 use crate::caller::Caller;
 use crate::config::Settings;
@@ -73,7 +73,7 @@ impl Frame {
     pub fn new(signed: &Signed, nav: &'static str, notice: Option<&str>) -> Frame {
         let (who, who_title) = match signed.caller {
             Caller::Admin => ("Admin".to_owned(), "an admin token: every tenant".to_owned()),
-            Caller::Tenant(tenant) => (format!("Tenant {}", page::short_id(tenant)), format!("tenant {tenant}")),
+            Caller::Tenant(tenant) => (format!("Tenant {}", short_id(tenant)), format!("tenant {tenant}")),
         };
         Frame {
             who,

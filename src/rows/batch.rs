@@ -47,16 +47,7 @@ impl From<BatchProgress> for Batch {
             BatchState::Running => BatchStatus::Running,
             BatchState::Complete => BatchStatus::Complete,
         };
-        Batch {
-            batch_id,
-            status,
-            total,
-            counts,
-            progress,
-            created_at,
-            cancelled_at,
-            callback: None,
-        }
+        Batch { batch_id, status, total, counts, progress, created_at, cancelled_at, callback: None }
     }
 }
 
