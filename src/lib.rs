@@ -14,12 +14,17 @@
 //!
 //! Data flows one way. [`domain_name`] is the only door for a domain into the database;
 //! [`store`] holds every query; [`config`] every setting. [`api`] and the operator console
-//! ([`console`]) are the two faces of `serve` over HTTP.
+//! ([`console`]) are the two faces of `serve` over HTTP: [`http`] serves them together, and
+//! neither imports the other; what both reach ([`app_state`], [`caller`], [`rows`]) sits below
+//! them.
 
 pub mod actors;
 pub mod api;
+pub mod app_state;
 pub mod backoff;
+pub mod callback_url;
 pub mod callbacks;
+pub mod caller;
 pub mod cli;
 pub mod config;
 pub mod console;
@@ -30,9 +35,11 @@ pub mod export;
 pub mod extract;
 pub mod failure;
 pub mod fetch;
+pub mod http;
 pub mod limits;
 pub mod pressure;
 pub mod prometheus;
+pub mod rows;
 pub mod shutdown;
 pub mod startup;
 pub mod static_regex;

@@ -49,7 +49,7 @@ pub async fn start(settings: &Settings, db: DatabaseConnection) -> Result<Servic
     let pipeline = Pipeline::start(settings, db.clone(), Mode::Serve).await?;
     let callbacks = crate::callbacks::Deliveries::start(settings, db.clone(), addr)?;
     let draining = Arc::new(AtomicBool::new(false));
-    let state = crate::api::ApiState {
+    let state = crate::app_state::ApiState {
         db: db.clone(),
         settings: Arc::new(settings.clone()),
         supervisor: Some(pipeline.supervisor.clone()),
@@ -63,7 +63,7 @@ pub async fn start(settings: &Settings, db: DatabaseConnection) -> Result<Servic
         pipeline.supervisor.clone(),
     ));
     let (stop_api, api_stopped) = tokio::sync::oneshot::channel::<()>();
-    let api = tokio::spawn(crate::api::serve(listener, state, async move {
+    let api = tokio::spawn(crate::http::serve(listener, state, async move {
         let _ = api_stopped.await;
     }));
     tracing::info!(database = %settings.database.url, http = %addr, "service started");

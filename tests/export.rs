@@ -13,7 +13,7 @@ use common::cli::{BIN, run, stderr, stdout};
 use common::db::{Backend, TestDb};
 use common::seed;
 use common::server::Served;
-use domain_scheduler::api::rows;
+use domain_scheduler::rows;
 use entity::domains;
 use entity::metadata::StringList;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};

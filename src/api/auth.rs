@@ -7,37 +7,12 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use uuid::Uuid;
 
-use super::ApiState;
 use super::errors::ApiError;
-use crate::config::Settings;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 
-/// Who is calling: an operator, or one tenant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Caller {
-    /// A token of `DOMAIN_SCHEDULER_ADMIN_TOKENS`: sees every tenant.
-    Admin,
-    /// A token of `DOMAIN_SCHEDULER_API_TOKENS`: sees only this tenant.
-    Tenant(Uuid),
-}
-
+/// The API's refusal of a tenant where only an operator may look.
 impl Caller {
-    /// The caller a token stands for, if it is known. Start-up refuses a token that is both an
-    /// admin's and a tenant's, so the order of the checks decides nothing.
-    pub fn of_token(settings: &Settings, token: &str) -> Option<Caller> {
-        if settings.api.admin_tokens.contains(token) {
-            return Some(Caller::Admin);
-        }
-        settings.api.tokens.tenant_of(token).map(Caller::Tenant)
-    }
-
-    /// The tenant a query is limited to: `None` (every tenant) for an admin.
-    pub fn tenant_filter(self) -> Option<Uuid> {
-        match self {
-            Caller::Admin => None,
-            Caller::Tenant(tenant) => Some(tenant),
-        }
-    }
-
     /// Refuses a tenant where only an operator may look, saying why.
     pub fn require_admin(self, why: &str) -> Result<(), ApiError> {
         match self {

@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::rows;
 use super::scope::scope;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
+use crate::rows;
 use crate::store::listing::{self, BatchRow, Before};
 use crate::store::{self, BatchProgress, BatchState};
 

@@ -16,15 +16,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::Caller;
 use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ApiJson, ErrorBody};
-use super::rows;
 use super::scope::{TenantParam, scope};
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::domain_name::DomainName;
 use crate::excerpt::Excerpt;
 use crate::failure::Kind;
+use crate::rows;
 use crate::store::{self, bulk::BulkOutcome, selection::Selection};
 use entity::DomainStatus;
 

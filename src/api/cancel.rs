@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::rows;
 use super::scope::scope;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
+use crate::rows;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -73,7 +73,7 @@ pub async fn cancel(
     let outcome = if query.dry_run {
         store::cancel::preview(&state.db, tenant, id).await?
     } else {
-        store::cancel::cancel_batch(&state.db, tenant, id, &who(caller)).await?
+        store::cancel::cancel_batch(&state.db, tenant, id, &caller.who()).await?
     };
     let outcome = outcome.ok_or_else(|| ApiError::not_found(format!("no batch {id}")))?;
     if !query.dry_run {
@@ -91,12 +91,4 @@ pub async fn cancel(
         in_flight: outcome.in_flight,
         batch,
     }))
-}
-
-/// Who an action is recorded as done by, in the failures it writes.
-pub fn who(caller: Caller) -> String {
-    match caller {
-        Caller::Admin => "an admin".to_owned(),
-        Caller::Tenant(tenant) => format!("tenant {tenant}"),
-    }
 }

@@ -11,10 +11,10 @@ use entity::domain_changes;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiState;
-use super::auth::Caller;
 use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ErrorBody};
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::store::{self, changes::ChangeCursor};
 
 #[derive(Debug, Deserialize, IntoParams)]

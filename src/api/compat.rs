@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::ApiState;
 use super::auth::Tenant;
 use super::domains::SubmitOptions;
 use super::errors::{ApiError, ApiJson, ErrorBody};
-use super::rows;
+use crate::app_state::ApiState;
+use crate::rows;
 use crate::store;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -167,7 +167,7 @@ pub async fn process_pending(
     Tenant(tenant): Tenant,
 ) -> Result<(StatusCode, Json<ProcessPendingAnswer>), ApiError> {
     // The tenant's own pending domains only, as `POST /api/v1/scheduler/run` with its token.
-    let answer = match super::scheduler::run_now(&state, Some(tenant)).await {
+    let answer = match super::scheduler::reply(state.run_now(Some(tenant)).await) {
         Ok((_, Json(started))) => match started.run_id {
             Some(run_id) => ProcessPendingAnswer {
                 run_id: Some(run_id),

@@ -8,15 +8,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::{Caller, Tenant};
+use super::auth::Tenant;
 use super::errors::{ApiError, ApiJson, ErrorBody, Rejected};
-use super::rows;
 use super::scope::{TenantParam, scope};
-use crate::callbacks::CallbackUrl;
+use crate::app_state::ApiState;
+use crate::callback_url::CallbackUrl;
+use crate::caller::Caller;
 use crate::domain_name::DomainName;
 use crate::domain_name::confusable::Confusable;
 use crate::excerpt::Excerpt;
+use crate::rows;
 use crate::store::{self, EnqueueRequest};
 
 /// A domain as a client gives it: a name or a URL, standardised to the lower-case punycode host

@@ -11,14 +11,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use super::rows;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::export::{Export, ExportError, Format};
+use crate::rows;
 use crate::store::export::ExportFilter;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -28,7 +30,7 @@ pub struct ExportQuery {
     /// `csv` (default: a header row and the documented column set, UTF-8 with a byte order
     /// mark) or `ndjson` (one JSON object per line: each full row as `GET /api/v1/domains`
     /// shows it); `jsonl` is `ndjson` under its other name.
-    #[param(value_type = Option<ExportFormat>, inline)]
+    #[param(value_type = Option<Format>, inline)]
     pub format: Option<String>,
     /// Only domains in this status.
     #[param(value_type = Option<rows::DomainStatus>)]
@@ -50,16 +52,17 @@ pub struct ExportQuery {
     pub tenant: Option<String>,
 }
 
-/// The export's formats, as the document names them; the query's text is read in [`export`]
-/// so an unknown one gets this service's own 422 message.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum ExportFormat {
-    Csv,
-    Ndjson,
-    Jsonl,
+/// The formats as the document names them: the names [`Format::parse`] reads, so the two cannot
+/// drift. The query's text is read in [`export`], so an unknown one gets this service's own 422
+/// message.
+impl PartialSchema for Format {
+    fn schema() -> RefOr<Schema> {
+        let names = Format::NAMES.iter().map(|(name, _)| *name);
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)).into()
+    }
 }
+
+impl ToSchema for Format {}
 
 /// Every matching domain, streamed as CSV or NDJSON.
 #[utoipa::path(get, path = "/api/v1/domains/export", params(ExportQuery), security(("bearer" = [])),

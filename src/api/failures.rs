@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::Caller;
 use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ErrorBody};
 use super::scope::scope;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
-use super::ApiState;
+use crate::app_state::ApiState;
 
 /// The process is alive: `ok`, and a second line `claiming paused since TIME by WHO` while an
 /// operator has paused claiming (the process is healthy then, and still answers).

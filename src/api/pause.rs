@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ApiState;
-use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::store::pause::{self, Paused};
 
 /// Why pausing is an operator's act.

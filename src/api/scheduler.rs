@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::ApiState;
-use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
-use crate::actors::{RunNowAnswer, SupervisorMsg};
+use crate::actors::RunNowAnswer;
+use crate::app_state::{ApiState, SchedulerAway};
+use crate::caller::{Caller, RUNS_ARE_ADMIN_ONLY};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunStarted {
@@ -19,24 +19,15 @@ pub struct RunStarted {
     pub status: String,
 }
 
-/// Asks the supervisor for a run now: of every tenant's due domains (`None`, an admin's), or of
-/// one tenant's only.
-pub async fn run_now(
-    state: &ApiState,
-    tenant: Option<Uuid>,
-) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
-    let Some(supervisor) = state.supervisor.clone() else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_running",
-            "the scheduler is not running",
-        ));
-    };
-    let cause = tracing::Span::current();
-    let answer = ractor::call_t!(supervisor, |reply| SupervisorMsg::RunNow { cause, tenant, reply }, 30_000)
-        .map_err(|_| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_running", "the scheduler did not answer")
-        })?;
+/// The supervisor's answer to a run now ([`ApiState::run_now`]), as the API says it.
+pub fn reply(asked: Result<RunNowAnswer, SchedulerAway>) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
+    let answer = asked.map_err(|away| {
+        let message = match away {
+            SchedulerAway::NotRunning => "the scheduler is not running",
+            SchedulerAway::NoAnswer => "the scheduler did not answer",
+        };
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_running", message)
+    })?;
     match answer {
         RunNowAnswer::Started(run_id) => {
             Ok((StatusCode::ACCEPTED, Json(RunStarted { run_id: Some(run_id), status: "started".into() })))
@@ -73,7 +64,7 @@ pub async fn run(
     State(state): State<ApiState>,
     caller: Caller,
 ) -> Result<(StatusCode, Json<RunStarted>), ApiError> {
-    run_now(&state, caller.tenant_filter()).await
+    reply(state.run_now(caller.tenant_filter()).await)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -85,15 +76,12 @@ pub struct RunsQuery {
     pub limit: Option<u64>,
 }
 
-/// Why runs are an operator's view.
-pub const RUNS_ARE_ADMIN_ONLY: &str = "scheduler runs are an admin view: one run claims the due domains of every tenant, so its figures mix tenants";
-
 /// The most recent scheduler runs (admin tokens only).
 ///
 /// One run claims the due domains of every tenant, so its figures mix tenants: a tenant token
 /// gets 403 `admin_only`.
 #[utoipa::path(get, path = "/api/v1/scheduler/runs", params(RunsQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<super::rows::SchedulerRun>, description = "The most recent runs, newest first"), (status = 400, body = ErrorBody, description = "A malformed query"),
+    responses((status = 200, body = Vec<crate::rows::SchedulerRun>, description = "The most recent runs, newest first"), (status = 400, body = ErrorBody, description = "A malformed query"),
                (status = 401, body = ErrorBody, description = "Missing or unknown token"),
                (status = 403, body = ErrorBody, description = "A tenant token: runs mix every tenant's work, only an admin token may list them"),
                (status = 422, body = ErrorBody, description = "A value out of range"),

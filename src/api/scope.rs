@@ -8,8 +8,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::auth::Caller;
 use super::errors::ApiError;
+use crate::caller::Caller;
 
 /// The `tenant` query parameter of the read routes.
 #[derive(Debug, Default, Deserialize, IntoParams)]

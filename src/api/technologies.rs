@@ -7,10 +7,10 @@ use axum::extract::{Query, State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ApiState;
-use super::auth::Caller;
 use super::errors::{ApiError, ErrorBody};
 use super::scope::{TenantParam, scope};
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 
 /// One technology and how many domains have it.
 #[derive(Debug, Serialize, ToSchema)]

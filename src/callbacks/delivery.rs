@@ -23,8 +23,8 @@ use uuid::Uuid;
 
 use super::sender::{ATTEMPT_TIMEOUT, ClientError, Sender, Sent};
 use super::signature;
-use super::url::CallbackUrl;
 use crate::backoff::Backoff;
+use crate::callback_url::{self, CallbackUrl};
 use crate::config::{CallbackSecret, Settings};
 use crate::store::{self, StatusCounts, callbacks::AttemptRecord};
 
@@ -193,7 +193,7 @@ impl Courier {
             (Ok(target), Ok(signed)) => self.sender.send(&target, body, &signed).await,
         };
         // The attempt's row keeps the URL as it is shown, never its credentials.
-        let record = self.record_of(&batch, super::url::redact(&url), attempt, attempted_at, sent);
+        let record = self.record_of(&batch, callback_url::redact(&url), attempt, attempted_at, sent);
         match store::callbacks::record(&self.db, record, lease).await {
             Ok(true) => {}
             Ok(false) => {

@@ -1,7 +1,8 @@
 //! Completion callbacks: a submission may name a URL that is told, once, when its batch has
 //! finished (every domain `completed` or `error`).
 //!
-//! - [`url`]: the callback URL a submission gives (http or https), parsed once;
+//! - [`address`]: whether a callback URL (`crate::callback_url`) may be sent to: public
+//!   addresses only;
 //! - [`signature`]: `X-Domain-Scheduler-Signature: t=UNIX,v1=HEX`, HMAC-SHA256 over
 //!   `"{t}.{body}"`, and how a receiver checks it;
 //! - [`sender`]: one POST under a deadline, to addresses the fetcher's guard allows (never
@@ -13,11 +14,10 @@
 //! The queries are in [`crate::store::callbacks`]. Nothing here touches the actors: a batch's
 //! end is read from its domains, as its status is.
 
+pub mod address;
 pub mod delivery;
 pub mod sender;
 pub mod signature;
-pub mod url;
 
 pub use delivery::Deliveries;
 pub use sender::ClientError;
-pub use url::{CallbackUrl, InvalidCallbackUrl};

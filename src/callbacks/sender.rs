@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::header::CONTENT_TYPE;
 
 use super::signature::HEADER;
-use super::url::CallbackUrl;
+use crate::callback_url::CallbackUrl;
 use crate::fetch::{BlockedAddress, is_public};
 
 /// The deadline of one attempt, connection included.

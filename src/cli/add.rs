@@ -11,7 +11,7 @@ use clap::Args;
 use uuid::Uuid;
 
 use super::{BadInput, open};
-use crate::callbacks::CallbackUrl;
+use crate::callback_url::CallbackUrl;
 use crate::config::Settings;
 use crate::domain_name::DomainName;
 use crate::domain_name::confusable::Confusable;
@@ -145,7 +145,7 @@ async fn callback_url(settings: &Settings, text: &str) -> Result<CallbackUrl, Ba
         ));
     }
     let url = CallbackUrl::parse(text).map_err(|reason| {
-        BadInput(format!("--callback-url {}: {reason}", Excerpt::of(&crate::callbacks::url::redact(text))))
+        BadInput(format!("--callback-url {}: {reason}", Excerpt::of(&crate::callback_url::redact(text))))
     })?;
     if !settings.fetch.allow_private_networks {
         url.check_address(&settings.fetch.dns).await.map_err(|refused| {

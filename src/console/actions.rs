@@ -6,14 +6,14 @@
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
 
 use super::page::ConsoleError;
 use super::session::{CsrfForm, Signed};
-use crate::api::ApiState;
-use crate::api::auth::Caller;
+use crate::actors::RunNowAnswer;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::domain_name::DomainName;
 use crate::store::{self, listing, selection::Selection};
 
@@ -75,11 +75,13 @@ pub async fn run_now(
     form: ActionForm,
 ) -> Result<Response, ConsoleError> {
     signed.check_csrf(form)?;
-    let notice = match crate::api::scheduler::run_now(&state, signed.scope()).await {
-        Ok((_, axum::Json(started))) if started.run_id.is_some() => "run-started",
-        Ok(_) => "run-nothing-due",
-        Err(error) if error.status == StatusCode::CONFLICT => "run-at-capacity",
-        Err(_) => "run-unavailable",
+    let notice = match state.run_now(signed.scope()).await {
+        Ok(RunNowAnswer::Started(_)) => "run-started",
+        Ok(RunNowAnswer::NothingDue) => "run-nothing-due",
+        // The answers the API gives as 409: every run slot busy, or claiming paused by an
+        // operator.
+        Ok(RunNowAnswer::AtCapacity | RunNowAnswer::PausedByOperator) => "run-at-capacity",
+        Ok(RunNowAnswer::Paused(_)) | Err(_) => "run-unavailable",
     };
     let back = if signed.caller == Caller::Admin { "/ui/runs" } else { "/ui" };
     Ok(Redirect::to(&format!("{back}?notice={notice}")).into_response())
@@ -95,7 +97,7 @@ pub async fn cancel_batch(
 ) -> Result<Response, ConsoleError> {
     signed.check_csrf(form)?;
     let id = parse_id(&id, "batch")?;
-    let who = crate::api::cancel::who(signed.caller);
+    let who = signed.caller.who();
     let outcome = store::cancel::cancel_batch(&state.db, signed.scope(), id, &who)
         .await?
         .ok_or_else(|| ConsoleError::NotFound("There is no such batch for this token.".into()))?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::page::{self, ConsoleError, Frame, Segment};
 use super::paging::{self, Pager};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::store::BatchState;
 use crate::store::callbacks::{self, DeliveryState};
 use crate::store::listing::{self, After, Keyset};

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::page::{self, ConsoleError, Frame, Segment};
 use super::paging::{self, Pager, decode_before, newest_first_link};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::store::BatchState;
 use crate::store::listing::{self, Before};
 

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::filter::{FilterQuery, ListFilter};
 use super::page::{self, ConsoleError, Frame};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::store::bulk::BulkOutcome;
 use crate::store::{self, selection::Selection};
 
@@ -73,7 +73,7 @@ impl Action {
         Ok(match self {
             Action::Retry => store::bulk::reset(db, selection, dry_run).await?,
             Action::Cancel => {
-                let who = crate::api::cancel::who(signed.caller);
+                let who = signed.caller.who();
                 store::cancel::cancel_selected(db, selection, &who, dry_run).await?
             }
             Action::Delete => store::bulk::delete(db, selection, dry_run).await?,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::page::{self, ConsoleError, Frame};
 use super::paging::{self, Pager};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::store::changes::{self, ChangeCursor};
 use crate::store::listing::{self, Keyset};
 
@@ -371,7 +371,7 @@ mod tests {
 
     #[test]
     fn the_domain_page_shows_every_field_of_the_field_table_once_except_the_title_in_its_heading() {
-        let row = crate::api::rows::tests::a_row_with_every_field_set();
+        let row = crate::rows::fixtures::a_row_with_every_field_set();
         let (metadata, contact_lists, socials) = metadata_sections(&row);
         let mut shown: Vec<&str> = metadata.iter().map(|field| field.label).collect();
         shown.extend(contact_lists.iter().map(|list| list.label));

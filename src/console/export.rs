@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::filter::{FilterQuery, ListFilter};
 use super::page::ConsoleError;
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::export::{Export, ExportError, Format};
 use crate::store::export::ExportFilter;
 

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::page::ConsoleError;
-use super::search::name_prefix;
 use super::session::Signed;
 use crate::failure::Kind;
 use crate::store::selection::Selection;
@@ -179,5 +178,48 @@ impl ListFilter {
             parts.push(format!("technology {technology}"));
         }
         parts
+    }
+}
+
+/// What was typed, as the start of a stored name: lower case, no scheme, no `www.`, no path,
+/// international names in punycode. `Err` names the problem when no stored name can match.
+fn name_prefix(typed: &str) -> Result<Option<String>, String> {
+    let mut text = typed.trim().to_lowercase();
+    for scheme in ["https://", "http://"] {
+        if let Some(rest) = text.strip_prefix(scheme) {
+            text = rest.to_owned();
+        }
+    }
+    if let Some(rest) = text.strip_prefix("www.") {
+        text = rest.to_owned();
+    }
+    if let Some(end) = text.find(['/', '?', '#']) {
+        text.truncate(end);
+    }
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !text.is_ascii() {
+        text = idna::domain_to_ascii(&text)
+            .map_err(|_| format!("{typed:?} cannot be part of a domain name."))?;
+    }
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+        Ok(Some(text))
+    } else {
+        Err(format!("Domain names hold only letters, digits, hyphens and dots: nothing matches {typed:?}."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_typed_becomes_the_start_of_a_stored_name() {
+        assert_eq!(name_prefix("  HTTPS://www.Shop-One.com/cart").unwrap().as_deref(), Some("shop-one.com"));
+        assert_eq!(name_prefix("münchen").unwrap().as_deref(), Some("xn--mnchen-3ya"));
+        assert_eq!(name_prefix("").unwrap(), None);
+        assert!(name_prefix("a b").is_err());
+        assert!(name_prefix("50%_off").is_err());
     }
 }

@@ -48,9 +48,9 @@ pub mod technologies;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 
-/// Every console route, to be merged into the API's router.
+/// Every console route, which [`crate::http`] serves with the API's.
 pub fn router() -> Router<ApiState> {
     Router::new()
         .route("/ui", get(overview::page))

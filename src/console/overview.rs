@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::page::{self, ConsoleError, Frame, Segment};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::store::overview::{self, Overview};
 
 /// Most tenants listed; the rest are summed in the cards above the table.

@@ -9,12 +9,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::session::Signed;
-use crate::api::auth::Caller;
-
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The frame of a signed-in page, rendered by `templates/console/base.html`.
+/// The frame of a signed-in page, rendered by `templates/console/base.html`; made from the
+/// page's session (`Frame::new` in `session`).
 pub struct Frame {
     pub who: String,
     pub who_title: String,
@@ -26,25 +24,6 @@ pub struct Frame {
     /// The text of the search box.
     pub search: String,
     pub version: &'static str,
-}
-
-impl Frame {
-    pub fn new(signed: &Signed, nav: &'static str, notice: Option<&str>) -> Frame {
-        let (who, who_title) = match signed.caller {
-            Caller::Admin => ("Admin".to_owned(), "an admin token: every tenant".to_owned()),
-            Caller::Tenant(tenant) => (format!("Tenant {}", short_id(tenant)), format!("tenant {tenant}")),
-        };
-        Frame {
-            who,
-            who_title,
-            is_admin: signed.caller == Caller::Admin,
-            csrf: signed.csrf.clone(),
-            nav,
-            notice: notice.and_then(Notice::from_code),
-            search: String::new(),
-            version: VERSION,
-        }
-    }
 }
 
 /// A message shown once at the top of a page after an action, chosen by a code in the URL

@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use super::page::{self, ConsoleError, Frame};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::store::listing;
 
 /// Failures listed; the outcome counts cover all of them.

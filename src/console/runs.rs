@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::page::{self, ConsoleError, Frame};
 use super::paging::{self, Pager, decode_before, newest_first_link};
 use super::session::Signed;
-use crate::api::ApiState;
-use crate::api::auth::Caller;
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::store::listing::{self, Before};
 
 pub const PAGE_SIZE: u64 = 50;
@@ -104,7 +104,7 @@ pub fn admin_only(signed: &Signed) -> Result<(), ConsoleError> {
     }
     Err(ConsoleError::Forbidden(format!(
         "{}. Sign in with an admin token (DOMAIN_SCHEDULER_ADMIN_TOKENS) to see them.",
-        capitalised(crate::api::scheduler::RUNS_ARE_ADMIN_ONLY)
+        capitalised(crate::caller::RUNS_ARE_ADMIN_ONLY)
     )))
 }
 

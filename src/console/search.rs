@@ -16,7 +16,7 @@ use super::filter::{FilterQuery, ListFilter};
 use super::page::{self, ConsoleError, Frame};
 use super::paging::{self, Pager};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 use crate::failure::Kind;
 use crate::store::listing::{self, After, Keyset};
 
@@ -106,35 +106,6 @@ pub fn export_links(filter: &ListFilter) -> ExportLinks {
     ExportLinks {
         csv: filter.link("/ui/export", &[("format", "csv")]),
         jsonl: filter.link("/ui/export", &[("format", "jsonl")]),
-    }
-}
-
-/// What was typed, as the start of a stored name: lower case, no scheme, no `www.`, no path,
-/// international names in punycode. `Err` names the problem when no stored name can match.
-pub fn name_prefix(typed: &str) -> Result<Option<String>, String> {
-    let mut text = typed.trim().to_lowercase();
-    for scheme in ["https://", "http://"] {
-        if let Some(rest) = text.strip_prefix(scheme) {
-            text = rest.to_owned();
-        }
-    }
-    if let Some(rest) = text.strip_prefix("www.") {
-        text = rest.to_owned();
-    }
-    if let Some(end) = text.find(['/', '?', '#']) {
-        text.truncate(end);
-    }
-    if text.is_empty() {
-        return Ok(None);
-    }
-    if !text.is_ascii() {
-        text = idna::domain_to_ascii(&text)
-            .map_err(|_| format!("{typed:?} cannot be part of a domain name."))?;
-    }
-    if text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-        Ok(Some(text))
-    } else {
-        Err(format!("Domain names hold only letters, digits, hyphens and dots: nothing matches {typed:?}."))
     }
 }
 
@@ -242,15 +213,6 @@ fn summary(scope: Option<Uuid>, admin: bool, batch: Option<Uuid>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn what_is_typed_becomes_the_start_of_a_stored_name() {
-        assert_eq!(name_prefix("  HTTPS://www.Shop-One.com/cart").unwrap().as_deref(), Some("shop-one.com"));
-        assert_eq!(name_prefix("münchen").unwrap().as_deref(), Some("xn--mnchen-3ya"));
-        assert_eq!(name_prefix("").unwrap(), None);
-        assert!(name_prefix("a b").is_err());
-        assert!(name_prefix("50%_off").is_err());
-    }
 
     #[test]
     fn the_kind_of_a_last_error_is_read_from_its_head() {

@@ -28,9 +28,9 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::cookie::{self, SESSION_HOURS, SessionCookie};
-use super::page::{self, ConsoleError};
-use crate::api::ApiState;
-use crate::api::auth::Caller;
+use super::page::{self, ConsoleError, Frame, Notice, short_id};
+use crate::app_state::ApiState;
+use crate::caller::Caller;
 use crate::config::Settings;
 use crate::store::console_sessions;
 
@@ -62,6 +62,29 @@ impl Signed {
     /// The tenant the caller's queries are limited to (`None`: an admin sees every tenant).
     pub fn scope(&self) -> Option<uuid::Uuid> {
         self.caller.tenant_filter()
+    }
+}
+
+/// The frame of a signed-in page shows who its session is signed in as and carries the
+/// session's CSRF token. Written here rather than beside [`Frame`]: the session renders through
+/// `page` (its sign-in page, its errors), and `page` importing the session back would tie the
+/// two in a circle.
+impl Frame {
+    pub fn new(signed: &Signed, nav: &'static str, notice: Option<&str>) -> Frame {
+        let (who, who_title) = match signed.caller {
+            Caller::Admin => ("Admin".to_owned(), "an admin token: every tenant".to_owned()),
+            Caller::Tenant(tenant) => (format!("Tenant {}", short_id(tenant)), format!("tenant {tenant}")),
+        };
+        Frame {
+            who,
+            who_title,
+            is_admin: signed.caller == Caller::Admin,
+            csrf: signed.csrf.clone(),
+            nav,
+            notice: notice.and_then(Notice::from_code),
+            search: String::new(),
+            version: page::VERSION,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use axum::response::Response;
 
 use super::page::{self, ConsoleError, Frame};
 use super::session::Signed;
-use crate::api::ApiState;
+use crate::app_state::ApiState;
 
 #[derive(Template)]
 #[template(path = "console/technologies.html")]

@@ -5,15 +5,13 @@
 
 mod columns;
 
-pub use columns::header as csv_columns;
-
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use entity::domains;
 use futures::Stream;
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::api::rows;
+use crate::rows;
 use crate::store::export::{ExportFilter, PAGE_ROWS, Pages};
 
 /// What an export is written as.

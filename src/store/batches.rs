@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::members;
 
 /// Domains per status.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StatusCounts {
     pub pending: u64,
     pub processing: u64,

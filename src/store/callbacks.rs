@@ -188,7 +188,7 @@ pub async fn status<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Callb
     };
     Ok(Some(CallbackStatus {
         // Whoever shows the status (the API, the console) never shows the credentials.
-        url: crate::callbacks::url::redact(&url),
+        url: crate::callback_url::redact(&url),
         state,
         attempts,
         last_status: last.as_ref().and_then(|row| row.status_code),

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::due::Next;
 use super::members;
-use crate::callbacks::CallbackUrl;
+use crate::callback_url::CallbackUrl;
 use crate::domain_name::DomainName;
 
 /// Rows per multi-row statement: 1,000 rows of 16 columns stay under the bind-parameter limits

@@ -281,21 +281,6 @@ pub async fn selected_domains<C: ConnectionTrait>(
     Ok(in_list_order(rows, page.as_ref()))
 }
 
-/// A name above every name starting with `prefix` (a domain name's characters: `a-z`, `0-9`,
-/// `-`, `.`), in byte order and in linguistic collations alike, which ignore `-` and `.` at
-/// first: trailing `z`, `-` and `.` are dropped and the last character left is raised within
-/// digits and letters (`9` to `a`). `None` when nothing is left to raise.
-pub fn above_prefix(prefix: &str) -> Option<String> {
-    let kept = prefix.trim_end_matches(['z', '-', '.']);
-    let last = kept.chars().last()?;
-    let raised = match last {
-        '0'..='8' | 'a'..='y' => char::from(last as u8 + 1),
-        '9' => 'a',
-        _ => return None,
-    };
-    Some(format!("{}{raised}", &kept[..kept.len() - last.len_utf8()]))
-}
-
 /// The domain `id`, if it is in the scope.
 pub async fn domain<C: ConnectionTrait>(
     db: &C,
@@ -336,27 +321,4 @@ pub async fn errors_page<C: ConnectionTrait>(
     };
     let rows = query.limit(limit).all(db).await?;
     Ok(in_list_order(rows, page.as_ref()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::above_prefix;
-
-    #[test]
-    fn the_bound_above_a_prefix_is_above_all_its_names_and_close_to_them() {
-        assert_eq!(above_prefix("site-12345").as_deref(), Some("site-12346"));
-        assert_eq!(above_prefix("ab9").as_deref(), Some("aba"));
-        assert_eq!(above_prefix("abz").as_deref(), Some("ac"));
-        assert_eq!(above_prefix("shop-").as_deref(), Some("shoq"));
-        assert_eq!(above_prefix("a.z-").as_deref(), Some("b"));
-        assert_eq!(above_prefix("zz"), None);
-        for prefix in ["site-12345", "ab9", "abz", "shop-", "a.b"] {
-            let above = above_prefix(prefix).unwrap();
-            for name in
-                [prefix.to_string(), format!("{prefix}zzz.com"), format!("{prefix}-x"), format!("{prefix}9")]
-            {
-                assert!(name.as_str() >= prefix && name < above, "{name} not within [{prefix}, {above})");
-            }
-        }
-    }
 }

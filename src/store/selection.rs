@@ -85,10 +85,25 @@ impl Selection {
 fn name_starts_with(prefix: &str) -> Condition {
     let mut condition =
         Condition::all().add(Column::Domain.starts_with(prefix)).add(Column::Domain.gte(prefix));
-    if let Some(above) = super::listing::above_prefix(prefix) {
+    if let Some(above) = above_prefix(prefix) {
         condition = condition.add(Column::Domain.lt(above));
     }
     condition
+}
+
+/// A name above every name starting with `prefix` (a domain name's characters: `a-z`, `0-9`,
+/// `-`, `.`), in byte order and in linguistic collations alike, which ignore `-` and `.` at
+/// first: trailing `z`, `-` and `.` are dropped and the last character left is raised within
+/// digits and letters (`9` to `a`). `None` when nothing is left to raise.
+fn above_prefix(prefix: &str) -> Option<String> {
+    let kept = prefix.trim_end_matches(['z', '-', '.']);
+    let last = kept.chars().last()?;
+    let raised = match last {
+        '0'..='8' | 'a'..='y' => char::from(last as u8 + 1),
+        '9' => 'a',
+        _ => return None,
+    };
+    Some(format!("{}{raised}", &kept[..kept.len() - last.len_utf8()]))
 }
 
 /// The name, the title or the last error holds `text`, compared in lower case on both sides
@@ -158,4 +173,27 @@ pub async fn names_not_found<C: ConnectionTrait>(
         .map(DomainName::to_string)
         .filter(|name| !found.contains(name) && seen.insert(name.clone()))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::above_prefix;
+
+    #[test]
+    fn the_bound_above_a_prefix_is_above_all_its_names_and_close_to_them() {
+        assert_eq!(above_prefix("site-12345").as_deref(), Some("site-12346"));
+        assert_eq!(above_prefix("ab9").as_deref(), Some("aba"));
+        assert_eq!(above_prefix("abz").as_deref(), Some("ac"));
+        assert_eq!(above_prefix("shop-").as_deref(), Some("shoq"));
+        assert_eq!(above_prefix("a.z-").as_deref(), Some("b"));
+        assert_eq!(above_prefix("zz"), None);
+        for prefix in ["site-12345", "ab9", "abz", "shop-", "a.b"] {
+            let above = above_prefix(prefix).unwrap();
+            for name in
+                [prefix.to_string(), format!("{prefix}zzz.com"), format!("{prefix}-x"), format!("{prefix}9")]
+            {
+                assert!(name.as_str() >= prefix && name < above, "{name} not within [{prefix}, {above})");
+            }
+        }
+    }
 }

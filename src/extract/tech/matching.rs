@@ -7,8 +7,9 @@ use reqwest::header::SET_COOKIE;
 
 use super::fingerprints::{Found, MAX_EVIDENCE, evidence};
 use super::lazy::LazyRegex;
+use super::pattern::Pattern;
 use super::prefilter::Prefiltered;
-use super::rules::{Pattern, RULES, Rules};
+use super::rules::{RULES, Rules};
 use crate::extract::{Document, attr, strip_prefix_ignore_case};
 
 /// Longest URL given to a pattern's backtracker form ([`LazyRegex::short`]). The backtracker's cost grows with

@@ -16,9 +16,10 @@
 //! WordPress's version comes only from the generator meta (security plugins rewrite `?ver=` on
 //! core assets): none of its other patterns captures one, which a test holds.
 //!
-//! `rules` reads and parses the file, `lazy` compiles a pattern when first needed, `literals`
-//! analyses each pattern's syntax tree, `prefilter` holds the searches that keep most patterns
-//! from running, and `matching` runs what is left on a page.
+//! `rules` reads and parses the file into `pattern`s (a regex and its technology), `lazy`
+//! compiles a pattern when first needed, `literals` analyses each pattern's syntax tree,
+//! `prefilter` holds the searches that keep most patterns from running, and `matching` runs
+//! what is left on a page.
 //!
 //! Besides (or instead of) the built-in rules, the operator may point the service to
 //! Wappalyzer-format fingerprint files (`fingerprints`), read once at start-up ([`install`]).
@@ -30,6 +31,7 @@ mod fingerprints;
 mod lazy;
 mod literals;
 mod matching;
+mod pattern;
 mod prefilter;
 mod rules;
 

@@ -4,7 +4,7 @@
 
 use aho_corasick::{AhoCorasick, MatchKind, Span, packed};
 
-use super::rules::Pattern;
+use super::pattern::Pattern;
 
 /// Patterns behind a literal prefilter.
 pub(super) struct Prefiltered {

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::lazy::LazyRegex;
 use super::literals::{Case, rare_part, reach, required, shortest};
+use super::pattern::Pattern;
 use super::prefilter::Prefiltered;
 
 /// The rules, in the repository beside this folder.
@@ -66,16 +67,6 @@ pub(crate) struct TechnologySpec {
 /// The rules file, parsed.
 pub(crate) fn parse(text: &str) -> Result<RulesFile, toml::de::Error> {
     toml::from_str(text)
-}
-
-/// A pattern and the technology (index) it is evidence of.
-pub(super) struct Pattern {
-    pub(super) tech: usize,
-    pub(super) regex: LazyRegex,
-    /// For a pattern of the page: the longest match it can make, when that is bounded and the
-    /// pattern looks at no context (`^`, `$`, `\b`), so that it can be searched for near its
-    /// literals instead of over the whole page (see `matching::try_pattern_near`).
-    pub(super) reach: Option<usize>,
 }
 
 /// A technology as compiled: implications are indexes.

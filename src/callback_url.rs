@@ -1,35 +1,17 @@
-//! A callback URL as a submission gives it: an absolute http or https URL with a host. Parsed
-//! once at submission, where its address is checked too (a literal address, or what the name
-//! resolves to within [`RESOLVE_TIMEOUT`]); each delivery checks it again on what the name
-//! resolves to then, so a name that changes its answer is still caught.
+//! A callback URL as a submission gives it: an absolute http or https URL with a host, parsed
+//! once, as a domain is into a `DomainName`. Its address is checked apart
+//! (`crate::callbacks::address`), at submission and again at each delivery.
 //!
 //! Credentials in it (`https://user:secret@host/`) are sent, never shown: its `Display` and
 //! `Debug`, and [`redact`] for a stored URL, put `***` in their place.
 
 use std::fmt;
-use std::net::IpAddr;
-use std::time::Duration;
-
-use crate::fetch::{Dns, DnsSettings, is_public};
 
 /// The longest callback URL accepted, in bytes.
 pub const MAX_LEN: usize = 2048;
 
-/// How long the look-up of a callback's host may take at submission. A name that does not
-/// resolve in that time is accepted: every delivery resolves and checks it again.
-pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(3);
-
 #[derive(Clone, PartialEq, Eq)]
 pub struct CallbackUrl(url::Url);
-
-/// A callback URL whose host is, or resolves to, an address callbacks may not reach.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum BlockedCallback {
-    #[error("blocked address: {0} is not a public address")]
-    Address(IpAddr),
-    #[error("blocked address: {host} resolves to {ip}, which is not a public address")]
-    Resolves { host: String, ip: IpAddr },
-}
 
 /// Why a callback URL is refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -59,29 +41,6 @@ impl CallbackUrl {
         Ok(CallbackUrl(url))
     }
 
-    /// Refuses a host that is, or resolves to, a loopback, private, link-local or otherwise
-    /// non-public address (the fetcher's guard). The look-up runs on the blocking pool under
-    /// [`RESOLVE_TIMEOUT`]; a name that does not resolve in time passes, to be checked again at
-    /// each delivery.
-    pub async fn check_address(&self, dns: &DnsSettings) -> Result<(), BlockedCallback> {
-        let host = match self.0.host() {
-            Some(url::Host::Ipv4(ip)) => return check_ip(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => return check_ip(IpAddr::V6(ip)),
-            Some(url::Host::Domain(host)) => host.to_owned(),
-            None => return Ok(()),
-        };
-        // The service's own resolver, under the operator's DNS settings: no thread waits, and
-        // a name that gives no answer in time is accepted, since each delivery checks again.
-        let Ok(resolver) = Dns::new(dns) else { return Ok(()) };
-        let Ok(Ok(addresses)) = tokio::time::timeout(RESOLVE_TIMEOUT, resolver.addresses(&host)).await else {
-            return Ok(());
-        };
-        match addresses.iter().copied().find(|ip| !is_public(*ip)) {
-            Some(ip) => Err(BlockedCallback::Resolves { host: host.clone(), ip }),
-            None => Ok(()),
-        }
-    }
-
     pub fn as_url(&self) -> &url::Url {
         &self.0
     }
@@ -89,10 +48,6 @@ impl CallbackUrl {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
-}
-
-fn check_ip(ip: IpAddr) -> Result<(), BlockedCallback> {
-    if is_public(ip) { Ok(()) } else { Err(BlockedCallback::Address(ip)) }
 }
 
 /// The URL with `***` for its credentials: what messages, answers and logs show.
@@ -140,11 +95,6 @@ pub fn redact(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    /// Names go to a closed local port: these tests never ask the machine's name server.
-    fn no_name_server() -> DnsSettings {
-        DnsSettings { servers: vec!["127.0.0.1:9".parse().unwrap()], ..DnsSettings::default() }
-    }
-
     use super::*;
 
     #[test]
@@ -163,29 +113,6 @@ mod tests {
         assert_eq!(redact("https://token@hooks.example.com/"), "https://***@hooks.example.com/");
         assert_eq!(redact("user:s3cret@hooks/relative"), "***@hooks/relative");
         assert_eq!(redact("ftp://a:b@x/y@z"), "ftp://***@x/y@z");
-    }
-
-    #[tokio::test]
-    async fn loopback_private_and_link_local_hosts_are_refused_without_leaving_the_machine() {
-        for (text, address) in [
-            ("http://127.0.0.1:9/hook", "127.0.0.1"),
-            ("http://10.0.0.1/hook", "10.0.0.1"),
-            ("http://169.254.169.254/latest/meta-data", "169.254.169.254"),
-            ("http://[::1]:9/hook", "::1"),
-        ] {
-            let refused = CallbackUrl::parse(text).unwrap().check_address(&no_name_server()).await;
-            assert_eq!(refused, Err(BlockedCallback::Address(address.parse().unwrap())), "{text}");
-        }
-        let by_name =
-            CallbackUrl::parse("http://localhost:9/hook").unwrap().check_address(&no_name_server()).await;
-        assert!(
-            matches!(&by_name, Err(BlockedCallback::Resolves { host, .. }) if host == "localhost"),
-            "{by_name:?}"
-        );
-        assert_eq!(
-            CallbackUrl::parse("https://93.184.216.34/hook").unwrap().check_address(&no_name_server()).await,
-            Ok(())
-        );
     }
 
     #[test]

@@ -1,14 +1,12 @@
-//! What the API answers for a domain, a batch and a scheduler run: types of its own with their
-//! OpenAPI schemas, so the entity crate knows nothing of HTTP. Each is built from its source by
-//! naming every field, so a column added to a table does not compile until the API decides how
-//! to show it.
+//! A domain's row: its lifecycle and everything learnt from its home page, built from the
+//! stored row by naming every column.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::store::{self, BatchProgress, BatchState};
+use super::technology::{DetectedTechnology, Technology};
 
 /// Where a domain is in its lifecycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -42,53 +40,6 @@ pub enum DmarcPolicy {
     None,
     Quarantine,
     Reject,
-}
-
-/// One detected technology of the site's stack.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Technology {
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(required = false)]
-    pub version: Option<String>,
-    pub categories: Vec<String>,
-}
-
-/// One detected technology with how sure the rules are and what on the page showed it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct DetectedTechnology {
-    pub name: String,
-    /// Null when no pattern that matched captured one.
-    pub version: Option<String>,
-    /// 0 to 100: the confidences of the patterns that matched, added up to 100 at most.
-    pub confidence: u8,
-    pub categories: Vec<String>,
-    pub evidence: Vec<Evidence>,
-}
-
-/// What on the page showed a technology.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Evidence {
-    /// Where the pattern looked: `generator`, `assets`, `html`, `headers`, `cookies`, `meta`
-    /// (built-in rules and files), `scriptSrc`, `scripts`, `url`, `dom` (Wappalyzer-format
-    /// files), or `implies` (another technology implied it).
-    pub kind: String,
-    /// The pattern as written, after the header, cookie, meta or attribute name it read
-    /// (`x-powered-by: ^Express$`); for `implies`, the implying technology.
-    pub pattern: String,
-    /// What the pattern matched, at most 80 characters.
-    pub excerpt: String,
-}
-
-impl From<entity::DetectedTechnology> for DetectedTechnology {
-    fn from(found: entity::DetectedTechnology) -> DetectedTechnology {
-        let entity::DetectedTechnology { name, version, confidence, categories, evidence } = found;
-        let evidence = evidence
-            .into_iter()
-            .map(|entity::Evidence { kind, pattern, excerpt }| Evidence { kind, pattern, excerpt })
-            .collect();
-        DetectedTechnology { name, version, confidence, categories, evidence }
-    }
 }
 
 /// Defines [`Domain`] with a field per social platform of [`entity::social_platforms!`], in
@@ -297,270 +248,15 @@ macro_rules! domain_row {
 
 entity::social_platforms!(domain_row);
 
-/// A batch's state, derived from its domains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum BatchStatus {
-    /// Nothing started yet.
-    Pending,
-    /// Some domains done or in progress, some not.
-    Running,
-    /// Every domain `completed` or `error`.
-    Complete,
-}
-
-/// Domains per status.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct StatusCounts {
-    pub pending: u64,
-    pub processing: u64,
-    pub completed: u64,
-    pub error: u64,
-    pub gone: u64,
-}
-
-/// A batch's progress, computed from its domains.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Batch {
-    pub batch_id: Uuid,
-    pub status: BatchStatus,
-    /// Domains in the batch.
-    pub total: u64,
-    pub counts: StatusCounts,
-    /// Share of the batch's domains done, from 0 to 1.
-    #[schema(minimum = 0.0, maximum = 1.0)]
-    pub progress: f64,
-    pub created_at: DateTime<Utc>,
-    /// When an operator first cancelled the batch (`POST /api/v1/batches/{id}/cancel`, the
-    /// `cancel` command or the console); null: never cancelled.
-    pub cancelled_at: Option<DateTime<Utc>>,
-    /// The completion callback named on submission; null when there is none.
-    pub callback: Option<BatchCallback>,
-}
-
-impl From<BatchProgress> for Batch {
-    fn from(batch: BatchProgress) -> Batch {
-        let BatchProgress { batch_id, status, total, counts, progress, created_at, cancelled_at } = batch;
-        let store::StatusCounts { pending, processing, completed, error, gone } = counts;
-        let status = match status {
-            BatchState::Pending => BatchStatus::Pending,
-            BatchState::Running => BatchStatus::Running,
-            BatchState::Complete => BatchStatus::Complete,
-        };
-        Batch {
-            batch_id,
-            status,
-            total,
-            counts: StatusCounts { pending, processing, completed, error, gone },
-            progress,
-            created_at,
-            cancelled_at,
-            callback: None,
-        }
-    }
-}
-
-/// Where a batch's completion callback stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CallbackState {
-    /// Waiting for the batch to finish, or for the next attempt.
-    Pending,
-    /// The receiver answered 2xx.
-    Delivered,
-    /// Every attempt failed, or the address was refused; no attempt is left.
-    Failed,
-}
-
-/// A batch's completion callback and its deliveries so far.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct BatchCallback {
-    /// The URL as submitted, with `***` in place of any credentials (`https://***@host/`).
-    pub url: String,
-    pub state: CallbackState,
-    /// Attempts made so far.
-    pub attempts: u64,
-    /// The status of the last answer; null when none came.
-    pub last_status: Option<i32>,
-    /// Why the last attempt failed; null when it was delivered (or none was made yet).
-    pub last_error: Option<String>,
-    /// When the next attempt is due after a failed one.
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub delivered_at: Option<DateTime<Utc>>,
-}
-
-impl From<store::callbacks::CallbackStatus> for BatchCallback {
-    fn from(status: store::callbacks::CallbackStatus) -> BatchCallback {
-        let store::callbacks::CallbackStatus {
-            url,
-            state,
-            attempts,
-            last_status,
-            last_error,
-            next_attempt_at,
-            delivered_at,
-        } = status;
-        let state = match state {
-            store::callbacks::DeliveryState::Pending => CallbackState::Pending,
-            store::callbacks::DeliveryState::Delivered => CallbackState::Delivered,
-            store::callbacks::DeliveryState::Failed => CallbackState::Failed,
-        };
-        BatchCallback { url, state, attempts, last_status, last_error, next_attempt_at, delivered_at }
-    }
-}
-
-/// One scheduler run, written when it ends.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct SchedulerRun {
-    pub id: Uuid,
-    pub tenant_id: Option<Uuid>,
-    /// The process that ran it.
-    pub instance_id: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub duration_seconds: f64,
-    pub domains_claimed: i32,
-    pub domains_processed: i32,
-    pub domains_successful: i32,
-    pub domains_failed: i32,
-    pub domains_retried: i32,
-    pub domains_skipped: i32,
-    /// Successful share of the processed domains, from 0 to 1.
-    pub success_rate: f64,
-}
-
-impl From<entity::scheduler_runs::Model> for SchedulerRun {
-    fn from(run: entity::scheduler_runs::Model) -> SchedulerRun {
-        let entity::scheduler_runs::Model {
-            id,
-            tenant_id,
-            instance_id,
-            started_at,
-            finished_at,
-            duration_seconds,
-            domains_claimed,
-            domains_processed,
-            domains_successful,
-            domains_failed,
-            domains_retried,
-            domains_skipped,
-            success_rate,
-        } = run;
-        SchedulerRun {
-            id,
-            tenant_id,
-            instance_id,
-            started_at,
-            finished_at,
-            duration_seconds,
-            domains_claimed,
-            domains_processed,
-            domains_successful,
-            domains_failed,
-            domains_retried,
-            domains_skipped,
-            success_rate,
-        }
-    }
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// The runs route answers the entity rows themselves: they must read as the documented
-    /// [`SchedulerRun`].
-    #[test]
-    fn a_scheduler_run_row_reads_exactly_as_its_documented_shape() {
-        let model = entity::scheduler_runs::Model {
-            id: Uuid::new_v4(),
-            tenant_id: None,
-            instance_id: "host-1".into(),
-            started_at: Utc::now(),
-            finished_at: Some(Utc::now()),
-            duration_seconds: 1.5,
-            domains_claimed: 3,
-            domains_processed: 3,
-            domains_successful: 2,
-            domains_failed: 1,
-            domains_retried: 0,
-            domains_skipped: 0,
-            success_rate: 2.0 / 3.0,
-        };
-        let as_stored = serde_json::to_value(&model).unwrap();
-        assert_eq!(serde_json::to_value(SchedulerRun::from(model)).unwrap(), as_stored);
-    }
-
-    /// A stored row with every metadata field of the field table set to a value of its own.
-    pub(crate) fn a_row_with_every_field_set() -> entity::domains::Model {
-        use sea_orm::ActiveValue::Set;
-        use sea_orm::TryIntoModel;
-
-        let mut metadata = entity::Metadata {
-            title: Some("Acme".into()),
-            description: Some("Bread".into()),
-            language: Some("fr".into()),
-            canonical_url: Some("https://acme.example/".into()),
-            favicon_url: Some("https://acme.example/favicon.ico".into()),
-            logo_url: Some("https://acme.example/logo.png".into()),
-            email_addresses: vec!["hello@acme.example".into()],
-            phone_numbers: vec!["+33142685300".into()],
-            is_wordpress: true,
-            wordpress_version: Some("6.4.2".into()),
-            has_elementor: true,
-            tech_stack: vec![entity::Technology {
-                name: "WordPress".into(),
-                version: Some("6.4.2".into()),
-                categories: vec!["CMS".into()],
-            }],
-            technologies: vec![entity::DetectedTechnology {
-                name: "WordPress".into(),
-                version: Some("6.4.2".into()),
-                confidence: 100,
-                categories: vec!["CMS".into()],
-                evidence: vec![entity::Evidence {
-                    kind: "generator".into(),
-                    pattern: "^WordPress ?([\\d.]+)".into(),
-                    excerpt: "WordPress 6.4.2".into(),
-                }],
-            }],
-            http_status: Some(200),
-            final_url: Some("https://acme.example/home".into()),
-            mx_hosts: Some(vec!["aspmx.l.google.com".into(), "alt1.aspmx.l.google.com".into()]),
-            mail_provider: Some("Google Workspace".into()),
-            spf: Some("v=spf1 include:_spf.google.com ~all".into()),
-            dmarc_policy: Some("reject".into()),
-            domain_metadata: serde_json::json!({"open_graph": {"title": "Acme"}}),
-            tls_problem: Some("tls_expired".into()),
-            redirects_to: Some("new-brand.co.uk".into()),
-            parked: true,
-            parking_provider: Some("Sedo".into()),
-            ..Default::default()
-        };
-        for &platform in entity::SocialPlatform::ALL {
-            *metadata.social.slot(platform) = Some(format!("https://{}.example/acme", platform.column()));
-        }
-        let now = Utc::now();
-        let mut row = entity::domains::ActiveModel::completed_with(&metadata, now);
-        row.id = Set(Uuid::new_v4());
-        row.tenant_id = Set(Uuid::new_v4());
-        row.domain = Set("acme.example".into());
-        row.batch_id = Set(Some(Uuid::new_v4()));
-        row.attempts = Set(1);
-        row.max_pages = Set(3);
-        row.next_attempt_at = Set(now);
-        row.rescan_at = Set(Some(now));
-        row.rescan_after_seconds = Set(Some(86_400));
-        row.confusable = Set(true);
-        row.created_at = Set(now);
-        row.try_into_model().unwrap()
-    }
 
     /// The API row is a struct of its own for its OpenAPI schema: it must answer every column
     /// as stored, and so every field of the field table.
     #[test]
     fn a_domain_row_reads_exactly_as_stored_and_carries_every_field_of_the_field_table() {
-        let model = a_row_with_every_field_set();
+        let model = crate::rows::fixtures::a_row_with_every_field_set();
         let stored = model.metadata();
         let as_stored = serde_json::to_value(&model).unwrap();
         let answered = serde_json::to_value(Domain::from(model)).unwrap();
