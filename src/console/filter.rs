@@ -112,6 +112,7 @@ impl ListFilter {
             prefix: self.prefix.clone(),
             technology: self.technology.clone(),
             text: self.text.clone(),
+            changed_since: None,
         }
     }
 

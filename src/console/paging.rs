@@ -1,11 +1,9 @@
 //! The links under every list of the console: to its first page, the previous one and the next
-//! one. Lists are keyset-paged (`store::listing::Keyset`), so a link names the row a page
+//! one. Lists are keyset-paged (`store::keyset`), so a link names the row a page
 //! starts after (next) or ends before (previous), never an offset.
 
-use chrono::Utc;
-
 use super::page::ConsoleError;
-use crate::store::listing::{Before, Keyset};
+use crate::store::keyset::{After, Before, Cursor, Keyset};
 
 /// The links under a page of a list; `None` where there is no such page to go to.
 pub struct Pager {
@@ -49,18 +47,25 @@ impl Pager {
     }
 }
 
-/// `TIME_ID`, the position after a row in a newest-first list (time with nanoseconds, so rows
-/// of the same microsecond stay apart on SQLite too).
+/// The position of a row in a newest-first list, as a link carries it: the text of
+/// [`Cursor`], the API's `next_cursor` form.
 pub fn encode_before(before: Before) -> String {
-    format!("{}_{}", before.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), before.id)
+    before.encode()
 }
 
 pub fn decode_before(text: &str) -> Result<Before, ConsoleError> {
-    let bad = || ConsoleError::BadRequest("The page link is damaged: open the first page again.".into());
-    let (at, id) = text.split_once('_').ok_or_else(bad)?;
-    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
-    let id = id.parse().map_err(|_| bad())?;
-    Ok(Before { at, id })
+    Before::decode(text).ok_or_else(|| {
+        ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
+    })
+}
+
+/// The position after a row of a list in name order, as a link carries it: the name and the
+/// id, both or neither.
+pub fn decode_after(domain: Option<String>, id: Option<&str>) -> Result<Option<After>, ConsoleError> {
+    let id = id.map(str::parse::<uuid::Uuid>).transpose().map_err(|_| {
+        ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
+    })?;
+    Ok(domain.zip(id).map(|(domain, id)| After { domain, id }))
 }
 
 /// The URL of a page of the newest-first list at `path`: `?before=` the next (older) page,
@@ -85,6 +90,7 @@ pub fn keyset<K>(next: Option<K>, previous: Option<K>) -> Option<Keyset<K>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn link(page: Option<Keyset<u32>>) -> String {
         match page {

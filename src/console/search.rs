@@ -18,7 +18,8 @@ use super::paging::{self, Pager};
 use super::session::Signed;
 use crate::api::ApiState;
 use crate::failure::Kind;
-use crate::store::listing::{self, After, Keyset};
+use crate::store::keyset::{After, Keyset};
+use crate::store::listing;
 
 pub const PAGE_SIZE: u64 = 50;
 
@@ -145,15 +146,9 @@ pub async fn page(
 ) -> Result<Response, ConsoleError> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let filter = ListFilter::parse(&query.filter, &signed)?;
-    let position = |domain: Option<String>, id: Option<&str>| -> Result<Option<After>, ConsoleError> {
-        let id = id.map(str::parse::<Uuid>).transpose().map_err(|_| {
-            ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
-        })?;
-        Ok(domain.zip(id).map(|(domain, id)| After { domain, id }))
-    };
     let wanted = paging::keyset(
-        position(query.after, query.after_id.as_deref())?,
-        position(query.before, query.before_id.as_deref())?,
+        paging::decode_after(query.after, query.after_id.as_deref())?,
+        paging::decode_after(query.before, query.before_id.as_deref())?,
     );
     let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
     frame.search = filter.typed.clone();
@@ -187,7 +182,7 @@ pub async fn page(
     if page.problem.is_some() {
         return Ok(page::render(&page));
     }
-    let rows = listing::selected_domains(&state.db, &selection, wanted.clone(), PAGE_SIZE).await?;
+    let rows = listing::domains(&state.db, &selection, wanted.clone(), PAGE_SIZE).await?;
     page.pager = Pager::new(
         &rows,
         wanted.as_ref(),

@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use super::bulk::BulkOutcome;
 use super::selection::Selection;
-use crate::failure::{Kind, Stage};
+use crate::failure::{Failure, Kind, Stage};
 
 /// Rows cancelled per transaction: the returned rows and their error rows stay small.
 const CHUNK: u64 = 1000;
@@ -132,15 +132,12 @@ async fn end_as_cancelled<C: ConnectionTrait>(
     message: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    let failure = Failure::new(Stage::Operator, Kind::Cancelled, message);
     let rows = Entity::update_many()
         .set(ActiveModel {
             status: Set(DomainStatus::Error),
             next_attempt_at: Set(super::due::never()),
-            last_error: Set(Some(format!(
-                "{}/{}: {message}",
-                Stage::Operator.as_str(),
-                Kind::Cancelled.as_str()
-            ))),
+            last_error: Set(Some(failure.to_string())),
             updated_at: Set(now),
             ..Default::default()
         })
@@ -149,16 +146,8 @@ async fn end_as_cancelled<C: ConnectionTrait>(
         .exec_with_returning(txn)
         .await?;
     if !rows.is_empty() {
-        let errors = rows.iter().map(|row| domain_errors::ActiveModel {
-            domain_id: Set(row.id),
-            run_id: Set(None),
-            attempt: Set(row.attempts),
-            stage: Set(Stage::Operator.as_str().to_owned()),
-            kind: Set(Kind::Cancelled.as_str().to_owned()),
-            message: Set(message.to_owned()),
-            occurred_at: Set(now),
-            ..Default::default()
-        });
+        let errors =
+            rows.iter().map(|row| super::failures::error_row(row.id, None, row.attempts, &failure, now));
         domain_errors::Entity::insert_many(errors).exec_without_returning(txn).await?;
     }
     Ok(rows.len() as u64)

@@ -1,11 +1,17 @@
-//! Which domains an operator's bulk action (reset, delete, cancel) acts on, and which a console
-//! list shows: a tenant (or every tenant), narrowed by batch, status, the kind of the last
-//! error, a list of names, the start of the name, a technology and a text searched in the name,
-//! the title and the last error. The criteria are ANDed; a selection with none of them is every
-//! domain of the scope, which the API and the command line only build when asked for it in so
-//! many words (`"all": true`, `--all`). The console acts on exactly the selection its list
-//! shows, so what an operator sees counted is what is acted on.
+//! Which domains a query means: the one vocabulary of every list, export and bulk action of the
+//! service. The API's listing, its export and its bulk actions (reset, delete, cancel), the
+//! command line's, and the console's lists, exports and bulk actions each parse their request
+//! into a [`Selection`], and the store reads it in one place ([`Selection::condition`]).
+//!
+//! A selection is a tenant (or every tenant), narrowed by batch, status, the kind of the last
+//! error, a list of names, the start of the name, a technology, a text searched in the name,
+//! the title and the last error, and a time since which the domain changed. The criteria are
+//! ANDed; a selection with none of them is every domain of the scope, which the API and the
+//! command line only act on when asked to in so many words (`"all": true`, `--all`). The
+//! console acts on exactly the selection its list shows, so what an operator sees counted is
+//! what is acted on.
 
+use chrono::{DateTime, Utc};
 use entity::DomainStatus;
 use entity::domains::{Column, Entity};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
@@ -16,8 +22,8 @@ use super::members;
 use crate::domain_name::DomainName;
 use crate::failure::{Kind, Stage};
 
-/// The domains a bulk action acts on.
-#[derive(Clone, Debug, Default)]
+/// The domains a list, an export or a bulk action means.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selection {
     /// Only this tenant's domains; `None`: every tenant's (admins and the command line).
     pub tenant: Option<Uuid>,
@@ -35,6 +41,10 @@ pub struct Selection {
     pub technology: Option<String>,
     /// Only domains whose name, title or last error holds this text, whatever its case.
     pub text: Option<String>,
+    /// Only domains with a change scanned at or after this time: a `domain_changes` row. A
+    /// re-scan that found nothing new is not a change, nor is a first scan (it has nothing to
+    /// differ from).
+    pub changed_since: Option<DateTime<Utc>>,
 }
 
 impl Selection {
@@ -47,6 +57,7 @@ impl Selection {
             && self.prefix.is_none()
             && self.technology.is_none()
             && self.text.is_none()
+            && self.changed_since.is_none()
     }
 
     /// The selection as a condition on `domains`.
@@ -75,6 +86,9 @@ impl Selection {
         }
         if let Some(text) = &self.text {
             condition = condition.add(holds_text(text));
+        }
+        if let Some(since) = self.changed_since {
+            condition = condition.add(super::changes::changed_since_condition(since));
         }
         condition
     }
