@@ -30,10 +30,8 @@ pub const DELIVERIES_SHOWN: u64 = 50;
 pub struct BatchQuery {
     /// Only the members in this status.
     status: Option<String>,
-    after: Option<String>,
-    after_id: Option<String>,
-    before: Option<String>,
-    before_id: Option<String>,
+    #[serde(flatten)]
+    page: paging::NamePage,
     notice: Option<String>,
 }
 
@@ -117,10 +115,7 @@ pub async fn page(
         None => None,
         Some(text) => Some(text.parse::<DomainStatus>().map_err(ConsoleError::BadRequest)?),
     };
-    let wanted = paging::keyset(
-        paging::decode_after(query.after, query.after_id.as_deref())?,
-        paging::decode_after(query.before, query.before_id.as_deref())?,
-    );
+    let wanted = query.page.keyset()?;
     let row = listing::batch(&state.db, signed.scope(), id).await?.ok_or_else(not_found)?;
     let selection = Selection { tenant: signed.scope(), batch: Some(id), status, ..Default::default() };
     let members = listing::domains(&state.db, &selection, wanted.clone(), MEMBERS_PAGE_SIZE).await?;

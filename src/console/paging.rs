@@ -2,6 +2,8 @@
 //! one. Lists are keyset-paged (`store::keyset`), so a link names the row a page
 //! starts after (next) or ends before (previous), never an offset.
 
+use serde::Deserialize;
+
 use super::page::ConsoleError;
 use crate::store::keyset::{After, Before, Cursor, Keyset};
 
@@ -59,10 +61,26 @@ pub fn decode_before(text: &str) -> Result<Before, ConsoleError> {
     })
 }
 
-/// The position after a row of a list in name order, as a link carries it: the name and the
-/// id, both or neither.
-pub fn decode_after(domain: Option<String>, id: Option<&str>) -> Result<Option<After>, ConsoleError> {
-    let id = id.map(str::parse::<uuid::Uuid>).transpose().map_err(|_| {
+/// The page of a list in name order a link asks for: the name and id of the last row of the
+/// page before it (`after`, `after_id`), or of the first row of the page after it (`before`,
+/// `before_id`). Flattened into the query of each such list.
+#[derive(Debug, Default, Deserialize)]
+pub struct NamePage {
+    after: Option<String>,
+    after_id: Option<String>,
+    before: Option<String>,
+    before_id: Option<String>,
+}
+
+impl NamePage {
+    pub fn keyset(self) -> Result<Option<Keyset<After>>, ConsoleError> {
+        Ok(keyset(position(self.after, self.after_id)?, position(self.before, self.before_id)?))
+    }
+}
+
+/// A row's position from its name and id, both or neither.
+fn position(domain: Option<String>, id: Option<String>) -> Result<Option<After>, ConsoleError> {
+    let id = id.as_deref().map(str::parse::<uuid::Uuid>).transpose().map_err(|_| {
         ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
     })?;
     Ok(domain.zip(id).map(|(domain, id)| After { domain, id }))
@@ -105,6 +123,25 @@ mod tests {
         let before = Before { at: Utc::now(), id: uuid::Uuid::new_v4() };
         assert_eq!(decode_before(&encode_before(before)).unwrap(), before);
         assert!(decode_before("yesterday_x").is_err());
+    }
+
+    #[test]
+    fn a_page_in_name_order_needs_both_the_name_and_the_id() {
+        let id = uuid::Uuid::new_v4();
+        let next =
+            NamePage { after: Some("a.com".into()), after_id: Some(id.to_string()), ..Default::default() };
+        let wanted = Some(Keyset::Next(After { domain: "a.com".into(), id }));
+        assert!(matches!(next.keyset(), Ok(page) if page == wanted));
+        let back = NamePage {
+            after: Some("a.com".into()),
+            after_id: Some(id.to_string()),
+            before: Some("b.com".into()),
+            before_id: Some(id.to_string()),
+        };
+        assert!(matches!(back.keyset(), Ok(Some(Keyset::Next(_)))), "onwards wins");
+        let half = NamePage { after: Some("a.com".into()), ..Default::default() };
+        assert!(matches!(half.keyset(), Ok(None)));
+        assert!(NamePage { after_id: Some("x".into()), ..Default::default() }.keyset().is_err());
     }
 
     #[test]

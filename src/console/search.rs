@@ -27,12 +27,8 @@ pub const PAGE_SIZE: u64 = 50;
 pub struct DomainsQuery {
     #[serde(flatten)]
     filter: FilterQuery,
-    /// The next page: the name and id of the last row of the page before it.
-    after: Option<String>,
-    after_id: Option<String>,
-    /// The previous page: the name and id of the first row of the page after it.
-    before: Option<String>,
-    before_id: Option<String>,
+    #[serde(flatten)]
+    page: paging::NamePage,
     notice: Option<String>,
 }
 
@@ -146,10 +142,7 @@ pub async fn page(
 ) -> Result<Response, ConsoleError> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let filter = ListFilter::parse(&query.filter, &signed)?;
-    let wanted = paging::keyset(
-        paging::decode_after(query.after, query.after_id.as_deref())?,
-        paging::decode_after(query.before, query.before_id.as_deref())?,
-    );
+    let wanted = query.page.keyset()?;
     let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
     frame.search = filter.typed.clone();
     let selection = filter.selection(&signed);

@@ -24,7 +24,7 @@ use entity::domains::{ActiveModel, Column, Entity};
 use entity::{DomainStatus, batch_jobs, batch_members, domain_errors, domains};
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
@@ -187,16 +187,7 @@ pub async fn cancel_selected<C: TransactionTrait + ConnectionTrait>(
     let mut affected = 0;
     let mut after: Option<Uuid> = None;
     loop {
-        let mut chunk = Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(pending.condition())
-            .order_by_asc(Column::Id)
-            .limit(CHUNK);
-        if let Some(after) = after {
-            chunk = chunk.filter(Column::Id.gt(after));
-        }
-        let ids: Vec<Uuid> = chunk.into_tuple().all(db).await?;
+        let ids = super::selection::ids_after(db, pending.condition(), after, CHUNK).await?;
         let Some(last) = ids.last().copied() else { break };
         after = Some(last);
         let full = ids.len() as u64 == CHUNK;

@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use entity::DomainStatus;
 use entity::domains::{Column, Entity};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::members;
@@ -125,6 +127,27 @@ fn last_error_of_kind(kind: Kind) -> Condition {
         let pattern = LikeExpr::new(format!("{}/{name}: %", stage.as_str())).escape('\\');
         any.add(Expr::col((Entity, Column::LastError)).like(pattern))
     })
+}
+
+/// Up to `limit` ids of the domains matching `condition` (a selection's, narrowed), in id
+/// order, after the id `after`: the chunks a bulk action works through. Keyset on the primary
+/// key, so a row acted on that still matches (a batch's, reset) is never read again.
+pub async fn ids_after<C: ConnectionTrait>(
+    db: &C,
+    condition: Condition,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut chunk = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(condition)
+        .order_by_asc(Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        chunk = chunk.filter(Column::Id.gt(after));
+    }
+    chunk.into_tuple().all(db).await
 }
 
 /// How many domains of `selection` are in `processing` (`processing: true`) or not.
