@@ -13,10 +13,11 @@
 //! ```
 //!
 //! Data flows one way. [`domain_name`] is the only door for a domain into the database;
-//! [`store`] holds every query; [`config`] every setting. [`api`] and the operator console
-//! ([`console`]) are the two faces of `serve` over HTTP: [`http`] serves them together, and
-//! neither imports the other; what both reach ([`app_state`], [`caller`], [`rows`]) sits below
-//! them.
+//! [`store`] holds every query; [`config`] every setting. [`submit`] is how a submission of
+//! names becomes a batch, for the command line and the API alike. [`api`] and the operator
+//! console ([`console`]) are the two faces of `serve` over HTTP: [`http`] serves them together,
+//! and neither imports the other; what both reach ([`app_state`], [`caller`], [`rows`]) sits
+//! below them.
 
 pub mod actors;
 pub mod api;
@@ -37,11 +38,14 @@ pub mod failure;
 pub mod fetch;
 pub mod http;
 pub mod limits;
+pub mod max_pages;
 pub mod pressure;
 pub mod prometheus;
+pub mod rescan_after;
 pub mod rows;
 pub mod shutdown;
 pub mod startup;
 pub mod static_regex;
 pub mod store;
+pub mod submit;
 pub mod telemetry;

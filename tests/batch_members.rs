@@ -147,8 +147,9 @@ async fn a_refresh_leaves_the_earlier_batch_its_members_progress_and_export(back
     let old_id: uuid::Uuid = old.parse().unwrap();
     let row = listing::batch(&connection, None, old_id).await.unwrap().unwrap();
     assert_eq!((row.counts.total(), row.counts.done_share()), (300, 1.0));
-    let filter = listing::DomainFilter { batch: Some(old_id), ..Default::default() };
-    assert_eq!(listing::domains(&connection, None, &filter, None, 1000).await.unwrap().len(), 300);
+    let selection =
+        domain_scheduler::store::selection::Selection { batch: Some(old_id), ..Default::default() };
+    assert_eq!(listing::domains(&connection, &selection, None, 1000).await.unwrap().len(), 300);
 
     let fresh = progress(&db.url, &new);
     assert_eq!((fresh["status"].as_str(), fresh["total"].as_u64()), (Some("pending"), Some(60)), "{fresh}");

@@ -432,7 +432,7 @@ async fn the_new_pages_answer_under_the_strict_content_security_policy(backend: 
     let scene = Scene::start(&test_db.url).await;
     let admin = Session::sign_in(&scene.served, ADMIN_TOKEN).await;
     let db = test_db.connect().await;
-    let run = domain_scheduler::store::listing::runs(&db, None, 1).await.unwrap();
+    let run = domain_scheduler::store::runs::page(&db, None, 1).await.unwrap();
     let mut paths = vec![
         format!("/ui/batches/{}", scene.batch_a),
         "/ui/domains?text=site&status=completed".to_owned(),

@@ -12,7 +12,9 @@ use common::seed::enqueue;
 use domain_scheduler::failure::{Failure, Kind, Stage};
 use domain_scheduler::store;
 use domain_scheduler::store::failures::{FailedAttempt, RetryPolicy};
-use domain_scheduler::store::listing::{self, After, DomainFilter};
+use domain_scheduler::store::keyset::{After, Keyset};
+use domain_scheduler::store::listing;
+use domain_scheduler::store::selection::Selection;
 use entity::{Domain, DomainStatus, Metadata, domain_errors};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -197,11 +199,11 @@ async fn domain_pages_hold_every_match_once_in_name_order(backend: Backend) {
     enqueue(&db, A, &["other.com"]).await;
     enqueue(&db, B, &["shop-00.com", "shop-99.com"]).await;
 
-    let filter = DomainFilter { prefix: Some("shop-".into()), ..Default::default() };
+    let tenant_a = Selection { tenant: Some(A), prefix: Some("shop-".into()), ..Default::default() };
     let mut seen = Vec::new();
     let mut after: Option<After> = None;
     loop {
-        let page = listing::domains(&db, Some(A), &filter, after.as_ref(), 10).await.unwrap();
+        let page = listing::domains(&db, &tenant_a, after.clone().map(Keyset::Next), 10).await.unwrap();
         seen.extend(page.iter().map(|r| r.domain.clone()));
         match page.last() {
             Some(last) if page.len() == 10 => {
@@ -212,7 +214,8 @@ async fn domain_pages_hold_every_match_once_in_name_order(backend: Backend) {
     }
     assert_eq!(seen, names, "tenant A's matches, each once, in name order");
 
-    let everyone = listing::domains(&db, None, &filter, None, 100).await.unwrap();
+    let everyone = Selection { tenant: None, ..tenant_a };
+    let everyone = listing::domains(&db, &everyone, None, 100).await.unwrap();
     assert_eq!(everyone.len(), 25, "an admin's search spans tenants");
     assert_eq!(everyone.iter().filter(|r| r.domain == "shop-00.com").count(), 2);
 }

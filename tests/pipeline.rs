@@ -99,7 +99,7 @@ async fn a_drain_completes_good_sites_and_records_each_failure_kind(backend: Bac
     assert_eq!((run["domains_claimed"].as_u64(), run["domains_successful"].as_u64()), (Some(8), Some(4)));
     assert_eq!((run["domains_failed"].as_u64(), run["domains_retried"].as_u64()), (Some(1), Some(3)));
     let conn = scenario.db.connect().await;
-    let stored = domain_scheduler::store::runs::recent(&conn, 10).await.unwrap();
+    let stored = domain_scheduler::store::runs::page(&conn, None, 10).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!((stored[0].domains_claimed, stored[0].domains_successful), (8, 4));
     assert!(stderr(&out).contains("SCHEDULER_METRICS {"), "one metrics line per run");

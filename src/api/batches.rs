@@ -10,7 +10,6 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,7 +19,8 @@ use super::scope::scope;
 use crate::app_state::ApiState;
 use crate::caller::Caller;
 use crate::rows;
-use crate::store::listing::{self, BatchRow, Before};
+use crate::store::keyset::{Before, Cursor};
+use crate::store::listing::{self, BatchRow};
 use crate::store::{self, BatchProgress, BatchState};
 
 /// How many pages' worth of batches one page reads at most while it looks for the `state`
@@ -64,27 +64,13 @@ pub struct BatchPage {
     pub next_cursor: Option<String>,
 }
 
-/// The cursor of the page after `row`: `NANOS_ID`, its creation time in nanoseconds since the
-/// epoch (the precision SQLite keeps) and its id in hex, so any text of the documented form is
-/// a cursor.
+/// The cursor of the page after `row`.
 fn cursor_after(row: &BatchRow) -> String {
-    let nanos = row.batch.created_at.timestamp_nanos_opt().unwrap_or(i64::MAX);
-    format!("{nanos}_{}", row.batch.id.simple())
+    position(row).encode()
 }
 
-fn parse_cursor(text: &str) -> Result<Before, ApiError> {
-    let refused = || {
-        ApiError::unprocessable(format!(
-            "cursor: {:?} is not a cursor this service gave (pass `next_cursor` as it is)",
-            crate::excerpt::Excerpt::of(text).text
-        ))
-    };
-    let (nanos, id) = text.split_once('_').ok_or_else(refused)?;
-    // Past 2262 (beyond what nanoseconds hold) a cursor is after every batch there is.
-    let nanos: u64 = nanos.parse().map_err(|_| refused())?;
-    let at = DateTime::from_timestamp_nanos(i64::try_from(nanos).unwrap_or(i64::MAX));
-    let id = Uuid::try_parse(id).map_err(|_| refused())?;
-    Ok(Before { at, id })
+fn position(row: &BatchRow) -> Before {
+    Before { at: row.batch.created_at, id: row.batch.id }
 }
 
 fn parse_state(text: &str) -> Result<BatchState, ApiError> {
@@ -120,14 +106,13 @@ pub async fn list(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 200"));
     }
-    let mut before = query.cursor.as_deref().map(parse_cursor).transpose()?;
+    let mut before = super::params::cursor::<Before>(query.cursor.as_deref())?;
     let mut found = Vec::new();
     let mut next_cursor = None;
     for _ in 0..SCAN_PAGES {
         let rows = listing::batches(&state.db, tenant, before, limit).await?;
         let full = rows.len() as u64 == limit;
-        let last =
-            rows.last().map(|row| (cursor_after(row), Before { at: row.batch.created_at, id: row.batch.id }));
+        let last = rows.last().map(|row| (cursor_after(row), position(row)));
         let mut stopped_early = false;
         for row in rows {
             if found.len() as u64 == limit {

@@ -15,6 +15,7 @@ use super::domains::{DomainInput, DomainPath};
 use super::errors::{ApiError, ErrorBody};
 use crate::app_state::ApiState;
 use crate::caller::Caller;
+use crate::store::keyset::Cursor;
 use crate::store::{self, changes::ChangeCursor};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -105,15 +106,11 @@ pub async fn changes(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));
     }
-    let after = query
-        .cursor
-        .as_deref()
-        .map(|text| text.parse::<ChangeCursor>().map_err(|e| ApiError::unprocessable(format!("cursor: {e}"))))
-        .transpose()?;
+    let after = super::params::cursor::<ChangeCursor>(query.cursor.as_deref())?;
     let row = wanted.find(&state.db, tenant).await?.ok_or_else(|| wanted.not_found())?;
     let items = store::changes::page(&state.db, row.id, after, limit).await?;
     let next_cursor = (items.len() as u64 == limit)
-        .then(|| items.last().map(|last| ChangeCursor::after(last).to_string()))
+        .then(|| items.last().map(|last| ChangeCursor::after(last).encode()))
         .flatten();
     Ok(Json(ChangePage {
         domain: row.domain,

@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::Tenant;
-use super::domains::SubmitOptions;
 use super::errors::{ApiError, ApiJson, ErrorBody};
 use crate::app_state::ApiState;
 use crate::rows;
-use crate::store;
+use crate::store::{self, EnqueueRequest};
+use crate::submit::MaxPages;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScanRequest {
@@ -51,7 +51,7 @@ pub async fn scan(
     Tenant(tenant): Tenant,
     ApiJson(request): ApiJson<ScanRequest>,
 ) -> Result<Json<ScanAccepted>, ApiError> {
-    let max_pages = request.max_pages.clamp(1, 50);
+    let max_pages = MaxPages::clamped(request.max_pages);
     let super::domains::Standardised { valid, rejected, .. } = super::domains::standardise(
         std::slice::from_ref(&request.base_url),
         state.settings.api.refuse_confusable,
@@ -68,14 +68,15 @@ pub async fn scan(
         return Err(ApiError::new(StatusCode::CONFLICT, "in_progress", "the site is being scanned now"));
     }
     // A scan of a known site is a request to look again.
-    let submitted = super::domains::enqueue(
-        &state,
-        tenant,
-        &valid,
-        Vec::new(),
-        SubmitOptions { refresh: true, max_pages, callback_url: None, rescan_after_seconds: None },
-    )
-    .await?;
+    let request = EnqueueRequest {
+        tenant_id: tenant,
+        domains: &valid,
+        refresh: true,
+        max_pages,
+        callback_url: None,
+        rescan_after: None,
+    };
+    let submitted = super::domains::enqueue(&state, request, Vec::new()).await?;
     let job_id = submitted.batch_id;
     Ok(Json(ScanAccepted {
         job_id,

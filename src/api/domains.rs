@@ -18,7 +18,10 @@ use crate::domain_name::DomainName;
 use crate::domain_name::confusable::Confusable;
 use crate::excerpt::Excerpt;
 use crate::rows;
+use crate::store::keyset::{Cursor, Name};
+use crate::store::selection::Selection;
 use crate::store::{self, EnqueueRequest};
+use crate::submit::{self, CallbackRefused, MaxPages, RescanAfter};
 
 /// A domain as a client gives it: a name or a URL, standardised to the lower-case punycode host
 /// without `www.` (`HTTPS://WWW.Example.COM/shop?q` is `example.com`). It must be a name under a
@@ -133,14 +136,13 @@ pub async fn submit(
     if request.domains.is_empty() {
         return Err(ApiError::unprocessable("domains: give at least one domain"));
     }
-    if !(1..=50).contains(&request.max_pages) {
-        return Err(ApiError::unprocessable("max_pages: from 1 to 50"));
-    }
+    let max_pages = MaxPages::new(request.max_pages)
+        .ok_or_else(|| ApiError::unprocessable(format!("max_pages: {}", MaxPages::out_of_range())))?;
     let callback_url = match request.callback_url.as_deref() {
         Some(text) => Some(callback_url(&state, text).await?),
         None => None,
     };
-    let rescan_after_seconds = request.rescan_after.as_deref().map(rescan_after_seconds).transpose()?;
+    let rescan_after = request.rescan_after.as_deref().map(rescan_after).transpose()?;
     let Standardised { valid, rejected, warnings } =
         standardise(&request.domains, state.settings.api.refuse_confusable);
     if valid.is_empty() {
@@ -150,20 +152,22 @@ pub async fn submit(
         );
         return Err(ApiError::no_valid_domain(message, rejected));
     }
-    let options = SubmitOptions {
+    let request = EnqueueRequest {
+        tenant_id: tenant,
+        domains: &valid,
         refresh: request.refresh,
-        max_pages: request.max_pages,
+        max_pages,
         callback_url: callback_url.as_ref(),
-        rescan_after_seconds,
+        rescan_after,
     };
-    let mut submitted = enqueue(&state, tenant, &valid, rejected, options).await?;
+    let mut submitted = enqueue(&state, request, rejected).await?;
     submitted.warnings = warnings;
     Ok((StatusCode::ACCEPTED, Json(submitted)))
 }
 
-/// The submission's re-scan interval in seconds (0: never), refused (422) when it is not one.
-fn rescan_after_seconds(text: &str) -> Result<i64, ApiError> {
-    crate::config::rescan_after_seconds(text).ok_or_else(|| {
+/// The submission's own re-scan interval, refused (422) when it is not one.
+fn rescan_after(text: &str) -> Result<RescanAfter, ApiError> {
+    RescanAfter::parse_own(text).ok_or_else(|| {
         ApiError::unprocessable(format!(
             "rescan_after: {} is not accepted; expected a duration such as 30d, 12h or 2w (at least 1m), or off",
             Excerpt::of(text)
@@ -171,32 +175,24 @@ fn rescan_after_seconds(text: &str) -> Result<i64, ApiError> {
     })
 }
 
-/// The submission's callback URL, refused (422) when the service cannot sign callbacks or the
-/// URL is not one it sends to: not http(s), or a host that is or resolves to a non-public
-/// address while private networks are not allowed.
+/// The submission's callback URL, refused (422) when it does not pass [`submit::callback_url`].
 async fn callback_url(state: &ApiState, text: &str) -> Result<CallbackUrl, ApiError> {
-    if state.settings.callbacks.secret.is_none() {
-        return Err(ApiError::new(
+    submit::callback_url(&state.settings, text).await.map_err(|refused| match refused {
+        CallbackRefused::Disabled => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "callbacks_disabled",
             "callback_url: this service sends no callbacks (DOMAIN_SCHEDULER_CALLBACK_SECRET is not set)",
-        ));
-    }
-    let url = CallbackUrl::parse(text)
-        .map_err(|reason| ApiError::unprocessable(format!("callback_url: {reason}")))?;
-    if !state.settings.fetch.allow_private_networks {
-        url.check_address(&state.settings.fetch.dns).await.map_err(|refused| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "blocked_address",
-                format!("callback_url {url}: {refused} (DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS is off)"),
-            )
-        })?;
-    }
-    Ok(url)
+        ),
+        CallbackRefused::Invalid(reason) => ApiError::unprocessable(format!("callback_url: {reason}")),
+        CallbackRefused::Blocked(url, refused) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "blocked_address",
+            format!("callback_url {url}: {refused} (DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS is off)"),
+        ),
+    })
 }
 
-/// A submission's inputs sorted out.
+/// A submission's inputs sorted out ([`submit::standardise`]), in the API's terms.
 pub struct Standardised {
     pub valid: Vec<DomainName>,
     /// Each refused input with its reason.
@@ -205,60 +201,35 @@ pub struct Standardised {
     pub warnings: Vec<SubmissionWarning>,
 }
 
-/// Splits `inputs` into standardised names and refused inputs, each with its reason. A name
-/// that may read as another (UTS #39) is accepted with a warning, or refused with
-/// `refuse_confusable`.
+/// [`submit::standardise`], each refusal and warning as the API answers it.
 pub fn standardise(inputs: &[String], refuse_confusable: bool) -> Standardised {
-    let mut sorted = Standardised { valid: Vec::new(), rejected: Vec::new(), warnings: Vec::new() };
-    for input in inputs {
-        match DomainName::parse(input) {
-            Ok(name) => match name.confusable() {
-                None => sorted.valid.push(name),
-                Some(reason) if refuse_confusable => {
-                    sorted.rejected.push(Rejected::new(input, reason.to_string(), Confusable::CODE))
-                }
-                Some(reason) => {
-                    sorted.warnings.push(SubmissionWarning {
-                        domain: name.to_string(),
-                        unicode: name.unicode(),
-                        code: Confusable::CODE.to_owned(),
-                        message: reason.to_string(),
-                    });
-                    sorted.valid.push(name);
-                }
-            },
-            Err(reason) => sorted.rejected.push(Rejected::new(input, reason.to_string(), reason.code())),
-        }
+    let sorted = submit::standardise(inputs, refuse_confusable);
+    Standardised {
+        rejected: sorted
+            .refused
+            .into_iter()
+            .map(|refused| Rejected::new(&inputs[refused.index], refused.reason, refused.code))
+            .collect(),
+        warnings: sorted
+            .warnings
+            .into_iter()
+            .map(|warning| SubmissionWarning {
+                domain: warning.name.to_string(),
+                unicode: warning.name.unicode(),
+                code: Confusable::CODE.to_owned(),
+                message: warning.reason,
+            })
+            .collect(),
+        valid: sorted.valid,
     }
-    sorted
 }
 
-/// How a submission's domains are enqueued.
-pub struct SubmitOptions<'a> {
-    /// Put domains the tenant already has back to `pending`.
-    pub refresh: bool,
-    pub max_pages: i32,
-    pub callback_url: Option<&'a CallbackUrl>,
-    /// These domains' own re-scan interval in seconds (0: never).
-    pub rescan_after_seconds: Option<i64>,
-}
-
-/// Writes `valid` as one batch and wakes the supervisor; `rejected` is reported as given.
+/// Writes `request` as one batch and wakes the supervisor; `rejected` is reported as given.
 pub async fn enqueue(
     state: &ApiState,
-    tenant: Uuid,
-    valid: &[DomainName],
+    request: EnqueueRequest<'_>,
     rejected: Vec<Rejected>,
-    SubmitOptions { refresh, max_pages, callback_url, rescan_after_seconds }: SubmitOptions<'_>,
 ) -> Result<Submitted, ApiError> {
-    let request = EnqueueRequest {
-        tenant_id: tenant,
-        domains: valid,
-        refresh,
-        max_pages,
-        callback_url,
-        rescan_after_seconds,
-    };
     let outcome = store::domains::enqueue(&state.db, request, |_| {}).await?;
     let batch_id = outcome.batch_id.ok_or_else(|| {
         ApiError::new(
@@ -423,10 +394,18 @@ pub async fn list(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));
     }
-    let filter = store::domains::ListFilter { status, changed_since, technology: query.technology };
-    let items = store::domains::list(&state.db, tenant, filter, query.cursor.as_deref(), limit).await?;
-    let next_cursor =
-        (items.len() as u64 == limit).then(|| items.last().map(|row| row.domain.clone())).flatten();
+    let after = super::params::cursor::<Name>(query.cursor.as_deref())?;
+    let selection = Selection {
+        tenant: Some(tenant),
+        status,
+        changed_since,
+        technology: query.technology,
+        ..Default::default()
+    };
+    let items = store::domains::list(&state.db, &selection, after.as_ref(), limit).await?;
+    let next_cursor = (items.len() as u64 == limit)
+        .then(|| items.last().map(|row| Name(row.domain.clone()).encode()))
+        .flatten();
     Ok(Json(DomainPage { items: items.into_iter().map(rows::Domain::from).collect(), next_cursor }))
 }
 

@@ -21,7 +21,7 @@ use crate::app_state::ApiState;
 use crate::caller::Caller;
 use crate::export::{Export, ExportError, Format};
 use crate::rows;
-use crate::store::export::ExportFilter;
+use crate::store::selection::Selection;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -121,7 +121,7 @@ pub async fn export(
 
 /// The filter of the query, each value checked (422 naming the parameter), limited to the
 /// caller's tenant.
-fn filter(caller: Caller, query: &ExportQuery) -> Result<ExportFilter, ApiError> {
+fn filter(caller: Caller, query: &ExportQuery) -> Result<Selection, ApiError> {
     let status = super::params::status(query.status.as_deref())?;
     let batch = query.batch.as_deref().map(|text| uuid("batch", text)).transpose()?;
     let changed_since = super::params::changed_since(query.changed_since.as_deref())?;
@@ -138,7 +138,7 @@ fn filter(caller: Caller, query: &ExportQuery) -> Result<ExportFilter, ApiError>
         (Caller::Tenant(own), _) => Some(own),
     };
     let technology = query.technology.clone();
-    Ok(ExportFilter { tenant, status, batch, changed_since, technology })
+    Ok(Selection { tenant, status, batch, changed_since, technology, ..Default::default() })
 }
 
 fn uuid(name: &str, text: &str) -> Result<Uuid, ApiError> {

@@ -17,6 +17,7 @@ use super::scope::scope;
 use crate::app_state::ApiState;
 use crate::caller::Caller;
 use crate::store;
+use crate::store::keyset::{Cursor, Keyset};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -119,21 +120,11 @@ pub async fn failures(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 1000"));
     }
-    let before = query
-        .cursor
-        .as_deref()
-        .map(|text| {
-            text.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                ApiError::unprocessable(format!(
-                    "cursor: {text:?} is not a cursor this service gave (pass `next_cursor` as it is)"
-                ))
-            })
-        })
-        .transpose()?;
+    let before = super::params::cursor::<i64>(query.cursor.as_deref())?;
     let row = wanted.find(&state.db, tenant).await?.ok_or_else(|| wanted.not_found())?;
-    let items = store::listing::errors(&state.db, row.id, before, limit).await?;
+    let items = store::listing::errors_page(&state.db, row.id, before.map(Keyset::Next), limit).await?;
     let next_cursor =
-        (items.len() as u64 == limit).then(|| items.last().map(|last| last.id.to_string())).flatten();
+        (items.len() as u64 == limit).then(|| items.last().map(|last| last.id.encode())).flatten();
     Ok(Json(FailurePage {
         domain: row.domain,
         items: items.into_iter().map(DomainFailure::from).collect(),

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::DomainStatus;
 
 use super::errors::ApiError;
+use crate::store::keyset::{self, Cursor};
 
 /// `status=`: one of the domain statuses.
 pub fn status(text: Option<&str>) -> Result<Option<DomainStatus>, ApiError> {
@@ -17,6 +18,14 @@ pub fn changed_since(text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiErr
     text.map(|text| {
         crate::export::parse_changed_since(text)
             .map_err(|e| ApiError::unprocessable(format!("changed_since: {e}")))
+    })
+    .transpose()
+}
+
+/// `cursor=`: the `next_cursor` of a previous page, read as the position `K` of its list.
+pub fn cursor<K: Cursor>(text: Option<&str>) -> Result<Option<K>, ApiError> {
+    text.map(|text| {
+        K::decode(text).ok_or_else(|| ApiError::unprocessable(format!("cursor: {}", keyset::refused(text))))
     })
     .transpose()
 }

@@ -97,5 +97,5 @@ pub async fn runs(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::unprocessable("limit: from 1 to 500"));
     }
-    Ok(Json(crate::store::runs::recent(&state.db, limit).await?))
+    Ok(Json(crate::store::runs::page(&state.db, None, limit).await?))
 }

@@ -13,10 +13,10 @@ use uuid::Uuid;
 use super::{BadInput, open};
 use crate::callback_url::CallbackUrl;
 use crate::config::Settings;
-use crate::domain_name::DomainName;
 use crate::domain_name::confusable::Confusable;
 use crate::excerpt::Excerpt;
 use crate::store::{self, DEFAULT_TENANT, EnqueueRequest};
+use crate::submit::{self, CallbackRefused, MaxPages, RescanAfter};
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
@@ -33,8 +33,8 @@ pub struct AddArgs {
     #[arg(long)]
     refresh: bool,
     /// Pages the fetcher may visit per domain (home page plus contact pages).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=50))]
-    max_pages: i32,
+    #[arg(long, value_name = "N", default_value_t = MaxPages::ONE, value_parser = MaxPages::arg_parser())]
+    max_pages: MaxPages,
     /// An http or https URL sent the batch's summary, signed, once the batch has finished
     /// (needs DOMAIN_SCHEDULER_CALLBACK_SECRET).
     #[arg(long, value_name = "URL")]
@@ -61,32 +61,28 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
         )
         .into());
     }
-    let mut valid = Vec::with_capacity(inputs.len());
-    let mut rejected = Vec::new();
-    for (place, input) in inputs {
-        match DomainName::parse(&input) {
-            Ok(name) => match name.confusable() {
-                None => valid.push(name),
-                Some(reason) if settings.api.refuse_confusable => rejected.push(Rejected {
-                    place,
-                    input,
-                    reason: reason.to_string(),
-                    code: Confusable::CODE,
-                }),
-                Some(reason) => {
-                    eprintln!(
-                        "{place}: {name} ({}) accepted with a warning: {reason} ({})",
-                        name.unicode(),
-                        Confusable::CODE
-                    );
-                    valid.push(name);
-                }
-            },
-            Err(reason) => {
-                rejected.push(Rejected { place, input, reason: reason.to_string(), code: reason.code() })
-            }
-        }
+    let (places, inputs): (Vec<String>, Vec<String>) = inputs.into_iter().unzip();
+    let submit::Standardised { valid, refused, warnings } =
+        submit::standardise(&inputs, settings.api.refuse_confusable);
+    for warning in &warnings {
+        let name = &warning.name;
+        eprintln!(
+            "{}: {name} ({}) accepted with a warning: {} ({})",
+            places[warning.index],
+            name.unicode(),
+            warning.reason,
+            Confusable::CODE
+        );
     }
+    let rejected: Vec<Rejected> = refused
+        .into_iter()
+        .map(|refused| Rejected {
+            place: places[refused.index].clone(),
+            input: inputs[refused.index].clone(),
+            reason: refused.reason,
+            code: refused.code,
+        })
+        .collect();
     for r in &rejected {
         eprintln!("{}: {} rejected: {} ({})", r.place, Excerpt::of(&r.input), r.reason, r.code);
     }
@@ -101,7 +97,7 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
             refresh: args.refresh,
             max_pages: args.max_pages,
             callback_url: callback_url.as_ref(),
-            rescan_after_seconds: submission_rescan_after(settings),
+            rescan_after: submission_rescan_after(settings),
         };
         outcome = store::domains::enqueue(&db, request, |done| bar.set_position(done as u64))
             .await
@@ -133,28 +129,21 @@ pub async fn add(settings: &Settings, args: AddArgs) -> anyhow::Result<ExitCode>
     Ok(if rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
-/// The batch's callback URL; refused, before anything is written, when no secret would sign
-/// the callback or the URL is not one the service sends to (not http(s), or a host that is or
-/// resolves to a non-public address while private networks are not allowed). Its credentials
-/// are never shown.
+/// The batch's callback URL, refused before anything is written when it does not pass
+/// [`submit::callback_url`]. Its credentials are never shown.
 async fn callback_url(settings: &Settings, text: &str) -> Result<CallbackUrl, BadInput> {
-    if settings.callbacks.secret.is_none() {
-        return Err(BadInput(
+    submit::callback_url(settings, text).await.map_err(|refused| match refused {
+        CallbackRefused::Disabled => BadInput(
             "--callback-url: callbacks are signed with DOMAIN_SCHEDULER_CALLBACK_SECRET, which is not set"
                 .into(),
-        ));
-    }
-    let url = CallbackUrl::parse(text).map_err(|reason| {
-        BadInput(format!("--callback-url {}: {reason}", Excerpt::of(&crate::callback_url::redact(text))))
-    })?;
-    if !settings.fetch.allow_private_networks {
-        url.check_address(&settings.fetch.dns).await.map_err(|refused| {
-            BadInput(format!(
-                "--callback-url {url}: {refused} (DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS is off)"
-            ))
-        })?;
-    }
-    Ok(url)
+        ),
+        CallbackRefused::Invalid(reason) => {
+            BadInput(format!("--callback-url {}: {reason}", Excerpt::of(&crate::callback_url::redact(text))))
+        }
+        CallbackRefused::Blocked(url, refused) => BadInput(format!(
+            "--callback-url {url}: {refused} (DOMAIN_SCHEDULER_ALLOW_PRIVATE_NETWORKS is off)"
+        )),
+    })
 }
 
 /// Reads the inputs of `add`: arguments, then `--file` (or standard input for `-`), each with
@@ -210,17 +199,12 @@ fn strip_comment(line: &str) -> &str {
 /// `add --rescan-after D`: the flag of the service's setting, given to `add`, is these domains'
 /// own interval, stored with them. From the environment or the file it is the service's, and
 /// nothing is stored.
-fn submission_rescan_after(settings: &Settings) -> Option<i64> {
+fn submission_rescan_after(settings: &Settings) -> Option<RescanAfter> {
     let given = settings.effective.iter().find(|setting| setting.key == "rescan_after")?;
     if given.source != crate::config::Source::Flag {
         return None;
     }
-    Some(
-        settings
-            .scheduler
-            .rescan_after
-            .map_or(0, |interval| i64::try_from(interval.as_secs()).unwrap_or(i64::MAX)),
-    )
+    Some(RescanAfter::from_interval(settings.scheduler.rescan_after))
 }
 
 /// A progress bar on a terminal; hidden when stderr is not one (scripts, CI).

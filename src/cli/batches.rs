@@ -11,7 +11,8 @@ use uuid::Uuid;
 use super::open_read_only;
 use crate::config::Settings;
 use crate::store::callbacks::{self, CallbackStatus};
-use crate::store::listing::{self, Before};
+use crate::store::keyset::Before;
+use crate::store::listing;
 use crate::store::{BatchState, StatusCounts};
 
 /// Batches read per query.

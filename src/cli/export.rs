@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::open_read_only;
 use crate::config::Settings;
 use crate::export::{Export, Format};
-use crate::store::export::ExportFilter;
+use crate::store::selection::Selection;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -47,8 +47,8 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<Exi
         let within = tenant.map(|tenant| format!(" in tenant {tenant}")).unwrap_or_default();
         return Err(super::BadInput(format!("--batch {batch}: no such batch{within}")).into());
     }
-    let filter = ExportFilter { tenant, status, batch, changed_since, technology };
-    let mut export = Export::new(db, filter, format);
+    let selection = Selection { tenant, status, batch, changed_since, technology, ..Default::default() };
+    let mut export = Export::new(db, selection, format);
     let progress = progress();
     let mut stdout = std::io::stdout();
     loop {

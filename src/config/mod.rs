@@ -25,9 +25,7 @@ pub use sections::{
     SchedulerSettings, Settings, Source, TelemetrySettings,
 };
 pub use table::{SETTINGS, Setting};
-pub use values::{
-    AdminTokens, ApiTokens, Backend, CallbackSecret, DatabaseUrl, LogFormat, Scheme, rescan_after_seconds,
-};
+pub use values::{AdminTokens, ApiTokens, Backend, CallbackSecret, DatabaseUrl, LogFormat, Scheme};
 
 /// The file read from the working directory when no `--config` is given (and it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "domain-scheduler.toml";

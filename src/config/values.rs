@@ -287,19 +287,7 @@ pub fn public_url(text: &str) -> Option<url::Url> {
 
 /// A re-scan interval: a duration of at least a minute (`30d`, `12h`, `2w`), or `off` (`None`).
 pub fn rescan_after(text: &str) -> Option<Option<Duration>> {
-    if text.eq_ignore_ascii_case("off") {
-        return Some(None);
-    }
-    let duration = humantime::parse_duration(text).ok()?;
-    (duration >= Duration::from_secs(60)).then_some(Some(duration))
-}
-
-/// [`rescan_after`] as stored on a domain: seconds, 0 for never.
-pub fn rescan_after_seconds(text: &str) -> Option<i64> {
-    match rescan_after(text.trim())? {
-        None => Some(0),
-        Some(interval) => i64::try_from(interval.as_secs()).ok(),
-    }
+    crate::rescan_after::RescanAfter::parse(text).map(crate::rescan_after::RescanAfter::interval)
 }
 
 /// A token: at least 8 characters, no blanks.

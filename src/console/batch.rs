@@ -18,7 +18,8 @@ use super::session::Signed;
 use crate::app_state::ApiState;
 use crate::store::BatchState;
 use crate::store::callbacks::{self, DeliveryState};
-use crate::store::listing::{self, After, Keyset};
+use crate::store::keyset::{After, Keyset};
+use crate::store::listing;
 use crate::store::selection::Selection;
 
 pub const MEMBERS_PAGE_SIZE: u64 = 50;
@@ -29,10 +30,8 @@ pub const DELIVERIES_SHOWN: u64 = 50;
 pub struct BatchQuery {
     /// Only the members in this status.
     status: Option<String>,
-    after: Option<String>,
-    after_id: Option<String>,
-    before: Option<String>,
-    before_id: Option<String>,
+    #[serde(flatten)]
+    page: paging::NamePage,
     notice: Option<String>,
 }
 
@@ -103,13 +102,6 @@ struct DeliveryRow {
     error: String,
 }
 
-fn parse_position(domain: Option<String>, id: Option<&str>) -> Result<Option<After>, ConsoleError> {
-    let id = id.map(str::parse::<Uuid>).transpose().map_err(|_| {
-        ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
-    })?;
-    Ok(domain.zip(id).map(|(domain, id)| After { domain, id }))
-}
-
 pub async fn page(
     State(state): State<ApiState>,
     signed: Signed,
@@ -123,13 +115,10 @@ pub async fn page(
         None => None,
         Some(text) => Some(text.parse::<DomainStatus>().map_err(ConsoleError::BadRequest)?),
     };
-    let wanted = paging::keyset(
-        parse_position(query.after, query.after_id.as_deref())?,
-        parse_position(query.before, query.before_id.as_deref())?,
-    );
+    let wanted = query.page.keyset()?;
     let row = listing::batch(&state.db, signed.scope(), id).await?.ok_or_else(not_found)?;
     let selection = Selection { tenant: signed.scope(), batch: Some(id), status, ..Default::default() };
-    let members = listing::selected_domains(&state.db, &selection, wanted.clone(), MEMBERS_PAGE_SIZE).await?;
+    let members = listing::domains(&state.db, &selection, wanted.clone(), MEMBERS_PAGE_SIZE).await?;
     let callback = callbacks::status(&state.db, id).await?;
     let deliveries = if callback.is_some() {
         callbacks::deliveries(&state.db, id, DELIVERIES_SHOWN).await?

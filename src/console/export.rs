@@ -16,7 +16,6 @@ use super::page::ConsoleError;
 use super::session::Signed;
 use crate::app_state::ApiState;
 use crate::export::{Export, ExportError, Format};
-use crate::store::export::ExportFilter;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
@@ -44,23 +43,16 @@ pub async fn export(
         ));
     }
     let selection = filter.selection(&signed);
-    let filter = ExportFilter {
-        tenant: selection.tenant,
-        status: selection.status,
-        batch: selection.batch,
-        changed_since: None,
-        technology: selection.technology,
-    };
-    if let Some(batch) = filter.batch
-        && !crate::store::batches::exists(&state.db, filter.tenant, batch).await?
+    if let Some(batch) = selection.batch
+        && !crate::store::batches::exists(&state.db, selection.tenant, batch).await?
     {
         return Err(ConsoleError::NotFound("There is no such batch for this token.".into()));
     }
-    let name = match filter.batch {
+    let name = match selection.batch {
         Some(batch) => format!("batch-{batch}.{}", format.extension()),
         None => format!("domains.{}", format.extension()),
     };
-    let mut export = Export::new(state.db.clone(), filter, format);
+    let mut export = Export::new(state.db.clone(), selection, format);
     // The first page before the answer starts: a database that does not answer is an error
     // page, not a cut file.
     let first = export.next_chunk().await.map_err(|error| match error {

@@ -111,6 +111,7 @@ impl ListFilter {
             prefix: self.prefix.clone(),
             technology: self.technology.clone(),
             text: self.text.clone(),
+            changed_since: None,
         }
     }
 

@@ -1,11 +1,11 @@
 //! The links under every list of the console: to its first page, the previous one and the next
-//! one. Lists are keyset-paged (`store::listing::Keyset`), so a link names the row a page
+//! one. Lists are keyset-paged (`store::keyset`), so a link names the row a page
 //! starts after (next) or ends before (previous), never an offset.
 
-use chrono::Utc;
+use serde::Deserialize;
 
 use super::page::ConsoleError;
-use crate::store::listing::{Before, Keyset};
+use crate::store::keyset::{After, Before, Cursor, Keyset};
 
 /// The links under a page of a list; `None` where there is no such page to go to.
 pub struct Pager {
@@ -49,18 +49,41 @@ impl Pager {
     }
 }
 
-/// `TIME_ID`, the position after a row in a newest-first list (time with nanoseconds, so rows
-/// of the same microsecond stay apart on SQLite too).
+/// The position of a row in a newest-first list, as a link carries it: the text of
+/// [`Cursor`], the API's `next_cursor` form.
 pub fn encode_before(before: Before) -> String {
-    format!("{}_{}", before.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), before.id)
+    before.encode()
 }
 
 pub fn decode_before(text: &str) -> Result<Before, ConsoleError> {
-    let bad = || ConsoleError::BadRequest("The page link is damaged: open the first page again.".into());
-    let (at, id) = text.split_once('_').ok_or_else(bad)?;
-    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
-    let id = id.parse().map_err(|_| bad())?;
-    Ok(Before { at, id })
+    Before::decode(text).ok_or_else(|| {
+        ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
+    })
+}
+
+/// The page of a list in name order a link asks for: the name and id of the last row of the
+/// page before it (`after`, `after_id`), or of the first row of the page after it (`before`,
+/// `before_id`). Flattened into the query of each such list.
+#[derive(Debug, Default, Deserialize)]
+pub struct NamePage {
+    after: Option<String>,
+    after_id: Option<String>,
+    before: Option<String>,
+    before_id: Option<String>,
+}
+
+impl NamePage {
+    pub fn keyset(self) -> Result<Option<Keyset<After>>, ConsoleError> {
+        Ok(keyset(position(self.after, self.after_id)?, position(self.before, self.before_id)?))
+    }
+}
+
+/// A row's position from its name and id, both or neither.
+fn position(domain: Option<String>, id: Option<String>) -> Result<Option<After>, ConsoleError> {
+    let id = id.as_deref().map(str::parse::<uuid::Uuid>).transpose().map_err(|_| {
+        ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
+    })?;
+    Ok(domain.zip(id).map(|(domain, id)| After { domain, id }))
 }
 
 /// The URL of a page of the newest-first list at `path`: `?before=` the next (older) page,
@@ -85,6 +108,7 @@ pub fn keyset<K>(next: Option<K>, previous: Option<K>) -> Option<Keyset<K>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn link(page: Option<Keyset<u32>>) -> String {
         match page {
@@ -99,6 +123,25 @@ mod tests {
         let before = Before { at: Utc::now(), id: uuid::Uuid::new_v4() };
         assert_eq!(decode_before(&encode_before(before)).unwrap(), before);
         assert!(decode_before("yesterday_x").is_err());
+    }
+
+    #[test]
+    fn a_page_in_name_order_needs_both_the_name_and_the_id() {
+        let id = uuid::Uuid::new_v4();
+        let next =
+            NamePage { after: Some("a.com".into()), after_id: Some(id.to_string()), ..Default::default() };
+        let wanted = Some(Keyset::Next(After { domain: "a.com".into(), id }));
+        assert!(matches!(next.keyset(), Ok(page) if page == wanted));
+        let back = NamePage {
+            after: Some("a.com".into()),
+            after_id: Some(id.to_string()),
+            before: Some("b.com".into()),
+            before_id: Some(id.to_string()),
+        };
+        assert!(matches!(back.keyset(), Ok(Some(Keyset::Next(_)))), "onwards wins");
+        let half = NamePage { after: Some("a.com".into()), ..Default::default() };
+        assert!(matches!(half.keyset(), Ok(None)));
+        assert!(NamePage { after_id: Some("x".into()), ..Default::default() }.keyset().is_err());
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub async fn page(
     super::runs::admin_only(&signed)?;
     let not_found = || ConsoleError::NotFound("There is no such run.".into());
     let id = id.parse().map_err(|_| not_found())?;
-    let run = listing::run(&state.db, id).await?.ok_or_else(not_found)?;
+    let run = crate::store::runs::find(&state.db, id).await?.ok_or_else(not_found)?;
     let mut failures = listing::run_failures(&state.db, id, FAILURES_SHOWN + 1).await?;
     let failures_cut = failures.len() as u64 > FAILURES_SHOWN;
     if failures_cut {

@@ -13,7 +13,7 @@ use super::paging::{self, Pager, decode_before, newest_first_link};
 use super::session::Signed;
 use crate::app_state::ApiState;
 use crate::caller::Caller;
-use crate::store::listing::{self, Before};
+use crate::store::keyset::Before;
 
 pub const PAGE_SIZE: u64 = 50;
 
@@ -64,7 +64,7 @@ pub async fn page(
         query.before.as_deref().map(decode_before).transpose()?,
         query.after.as_deref().map(decode_before).transpose()?,
     );
-    let runs = listing::runs_page(&state.db, wanted.clone(), PAGE_SIZE).await?;
+    let runs = crate::store::runs::page(&state.db, wanted.clone(), PAGE_SIZE).await?;
     let pager = Pager::new(
         &runs,
         wanted.as_ref(),

@@ -18,7 +18,8 @@ use super::paging::{self, Pager};
 use super::session::Signed;
 use crate::app_state::ApiState;
 use crate::failure::Kind;
-use crate::store::listing::{self, After, Keyset};
+use crate::store::keyset::{After, Keyset};
+use crate::store::listing;
 
 pub const PAGE_SIZE: u64 = 50;
 
@@ -26,12 +27,8 @@ pub const PAGE_SIZE: u64 = 50;
 pub struct DomainsQuery {
     #[serde(flatten)]
     filter: FilterQuery,
-    /// The next page: the name and id of the last row of the page before it.
-    after: Option<String>,
-    after_id: Option<String>,
-    /// The previous page: the name and id of the first row of the page after it.
-    before: Option<String>,
-    before_id: Option<String>,
+    #[serde(flatten)]
+    page: paging::NamePage,
     notice: Option<String>,
 }
 
@@ -116,16 +113,7 @@ pub async fn page(
 ) -> Result<Response, ConsoleError> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let filter = ListFilter::parse(&query.filter, &signed)?;
-    let position = |domain: Option<String>, id: Option<&str>| -> Result<Option<After>, ConsoleError> {
-        let id = id.map(str::parse::<Uuid>).transpose().map_err(|_| {
-            ConsoleError::BadRequest("The page link is damaged: open the first page again.".into())
-        })?;
-        Ok(domain.zip(id).map(|(domain, id)| After { domain, id }))
-    };
-    let wanted = paging::keyset(
-        position(query.after, query.after_id.as_deref())?,
-        position(query.before, query.before_id.as_deref())?,
-    );
+    let wanted = query.page.keyset()?;
     let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
     frame.search = filter.typed.clone();
     let selection = filter.selection(&signed);
@@ -158,7 +146,7 @@ pub async fn page(
     if page.problem.is_some() {
         return Ok(page::render(&page));
     }
-    let rows = listing::selected_domains(&state.db, &selection, wanted.clone(), PAGE_SIZE).await?;
+    let rows = listing::domains(&state.db, &selection, wanted.clone(), PAGE_SIZE).await?;
     page.pager = Pager::new(
         &rows,
         wanted.as_ref(),

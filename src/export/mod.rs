@@ -12,7 +12,8 @@ use futures::Stream;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::rows;
-use crate::store::export::{ExportFilter, PAGE_ROWS, Pages};
+use crate::store::export::{PAGE_ROWS, Pages};
+use crate::store::selection::Selection;
 
 /// What an export is written as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,13 +134,13 @@ pub struct Export<C> {
 }
 
 impl<C: ConnectionTrait> Export<C> {
-    pub fn new(db: C, filter: ExportFilter, format: Format) -> Export<C> {
-        Export::with_page_rows(db, filter, format, PAGE_ROWS)
+    pub fn new(db: C, selection: Selection, format: Format) -> Export<C> {
+        Export::with_page_rows(db, selection, format, PAGE_ROWS)
     }
 
-    pub fn with_page_rows(db: C, filter: ExportFilter, format: Format, page_rows: u64) -> Export<C> {
+    pub fn with_page_rows(db: C, selection: Selection, format: Format, page_rows: u64) -> Export<C> {
         Export {
-            pages: Pages::new(db, filter, page_rows),
+            pages: Pages::new(db, selection, page_rows),
             encoder: Encoder::new(format),
             rows: 0,
             finished: false,

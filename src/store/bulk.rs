@@ -15,8 +15,7 @@
 use entity::DomainStatus;
 use entity::domains::{Column, Entity};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -79,20 +78,10 @@ async fn run<C: ConnectionTrait + TransactionTrait>(
         outcome.affected = selection::count(db, selection, false).await?;
         return Ok(outcome);
     }
-    // Keyset over the id, so that a reset row that still matches (a batch's) is not read again.
     let mut after: Option<Uuid> = None;
     loop {
-        let mut chunk = Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(selection.condition())
-            .filter(Column::Status.ne(DomainStatus::Processing))
-            .order_by_asc(Column::Id)
-            .limit(CHUNK);
-        if let Some(after) = after {
-            chunk = chunk.filter(Column::Id.gt(after));
-        }
-        let ids: Vec<Uuid> = chunk.into_tuple().all(db).await?;
+        let idle = selection.condition().add(Column::Status.ne(DomainStatus::Processing));
+        let ids = selection::ids_after(db, idle, after, CHUNK).await?;
         let Some(last) = ids.last().copied() else { break };
         after = Some(last);
         let full = ids.len() as u64 == CHUNK;

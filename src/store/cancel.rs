@@ -24,14 +24,14 @@ use entity::domains::{ActiveModel, Column, Entity};
 use entity::{DomainStatus, batch_jobs, batch_members, domain_errors, domains};
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::bulk::BulkOutcome;
 use super::selection::Selection;
-use crate::failure::{Kind, Stage};
+use crate::failure::{Failure, Kind, Stage};
 
 /// Rows cancelled per transaction: the returned rows and their error rows stay small.
 const CHUNK: u64 = 1000;
@@ -132,15 +132,12 @@ async fn end_as_cancelled<C: ConnectionTrait>(
     message: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    let failure = Failure::new(Stage::Operator, Kind::Cancelled, message);
     let rows = Entity::update_many()
         .set(ActiveModel {
             status: Set(DomainStatus::Error),
             next_attempt_at: Set(super::due::never()),
-            last_error: Set(Some(format!(
-                "{}/{}: {message}",
-                Stage::Operator.as_str(),
-                Kind::Cancelled.as_str()
-            ))),
+            last_error: Set(Some(failure.to_string())),
             updated_at: Set(now),
             ..Default::default()
         })
@@ -149,16 +146,8 @@ async fn end_as_cancelled<C: ConnectionTrait>(
         .exec_with_returning(txn)
         .await?;
     if !rows.is_empty() {
-        let errors = rows.iter().map(|row| domain_errors::ActiveModel {
-            domain_id: Set(row.id),
-            run_id: Set(None),
-            attempt: Set(row.attempts),
-            stage: Set(Stage::Operator.as_str().to_owned()),
-            kind: Set(Kind::Cancelled.as_str().to_owned()),
-            message: Set(message.to_owned()),
-            occurred_at: Set(now),
-            ..Default::default()
-        });
+        let errors =
+            rows.iter().map(|row| super::failures::error_row(row.id, None, row.attempts, &failure, now));
         domain_errors::Entity::insert_many(errors).exec_without_returning(txn).await?;
     }
     Ok(rows.len() as u64)
@@ -198,16 +187,7 @@ pub async fn cancel_selected<C: TransactionTrait + ConnectionTrait>(
     let mut affected = 0;
     let mut after: Option<Uuid> = None;
     loop {
-        let mut chunk = Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(pending.condition())
-            .order_by_asc(Column::Id)
-            .limit(CHUNK);
-        if let Some(after) = after {
-            chunk = chunk.filter(Column::Id.gt(after));
-        }
-        let ids: Vec<Uuid> = chunk.into_tuple().all(db).await?;
+        let ids = super::selection::ids_after(db, pending.condition(), after, CHUNK).await?;
         let Some(last) = ids.last().copied() else { break };
         after = Some(last);
         let full = ids.len() as u64 == CHUNK;

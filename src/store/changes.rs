@@ -15,6 +15,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::keyset::{Position, older_than};
+
 /// Rows per insert: 500 rows of 7 columns stay far under either backend's parameter limit.
 const CHUNK: usize = 500;
 
@@ -48,44 +50,14 @@ pub async fn record<C: ConnectionTrait>(db: &C, scans: &[ScanChanges]) -> Result
     Ok(())
 }
 
-/// Where a newest-first page of changes resumes: strictly older than this row. Clients see it
-/// as an opaque cursor, `NANOS_ID` (the row's `scanned_at` in nanoseconds since the epoch, the
-/// precision SQLite keeps, and its id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChangeCursor {
-    pub scanned_at: DateTime<Utc>,
-    pub id: i64,
-}
+/// Where a newest-first page of changes resumes: strictly older than this row (its
+/// `scanned_at` and id). Clients see it as an opaque cursor, `NANOS_ID` ([`super::keyset`]).
+pub type ChangeCursor = Position<i64>;
 
-impl ChangeCursor {
+impl Position<i64> {
     /// The cursor that resumes after `row`.
     pub fn after(row: &domain_changes::Model) -> ChangeCursor {
-        ChangeCursor { scanned_at: row.scanned_at, id: row.id }
-    }
-}
-
-impl std::fmt::Display for ChangeCursor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.scanned_at.timestamp_nanos_opt() {
-            Some(nanos) => write!(f, "{nanos}_{}", self.id),
-            // Past the year 2262: microseconds, read back as such.
-            None => write!(f, "{}u_{}", self.scanned_at.timestamp_micros(), self.id),
-        }
-    }
-}
-
-impl std::str::FromStr for ChangeCursor {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let refused = || format!("{text:?} is not a cursor this service gave (pass `next_cursor` as it is)");
-        let (time, id) = text.split_once('_').ok_or_else(refused)?;
-        let id: i64 = id.parse().map_err(|_| refused())?;
-        let scanned_at = match time.strip_suffix('u') {
-            Some(micros) => DateTime::from_timestamp_micros(micros.parse().map_err(|_| refused())?),
-            None => Some(DateTime::from_timestamp_nanos(time.parse().map_err(|_| refused())?)),
-        }
-        .ok_or_else(refused)?;
-        Ok(ChangeCursor { scanned_at, id })
+        Position { at: row.scanned_at, id: row.id }
     }
 }
 
@@ -98,10 +70,7 @@ pub async fn page<C: ConnectionTrait>(
 ) -> Result<Vec<domain_changes::Model>, DbErr> {
     let mut query = Entity::find().filter(Column::DomainId.eq(domain_id));
     if let Some(after) = after {
-        query =
-            query.filter(Condition::any().add(Column::ScannedAt.lt(after.scanned_at)).add(
-                Condition::all().add(Column::ScannedAt.eq(after.scanned_at)).add(Column::Id.lt(after.id)),
-            ));
+        query = query.filter(older_than(Column::ScannedAt, Column::Id, after));
     }
     query.order_by_desc(Column::ScannedAt).order_by_desc(Column::Id).limit(limit).all(db).await
 }

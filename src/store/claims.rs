@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::due::{Due, Next};
 use super::rescans;
-use crate::failure::{Kind, Stage};
+use crate::failure::{Failure, Kind, Stage};
 
 /// Claims up to `limit` due domains for `instance_id` until `now + lease`: pending rows whose due
 /// time has come, oldest due first, then, when those do not fill the claim, completed domains
@@ -176,7 +176,11 @@ async fn take_back<C: ConnectionTrait>(
     due: Due,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let message = "lease expired: the instance holding the domain stopped before finishing it";
+    let failure = Failure::new(
+        Stage::Actor,
+        Kind::LeaseExpired,
+        "lease expired: the instance holding the domain stopped before finishing it",
+    );
     let rows = Entity::update_many()
         .set(ActiveModel {
             status: Set(status),
@@ -184,23 +188,14 @@ async fn take_back<C: ConnectionTrait>(
             locked_until: Set(None),
             next_attempt_at: Set(due.next_attempt_at),
             rescan_at: Set(due.rescan_at),
-            last_error: Set(Some(format!("actor/lease_expired: {message}"))),
+            last_error: Set(Some(failure.to_string())),
             updated_at: Set(now),
             ..Default::default()
         })
         .filter(which)
         .exec_with_returning(db)
         .await?;
-    let errors = rows.iter().map(|row| domain_errors::ActiveModel {
-        domain_id: Set(row.id),
-        run_id: Set(None),
-        attempt: Set(row.attempts),
-        stage: Set(Stage::Actor.as_str().to_owned()),
-        kind: Set(Kind::LeaseExpired.as_str().to_owned()),
-        message: Set(message.to_owned()),
-        occurred_at: Set(now),
-        ..Default::default()
-    });
+    let errors = rows.iter().map(|row| super::failures::error_row(row.id, None, row.attempts, &failure, now));
     if !rows.is_empty() {
         domain_errors::Entity::insert_many(errors).exec_without_returning(db).await?;
     }

@@ -13,9 +13,13 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::due::Next;
+use super::keyset::Name;
 use super::members;
+use super::selection::Selection;
 use crate::callback_url::CallbackUrl;
 use crate::domain_name::DomainName;
+use crate::max_pages::MaxPages;
+use crate::rescan_after::RescanAfter;
 
 /// Rows per multi-row statement: 1,000 rows of 16 columns stay under the bind-parameter limits
 /// of both SQLite (32,766) and PostgreSQL (65,535).
@@ -28,12 +32,12 @@ pub struct EnqueueRequest<'a> {
     /// Put domains the tenant already has back to `pending` (except those being processed).
     pub refresh: bool,
     /// Pages the fetcher may visit per domain (1 = home page only).
-    pub max_pages: i32,
+    pub max_pages: MaxPages,
     /// Where the batch is announced once it finishes.
     pub callback_url: Option<&'a CallbackUrl>,
-    /// The submission's own re-scan interval in seconds (0: never), stored on every domain it
-    /// enqueues; `None` leaves the service's setting in force.
-    pub rescan_after_seconds: Option<i64>,
+    /// The submission's own re-scan interval, stored on every domain it enqueues; `None` leaves
+    /// the service's setting in force.
+    pub rescan_after: Option<RescanAfter>,
 }
 
 /// What an enqueue wrote.
@@ -158,9 +162,9 @@ pub async fn enqueue<C: TransactionTrait>(
         if !to_refresh.is_empty() {
             // The batches that asked for the scan that ended keep its outcome.
             members::close_finished(&txn, members::ids(to_refresh.iter().copied())).await?;
-            let mut update = back_to_pending(Some(batch_id), Some(request.max_pages));
-            if let Some(seconds) = request.rescan_after_seconds {
-                update.rescan_after_seconds = Set(Some(seconds));
+            let mut update = back_to_pending(Some(batch_id), Some(request.max_pages.get()));
+            if let Some(own) = request.rescan_after {
+                update.rescan_after_seconds = Set(Some(own.seconds()));
             }
             Entity::update_many()
                 .set(update)
@@ -198,8 +202,8 @@ async fn insert_fresh<C: ConnectionTrait>(
         .iter()
         .map(|name| {
             let id = Uuid::new_v4();
-            let mut row = new_row(id, request.tenant_id, name, batch_id, request.max_pages);
-            row.rescan_after_seconds = Set(request.rescan_after_seconds);
+            let mut row = new_row(id, request.tenant_id, name, batch_id, request.max_pages.get());
+            row.rescan_after_seconds = Set(request.rescan_after.map(RescanAfter::seconds));
             (*name, id, row)
         })
         .collect();
@@ -360,37 +364,18 @@ pub async fn reset_status<C: ConnectionTrait>(
     Ok(result.rows_affected)
 }
 
-/// Which of a tenant's domains the listing shows.
-#[derive(Clone, Debug, Default)]
-pub struct ListFilter {
-    pub status: Option<DomainStatus>,
-    /// Only domains with a change scanned at or after this time.
-    pub changed_since: Option<chrono::DateTime<Utc>>,
-    /// Only domains whose latest scan found this technology.
-    pub technology: Option<String>,
-}
-
-/// One page of the tenant's domains in name order, after `after` (keyset pagination: a page
-/// never repeats or skips a row that stays in the filter while others change).
+/// One page of the domains of `selection` (always one tenant's: a name is unique in it) in name
+/// order, after the name `after` (keyset pagination: a page never repeats or skips a row that
+/// stays in the selection while others change).
 pub async fn list<C: ConnectionTrait>(
     db: &C,
-    tenant_id: Uuid,
-    filter: ListFilter,
-    after: Option<&str>,
+    selection: &Selection,
+    after: Option<&Name>,
     limit: u64,
 ) -> Result<Vec<domains::Model>, DbErr> {
-    let mut query = Entity::find().filter(Column::TenantId.eq(tenant_id));
-    if let Some(status) = filter.status {
-        query = query.filter(Column::Status.eq(status));
-    }
-    if let Some(since) = filter.changed_since {
-        query = query.filter(super::changes::changed_since_condition(since));
-    }
-    if let Some(name) = &filter.technology {
-        query = query.filter(super::technologies::has_technology(name));
-    }
-    if let Some(after) = after {
-        query = query.filter(Column::Domain.gt(after));
+    let mut query = Entity::find().filter(selection.condition());
+    if let Some(Name(after)) = after {
+        query = query.filter(Column::Domain.gt(after.as_str()));
     }
     query.order_by_asc(Column::Domain).limit(limit).all(db).await
 }

@@ -138,19 +138,33 @@ pub async fn record<C: TransactionTrait>(
         txn.rollback().await?;
         return Ok(Outcome::Skipped);
     }
-    let error = domain_errors::ActiveModel {
-        domain_id: Set(attempt.domain_id),
-        run_id: Set(attempt.run_id),
-        attempt: Set(attempt.attempts),
-        stage: Set(failure.stage.as_str().to_owned()),
-        kind: Set(failure.kind.as_str().to_owned()),
-        message: Set(truncate(&failure.message, 2000)),
-        occurred_at: Set(now),
-        ..Default::default()
-    };
+    let error = error_row(attempt.domain_id, attempt.run_id, attempt.attempts, failure, now);
     domain_errors::Entity::insert(error).exec_without_returning(&txn).await?;
     txn.commit().await?;
     Ok(if give_up { Outcome::Failed } else { Outcome::Retried })
+}
+
+/// The `domain_errors` row recording `failure` as attempt `attempt` of `domain_id` (made by
+/// run `run_id`, if a run made it), at `at`. Every writer of the table (a failed attempt, an
+/// expired lease, a cancel) builds its rows here, so failures read alike whoever recorded them;
+/// the message is cut at 2,000 bytes.
+pub(super) fn error_row(
+    domain_id: Uuid,
+    run_id: Option<Uuid>,
+    attempt: i32,
+    failure: &Failure,
+    at: DateTime<Utc>,
+) -> domain_errors::ActiveModel {
+    domain_errors::ActiveModel {
+        domain_id: Set(domain_id),
+        run_id: Set(run_id),
+        attempt: Set(attempt),
+        stage: Set(failure.stage.as_str().to_owned()),
+        kind: Set(failure.kind.as_str().to_owned()),
+        message: Set(truncate(&failure.message, 2000)),
+        occurred_at: Set(at),
+        ..Default::default()
+    }
 }
 
 /// At most `max` bytes of `text`, cut on a character boundary.

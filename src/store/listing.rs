@@ -1,10 +1,9 @@
-//! Pages of runs, batches, domains and errors for the console, each one keyset-paged: a page
-//! starts after the last row of the previous one, or (going back) ends before the first row of
-//! the next one (never `OFFSET`), so a page costs the same at the millionth row as at the
-//! first, and rows changing meanwhile are neither repeated nor skipped. `tenant` limits a query to one tenant; `None` is an admin's view of all of them.
+//! Pages of batches, domains and errors for the console and the API, each one keyset-paged
+//! ([`super::keyset`]). `tenant` limits a query to one tenant; `None` is an admin's view of all
+//! of them. The runs are read in [`super::runs`].
 
 use chrono::{DateTime, Utc};
-use entity::{DomainStatus, batch_jobs, domain_errors, domains, scheduler_runs};
+use entity::{DomainStatus, batch_jobs, domain_errors, domains};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait,
@@ -14,85 +13,9 @@ use uuid::Uuid;
 use super::StatusCounts;
 use super::selection::Selection;
 
-/// Where a newest-first page of rows ordered by (time, id) resumes: strictly older than this.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Before {
-    pub at: DateTime<Utc>,
-    pub id: Uuid,
-}
-
-/// Which page of a keyset-paged list: the rows that follow a row of the list in its order
-/// (the next page) or the rows that precede it (the previous page), shown in the list's order
-/// either way.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Keyset<K> {
-    Next(K),
-    Previous(K),
-}
-
-/// `column < at OR (column = at AND id < id)`: the rows after `before` in newest-first order.
-fn older_than(time: impl ColumnTrait, id: impl ColumnTrait, before: Before) -> Condition {
-    Condition::any()
-        .add(time.lt(before.at))
-        .add(Condition::all().add(time.eq(before.at)).add(id.lt(before.id)))
-}
-
-/// The rows before `after` in newest-first order.
-fn newer_than(time: impl ColumnTrait, id: impl ColumnTrait, after: Before) -> Condition {
-    Condition::any().add(time.gt(after.at)).add(Condition::all().add(time.eq(after.at)).add(id.gt(after.id)))
-}
-
-/// Narrows and orders a newest-first `query` by (`time`, `id`) for `page`: a previous page is
-/// read oldest first from its end, and comes back in the list's order from [`in_list_order`].
-fn newest_first<E: EntityTrait>(
-    query: sea_orm::Select<E>,
-    time: E::Column,
-    id: E::Column,
-    page: Option<Keyset<Before>>,
-) -> sea_orm::Select<E> {
-    match page {
-        None => query.order_by_desc(time).order_by_desc(id),
-        Some(Keyset::Next(before)) => {
-            query.filter(older_than(time, id, before)).order_by_desc(time).order_by_desc(id)
-        }
-        Some(Keyset::Previous(after)) => {
-            query.filter(newer_than(time, id, after)).order_by_asc(time).order_by_asc(id)
-        }
-    }
-}
-
-/// The rows of a page read for `page`, in the list's order.
-fn in_list_order<T, K>(mut rows: Vec<T>, page: Option<&Keyset<K>>) -> Vec<T> {
-    if matches!(page, Some(Keyset::Previous(_))) {
-        rows.reverse();
-    }
-    rows
-}
-
-/// Up to `limit` runs, newest first, after `before`.
-pub async fn runs<C: ConnectionTrait>(
-    db: &C,
-    before: Option<Before>,
-    limit: u64,
-) -> Result<Vec<scheduler_runs::Model>, DbErr> {
-    runs_page(db, before.map(Keyset::Next), limit).await
-}
-
-/// Up to `limit` runs of the page `page` (the newest without one), newest first.
-pub async fn runs_page<C: ConnectionTrait>(
-    db: &C,
-    page: Option<Keyset<Before>>,
-    limit: u64,
-) -> Result<Vec<scheduler_runs::Model>, DbErr> {
-    use scheduler_runs::{Column, Entity};
-    let query = newest_first(Entity::find(), Column::StartedAt, Column::Id, page.clone());
-    Ok(in_list_order(query.limit(limit).all(db).await?, page.as_ref()))
-}
-
-/// The run `id`.
-pub async fn run<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<scheduler_runs::Model>, DbErr> {
-    scheduler_runs::Entity::find_by_id(id).one(db).await
-}
+/// The positions of these lists, where the pages that name them have always found them.
+pub use super::keyset::{After, Before, Keyset};
+use super::keyset::{in_list_order, newest_first};
 
 /// A failure recorded by a run, with the name of its domain.
 #[derive(Clone, Debug, FromQueryResult)]
@@ -204,44 +127,9 @@ pub struct DomainRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Which domains a list shows.
-#[derive(Clone, Debug, Default)]
-pub struct DomainFilter {
-    /// Names starting with this (already lower case).
-    pub prefix: Option<String>,
-    pub status: Option<DomainStatus>,
-    pub batch: Option<Uuid>,
-}
-
-/// Where a page of domains in name order resumes: strictly after this name (and id, since an
-/// admin's list may hold the same name for several tenants).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct After {
-    pub domain: String,
-    pub id: Uuid,
-}
-
-/// Up to `limit` domains matching `filter`, in name order, after `after`.
-pub async fn domains<C: ConnectionTrait>(
-    db: &C,
-    tenant: Option<Uuid>,
-    filter: &DomainFilter,
-    after: Option<&After>,
-    limit: u64,
-) -> Result<Vec<DomainRow>, DbErr> {
-    let selection = Selection {
-        tenant,
-        batch: filter.batch,
-        status: filter.status,
-        prefix: filter.prefix.clone(),
-        ..Default::default()
-    };
-    selected_domains(db, &selection, after.cloned().map(Keyset::Next), limit).await
-}
-
 /// Up to `limit` domains of `selection` on the page `page` (the first without one), in name
-/// order.
-pub async fn selected_domains<C: ConnectionTrait>(
+/// order (then id: an admin's list may hold the same name for several tenants).
+pub async fn domains<C: ConnectionTrait>(
     db: &C,
     selection: &Selection,
     page: Option<Keyset<After>>,
@@ -292,16 +180,6 @@ pub async fn domain<C: ConnectionTrait>(
         query = query.filter(domains::Column::TenantId.eq(tenant));
     }
     query.one(db).await
-}
-
-/// Up to `limit` failures of domain `id`, newest first, older than the failure `before`.
-pub async fn errors<C: ConnectionTrait>(
-    db: &C,
-    domain_id: Uuid,
-    before: Option<i64>,
-    limit: u64,
-) -> Result<Vec<domain_errors::Model>, DbErr> {
-    errors_page(db, domain_id, before.map(Keyset::Next), limit).await
 }
 
 /// Up to `limit` failures of domain `id` on the page `page` (the newest without one), newest

@@ -14,6 +14,7 @@ pub mod due;
 pub mod export;
 pub mod failures;
 pub mod instances;
+pub mod keyset;
 pub mod listing;
 pub mod members;
 pub mod outcome;

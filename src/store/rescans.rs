@@ -16,6 +16,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use uuid::Uuid;
 
 use crate::failure::{Failure, Kind};
+use crate::rescan_after::RescanAfter;
 
 /// The re-scan interval of `row`: its submission's own (0 meaning never), else `default`.
 pub fn interval_of(row: &entity::domains::Model, default: Option<Duration>) -> Option<Duration> {
@@ -25,11 +26,7 @@ pub fn interval_of(row: &entity::domains::Model, default: Option<Duration>) -> O
 /// The re-scan interval of a domain whose submission gave `own` (its `rescan_after_seconds`):
 /// that (0 meaning never), else `default`.
 pub fn own_interval(own: Option<i64>, default: Option<Duration>) -> Option<Duration> {
-    match own {
-        Some(seconds) if seconds <= 0 => None,
-        Some(seconds) => Some(Duration::from_secs(seconds.unsigned_abs())),
-        None => default,
-    }
+    own.map_or(default, |seconds| RescanAfter::from_seconds(seconds).interval())
 }
 
 /// The text a 404 or 410 failure carries (see [`Failure::http_status`]).

@@ -1,10 +1,13 @@
-//! `scheduler_runs`: one row per run, written when the run ends.
+//! `scheduler_runs`: one row per run, written when the run ends, and read newest first by the
+//! API and the console alike.
 
 use chrono::{DateTime, Utc};
 use entity::scheduler_runs;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
+
+use super::keyset::{Before, Keyset, in_list_order, newest_first};
 
 /// The figures of one run, as logged in `SCHEDULER_METRICS` and stored in `scheduler_runs`.
 #[derive(Clone, Debug, Serialize)]
@@ -43,7 +46,18 @@ pub async fn insert<C: ConnectionTrait>(db: &C, metrics: &RunMetrics) -> Result<
     Ok(())
 }
 
-/// The most recent runs, newest first.
-pub async fn recent<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<scheduler_runs::Model>, DbErr> {
-    scheduler_runs::Entity::find().order_by_desc(scheduler_runs::Column::StartedAt).limit(limit).all(db).await
+/// Up to `limit` runs of the page `page` (the newest without one), newest first.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    page: Option<Keyset<Before>>,
+    limit: u64,
+) -> Result<Vec<scheduler_runs::Model>, DbErr> {
+    use scheduler_runs::{Column, Entity};
+    let query = newest_first(Entity::find(), Column::StartedAt, Column::Id, page.clone());
+    Ok(in_list_order(query.limit(limit).all(db).await?, page.as_ref()))
+}
+
+/// The run `id`.
+pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<scheduler_runs::Model>, DbErr> {
+    scheduler_runs::Entity::find_by_id(id).one(db).await
 }

@@ -1,23 +1,31 @@
-//! Which domains an operator's bulk action (reset, delete, cancel) acts on, and which a console
-//! list shows: a tenant (or every tenant), narrowed by batch, status, the kind of the last
-//! error, a list of names, the start of the name, a technology and a text searched in the name,
-//! the title and the last error. The criteria are ANDed; a selection with none of them is every
-//! domain of the scope, which the API and the command line only build when asked for it in so
-//! many words (`"all": true`, `--all`). The console acts on exactly the selection its list
-//! shows, so what an operator sees counted is what is acted on.
+//! Which domains a query means: the one vocabulary of every list, export and bulk action of the
+//! service. The API's listing, its export and its bulk actions (reset, delete, cancel), the
+//! command line's, and the console's lists, exports and bulk actions each parse their request
+//! into a [`Selection`], and the store reads it in one place ([`Selection::condition`]).
+//!
+//! A selection is a tenant (or every tenant), narrowed by batch, status, the kind of the last
+//! error, a list of names, the start of the name, a technology, a text searched in the name,
+//! the title and the last error, and a time since which the domain changed. The criteria are
+//! ANDed; a selection with none of them is every domain of the scope, which the API and the
+//! command line only act on when asked to in so many words (`"all": true`, `--all`). The
+//! console acts on exactly the selection its list shows, so what an operator sees counted is
+//! what is acted on.
 
+use chrono::{DateTime, Utc};
 use entity::DomainStatus;
 use entity::domains::{Column, Entity};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::members;
 use crate::domain_name::DomainName;
 use crate::failure::{Kind, Stage};
 
-/// The domains a bulk action acts on.
-#[derive(Clone, Debug, Default)]
+/// The domains a list, an export or a bulk action means.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selection {
     /// Only this tenant's domains; `None`: every tenant's (admins and the command line).
     pub tenant: Option<Uuid>,
@@ -35,6 +43,10 @@ pub struct Selection {
     pub technology: Option<String>,
     /// Only domains whose name, title or last error holds this text, whatever its case.
     pub text: Option<String>,
+    /// Only domains with a change scanned at or after this time: a `domain_changes` row. A
+    /// re-scan that found nothing new is not a change, nor is a first scan (it has nothing to
+    /// differ from).
+    pub changed_since: Option<DateTime<Utc>>,
 }
 
 impl Selection {
@@ -47,6 +59,7 @@ impl Selection {
             && self.prefix.is_none()
             && self.technology.is_none()
             && self.text.is_none()
+            && self.changed_since.is_none()
     }
 
     /// The selection as a condition on `domains`.
@@ -75,6 +88,9 @@ impl Selection {
         }
         if let Some(text) = &self.text {
             condition = condition.add(holds_text(text));
+        }
+        if let Some(since) = self.changed_since {
+            condition = condition.add(super::changes::changed_since_condition(since));
         }
         condition
     }
@@ -126,6 +142,27 @@ fn last_error_of_kind(kind: Kind) -> Condition {
         let pattern = LikeExpr::new(format!("{}/{name}: %", stage.as_str())).escape('\\');
         any.add(Expr::col((Entity, Column::LastError)).like(pattern))
     })
+}
+
+/// Up to `limit` ids of the domains matching `condition` (a selection's, narrowed), in id
+/// order, after the id `after`: the chunks a bulk action works through. Keyset on the primary
+/// key, so a row acted on that still matches (a batch's, reset) is never read again.
+pub async fn ids_after<C: ConnectionTrait>(
+    db: &C,
+    condition: Condition,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut chunk = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(condition)
+        .order_by_asc(Column::Id)
+        .limit(limit);
+    if let Some(after) = after {
+        chunk = chunk.filter(Column::Id.gt(after));
+    }
+    chunk.into_tuple().all(db).await
 }
 
 /// How many domains of `selection` are in `processing` (`processing: true`) or not.

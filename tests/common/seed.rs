@@ -166,9 +166,9 @@ pub async fn enqueue<S: AsRef<str>>(db: &DatabaseConnection, tenant: Uuid, names
         tenant_id: tenant,
         domains: &names,
         refresh: false,
-        max_pages: 1,
+        max_pages: domain_scheduler::submit::MaxPages::ONE,
         callback_url: None,
-        rescan_after_seconds: None,
+        rescan_after: None,
     };
     let enqueued = store::domains::enqueue(db, request, |_| {}).await.expect("enqueue");
     enqueued.batch_id.expect("a batch for new domains")
