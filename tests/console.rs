@@ -410,6 +410,27 @@ async fn the_change_history_pages_back_in_the_console(backend: Backend) {
     assert_eq!(rows, 10, "the 10 oldest changes");
     assert!(older.html.contains("Title 0") && !older.html.contains("Title 59"));
     assert!(older.html.contains("Newest changes"));
+    // Back from the older page to the newer one: the 50 newest again.
+    let newer = scraper::Html::parse_document(&older.html)
+        .select(&scraper::Selector::parse("#change-history nav.pager a[rel=prev]").unwrap())
+        .next()
+        .expect("a link back to the newer changes")
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    assert!(newer.starts_with(&format!("/ui/domains/{}?changes_after=", scene.shop_id)), "{newer}");
+    let newer = a.get(newer.trim_end_matches("#change-history")).await;
+    let shown: Vec<String> = scraper::Html::parse_document(&newer.html)
+        .select(&scraper::Selector::parse("#change-history tbody tr td[data-label=After]").unwrap())
+        .map(|cell| cell.text().collect::<String>())
+        .collect();
+    assert_eq!(shown.len(), 50, "a full page of the newer changes");
+    assert_eq!(
+        (shown.first().map(String::as_str), shown.last().map(String::as_str)),
+        (Some("\"Title 60\""), Some("\"Title 11\"")),
+        "newest first, as on the first page (a text value is shown as its JSON)"
+    );
     let other = Session::sign_in(&scene.served, TOKEN_B).await;
     let refused = other.get(&format!("/ui/domains/{}?changes_before=1_1", scene.shop_id)).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND, "another tenant's history stays hidden");

@@ -243,6 +243,12 @@ async fn the_older_changes_link_opens_the_older_changes() {
     let history = browser.text("#change-history table").await;
     assert!(history.contains("Old title 0") && !history.contains("Old title 54"), "{history}");
     browser.screenshot("domain-older-changes", 1280).await;
+    // And back to the newer ones.
+    browser.click("#change-history nav.pager a[rel=prev]").await;
+    at_url(&browser, "changes_after=").await;
+    browser.wait_for("#change-history").await;
+    let history = browser.text("#change-history table").await;
+    assert!(history.contains("Old title 54") && !history.contains("Old title 0"), "{history}");
     browser.close().await;
 }
 

@@ -1,5 +1,5 @@
 //! One domain (`/ui/domains/{id}`): its lifecycle, metadata, contacts, technology, failures
-//! (newest first, paged both ways) and its change history (newest first, paged). A domain of another
+//! (newest first, paged both ways) and its change history (newest first, paged both ways). A domain of another
 //! tenant is "not found", exactly as in the API.
 
 use askama::Template;
@@ -30,6 +30,8 @@ pub struct DomainQuery {
     errors_after: Option<i64>,
     /// Show changes older than this cursor (`next_cursor` of the API's change pages).
     changes_before: Option<String>,
+    /// Show changes newer than this cursor: the previous page.
+    changes_after: Option<String>,
     notice: Option<String>,
 }
 
@@ -60,8 +62,7 @@ struct DomainView {
     errors_pager: Pager,
     changes: Vec<ChangeRow>,
     changes_first_page: bool,
-    /// The console page with the next older changes, when there may be some.
-    changes_next_href: Option<String>,
+    changes_pager: Pager,
     raw_metadata: String,
 }
 
@@ -167,8 +168,9 @@ pub async fn page(
     let errors_page = paging::keyset(query.errors_before, query.errors_after);
     let errors = listing::errors_page(&state.db, id, errors_page.clone(), ERRORS_PAGE_SIZE).await?;
     // A cursor this page did not give shows the newest changes rather than an error page.
-    let changes_before = query.changes_before.as_deref().and_then(|text| text.parse::<ChangeCursor>().ok());
-    let changes = changes::page(&state.db, id, changes_before, CHANGES_SHOWN).await?;
+    let cursor = |text: &Option<String>| text.as_deref().and_then(|text| text.parse::<ChangeCursor>().ok());
+    let changes_page = paging::keyset(cursor(&query.changes_before), cursor(&query.changes_after));
+    let changes = changes::page_either_way(&state.db, id, changes_page.clone(), CHANGES_SHOWN).await?;
     let mut frame = Frame::new(&signed, "domains", query.notice.as_deref());
     frame.search = row.domain.clone();
     let errors_pager = Pager::new(
@@ -184,7 +186,13 @@ pub async fn page(
     );
     let mut view =
         DomainView::new(row, errors, errors_pager, errors_page.is_none(), signed.scope().is_none());
-    view.show_changes(changes, changes_before.is_none());
+    let changes_pager =
+        Pager::new(&changes, changes_page.as_ref(), CHANGES_SHOWN, ChangeCursor::after, |page| match page {
+            None => format!("/ui/domains/{id}#change-history"),
+            Some(Keyset::Next(before)) => format!("/ui/domains/{id}?changes_before={before}#change-history"),
+            Some(Keyset::Previous(after)) => format!("/ui/domains/{id}?changes_after={after}#change-history"),
+        });
+    view.show_changes(changes, changes_pager, changes_page.is_none());
     Ok(page::render(&DomainPage { frame, view }))
 }
 
@@ -347,20 +355,17 @@ impl DomainView {
             errors_pager,
             changes: Vec::new(),
             changes_first_page: true,
-            changes_next_href: None,
+            changes_pager: Pager { first: None, previous: None, next: None },
             raw_metadata: serde_json::to_string_pretty(&row.domain_metadata).unwrap_or_default(),
             domain: row.domain,
         }
     }
 
-    /// A page of changes, with a link to the older ones when the page is full.
-    fn show_changes(&mut self, changes: Vec<entity::domain_changes::Model>, first_page: bool) {
+    /// A page of changes, with the links to the newest, newer and older ones.
+    fn show_changes(&mut self, changes: Vec<entity::domain_changes::Model>, pager: Pager, first_page: bool) {
         let now = Utc::now();
         self.changes_first_page = first_page;
-        self.changes_next_href =
-            (changes.len() as u64 == CHANGES_SHOWN).then(|| changes.last()).flatten().map(|last| {
-                format!("/ui/domains/{}?changes_before={}#change-history", self.id, ChangeCursor::after(last))
-            });
+        self.changes_pager = pager;
         self.changes = changes.into_iter().map(|change| ChangeRow::new(change, now)).collect();
     }
 }

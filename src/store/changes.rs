@@ -10,12 +10,11 @@ use entity::domain_changes::{self, Column, Entity, FieldChange};
 use entity::domains;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
-use super::keyset::{Position, older_than};
+use super::keyset::{Keyset, Position, in_list_order, newest_first};
 
 /// Rows per insert: 500 rows of 7 columns stay far under either backend's parameter limit.
 const CHUNK: usize = 500;
@@ -68,11 +67,20 @@ pub async fn page<C: ConnectionTrait>(
     after: Option<ChangeCursor>,
     limit: u64,
 ) -> Result<Vec<domain_changes::Model>, DbErr> {
-    let mut query = Entity::find().filter(Column::DomainId.eq(domain_id));
-    if let Some(after) = after {
-        query = query.filter(older_than(Column::ScannedAt, Column::Id, after));
-    }
-    query.order_by_desc(Column::ScannedAt).order_by_desc(Column::Id).limit(limit).all(db).await
+    page_either_way(db, domain_id, after.map(Keyset::Next), limit).await
+}
+
+/// Up to `limit` changes of domain `domain_id` on the page `page` of its newest-first history
+/// (the newest without one), in that order: the console pages back as well as on.
+pub async fn page_either_way<C: ConnectionTrait>(
+    db: &C,
+    domain_id: Uuid,
+    page: Option<Keyset<ChangeCursor>>,
+    limit: u64,
+) -> Result<Vec<domain_changes::Model>, DbErr> {
+    let query = Entity::find().filter(Column::DomainId.eq(domain_id));
+    let query = newest_first(query, Column::ScannedAt, Column::Id, page.clone());
+    Ok(in_list_order(query.limit(limit).all(db).await?, page.as_ref()))
 }
 
 /// A condition on `domains`: the domain has at least one change scanned at or after `since`.
