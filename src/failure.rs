@@ -61,7 +61,8 @@ pub enum Kind {
     DnsTimeout,
     /// No TCP connection could be made.
     Connect,
-    /// A TLS failure none of the kinds below names (found by its message, not its type).
+    /// A TLS failure none of the kinds below names: a handshake the server cut short, which
+    /// carries no rustls error to tell more.
     Tls,
     /// The certificate has expired or is not valid yet: permanent.
     TlsExpired,
@@ -188,13 +189,24 @@ impl Failure {
 
     /// A failure for a final HTTP status: permanent for 4xx other than 408 and 429.
     pub fn http_status(status: u16) -> Failure {
-        let failure = Failure::new(Stage::Fetch, Kind::HttpStatus, format!("HTTP status {status}"))
+        let failure = Failure::new(Stage::Fetch, Kind::HttpStatus, format!("{HTTP_STATUS}{status}"))
             .with_http_status(status);
         if (400..500).contains(&status) && status != 408 && status != 429 {
             failure.permanent()
         } else {
             failure
         }
+    }
+}
+
+/// What the message of [`Failure::http_status`] starts with, before the status.
+const HTTP_STATUS: &str = "HTTP status ";
+
+impl Failure {
+    /// The status in the message [`Failure::http_status`] wrote, for a failure read back from
+    /// `domain_errors`, which keeps the message and not the status.
+    pub fn status_in_message(message: &str) -> Option<u16> {
+        message.strip_prefix(HTTP_STATUS)?.parse().ok()
     }
 }
 
