@@ -26,8 +26,10 @@ const MAX_LABEL_LEN: usize = 63;
 #[serde(transparent)]
 pub struct DomainName(String);
 
-/// Why an input is not a domain the service can fetch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why an input is not a domain the service can fetch. Its [`InvalidDomain::code`] is the
+/// variant's name in snake case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum InvalidDomain {
     #[error("empty input")]
     Empty,
@@ -44,6 +46,7 @@ pub enum InvalidDomain {
     /// A character no host can hold (a blank or a control character), at this place (counted in
     /// characters from 1). It is refused, never deleted: a URL parser would drop a tab and join
     /// the letters on either side into another name.
+    #[strum(serialize = "invalid_characters")]
     #[error("invalid characters: {} at character {position} cannot appear in a domain", describe_char(*character))]
     ForbiddenCharacter { character: char, position: usize },
     #[error("not under a known public suffix")]
@@ -55,18 +58,7 @@ pub enum InvalidDomain {
 impl InvalidDomain {
     /// A stable machine-readable reason, used by the API and the command line.
     pub fn code(self) -> &'static str {
-        match self {
-            InvalidDomain::Empty => "empty",
-            InvalidDomain::TooLong => "too_long",
-            InvalidDomain::IpAddress => "ip_address",
-            InvalidDomain::Localhost => "localhost",
-            InvalidDomain::SingleLabel => "single_label",
-            InvalidDomain::InvalidCharacters | InvalidDomain::ForbiddenCharacter { .. } => {
-                "invalid_characters"
-            }
-            InvalidDomain::UnknownSuffix => "unknown_suffix",
-            InvalidDomain::PublicSuffixOnly => "public_suffix_only",
-        }
+        self.into()
     }
 }
 

@@ -6,9 +6,12 @@
 
 use std::fmt;
 
-/// The stage of the pipeline where an attempt failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, sea_orm::EnumIter)]
+/// The stage of the pipeline where an attempt failed, named in snake case (`fetch`, `persist`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, sea_orm::EnumIter, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Stage {
     Fetch,
     Extract,
@@ -25,19 +28,26 @@ impl Stage {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Fetch => "fetch",
-            Stage::Extract => "extract",
-            Stage::Persist => "persist",
-            Stage::Actor => "actor",
-            Stage::Operator => "operator",
-        }
+        self.into()
     }
 }
 
-/// What went wrong, as stored in `domain_errors.kind`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, sea_orm::EnumIter)]
+/// What went wrong, as stored in `domain_errors.kind`: the variant's name in snake case
+/// (`dns_nxdomain`, `tls_wrong_host`), the same for the database, the API and the logs.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    sea_orm::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Kind {
     /// The name did not resolve for a reason none of the kinds below names.
     Dns,
@@ -51,7 +61,8 @@ pub enum Kind {
     DnsTimeout,
     /// No TCP connection could be made.
     Connect,
-    /// A TLS failure none of the kinds below names (found by its message, not its type).
+    /// A TLS failure none of the kinds below names: a handshake the server cut short, which
+    /// carries no rustls error to tell more.
     Tls,
     /// The certificate has expired or is not valid yet: permanent.
     TlsExpired,
@@ -100,7 +111,7 @@ pub enum Kind {
 impl Kind {
     /// The kind named `text` (as stored in `domain_errors.kind`).
     pub fn parse(text: &str) -> Option<Kind> {
-        Kind::all().find(|kind| kind.as_str() == text)
+        text.parse().ok()
     }
 
     /// Every kind, in declaration order (derived, so a new kind is never left out).
@@ -122,34 +133,7 @@ impl Kind {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Dns => "dns",
-            Kind::DnsNxdomain => "dns_nxdomain",
-            Kind::DnsNoAddress => "dns_no_address",
-            Kind::DnsServfail => "dns_servfail",
-            Kind::DnsTimeout => "dns_timeout",
-            Kind::Connect => "connect",
-            Kind::Tls => "tls",
-            Kind::TlsExpired => "tls_expired",
-            Kind::TlsUntrusted => "tls_untrusted",
-            Kind::TlsWrongHost => "tls_wrong_host",
-            Kind::TlsHandshake => "tls_handshake",
-            Kind::Timeout => "timeout",
-            Kind::HttpStatus => "http_status",
-            Kind::TooLarge => "too_large",
-            Kind::NotHtml => "not_html",
-            Kind::BlockedAddress => "blocked_address",
-            Kind::Redirect => "redirect",
-            Kind::Blocked => "blocked",
-            Kind::RobotsDisallowed => "robots_disallowed",
-            Kind::Parse => "parse",
-            Kind::InvalidDomain => "invalid_domain",
-            Kind::Panic => "panic",
-            Kind::LeaseExpired => "lease_expired",
-            Kind::LocalResource => "local_resource",
-            Kind::Cancelled => "cancelled",
-            Kind::Other => "other",
-        }
+        self.into()
     }
 }
 
@@ -205,13 +189,24 @@ impl Failure {
 
     /// A failure for a final HTTP status: permanent for 4xx other than 408 and 429.
     pub fn http_status(status: u16) -> Failure {
-        let failure = Failure::new(Stage::Fetch, Kind::HttpStatus, format!("HTTP status {status}"))
+        let failure = Failure::new(Stage::Fetch, Kind::HttpStatus, format!("{HTTP_STATUS}{status}"))
             .with_http_status(status);
         if (400..500).contains(&status) && status != 408 && status != 429 {
             failure.permanent()
         } else {
             failure
         }
+    }
+}
+
+/// What the message of [`Failure::http_status`] starts with, before the status.
+const HTTP_STATUS: &str = "HTTP status ";
+
+impl Failure {
+    /// The status in the message [`Failure::http_status`] wrote, for a failure read back from
+    /// `domain_errors`, which keeps the message and not the status.
+    pub fn status_in_message(message: &str) -> Option<u16> {
+        message.strip_prefix(HTTP_STATUS)?.parse().ok()
     }
 }
 
@@ -234,6 +229,46 @@ mod tests {
         }
         assert!(Kind::all().count() >= 25);
         assert_eq!(Kind::parse("no_such_kind"), None);
+    }
+
+    /// The names stored in `domain_errors` and shown by the API (SPEC.md): derived from the
+    /// variants, so a renamed variant must not rename what is stored.
+    #[test]
+    fn stored_names_stay_as_documented() {
+        let names: Vec<&str> = Kind::all().map(Kind::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "dns",
+                "dns_nxdomain",
+                "dns_no_address",
+                "dns_servfail",
+                "dns_timeout",
+                "connect",
+                "tls",
+                "tls_expired",
+                "tls_untrusted",
+                "tls_wrong_host",
+                "tls_handshake",
+                "timeout",
+                "http_status",
+                "too_large",
+                "not_html",
+                "blocked_address",
+                "redirect",
+                "blocked",
+                "robots_disallowed",
+                "parse",
+                "invalid_domain",
+                "panic",
+                "lease_expired",
+                "local_resource",
+                "cancelled",
+                "other",
+            ]
+        );
+        let stages: Vec<&str> = Stage::all().map(Stage::as_str).collect();
+        assert_eq!(stages, ["fetch", "extract", "persist", "actor", "operator"]);
     }
 
     #[test]

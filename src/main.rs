@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use domain_scheduler::cli::{self, BadInput, Cli};
+use domain_scheduler::cli::{self, Cli};
 
 /// jemalloc: on the drain benchmark it spent about 20 % less CPU per domain than glibc's
 /// allocator and held a 10,000-domain drain to 77 MiB; mimalloc was as fast but held twice that.
@@ -26,13 +26,9 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(cli::run(cli)) {
         Ok(code) => code,
-        Err(error) if error.downcast_ref::<BadInput>().is_some() => {
-            eprintln!("error: {error}");
-            ExitCode::from(2)
-        }
         Err(error) => {
-            eprintln!("error: {}", cli::report::one_line(&error));
-            ExitCode::from(1)
+            eprintln!("error: {}", error.message());
+            error.exit_code()
         }
     }
 }

@@ -16,6 +16,39 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(30);
 /// long: a shortage that comes and goes with every fetch is one episode, logged once.
 const QUIET: Duration = Duration::from_secs(5);
 
+/// `error` and its sources, outermost first.
+fn sources<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |cause: &&'a (dyn std::error::Error + 'static)| (*cause).source())
+}
+
+/// The driver's (sqlx's) error inside a sea-orm error: sea-orm's `RuntimeErr` shows it but does
+/// not return it as its source, so it is opened here.
+fn driver_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a (dyn std::error::Error + 'static)> {
+    sources(error).find_map(|cause| match cause.downcast_ref::<sea_orm::RuntimeErr>()? {
+        sea_orm::RuntimeErr::SqlxError(driver) => Some(&**driver as &(dyn std::error::Error + 'static)),
+        _ => None,
+    })
+}
+
+/// The text of an error that sea-orm made a string of, keeping no type to read
+/// (`DbErr::Custom`, `RuntimeErr::Internal`): the only place the operating system's error
+/// is looked for in a message.
+fn library_text<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a str> {
+    sources(error).find_map(|cause| {
+        if let Some(sea_orm::DbErr::Custom(text)) = cause.downcast_ref::<sea_orm::DbErr>() {
+            return Some(text.as_str());
+        }
+        match cause.downcast_ref::<sea_orm::RuntimeErr>()? {
+            sea_orm::RuntimeErr::Internal(text) => Some(text.as_str()),
+            _ => None,
+        }
+    })
+}
+
 /// What ran short.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shortage {
@@ -27,13 +60,14 @@ pub enum Shortage {
 
 impl Shortage {
     /// What a failed database call says ran short: this process's descriptors when the driver
-    /// could not open a socket or file for them, else the database itself.
+    /// could not open a socket or file for them, else the database itself. Told by the type of
+    /// the operating system's error inside the driver's.
     pub fn of_database_error(error: &(dyn std::error::Error + 'static)) -> Shortage {
-        let text = error.to_string();
         let local = crate::fetch::is_local_shortage(error)
-            || [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM]
-                .iter()
-                .any(|code| text.contains(&format!("(os error {code})")));
+            || driver_error(error).is_some_and(crate::fetch::is_local_shortage)
+            || library_text(error).is_some_and(|text| {
+                crate::fetch::LOCAL_SHORTAGES.iter().any(|code| text.contains(&format!("(os error {code})")))
+            });
         if local { Shortage::LocalResources } else { Shortage::Database }
     }
 
@@ -210,6 +244,22 @@ mod tests {
         let no_descriptor =
             sea_orm::DbErr::Custom(std::io::Error::from_raw_os_error(libc::EMFILE).to_string());
         assert_eq!(Shortage::of_database_error(&no_descriptor), Shortage::LocalResources);
+    }
+
+    #[test]
+    fn the_driver_error_inside_a_database_error_is_read_by_its_type() {
+        use std::sync::Arc;
+        let driver = |error: std::io::Error| {
+            sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(sea_orm::sqlx::Error::Io(error))))
+        };
+        for code in [libc::EMFILE, libc::ENFILE, libc::ENOBUFS, libc::ENOMEM] {
+            let short = driver(std::io::Error::from_raw_os_error(code));
+            assert_eq!(Shortage::of_database_error(&short), Shortage::LocalResources, "{short}");
+        }
+        let refused = driver(std::io::Error::from_raw_os_error(libc::ECONNREFUSED));
+        assert_eq!(Shortage::of_database_error(&refused), Shortage::Database);
+        let timeout = sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+        assert_eq!(Shortage::of_database_error(&timeout), Shortage::Database);
     }
 
     #[tokio::test(start_paused = true)]

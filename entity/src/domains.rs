@@ -12,9 +12,22 @@ use crate::metadata::{Metadata, SocialProfiles, StringList, TechStack, Technolog
 /// `pending` --claim--> `processing` --> `completed`, or back to `pending` (retry) or `error`.
 /// A completed domain is re-scanned when its `rescan_at` comes; a re-scan that answers 404 or
 /// 410, or finds the name gone from the DNS (NXDOMAIN), on every attempt ends in `gone`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum DomainStatus {
     #[sea_orm(string_value = "pending")]
     Pending,
@@ -40,13 +53,7 @@ impl DomainStatus {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            DomainStatus::Pending => "pending",
-            DomainStatus::Processing => "processing",
-            DomainStatus::Completed => "completed",
-            DomainStatus::Error => "error",
-            DomainStatus::Gone => "gone",
-        }
+        self.into()
     }
 
     /// Whether a domain in this status has reached the end of its current request.

@@ -37,7 +37,7 @@ use supervisor::{Supervisor, SupervisorArgs};
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot build the web client: {0}")]
-    WebClient(String),
+    WebClient(#[source] crate::failure::Failure),
     #[error("cannot start the supervisor: {0}")]
     Supervisor(#[from] ractor::SpawnErr),
 }
@@ -67,8 +67,7 @@ impl Pipeline {
         db: DatabaseConnection,
         mode: Mode,
     ) -> Result<Pipeline, StartError> {
-        let web = WebClient::new(settings.fetch.clone())
-            .map_err(|failure| StartError::WebClient(failure.to_string()))?;
+        let web = WebClient::new(settings.fetch.clone()).map_err(StartError::WebClient)?;
         let pressure = Pressure::default();
         let (restarts, fatal) =
             RestartIntensity::new(settings.scheduler.restart_max, settings.scheduler.restart_window);

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::Args;
 use uuid::Uuid;
 
-use super::{BadInput, open, parse_name};
+use super::{BadInput, CliError, open, parse_name};
 use crate::config::Settings;
 use crate::failure::Kind;
 use crate::store::{self, bulk::BulkOutcome, selection::Selection};
@@ -90,19 +90,20 @@ async fn prepare(
     settings: &Settings,
     args: &FilterArgs,
     verb: &str,
-) -> anyhow::Result<(sea_orm::DatabaseConnection, Selection)> {
+) -> Result<(sea_orm::DatabaseConnection, Selection), CliError> {
     let selection = args.selection(verb)?;
     let db = open(settings).await?;
     if let Some(batch) = args.batch
         && !store::batches::exists(&db, args.tenant, batch).await?
     {
-        anyhow::bail!("batch {batch} not found{}", super::domains::in_tenant(args.tenant));
+        let within = super::domains::in_tenant(args.tenant);
+        return Err(CliError::NotFound(format!("batch {batch} not found{within}")));
     }
     Ok((db, selection))
 }
 
 /// Prints the outcome; exit 1 when a name was not found.
-fn report(args: &FilterArgs, outcome: &BulkOutcome, field: &str, done: &str) -> anyhow::Result<ExitCode> {
+fn report(args: &FilterArgs, outcome: &BulkOutcome, field: &str, done: &str) -> Result<ExitCode, CliError> {
     let printed = Printed {
         dry_run: args.dry_run,
         count: [(field, outcome.affected)].into_iter().collect(),
@@ -121,22 +122,22 @@ fn report(args: &FilterArgs, outcome: &BulkOutcome, field: &str, done: &str) -> 
         eprintln!("{} being processed now, left as they are", outcome.in_progress);
     }
     if !outcome.not_found.is_empty() {
-        anyhow::bail!(
+        return Err(CliError::NotFound(format!(
             "not found{}: {}",
             super::domains::in_tenant(args.tenant),
             outcome.not_found.join(", ")
-        );
+        )));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn reset(settings: &Settings, args: FilterArgs) -> anyhow::Result<ExitCode> {
+pub async fn reset(settings: &Settings, args: FilterArgs) -> Result<ExitCode, CliError> {
     let (db, selection) = prepare(settings, &args, "reset").await?;
     let outcome = store::bulk::reset(&db, &selection, args.dry_run).await?;
     report(&args, &outcome, "reset", "put back to pending")
 }
 
-pub async fn delete(settings: &Settings, args: FilterArgs) -> anyhow::Result<ExitCode> {
+pub async fn delete(settings: &Settings, args: FilterArgs) -> Result<ExitCode, CliError> {
     let (db, selection) = prepare(settings, &args, "deleted").await?;
     let outcome = store::bulk::delete(&db, &selection, args.dry_run).await?;
     report(&args, &outcome, "deleted", "deleted, with their failures, history and batch memberships")

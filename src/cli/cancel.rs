@@ -31,7 +31,7 @@ struct Printed {
     in_flight: u64,
 }
 
-pub async fn cancel(settings: &Settings, args: CancelArgs) -> anyhow::Result<ExitCode> {
+pub async fn cancel(settings: &Settings, args: CancelArgs) -> Result<ExitCode, super::CliError> {
     let db = open(settings).await?;
     let outcome = if args.dry_run {
         store::cancel::preview(&db, args.tenant, args.batch_id).await?
@@ -39,7 +39,8 @@ pub async fn cancel(settings: &Settings, args: CancelArgs) -> anyhow::Result<Exi
         store::cancel::cancel_batch(&db, args.tenant, args.batch_id, "the command line").await?
     };
     let Some(outcome) = outcome else {
-        anyhow::bail!("batch {} not found{}", args.batch_id, super::domains::in_tenant(args.tenant));
+        let within = super::domains::in_tenant(args.tenant);
+        return Err(super::CliError::NotFound(format!("batch {} not found{within}", args.batch_id)));
     };
     let printed = Printed {
         batch_id: args.batch_id,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use uuid::Uuid;
 
-use super::{BadInput, open_read_only, parse_name};
+use super::{BadInput, CliError, open_read_only, parse_name};
 use crate::config::Settings;
 use crate::store;
 
@@ -13,13 +13,13 @@ pub async fn status(
     settings: &Settings,
     batch_id: Option<Uuid>,
     tenant: Option<Uuid>,
-) -> anyhow::Result<ExitCode> {
+) -> Result<ExitCode, CliError> {
     let db = open_read_only(settings).await?;
     let json = match batch_id {
         None => serde_json::to_string_pretty(&store::batches::counts(&db, tenant).await?)?,
         Some(id) => {
             let Some(progress) = store::batches::progress(&db, tenant, id).await? else {
-                anyhow::bail!("batch {id} not found{}", in_tenant(tenant));
+                return Err(CliError::NotFound(format!("batch {id} not found{}", in_tenant(tenant))));
             };
             serde_json::to_string_pretty(&progress)?
         }
@@ -28,7 +28,7 @@ pub async fn status(
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn show(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> anyhow::Result<ExitCode> {
+pub async fn show(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> Result<ExitCode, CliError> {
     let name = parse_name(domain)?;
     let db = open_read_only(settings).await?;
     let row = find_one(&db, &name, tenant).await?;
@@ -42,7 +42,7 @@ pub(super) async fn find_one(
     db: &sea_orm::DatabaseConnection,
     name: &crate::domain_name::DomainName,
     tenant: Option<Uuid>,
-) -> anyhow::Result<entity::domains::Model> {
+) -> Result<entity::domains::Model, CliError> {
     let row = match tenant {
         Some(tenant_id) => store::domains::find(db, tenant_id, name).await?,
         None => {
@@ -59,7 +59,7 @@ pub(super) async fn find_one(
             rows.pop()
         }
     };
-    row.ok_or_else(|| anyhow::anyhow!("{name} not found{}", in_tenant(tenant)))
+    row.ok_or_else(|| CliError::NotFound(format!("{name} not found{}", in_tenant(tenant))))
 }
 
 pub(super) fn in_tenant(tenant: Option<Uuid>) -> String {

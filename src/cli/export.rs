@@ -38,7 +38,7 @@ pub struct ExportArgs {
     pub technology: Option<String>,
 }
 
-pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<ExitCode> {
+pub async fn export(settings: &Settings, args: ExportArgs) -> Result<ExitCode, super::CliError> {
     let ExportArgs { format, status, batch, changed_since, tenant, technology } = args;
     let db = open_read_only(settings).await?;
     if let Some(batch) = batch
@@ -66,12 +66,12 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<Exi
 }
 
 /// A reader that closed the pipe wanted no more: that is success. Any other write error is not.
-fn written(error: std::io::Error, progress: &indicatif::ProgressBar) -> anyhow::Result<ExitCode> {
+fn written(error: std::io::Error, progress: &indicatif::ProgressBar) -> Result<ExitCode, super::CliError> {
     progress.finish_and_clear();
     if error.kind() == std::io::ErrorKind::BrokenPipe {
         return Ok(ExitCode::SUCCESS);
     }
-    Err(anyhow::anyhow!("cannot write the export to standard output: {error}"))
+    Err(anyhow::Error::new(error).context("cannot write the export to standard output").into())
 }
 
 /// Rows written so far, on stderr when it is a terminal (never on stdout, which is the data).

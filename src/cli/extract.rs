@@ -10,7 +10,7 @@ use clap::Args;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use super::{BadInput, parse_name};
+use super::{BadInput, CliError, parse_name};
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("address").required(true).args(["domain", "url"])))]
@@ -30,7 +30,7 @@ pub struct ExtractArgs {
     headers: Option<PathBuf>,
 }
 
-pub fn extract(args: &ExtractArgs, options: &crate::extract::ExtractOptions) -> anyhow::Result<ExitCode> {
+pub fn extract(args: &ExtractArgs, options: &crate::extract::ExtractOptions) -> Result<ExitCode, CliError> {
     let url = page_url(args)?;
     let headers = match &args.headers {
         Some(path) => read_headers(path)?,

@@ -7,14 +7,14 @@ use std::process::ExitCode;
 use uuid::Uuid;
 
 use super::domains::find_one;
-use super::{open_read_only, parse_name};
+use super::{CliError, open_read_only, parse_name};
 use crate::config::Settings;
 use crate::store::changes::{self, ChangeCursor};
 
 /// Rows read per query; the history is printed as it is read.
 const PAGE: u64 = 500;
 
-pub async fn history(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> anyhow::Result<ExitCode> {
+pub async fn history(settings: &Settings, domain: &str, tenant: Option<Uuid>) -> Result<ExitCode, CliError> {
     let name = parse_name(domain)?;
     let db = open_read_only(settings).await?;
     let row = find_one(&db, &name, tenant).await?;

@@ -11,6 +11,7 @@ mod batches;
 mod bulk;
 mod cancel;
 mod domains;
+mod error;
 mod export;
 mod extract;
 mod history;
@@ -31,10 +32,7 @@ use crate::config::{self, DatabaseSettings, SettingFlags, Settings};
 use crate::db::{self, Access};
 use crate::domain_name::DomainName;
 
-/// Bad input or configuration: exit status 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadInput(pub String);
+pub use error::{BadInput, CliError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -118,8 +116,8 @@ pub enum Command {
     Resume,
 }
 
-/// Runs the parsed command line; returns the process exit status.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Runs the parsed command line; returns the process exit status, or the failure that sets it.
+pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let settings = config::load(cli.config.as_deref(), cli.settings.values(), None)
         .map_err(|error| BadInput(error.to_string()))?;
     let telemetry =
@@ -131,11 +129,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         load_technologies(&settings)?;
     }
     let result = match cli.command {
-        Command::Serve => serve::serve(&settings).await,
-        Command::RunOnce { drain } => run_once::run_once(&settings, drain).await,
+        Command::Serve => serve::serve(&settings).await.map_err(CliError::from),
+        Command::RunOnce { drain } => run_once::run_once(&settings, drain).await.map_err(CliError::from),
         Command::Extract(args) => extract::extract(&args, &settings.fetch.extract_options()),
-        Command::Migrate { status } => migrate::migrate(&settings, status).await,
-        Command::Add(args) => add::add(&settings, args).await,
+        Command::Migrate { status } => migrate::migrate(&settings, status).await.map_err(CliError::from),
+        Command::Add(args) => add::add(&settings, args).await.map_err(CliError::from),
         Command::Status { batch_id, tenant } => domains::status(&settings, batch_id, tenant).await,
         Command::Show { domain, tenant } => domains::show(&settings, &domain, tenant).await,
         Command::History { domain, tenant } => history::history(&settings, &domain, tenant).await,
@@ -143,9 +141,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Delete(args) => bulk::delete(&settings, args).await,
         Command::Cancel(args) => cancel::cancel(&settings, args).await,
         Command::Export(args) => export::export(&settings, args).await,
-        Command::Batches(args) => batches::batches(&settings, args).await,
-        Command::Pause => pause::pause(&settings).await,
-        Command::Resume => pause::resume(&settings).await,
+        Command::Batches(args) => batches::batches(&settings, args).await.map_err(CliError::from),
+        Command::Pause => pause::pause(&settings).await.map_err(CliError::from),
+        Command::Resume => pause::resume(&settings).await.map_err(CliError::from),
     };
     telemetry.shutdown().await;
     result

@@ -145,8 +145,9 @@ pub struct TelemetrySettings {
     pub log_format: LogFormat,
 }
 
-/// Where a setting's value came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a setting's value came from, named in lower case (`environment`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Source {
     Default,
     File,
@@ -156,12 +157,7 @@ pub enum Source {
 
 impl Source {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Default => "default",
-            Source::File => "file",
-            Source::Environment => "environment",
-            Source::Flag => "flag",
-        }
+        self.into()
     }
 }
 

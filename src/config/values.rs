@@ -67,7 +67,9 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A scheme a home page is fetched over, named as in its URLs (`https`, `http`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Scheme {
     Https,
     Http,
@@ -75,10 +77,7 @@ pub enum Scheme {
 
 impl Scheme {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Https => "https",
-            Scheme::Http => "http",
-        }
+        self.into()
     }
 }
 
@@ -229,11 +228,7 @@ pub fn byte_size(text: &str) -> Option<u64> {
 pub fn schemes(text: &str) -> Option<Vec<Scheme>> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim) {
-        let scheme = match part.to_ascii_lowercase().as_str() {
-            "https" => Scheme::Https,
-            "http" => Scheme::Http,
-            _ => return None,
-        };
+        let scheme = part.parse::<Scheme>().ok()?;
         if !out.contains(&scheme) {
             out.push(scheme);
         }

@@ -23,8 +23,9 @@ use crate::app_state::ApiState;
 use crate::store::bulk::BulkOutcome;
 use crate::store::{self, selection::Selection};
 
-/// A bulk action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A bulk action, named in lower case (`retry`) in the form and the confirmation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "lowercase")]
 pub enum Action {
     Retry,
     Cancel,
@@ -33,20 +34,12 @@ pub enum Action {
 
 impl Action {
     pub fn parse(text: Option<&str>) -> Result<Action, ConsoleError> {
-        match text {
-            Some("retry") => Ok(Action::Retry),
-            Some("cancel") => Ok(Action::Cancel),
-            Some("delete") => Ok(Action::Delete),
-            _ => Err(ConsoleError::BadRequest("Choose an action: retry, cancel or delete.".into())),
-        }
+        text.and_then(|text| text.parse().ok())
+            .ok_or_else(|| ConsoleError::BadRequest("Choose an action: retry, cancel or delete.".into()))
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Retry => "retry",
-            Action::Cancel => "cancel",
-            Action::Delete => "delete",
-        }
+        self.into()
     }
 
     /// What the action does to each domain, for the confirmation.

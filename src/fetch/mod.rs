@@ -30,7 +30,7 @@ use url::Url;
 
 use crate::extract::mail::MailRecords;
 pub use charset::{decode_html, decode_html_owned};
-pub use classify::is_local_shortage;
+pub use classify::{LOCAL_SHORTAGES, is_local_shortage};
 pub use dns::{Dns, DnsFailure, DnsSettings};
 pub use guard::is_public;
 pub use resolver::BlockedAddress;

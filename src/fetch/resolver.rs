@@ -16,6 +16,22 @@ use super::guard::is_public;
 #[error("blocked address: {0}")]
 pub struct BlockedAddress(pub String);
 
+/// A look-up by the system's resolver (`getaddrinfo`, for the operator's `connect_to` target and
+/// for clients without the service's resolver) that failed. The standard library reports it as
+/// an `io::Error` of no kind a program can name: this type says it was the name's look-up, so
+/// the failure is classified as `dns` by its type. It shows and chains as the `io::Error` does
+/// (its message is unchanged); the classifier opens it to reach the `io::Error` itself.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct SystemLookup(pub std::io::Error);
+
+/// The system's addresses of `target` (`host:port`), a failure wrapped in [`SystemLookup`].
+async fn system_lookup(
+    target: impl tokio::net::ToSocketAddrs,
+) -> Result<impl Iterator<Item = SocketAddr>, SystemLookup> {
+    tokio::net::lookup_host(target).await.map_err(SystemLookup)
+}
+
 #[derive(Clone)]
 pub struct GuardedResolver {
     pub connect_to: Option<String>,
@@ -37,7 +53,7 @@ impl GuardedResolver {
         let ips: Vec<IpAddr> = match (self.overrides.get(host), &self.dns) {
             (Some(fixed), _) => fixed.clone(),
             (None, Some(dns)) => dns.addresses(host).await?.to_vec(),
-            (None, None) => tokio::net::lookup_host((host, 0)).await?.map(|addr| addr.ip()).collect(),
+            (None, None) => system_lookup((host, 0)).await?.map(|addr| addr.ip()).collect(),
         };
         if !self.allow_private
             && let Some(bad) = ips.iter().find(|ip| !is_public(**ip))
@@ -54,7 +70,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let host = name.as_str().to_owned();
         Box::pin(async move {
             if let Some(target) = resolver.connect_to.clone() {
-                let addrs: Vec<SocketAddr> = tokio::net::lookup_host(target).await?.collect();
+                let addrs: Vec<SocketAddr> = system_lookup(target).await?.collect();
                 return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
             }
             let addrs: Vec<SocketAddr> =

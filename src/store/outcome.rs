@@ -2,8 +2,9 @@
 //! One type from the query to the metrics line, so no layer translates another's.
 
 /// The end of one attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// Written as `completed`.
     Completed,
@@ -19,12 +20,6 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::Retried => "retried",
-            Outcome::Failed => "failed",
-            Outcome::Skipped => "skipped",
-            Outcome::Deferred => "deferred",
-        }
+        self.into()
     }
 }

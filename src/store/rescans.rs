@@ -29,22 +29,33 @@ pub fn own_interval(own: Option<i64>, default: Option<Duration>) -> Option<Durat
     own.map_or(default, |seconds| RescanAfter::from_seconds(seconds).interval())
 }
 
-/// The text a 404 or 410 failure carries (see [`Failure::http_status`]).
-const GONE_MESSAGES: [&str; 2] = ["HTTP status 404", "HTTP status 410"];
-
-/// Whether a failure of `kind` with `message` says the site is not there any more: its page is
-/// 404 or 410, or its name does not exist. A name that vanished is as gone as a removed page,
-/// and a first scan already gives it up at once ([`Kind::DnsNxdomain`] is permanent); on a
-/// re-scan it must be NXDOMAIN on every attempt, as a 404 must, so that one bad answer of a name
-/// server does not end a site that was there.
-fn said_gone(kind: &str, message: &str) -> bool {
-    (kind == Kind::HttpStatus.as_str() && GONE_MESSAGES.contains(&message))
-        || kind == Kind::DnsNxdomain.as_str()
+/// Whether an answer of `status` says the page is not there any more.
+fn gone_status(status: Option<u16>) -> bool {
+    matches!(status, Some(404 | 410))
 }
 
-/// Whether `failure` says the site is not there any more (see [`said_gone`]).
+/// Whether a failure recorded in `domain_errors` as `kind` with `message` said the site is not
+/// there any more (see [`says_gone`]). The table keeps no status of its own: the status is read
+/// back from the message [`Failure::http_status`] wrote ([`Failure::status_in_message`]).
+fn said_gone(kind: &str, message: &str) -> bool {
+    match Kind::parse(kind) {
+        Some(Kind::HttpStatus) => gone_status(Failure::status_in_message(message)),
+        Some(Kind::DnsNxdomain) => true,
+        _ => false,
+    }
+}
+
+/// Whether `failure` says the site is not there any more: its page is 404 or 410, or its name
+/// does not exist. A name that vanished is as gone as a removed page, and a first scan already
+/// gives it up at once ([`Kind::DnsNxdomain`] is permanent); on a re-scan it must be NXDOMAIN on
+/// every attempt, as a 404 must, so that one bad answer of a name server does not end a site
+/// that was there.
 pub fn says_gone(failure: &Failure) -> bool {
-    said_gone(failure.kind.as_str(), &failure.message)
+    match failure.kind {
+        Kind::HttpStatus => gone_status(failure.http_status),
+        Kind::DnsNxdomain => true,
+        _ => false,
+    }
 }
 
 /// Whether the `earlier` failures recorded last for `domain_id` (the earlier attempts of the
@@ -82,6 +93,17 @@ mod tests {
         assert!(!says_gone(&Failure::http_status(500)));
         assert!(!says_gone(&Failure::http_status(403)));
         assert!(!says_gone(&Failure::new(Stage::Fetch, Kind::Timeout, "HTTP status 404")));
+    }
+
+    #[test]
+    fn a_recorded_failure_says_gone_as_the_failure_did() {
+        for status in [404, 410, 403, 500] {
+            let failure = Failure::http_status(status);
+            assert_eq!(said_gone(failure.kind.as_str(), &failure.message), says_gone(&failure), "{status}");
+        }
+        assert!(said_gone("dns_nxdomain", "shop.com: the name does not exist (NXDOMAIN)"));
+        assert!(!said_gone("timeout", "HTTP status 404"));
+        assert!(!said_gone("http_status", "HTTP status 4040"));
     }
 
     #[test]

@@ -10,8 +10,9 @@ use crate::actors::fetcher_pool::{FetcherPool, FetcherPoolArgs};
 use crate::actors::messages::{Downstream, ErrorRecorderMsg, FetcherPoolMsg, PersisterMsg, SupervisorMsg};
 use crate::actors::persister::{Persister, PersisterArgs};
 
-/// A child of the supervisor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A child of the supervisor, named in snake case (`fetcher_pool`) in logs and metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Child {
     FetcherPool,
     Persister,
@@ -20,11 +21,7 @@ pub enum Child {
 
 impl Child {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Child::FetcherPool => "fetcher_pool",
-            Child::Persister => "persister",
-            Child::ErrorRecorder => "error_recorder",
-        }
+        self.into()
     }
 }
 
