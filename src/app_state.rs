@@ -46,6 +46,14 @@ impl ApiState {
         }
     }
 
+    /// An operator paused claiming: answers once this instance's supervisor holds the pause
+    /// (a supervisor that does not answer within seconds reads it from the database anyway).
+    pub async fn hold_pause(&self) {
+        if let Some(supervisor) = &self.supervisor {
+            let _ = ractor::call_t!(supervisor, SupervisorMsg::PauseNoted, 5_000);
+        }
+    }
+
     /// Asks the supervisor for a run now: of every tenant's due domains (`None`, an admin's), or
     /// of one tenant's only. The API's `POST /api/v1/scheduler/run` and the console's "Run now"
     /// both ask here, and each says the answer its own way.

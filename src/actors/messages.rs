@@ -43,6 +43,10 @@ pub enum SupervisorMsg {
     /// claims only that tenant's due domains, and refills with that tenant's only: a tenant's
     /// request never starts work on another tenant's domains.
     RunNow { cause: tracing::Span, tenant: Option<Uuid>, reply: RpcReplyPort<RunNowAnswer> },
+    /// An operator paused claiming (API or console of this instance): the answer comes once
+    /// this supervisor holds the pause, so nothing this instance claims after the operator's
+    /// answer slips past it; other instances see it at their next reading.
+    PauseNoted(RpcReplyPort<()>),
     /// A domain of a run is done (from the persister or the error recorder).
     Done { run_id: Uuid, domain_id: Uuid, outcome: Outcome },
     /// Stop claiming, let in-flight work finish within the deadline, hand back the rest.

@@ -50,6 +50,7 @@ impl From<Option<Paused>> for PauseState {
 pub async fn pause(State(state): State<ApiState>, caller: Caller) -> Result<Json<PauseState>, ApiError> {
     caller.require_admin(PAUSE_IS_ADMIN_ONLY)?;
     let paused = pause::pause(&state.db, "api").await?;
+    state.hold_pause().await;
     tracing::info!(since = %paused.since, "claiming paused by an operator");
     Ok(Json(PauseState::from(Some(paused))))
 }

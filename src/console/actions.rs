@@ -144,6 +144,7 @@ pub async fn pause(
     signed.check_csrf(form)?;
     only_admins(&signed)?;
     let paused = store::pause::pause(&state.db, "the console").await?;
+    state.hold_pause().await;
     tracing::info!(since = %paused.since, "claiming paused from the console");
     Ok(Redirect::to("/ui?notice=paused").into_response())
 }

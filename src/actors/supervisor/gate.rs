@@ -1,7 +1,8 @@
 //! The operator's pause, as the supervisor sees it: read from the database (`store::pause`)
 //! before a claim, at most every [`REREAD`], and at once on a wake (which `resume` sends), so a
 //! pause asked of any instance or of the command line holds every instance within seconds
-//! without a query per claim.
+//! without a query per claim. The instance whose API or console pauses holds the pause before
+//! it answers ([`PauseGate::hold`]).
 
 use std::time::Duration;
 
@@ -42,5 +43,11 @@ impl PauseGate {
             }
         }
         self.paused
+    }
+
+    /// This instance paused claiming: held at once, without waiting for the next reading.
+    pub fn hold(&mut self) {
+        self.paused = true;
+        self.read_at = Some(Instant::now());
     }
 }

@@ -156,6 +156,10 @@ impl Actor for Supervisor {
                 state.reread_pause = true;
                 state.claim_while_free(&myself).await?;
             }
+            SupervisorMsg::PauseNoted(reply) => {
+                state.gate.hold();
+                let _ = reply.send(());
+            }
             SupervisorMsg::RunNow { cause, tenant, reply } => {
                 state.cause = Some(cause);
                 let _ = reply.send(state.run_now(tenant).await);
