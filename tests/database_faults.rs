@@ -180,7 +180,9 @@ async fn connections_cut_mid_drain_lose_nothing() {
     let counts = settled(&db.url, Duration::from_secs(60)).await;
     assert_eq!(counts["completed"].as_u64(), Some(names.len() as u64), "{counts}");
     assert!(served.is_running());
-    assert_eq!(readyz(&served).await, 200);
+    // Readiness comes back by itself: the cuts may have left claims paused for the database's
+    // short backoff, which can outlast the drain's last domain.
+    readyz_becomes(&served, 200, Duration::from_secs(30)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
