@@ -282,7 +282,7 @@ PY
   fi
   if [[ "$web" == 1 && "$db_kind" == postgres ]]; then
     # Each class's outcome against the farm's truth; the SQL words it as WebClass::outcome.
-    outcome_sql=$(sed -n '/^pub const OUTCOME_SQL/,/;$/p' tests/common/web.rs | sed -e '1s/^[^"]*"//' -e '$s/";$//' -e 's/\\$//' | tr -s ' \n' ' ')
+    outcome_sql=$(sed -n '/^pub const OUTCOME_SQL/,/;$/p' tests/it/common/web.rs | sed -e '1s/^[^"]*"//' -e '$s/";$//' -e 's/\\$//' | tr -s ' \n' ' ')
     psql "$DATABASE_URL" -qc "CREATE TABLE web_truth (name text PRIMARY KEY, class text, expected text, protocol text)" >/dev/null
     psql "$DATABASE_URL" -qc "\\copy web_truth FROM '$FARM_WEB_TRUTH'" >/dev/null
     psql "$DATABASE_URL" -qAtF $'\t' -c "SELECT t.class, t.expected, $outcome_sql, count(*) FROM domains d JOIN web_truth t ON t.name = d.domain GROUP BY 1, 2, 3 ORDER BY 1, 3" > "$out/web-outcomes-$run.tsv"

@@ -65,7 +65,7 @@ fn corpus_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"))
 }
 
-/// The corpus pages with their URLs, read the way `tests/extraction_corpus.rs` reads them.
+/// The corpus pages with their URLs, read the way `tests/it/extraction_corpus.rs` reads them.
 fn corpus() -> Option<Input> {
     let dir = corpus_dir();
     let Ok(expected) = std::fs::read_to_string(dir.join("expected.jsonl")) else {

@@ -8,18 +8,18 @@
 //! `BENCH_FARM_LOG_HITS=1` prints `HIT host unix_nanos` per home-page request (latency benchmarks).
 //!
 //! `FARM_DNS=nxdomain=S,servfail=S,slow=S,silent=S` (shares of the names, each 0..1) also starts
-//! a DNS server on 127.0.0.1 (the tests' own, `tests/common/dns.rs`) that answers every farm name
+//! a DNS server on 127.0.0.1 (the tests' own, `tests/it/common/dns.rs`) that answers every farm name
 //! and its `www.` with 127.0.0.1, except the drawn shares: NXDOMAIN, SERVFAIL, an answer after
 //! 0.3 to 1.5 s, or no answer at all. Its address is the farm's second line on stderr
 //! (`dns 127.0.0.1:PORT`); `FARM_DNS_TRUTH=FILE` writes each name's class there;
 //! `GET /dns` with `Host: farm.stats` answers the queries received so far by record type.
 //!
-//! `FARM_WEB=1` serves the same pages as the web does (`tests/common/web.rs`, shared with the
+//! `FARM_WEB=1` serves the same pages as the web does (`tests/it/common/web.rs`, shared with the
 //! tests): TLS on every site with a certificate for its name and `www.` minted by a local CA on
 //! first use, HTTP/2 through ALPN for half the sites, plain HTTP on the same port, and each
 //! domain's class drawn from the seed: redirects to https, to `www.`, none, to another
 //! registrable domain (`site-N.bench-farm.net`), certificates untrusted, expired or for another
-//! host, bot walls and parked pages (`tests/common/{walls,parking}.rs`). `FARM_CA_PEM=FILE`
+//! host, bot walls and parked pages (`tests/it/common/{walls,parking}.rs`). `FARM_CA_PEM=FILE`
 //! writes the CA's root there (for `DOMAIN_SCHEDULER_FETCH_EXTRA_ROOTS` and `curl --cacert`),
 //! `FARM_WEB_TRUTH=FILE` each name's class and the outcome the service must record. On port 80
 //! the farm serves port 443 too.
@@ -39,19 +39,19 @@ use bytes::Bytes;
 use site_farm::{Catalogue, FarmEnv, Mode, site_files, unit};
 
 #[allow(dead_code)] // The tests' helpers this farm does not call.
-#[path = "../tests/common/dns.rs"]
+#[path = "../tests/it/common/dns.rs"]
 mod dns;
 #[allow(dead_code)]
-#[path = "../tests/common/parking.rs"]
+#[path = "../tests/it/common/parking.rs"]
 mod parking;
 #[allow(dead_code)]
-#[path = "../tests/common/tls.rs"]
+#[path = "../tests/it/common/tls.rs"]
 mod tls;
 #[allow(dead_code)]
-#[path = "../tests/common/walls.rs"]
+#[path = "../tests/it/common/walls.rs"]
 mod walls;
 #[allow(dead_code)]
-#[path = "../tests/common/web.rs"]
+#[path = "../tests/it/common/web.rs"]
 mod web;
 
 use web::{CertificateKind, First, WebClass};

@@ -1,7 +1,7 @@
 //! The farm's accuracy: the extraction of the pages the farm serves to the first DOMAINS
 //! domains, scored against what each generated page states (its brand's phone number and
 //! e-mail address, `site_farm::catalogue::Truth`). Real corpus pages state no contacts to
-//! score: they are left out here and scored by `tests/extraction_corpus.rs`.
+//! score: they are left out here and scored by `tests/it/extraction_corpus.rs`.
 //!
 //! Usage: `farm_accuracy [DOMAINS]` (default 10000), with the same `FARM_*` settings as
 //! `bench_farm`. Each distinct page is extracted once through `extract`, as the service does,
