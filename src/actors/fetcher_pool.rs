@@ -115,8 +115,9 @@ impl FetcherPool {
             diagnostic_dir: args.diagnostic_dir.clone(),
             extraction: args.extraction.clone(),
         };
-        // A new name per generation: the failed actor's name may not be unregistered yet.
-        let name = format!("fetcher-{index}-{generation}");
+        // A new name per generation: the failed actor's name may not be unregistered yet. Under
+        // the pool's own, which carries its supervisor's: one registry serves the process.
+        let name = format!("{}/fetcher-{index}-{generation}", myself.get_name().unwrap_or_default());
         let (actor, _) = Actor::spawn_linked(Some(name), Fetcher, fetcher_args, myself.get_cell()).await?;
         Ok(actor)
     }

@@ -76,8 +76,11 @@ impl Children {
     }
 }
 
-fn name(child: Child, generation: u64) -> Option<String> {
-    Some(format!("{}-{generation}", child.as_str()))
+/// `supervisor-<id>/persister-0`: actor names are one registry per process, so a child's name
+/// carries its supervisor's, and two services in one process (a library user's, the tests')
+/// never ask for the same name.
+fn name(myself: &ActorRef<SupervisorMsg>, child: Child, generation: u64) -> Option<String> {
+    Some(format!("{}/{}-{generation}", myself.get_name().unwrap_or_default(), child.as_str()))
 }
 
 async fn persister(
@@ -91,7 +94,7 @@ async fn persister(
         supervisor: myself.clone(),
         pressure: args.pressure.clone(),
     };
-    let name = name(Child::Persister, generation);
+    let name = name(myself, Child::Persister, generation);
     Ok(Actor::spawn_linked(name, Persister, persister, myself.get_cell()).await?.0)
 }
 
@@ -107,7 +110,7 @@ async fn error_recorder(
         supervisor: myself.clone(),
         pressure: args.pressure.clone(),
     };
-    let name = name(Child::ErrorRecorder, generation);
+    let name = name(myself, Child::ErrorRecorder, generation);
     Ok(Actor::spawn_linked(name, ErrorRecorder, recorder, myself.get_cell()).await?.0)
 }
 
@@ -127,6 +130,6 @@ async fn pool(
         extraction: crate::extract::ExtractionThreads::start(crate::limits::cores()),
         name_waits: args.name_waits.clone(),
     };
-    let name = name(Child::FetcherPool, generation);
+    let name = name(myself, Child::FetcherPool, generation);
     Ok(Actor::spawn_linked(name, FetcherPool, pool, myself.get_cell()).await?.0)
 }
