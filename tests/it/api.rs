@@ -1,8 +1,8 @@
 //! The HTTP API of `serve`, as a client sees it: the real server on a free port, a real HTTP
 //! client, a real database on each backend and the site farm.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 
@@ -95,7 +95,8 @@ async fn listing_pages_through_every_domain_once(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
     let farm = Farm::start().await;
     let served =
-        Served::in_process(&db.url, &farm.connect_to(), TOKENS, &[("DOMAIN_SCHEDULER_MAX_INSTANCES", "1")]).await;
+        Served::in_process(&db.url, &farm.connect_to(), TOKENS, &[("DOMAIN_SCHEDULER_MAX_INSTANCES", "1")])
+            .await;
     let names: Vec<String> = (0..25).map(|i| format!("site-{i:02}.com")).collect();
     let (status, _) = as_tenant(
         client().post(served.url("/api/v1/domains")).json(&json!({"domains": names})),
@@ -281,9 +282,13 @@ async fn the_old_clients_routes_still_work(backend: Backend) {
 async fn malformed_requests_get_a_status_and_a_json_error_naming_the_problem(backend: Backend) {
     let Some(db) = TestDb::create(backend).await else { return };
     let farm = Farm::start().await;
-    let served =
-        Served::in_process(&db.url, &farm.connect_to(), TOKENS, &[("DOMAIN_SCHEDULER_API_MAX_DOMAINS", "50")])
-            .await;
+    let served = Served::in_process(
+        &db.url,
+        &farm.connect_to(),
+        TOKENS,
+        &[("DOMAIN_SCHEDULER_API_MAX_DOMAINS", "50")],
+    )
+    .await;
     let post = |body: &'static str| {
         client().post(served.url("/api/v1/domains")).header("content-type", "application/json").body(body)
     };

@@ -1,8 +1,8 @@
 //! The previous service's routes, as its clients call them: the real server on a free port, a
 //! real database on each backend and the site farm.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

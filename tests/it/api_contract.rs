@@ -1,8 +1,8 @@
 //! The API's contract as a client reads it: `/openapi.json` describes every parameter and body,
 //! and every refusal, the router's own included, is the documented JSON error.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use common::db::{Backend, TestDb};
 use common::server::Served;
@@ -133,7 +133,8 @@ async fn listing_filters_are_optional_query_parameters() {
 async fn every_json_body_has_a_schema_that_names_its_fields() {
     let Some(db) = TestDb::create(Backend::Sqlite).await else { return };
     let served =
-        Served::in_process(&db.url, "127.0.0.1:9", TOKENS, &[("DOMAIN_SCHEDULER_API_MAX_DOMAINS", "75")]).await;
+        Served::in_process(&db.url, "127.0.0.1:9", TOKENS, &[("DOMAIN_SCHEDULER_API_MAX_DOMAINS", "75")])
+            .await;
     let document = document(&served).await;
     let mut bodies = 0;
     for (path, operations) in document["paths"].as_object().unwrap() {

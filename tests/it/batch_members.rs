@@ -4,8 +4,8 @@
 //! submissions of the same names count each name once; and the migration gives every existing
 //! batch the domains it had. The real binary and `serve`, on both backends.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::collections::HashSet;
 use std::process::{Output, Stdio};

@@ -2,8 +2,8 @@
 //! a service that cannot sign callbacks, and a URL the service would not send to. Nothing is
 //! written either way.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use common::db::Backend;
 use common::scenario::{Scenario, printed};

@@ -2,8 +2,8 @@
 //! 127.0.0.1 that records what it is sent, the database rows of every attempt, and the batch
 //! as the API shows it.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Claims, leases and failure records on both backends.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::collections::HashSet;
 use std::time::Duration;

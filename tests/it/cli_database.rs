@@ -2,8 +2,8 @@
 //! is written, reading commands never create, write or migrate anything, and a failure to open
 //! is said once.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::path::Path;
 use std::time::Duration;

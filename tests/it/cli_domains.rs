@@ -1,8 +1,8 @@
 //! The commands that manage the domains table (`add`, `status`, `show`, `reset`, `migrate`),
 //! run as the real binary against both backends.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use common::cli::{json, run, stderr, stdout};
 use common::db::{Backend, TestDb};

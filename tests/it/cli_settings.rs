@@ -2,8 +2,8 @@
 //! start-up says about the settings it runs with, read-only commands, a database that does not
 //! answer, and domains of several tenants.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::{Duration, Instant};
 

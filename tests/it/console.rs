@@ -1,8 +1,8 @@
 //! The operator console (`/ui`) over HTTP, as a browser would speak to it: the real service on
 //! a free port, both backends. The browser itself is driven in tests/it/console_browser.rs.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use common::console::{ADMIN_TOKEN, Scene, Session, TENANT_A, TOKEN_A, TOKEN_B, api, domain_row, form};
 use common::db::{Backend, TestDb};

@@ -4,8 +4,8 @@
 //! and resume, and run pages. Each checks that a tenant never sees nor changes another tenant's
 //! rows, and that an action without its CSRF token changes nothing.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use common::console::{
     ADMIN_TOKEN, Scene, Session, TENANT_A, TENANT_B, TOKEN_A, TOKEN_B, api, attributes, domain_row, texts,

@@ -2,8 +2,8 @@
 //! token, its expiry is the server's, signing out revokes it on every instance sharing the
 //! database, and a token removed from an instance's settings ends its sessions there.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use chrono::Utc;
 use common::console::{ADMIN_TOKEN, Scene, Session, TOKEN_A, TOKEN_B, form};

@@ -1,8 +1,8 @@
 //! The console's queries on both backends: the overview's figures, keyset pages and cancelling
 //! a batch, called as the console calls them.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

@@ -2,8 +2,8 @@
 //! on each backend. Whatever the moment, every domain ends `completed` or `error`, no domain is
 //! fetched more often than its attempts allow, and `domain_errors` explains every retry.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

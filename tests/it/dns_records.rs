@@ -4,8 +4,8 @@
 //! `mail_provider`, `spf` and `dmarc_policy` in `show`, the export and the change history of
 //! re-scans. A look-up that fails leaves its fields null and never fails the domain.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use chrono::Utc;
 use common::db::Backend;

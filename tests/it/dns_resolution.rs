@@ -3,8 +3,8 @@
 //! time-out × attempts, not the fetch deadline; answers are cached and identical look-ups merged;
 //! every answer goes through the address guard.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};

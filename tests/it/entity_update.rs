@@ -1,7 +1,7 @@
 //! `Domain::update_from_metadata` on both backends: every field written is the field read back.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use chrono::Utc;
 use common::db::{Backend, TestDb};

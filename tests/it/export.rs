@@ -2,8 +2,8 @@
 //! server against each backend, the CSV read back by Python's csv module (what a spreadsheet
 //! import or a script would use), the JSON Lines compared with the API's own rows.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::{Command, Stdio};

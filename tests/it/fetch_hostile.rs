@@ -73,7 +73,13 @@ const MEMORY_PROBE: &str = "DS_TEST_MEMORY_PROBE";
 #[test]
 fn huge_endless_and_bomb_bodies_end_in_too_large_with_bounded_memory() {
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "fetch_hostile::bounded_memory_probe", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "fetch_hostile::bounded_memory_probe",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(MEMORY_PROBE, "1")
         .output()
         .unwrap();

@@ -3,8 +3,8 @@
 //! its own kind; the http fallback keeps the certificate problem on the row; and an http:// that
 //! redirects back to https:// ends the domain at once instead of on every attempt.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

@@ -3,8 +3,8 @@
 //! history reads back through `history`, `GET /api/v1/domains/{domain}/changes` and the
 //! `changed_since` filter of the listing.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use chrono::{DateTime, Utc};
 use common::db::Backend;

@@ -3,8 +3,8 @@
 //! without its token, the service's own debug lines without its dependencies', and domains
 //! given up on at WARN.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::process::Output;
 use std::time::Duration;

@@ -1,8 +1,8 @@
 //! `/metrics` of a served process, scraped the way Prometheus does: every metric explained by a
 //! `# HELP` line, the fetch latency as a histogram, and the restart counter there from the start.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

@@ -3,8 +3,8 @@
 //! changes nothing and answers the count the real run then reports. The real `serve` and the
 //! real binary, a real database on each backend, the site farm.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! The actor pipeline end to end: the real binary, a real database on each backend, and a site
 //! farm on 127.0.0.1.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::collections::HashMap;
 use std::process::Output;

@@ -2,8 +2,8 @@
 //! work; a re-scan that fails never blanks the good data, and one that answers 404 or 410, or
 //! finds the name gone from the DNS, on every attempt marks the site gone.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! `serve` stops cleanly on SIGTERM: no new claims, in-flight domains get the shutdown
 //! deadline, the rest are handed back, exit 0.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

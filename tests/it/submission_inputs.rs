@@ -3,8 +3,8 @@
 //! as another (UTS #39: `аpple.com` with a Cyrillic `а`) is accepted with a warning and flagged
 //! `confusable` on its row, or refused when the operator says so.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use common::db::Backend;
 use common::scenario::{Scenario, printed};

@@ -4,8 +4,8 @@
 //! built-in rules; a file that cannot be used stops start-up naming it; and a farm site's
 //! technologies reach `show` and the JSON Lines export on both backends.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

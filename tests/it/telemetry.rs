@@ -1,8 +1,8 @@
 //! Spans reach a real OTLP receiver with the parent-child links of one trace per run, and
 //! `fetch` spans read like any HTTP client's.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::time::Duration;
 

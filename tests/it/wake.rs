@@ -1,8 +1,8 @@
 //! Work added by another process wakes an idle service long before its next tick: on
 //! PostgreSQL by LISTEN/NOTIFY, on SQLite by a look for due work every second.
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use common::db::Backend;
 use common::farm::{Site, plain_page};

@@ -3,8 +3,8 @@
 //! parked pages, each read back where users read it (`show`, the export as CSV and JSON Lines,
 //! the API row, the console's domain page, the change history).
 
-use crate::on_both_backends;
 use crate::common;
+use crate::on_both_backends;
 
 use std::collections::HashMap;
 use std::sync::Arc;

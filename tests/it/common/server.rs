@@ -48,8 +48,11 @@ impl Served {
             command.env(name, value);
         }
         let child = command.spawn().unwrap();
-        let served =
-            Served { running: Running::Process(child), base: format!("http://127.0.0.1:{port}"), _workdir: workdir };
+        let served = Served {
+            running: Running::Process(child),
+            base: format!("http://127.0.0.1:{port}"),
+            _workdir: workdir,
+        };
         served.wait_for_health().await;
         served
     }
