@@ -15,6 +15,8 @@ pub struct Served {
     _workdir: tempfile::TempDir,
 }
 
+const NO_PROCESS: &str = "a service started in this process has no process of its own";
+
 enum Running {
     Process(Child),
     InProcess(Service),
@@ -96,6 +98,7 @@ impl Served {
         })
         .await;
     }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -109,16 +112,20 @@ impl Served {
     fn child(&self) -> &Child {
         match &self.running {
             Running::Process(child) => child,
-            Running::InProcess(_) => panic!("a service started in this process has no process of its own"),
+            Running::InProcess(_) => panic!("{NO_PROCESS}"),
+        }
+    }
+
+    fn child_mut(&mut self) -> &mut Child {
+        match &mut self.running {
+            Running::Process(child) => child,
+            Running::InProcess(_) => panic!("{NO_PROCESS}"),
         }
     }
 
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
-        match &mut self.running {
-            Running::Process(child) => child.try_wait().unwrap().is_none(),
-            Running::InProcess(_) => panic!("a service started in this process has no process of its own"),
-        }
+        self.child_mut().try_wait().unwrap().is_none()
     }
 
     /// Whether the process is still running, without reaping it.
