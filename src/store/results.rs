@@ -1,5 +1,5 @@
-//! Writing successful results: many domains in one transaction, each through
-//! `Domain::update_from_metadata_if_leased`, with the change history of each re-scan and when
+//! Writing successful results: many domains in one transaction, in as few statements as
+//! `Domain::update_many_from_metadata_if_leased_at` needs (one per power of two), with the change history of each re-scan and when
 //! each falls due for its re-scan.
 
 use std::collections::{BTreeMap, HashMap};
@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use entity::domain_changes::changes_between;
 use entity::domains::{self, Column, Entity};
-use entity::{Domain, Metadata, UpdateError};
+use entity::{Domain, Metadata};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
@@ -48,31 +48,25 @@ pub async fn write_completed<C: TransactionTrait>(
     let mut by_interval: BTreeMap<Option<Duration>, Vec<Uuid>> = BTreeMap::new();
     let mut history = Vec::new();
     let mut scanned = Vec::new();
+    let rows: Vec<(Uuid, &Metadata)> =
+        results.iter().map(|result| (result.domain_id, result.metadata)).collect();
+    let written = Domain::update_many_from_metadata_if_leased_at(&txn, instance_id, &rows, now).await?;
     for result in results {
-        match Domain::update_from_metadata_if_leased_at(
-            &txn,
-            result.domain_id,
-            instance_id,
-            result.metadata,
-            now,
-        )
-        .await
-        {
-            Ok(()) => {
-                outcomes.push(Outcome::Completed);
-                scanned.push((result.domain_id, result.metadata));
-                by_interval.entry(result.rescan_after).or_default().push(result.domain_id);
-                if let Some(before) = previous.remove(&result.domain_id) {
-                    history.push(ScanChanges {
-                        domain_id: result.domain_id,
-                        tenant_id: before.tenant_id,
-                        scanned_at: now,
-                        changes: changes_between(&before.metadata(), result.metadata),
-                    });
-                }
-            }
-            Err(UpdateError::LeaseLost(_) | UpdateError::NotFound(_)) => outcomes.push(Outcome::Skipped),
-            Err(UpdateError::Database(error)) => return Err(error),
+        if !written.contains(&result.domain_id) {
+            // Its lease moved on, or the row was deleted, while it was fetched.
+            outcomes.push(Outcome::Skipped);
+            continue;
+        }
+        outcomes.push(Outcome::Completed);
+        scanned.push((result.domain_id, result.metadata));
+        by_interval.entry(result.rescan_after).or_default().push(result.domain_id);
+        if let Some(before) = previous.remove(&result.domain_id) {
+            history.push(ScanChanges {
+                domain_id: result.domain_id,
+                tenant_id: before.tenant_id,
+                scanned_at: now,
+                changes: changes_between(&before.metadata(), result.metadata),
+            });
         }
     }
     changes::record(&txn, &history).await?;

@@ -147,7 +147,61 @@ async fn a_write_under_a_lost_lease_is_refused(backend: Backend) {
     assert_eq!(stored.title, None);
 }
 
+/// The persister's write: many rows in a few statements (205 rows are 128 + 64 + 8 + 4 + 1),
+/// each row only under its lease. Every leased row gets its own metadata; the rows it must not
+/// touch stay as they were.
+async fn many_rows_are_written_at_once_and_only_under_their_lease(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else { return };
+    let db = test_db.connect().await;
+    let tenant = uuid::Uuid::nil();
+    let names = common::seed::numbered("many", 205);
+    common::seed::enqueue(&db, tenant, &names).await;
+    let claimed =
+        store::claims::claim(&db, "instance-a", 205, std::time::Duration::from_secs(300)).await.unwrap();
+    assert_eq!(claimed.len(), 205);
+    // One row's lease was taken by another instance, one row was deleted while fetched.
+    let (stolen, deleted) = (claimed[7].id, claimed[100].id);
+    Domain::update(entity::domains::ActiveModel {
+        id: Set(stolen),
+        locked_by: Set(Some("instance-b".into())),
+        ..Default::default()
+    })
+    .exec(&db)
+    .await
+    .unwrap();
+    Domain::delete_by_id(deleted).exec(&db).await.unwrap();
+    let metadata: Vec<Metadata> = claimed
+        .iter()
+        .map(|row| Metadata { title: Some(format!("Home of {}", row.domain)), ..realistic_metadata() })
+        .collect();
+    let rows: Vec<(uuid::Uuid, &Metadata)> = claimed.iter().map(|row| row.id).zip(&metadata).collect();
+    let now = Utc::now();
+    let written =
+        Domain::update_many_from_metadata_if_leased_at(&db, "instance-a", &rows, now).await.unwrap();
+    assert_eq!(written.len(), 203, "every row but the stolen and the deleted one");
+    assert!(!written.contains(&stolen) && !written.contains(&deleted));
+    for row in &claimed {
+        let stored = Domain::find_by_id(row.id).one(&db).await.unwrap();
+        if row.id == deleted {
+            assert!(stored.is_none(), "a deleted row is not brought back");
+            continue;
+        }
+        let stored = stored.unwrap();
+        if row.id == stolen {
+            assert_eq!(stored.status, DomainStatus::Processing, "another instance's row is left alone");
+            assert_eq!(stored.title, None);
+            continue;
+        }
+        assert_eq!(stored.status, DomainStatus::Completed, "{}", row.domain);
+        assert_eq!(stored.title, Some(format!("Home of {}", row.domain)), "each row has its own metadata");
+        assert_eq!(stored.metadata(), Metadata { title: stored.title.clone(), ..realistic_metadata() });
+        assert_eq!((stored.locked_by, stored.last_error), (None, None));
+        assert_eq!(stored.fetched_at.map(|at| at.timestamp_millis()), Some(now.timestamp_millis()));
+    }
+}
+
 on_both_backends!(
+    many_rows_are_written_at_once_and_only_under_their_lease,
     a_full_metadata_value_round_trips_through_update_from_metadata,
     updating_an_unknown_id_reports_not_found,
     a_write_under_a_lost_lease_is_refused,
