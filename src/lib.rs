@@ -44,6 +44,7 @@ pub mod prometheus;
 pub mod rescan_after;
 pub mod rows;
 pub mod shutdown;
+pub mod signatures;
 pub mod startup;
 pub mod static_regex;
 pub mod store;

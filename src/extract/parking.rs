@@ -6,8 +6,9 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
 use serde::Deserialize;
+
+use crate::signatures::Signatures;
 
 /// Bytes of a page searched: a lander names its provider in its head and first scripts.
 const SEARCHED_BYTES: usize = 128 * 1024;
@@ -28,7 +29,7 @@ struct Entry {
 
 struct Providers {
     /// Every body signature at once; a match's pattern index finds its provider.
-    signatures: Option<AhoCorasick>,
+    signatures: Option<Signatures>,
     /// The provider of each pattern, by index.
     provider_of: Vec<usize>,
     names: Vec<String>,
@@ -66,10 +67,7 @@ fn compile(text: &str) -> Result<Providers, String> {
         nameservers.extend(entry.nameservers.into_iter().map(|domain| (domain.to_ascii_lowercase(), index)));
         names.push(entry.name);
     }
-    let signatures = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(&patterns)
-        .map_err(|error| error.to_string())?;
+    let signatures = Signatures::new(&patterns).map_err(|error| error.to_string())?;
     Ok(Providers { signatures: Some(signatures), provider_of, names, redirects, nameservers })
 }
 
@@ -84,7 +82,7 @@ pub fn parking_provider(html: &str, moved_to: Option<&str>) -> Option<&'static s
     let found = redirected.or_else(|| {
         let signatures = providers.signatures.as_ref()?;
         // The earliest provider of the table among the signatures present, as the table says.
-        signatures.find_iter(searched).map(|found| providers.provider_of[found.pattern().as_usize()]).min()
+        signatures.found(searched).into_iter().map(|pattern| providers.provider_of[pattern]).min()
     })?;
     providers.names.get(found).map(String::as_str)
 }

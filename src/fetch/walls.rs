@@ -7,11 +7,11 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use aho_corasick::AhoCorasick;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
 
 use crate::failure::{Failure, Kind, Stage};
+use crate::signatures::Signatures;
 
 /// Bytes of a body searched for a signature: every provider's page says who it is near the top.
 pub const SIGNATURE_BYTES: usize = 64 * 1024;
@@ -38,7 +38,7 @@ struct Wall {
     /// Header name (lower case) and the text its value must hold (lower case; empty: present).
     headers: Vec<(String, String)>,
     /// The body signatures, searched at once without regard to ASCII case.
-    body: Option<AhoCorasick>,
+    body: Option<Signatures>,
 }
 
 /// The table compiled once. The file is the project's own and a unit test parses it, so a
@@ -69,10 +69,7 @@ fn compile(text: &str) -> Result<Vec<Wall>, String> {
             let body = match entry.body.is_empty() {
                 true => None,
                 false => Some(
-                    AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .build(&entry.body)
-                        .map_err(|error| format!("{}: {error}", entry.provider))?,
+                    Signatures::new(&entry.body).map_err(|error| format!("{}: {error}", entry.provider))?,
                 ),
             };
             Ok(Wall { provider: entry.provider, page: entry.page, statuses: entry.statuses, headers, body })
