@@ -3,7 +3,8 @@
 # (examples/bench_farm.rs) and reports, per run: domains/s, service CPU per domain (user+sys of
 # the service process alone), that CPU divided by a bare `scraper::Html::parse_document` of the
 # same pages measured in the same invocation (examples/bench_parse.rs), peak RSS, the farm's own
-# CPU, and a once-a-second CSV of the service's open descriptors and RSS.
+# CPU, PostgreSQL's CPU (its processes and the backends they reaped) and the whole machine's
+# (/proc/stat) per domain, and a once-a-second CSV of the service's open descriptors and RSS.
 #
 # Usage: benches/drain.sh [options] [DOMAINS] [POSTGRES_ADMIN_URL]
 #   --farm varied|slow|lorem|web|web-slow
@@ -156,6 +157,17 @@ for i in $(seq 0 $((domains - 1))); do echo "site-$i.bench-farm.com"; done > "$l
 
 # CPU seconds (user+sys) a live process has used so far.
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+# CPU seconds the whole machine has been busy (every state of /proc/stat but idle and iowait).
+machine_cpu() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {print ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
+# CPU seconds of the PostgreSQL server: its processes' own and that of the backends they have
+# reaped (a backend's CPU reaches the postmaster's cutime/cstime when its connection closes).
+pg_cpu() {
+  local pid total=0
+  for pid in $(pgrep -x postgres || true); do
+    total=$(awk -v hz="$(getconf CLK_TCK)" -v t="$total" '{print t + ($14 + $15 + $16 + $17) / hz}' "/proc/$pid/stat" 2>/dev/null || echo "$total")
+  done
+  echo "$total"
+}
 
 # Domains completed so far in the run's database.
 completed_now() {
@@ -230,7 +242,7 @@ for run in $(seq 1 "$runs"); do
     export DATABASE_URL="sqlite://$out/bench.db?mode=rwc"
   fi
   "$bin" add --file "$list" ${max_pages:+--max-pages "$max_pages"} >/dev/null 2>"$out/add-$run.log"
-  farm_before=$(cpu_of "$farm")
+  farm_before=$(cpu_of "$farm") machine_before=$(machine_cpu) pg_before=$(pg_cpu)
   [[ -n "$dns_server" ]] && dns_stats > "$out/dns-before-$run.txt"
   pidfile="$out/service-$run.pid"
   # time -> bash -> exec: the service keeps the PID written to the file, and /usr/bin/time reports
@@ -245,13 +257,15 @@ for run in $(seq 1 "$runs"); do
   wait "$timer" || true
   wait "$sampler" || true
   farm_cpu=$(echo "$(cpu_of "$farm") - $farm_before" | bc)
+  sleep 0.2 # the service's connections close and their backends are reaped
+  machine_used=$(echo "$(machine_cpu) - $machine_before" | bc) pg_used=$(echo "$(pg_cpu) - $pg_before" | bc)
   read -r elapsed user sys rss_kb < <(tail -1 "$out/time-$run.txt")
   counts=$("$bin" status 2>/dev/null || echo '{}')
   completed=$(echo "$counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("completed", 0))')
   errors=$(echo "$counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("error", 0))')
   max_fds=$(tail -n +2 "$out/samples-$run.csv" | cut -d, -f2 | sort -n | tail -1)
   t90=$(t90_of "$out/samples-$run.csv" "$elapsed" "$completed")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$completed" "$errors" "$elapsed" "$user" "$sys" "$rss_kb" "${max_fds:-0}" "$farm_cpu" "${t90:--}" >> "$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$completed" "$errors" "$elapsed" "$user" "$sys" "$rss_kb" "${max_fds:-0}" "$farm_cpu" "${t90:--}" "$machine_used" "$pg_used" >> "$results"
   if [[ -n "$dns_server" ]]; then
     dns_stats > "$out/dns-after-$run.txt"
     say "  $(python3 - "$out/dns-before-$run.txt" "$out/dns-after-$run.txt" <<'PY'
@@ -387,6 +401,8 @@ print(f"service CPU per domain: {stat(cpu, '{:.2f}')} ms")
 print(f"bare parse CPU per page: {parse_ms:.2f} ms; CPU per domain / parse: {stat([c / parse_ms for c in cpu], '{:.2f}')}")
 print(f"peak RSS: {stat([int(r[6]) / 1024 for r in rows], '{:.0f}')} MiB; most open descriptors: {stat([int(r[7]) for r in rows], '{:.0f}')}")
 print(f"farm CPU per domain: {stat([float(r[8]) / max(int(r[1]), 1) * 1000 for r in rows], '{:.3f}')} ms")
+print(f"PostgreSQL CPU per domain: {stat([float(r[11]) / max(int(r[1]), 1) * 1000 for r in rows], '{:.3f}')} ms")
+print(f"whole machine CPU per domain (every process, from /proc/stat): {stat([float(r[10]) / max(int(r[1]), 1) * 1000 for r in rows], '{:.2f}')} ms")
 if curl:
     whole = [float(c[0]) for c in curl]
     print(f"curl pages/s: {stat(whole, 'rate')}; service / curl: {statistics.median(rate) / statistics.median(whole):.2f}")
