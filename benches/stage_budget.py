@@ -61,7 +61,7 @@ def samples(lines):
 
 def main():
     cpu_ms = float(sys.argv[1])
-    counts, by_pid = collections.Counter(), collections.defaultdict(collections.Counter)
+    by_pid = collections.defaultdict(collections.Counter)
     for header, frames in samples(sys.stdin):
         pid = next((field.split("/")[0] for field in header[1:] if field.split("/")[0].isdigit()), "?")
         by_pid[pid][stage_of(frames)] += 1
@@ -69,8 +69,8 @@ def main():
     pid = sys.argv[2] if len(sys.argv) > 2 else max(by_pid, key=lambda p: sum(by_pid[p].values()))
     counts = by_pid[pid]
     total = sum(counts.values())
-    print(f"| stage | share of service CPU | µs per domain |")
-    print(f"| --- | --: | --: |")
+    print("| stage | share of service CPU | µs per domain |")
+    print("| --- | --: | --: |")
     for stage, n in counts.most_common():
         print(f"| {stage} | {100 * n / total:.1f} % | {1000 * cpu_ms * n / total:.0f} |")
     print(f"| all ({total} samples of process {pid}) | 100 % | {1000 * cpu_ms:.0f} |")

@@ -421,16 +421,18 @@ fn leased_update(
             ValueTuple::Many(values)
         })
         .collect();
+    // Both backends name the columns of a VALUES list column1, column2, …: the id, then `columns`.
     let source = Alias::new("v");
-    let value_column = |index: usize| Expr::col((source.clone(), Alias::new(format!("column{}", index + 1))));
+    let value = |position: usize| Expr::col((source.clone(), Alias::new(format!("column{position}"))));
     let mut update = Query::update();
     update
         .table(Entity)
-        .values(columns.iter().enumerate().map(|(index, column)| (*column, value_column(index + 1))))
+        .values(columns.iter().enumerate().map(|(index, column)| (*column, value(index + 2))))
         .from(TableRef::ValuesList(tuples, sea_orm::sea_query::IntoIden::into_iden(source.clone())))
-        .and_where(Expr::col((Entity, Column::Id)).equals((source.clone(), Alias::new("column1"))))
-        // The ids again, as a list: PostgreSQL then finds the rows by the primary key instead
-        // of joining the whole table to the list of values (20 ms for 64 rows of 10,000).
+        .and_where(Expr::col((Entity, Column::Id)).eq(value(1)))
+        // The ids again, as a list: PostgreSQL then reaches the rows by the primary key rather
+        // than reading every `processing` row through the status index and joining them to the
+        // list. Two 10,000-domain drains each: 0.56 ms of PostgreSQL CPU per domain with it, 0.63 without.
         .and_where(Expr::col((Entity, Column::Id)).is_in(rows.iter().map(|(id, _)| *id)))
         .and_where(Expr::col((Entity, Column::Status)).eq(DomainStatus::Processing.to_value()))
         .and_where(Expr::col((Entity, Column::LockedBy)).eq(instance_id))

@@ -1,6 +1,6 @@
 //! Writing successful results: many domains in one transaction, in as few statements as
-//! `Domain::update_many_from_metadata_if_leased_at` needs (one per power of two), with the change history of each re-scan and when
-//! each falls due for its re-scan.
+//! `Domain::update_many_from_metadata_if_leased_at` needs (one per power of two), with the
+//! change history of each re-scan and when each falls due for its re-scan.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
