@@ -38,10 +38,13 @@ impl Served {
     /// `/healthz` answers.
     pub async fn start(database_url: &str, connect_to: &str, tokens: &str, extra: &[(&str, &str)]) -> Served {
         let workdir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut command = super::cli::command(database_url, workdir.path());
+        // The process binds a port of its own choosing and logs it: a port picked here and
+        // bound there could be taken in between by another test's listener, which would then
+        // answer this test.
         command
-            .env("DOMAIN_SCHEDULER_HTTP_ADDR", format!("127.0.0.1:{port}"))
+            .env("DOMAIN_SCHEDULER_HTTP_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "warn,domain_scheduler::startup=info")
             .envs(base_settings(tokens, connect_to))
             .arg("serve")
             .stdout(Stdio::null())
@@ -50,13 +53,26 @@ impl Served {
             command.env(name, value);
         }
         let child = command.spawn().unwrap();
-        let served = Served {
-            running: Running::Process(child),
-            base: format!("http://127.0.0.1:{port}"),
-            _workdir: workdir,
-        };
+        let mut served = Served { running: Running::Process(child), base: String::new(), _workdir: workdir };
+        let addr = served.logged_address().await;
+        served.base = format!("http://{addr}");
         served.wait_for_health().await;
         served
+    }
+
+    /// The address the process logged when it started listening.
+    async fn logged_address(&mut self) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let log = self.log();
+            let started = log.lines().find(|line| line.contains("service started"));
+            if let Some(addr) = started.and_then(logged_http) {
+                return addr.to_owned();
+            }
+            assert!(self.is_running(), "serve exited before it listened:\n{log}");
+            assert!(std::time::Instant::now() < deadline, "serve did not start within 30 s:\n{log}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The same service as [`Served::start`], settings read from the same variables, started in
@@ -151,4 +167,10 @@ impl Drop for Served {
             Running::InProcess(service) => service.abort("the test is over"),
         }
     }
+}
+
+/// The `http` field of the start-up line, in the text or the JSON format.
+fn logged_http(line: &str) -> Option<&str> {
+    let text = line.split_whitespace().find_map(|field| field.strip_prefix("http="));
+    text.or_else(|| line.split("\"http\":\"").nth(1)?.split('"').next())
 }
