@@ -2,14 +2,13 @@
 //! `Domain::update_many_from_metadata_if_leased_at` needs (one per power of two), with the
 //! change history of each re-scan and when each falls due for its re-scan.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use entity::domain_changes::changes_between;
-use entity::domains::{self, Column, Entity};
+use entity::domains::{self, Column, Entity, Scanned};
 use entity::{Domain, Metadata};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionSession, TransactionTrait,
 };
@@ -34,8 +33,7 @@ pub struct Completed<'a> {
 /// A re-scan writes one `domain_changes` row per field it changed, in the same transaction; a
 /// first scan has nothing to compare with. Every scan moves the `last_seen` of the technologies
 /// it found ([`super::technologies::record`]). Each written row falls due for its re-scan an
-/// interval after now, or never ([`super::due`]): one statement per distinct interval, usually
-/// one for the whole group.
+/// interval after now, or never ([`super::due`]), in the statement that writes its metadata.
 pub async fn write_completed<C: TransactionTrait>(
     db: &C,
     instance_id: &str,
@@ -45,11 +43,21 @@ pub async fn write_completed<C: TransactionTrait>(
     let now = Utc::now();
     let mut previous = previous_scans(&txn, instance_id, results).await?;
     let mut outcomes = Vec::with_capacity(results.len());
-    let mut by_interval: BTreeMap<Option<Duration>, Vec<Uuid>> = BTreeMap::new();
     let mut history = Vec::new();
     let mut scanned = Vec::new();
-    let rows: Vec<(Uuid, &Metadata)> =
-        results.iter().map(|result| (result.domain_id, result.metadata)).collect();
+    let mut completed = Vec::new();
+    let rows: Vec<Scanned<'_>> = results
+        .iter()
+        .map(|result| {
+            let due = Next::Rescan(result.rescan_after).at(now);
+            Scanned {
+                id: result.domain_id,
+                metadata: result.metadata,
+                next_attempt_at: due.next_attempt_at,
+                rescan_at: due.rescan_at,
+            }
+        })
+        .collect();
     let written = Domain::update_many_from_metadata_if_leased_at(&txn, instance_id, &rows, now).await?;
     for result in results {
         if !written.contains(&result.domain_id) {
@@ -59,7 +67,7 @@ pub async fn write_completed<C: TransactionTrait>(
         }
         outcomes.push(Outcome::Completed);
         scanned.push((result.domain_id, result.metadata));
-        by_interval.entry(result.rescan_after).or_default().push(result.domain_id);
+        completed.push(result.domain_id);
         if let Some(before) = previous.remove(&result.domain_id) {
             history.push(ScanChanges {
                 domain_id: result.domain_id,
@@ -71,17 +79,7 @@ pub async fn write_completed<C: TransactionTrait>(
     }
     changes::record(&txn, &history).await?;
     super::technologies::record(&txn, &scanned, now).await?;
-    let written: Vec<Uuid> = by_interval.values().flatten().copied().collect();
-    completions::record(&txn, &written, now).await?;
-    for (interval, ids) in by_interval {
-        let due = Next::Rescan(interval).at(now);
-        Entity::update_many()
-            .col_expr(Column::RescanAt, Expr::value(due.rescan_at))
-            .col_expr(Column::NextAttemptAt, Expr::value(due.next_attempt_at))
-            .filter(Column::Id.is_in(ids))
-            .exec(&txn)
-            .await?;
-    }
+    completions::record(&txn, &completed, now).await?;
     txn.commit().await?;
     Ok(outcomes)
 }

@@ -7,6 +7,7 @@ use chrono::Utc;
 use common::db::{Backend, TestDb};
 use domain_scheduler::domain_name::DomainName;
 use domain_scheduler::store;
+use entity::domains::Scanned;
 use entity::{Domain, DomainStatus, Metadata, SocialProfiles, Technology, UpdateError};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
@@ -148,8 +149,8 @@ async fn a_write_under_a_lost_lease_is_refused(backend: Backend) {
 }
 
 /// The persister's write: many rows in a few statements (205 rows are 128 + 64 + 8 + 4 + 1),
-/// each row only under its lease. Every leased row gets its own metadata; the rows it must not
-/// touch stay as they were.
+/// each row only under its lease. Every leased row gets its own metadata and due times; the rows
+/// it must not touch stay as they were.
 async fn many_rows_are_written_at_once_and_only_under_their_lease(backend: Backend) {
     let Some(test_db) = TestDb::create(backend).await else { return };
     let db = test_db.connect().await;
@@ -174,13 +175,30 @@ async fn many_rows_are_written_at_once_and_only_under_their_lease(backend: Backe
         .iter()
         .map(|row| Metadata { title: Some(format!("Home of {}", row.domain)), ..realistic_metadata() })
         .collect();
-    let rows: Vec<(uuid::Uuid, &Metadata)> = claimed.iter().map(|row| row.id).zip(&metadata).collect();
     let now = Utc::now();
+    // Each row its own due times, as each domain has its own re-scan interval.
+    let due = |index: usize| {
+        (
+            now + chrono::Duration::hours(index as i64 + 1),
+            (index % 2 == 0).then(|| now + chrono::Duration::hours(index as i64 + 1)),
+        )
+    };
+    let rows: Vec<Scanned<'_>> = claimed
+        .iter()
+        .zip(&metadata)
+        .enumerate()
+        .map(|(index, (row, metadata))| Scanned {
+            id: row.id,
+            metadata,
+            next_attempt_at: due(index).0,
+            rescan_at: due(index).1,
+        })
+        .collect();
     let written =
         Domain::update_many_from_metadata_if_leased_at(&db, "instance-a", &rows, now).await.unwrap();
     assert_eq!(written.len(), 203, "every row but the stolen and the deleted one");
     assert!(!written.contains(&stolen) && !written.contains(&deleted));
-    for row in &claimed {
+    for (index, row) in claimed.iter().enumerate() {
         let stored = Domain::find_by_id(row.id).one(&db).await.unwrap();
         if row.id == deleted {
             assert!(stored.is_none(), "a deleted row is not brought back");
@@ -197,6 +215,12 @@ async fn many_rows_are_written_at_once_and_only_under_their_lease(backend: Backe
         assert_eq!(stored.metadata(), Metadata { title: stored.title.clone(), ..realistic_metadata() });
         assert_eq!((stored.locked_by, stored.last_error), (None, None));
         assert_eq!(stored.fetched_at.map(|at| at.timestamp_millis()), Some(now.timestamp_millis()));
+        let (next_attempt_at, rescan_at) = due(index);
+        assert_eq!(
+            (stored.next_attempt_at.timestamp_millis(), stored.rescan_at.map(|at| at.timestamp_millis())),
+            (next_attempt_at.timestamp_millis(), rescan_at.map(|at| at.timestamp_millis())),
+            "the due times are written with the metadata"
+        );
     }
 }
 
