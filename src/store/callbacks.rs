@@ -15,8 +15,9 @@ use entity::domains;
 use entity::{batch_jobs, batch_members, callback_deliveries};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, TransactionSession, TransactionTrait,
+    AccessMode, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionSession,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -167,19 +168,35 @@ pub struct CallbackStatus {
 }
 
 /// The callback of batch `id`; `None` when the batch has none (or does not exist).
-pub async fn status<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<CallbackStatus>, DbErr> {
-    let Some(batch) = batch_jobs::Entity::find_by_id(id).one(db).await? else {
+///
+/// Read in one snapshot: [`record`] changes the batch's schedule and adds an attempt together,
+/// and three reads apart could see half of it (an attempt delivered, none counted; or the
+/// schedule cleared and no delivery yet, which reads as failed).
+pub async fn status<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<Option<CallbackStatus>, DbErr> {
+    // A PostgreSQL transaction sees one snapshot only under REPEATABLE READ; SQLite's always
+    // does, and it takes neither setting (it would log a warning for each).
+    let txn = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        }
+        _ => db.begin().await?,
+    };
+    let Some(batch) = batch_jobs::Entity::find_by_id(id).one(&txn).await? else {
         return Ok(None);
     };
     let Some(url) = batch.callback_url else {
         return Ok(None);
     };
-    let attempts = attempts_made(db, id).await?;
+    let attempts = attempts_made(&txn, id).await?;
     let last = callback_deliveries::Entity::find()
         .filter(callback_deliveries::Column::BatchId.eq(id))
         .order_by_desc(callback_deliveries::Column::Attempt)
-        .one(db)
+        .one(&txn)
         .await?;
+    txn.commit().await?;
     let delivered_at = last.as_ref().and_then(|row| row.delivered_at);
     let state = match (delivered_at, batch.callback_due_at) {
         (Some(_), _) => DeliveryState::Delivered,
