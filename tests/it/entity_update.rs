@@ -180,7 +180,7 @@ async fn many_rows_are_written_at_once_and_only_under_their_lease(backend: Backe
     let due = |index: usize| {
         (
             now + chrono::Duration::hours(index as i64 + 1),
-            (index % 2 == 0).then(|| now + chrono::Duration::hours(index as i64 + 1)),
+            index.is_multiple_of(2).then(|| now + chrono::Duration::hours(index as i64 + 1)),
         )
     };
     let rows: Vec<Scanned<'_>> = claimed
