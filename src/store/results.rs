@@ -45,7 +45,6 @@ pub async fn write_completed<C: TransactionTrait>(
     let mut outcomes = Vec::with_capacity(results.len());
     let mut history = Vec::new();
     let mut scanned = Vec::new();
-    let mut completed = Vec::new();
     let rows: Vec<Scanned<'_>> = results
         .iter()
         .map(|result| {
@@ -67,7 +66,6 @@ pub async fn write_completed<C: TransactionTrait>(
         }
         outcomes.push(Outcome::Completed);
         scanned.push((result.domain_id, result.metadata));
-        completed.push(result.domain_id);
         if let Some(before) = previous.remove(&result.domain_id) {
             history.push(ScanChanges {
                 domain_id: result.domain_id,
@@ -79,6 +77,7 @@ pub async fn write_completed<C: TransactionTrait>(
     }
     changes::record(&txn, &history).await?;
     super::technologies::record(&txn, &scanned, now).await?;
+    let completed: Vec<Uuid> = scanned.iter().map(|(id, _)| *id).collect();
     completions::record(&txn, &completed, now).await?;
     txn.commit().await?;
     Ok(outcomes)

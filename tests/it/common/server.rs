@@ -62,17 +62,16 @@ impl Served {
 
     /// The address the process logged when it started listening.
     async fn logged_address(&mut self) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        loop {
+        super::wait::wait_for("serve to log where it listens", Duration::from_secs(30), async || {
             let log = self.log();
             let started = log.lines().find(|line| line.contains("service started"));
             if let Some(addr) = started.and_then(logged_http) {
-                return addr.to_owned();
+                return Ok(addr.to_owned());
             }
             assert!(self.is_running(), "serve exited before it listened:\n{log}");
-            assert!(std::time::Instant::now() < deadline, "serve did not start within 30 s:\n{log}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            Err(log)
+        })
+        .await
     }
 
     /// The same service as [`Served::start`], settings read from the same variables, started in
